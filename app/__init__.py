@@ -1,0 +1,1 @@
+"""Naturally: the web app (FastAPI) around the torch engine."""

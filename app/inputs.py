@@ -1,0 +1,35 @@
+"""Turn a request's `image_id` or `input` into the (C, H, W) tensor the engine takes."""
+
+import numpy as np
+import torch
+
+from app.errors import field_error
+from app.images import ImageStore
+from app.schemas.common import ImageOrTensor
+from engine.cnn.channels import grayscale, to_channels
+
+
+def load_image(store: ImageStore, image_id: str) -> torch.Tensor:
+    """(3, H, W) float32 0–255, or a 404 naming the field."""
+    img = store.get(image_id)
+    if img is None:
+        raise field_error("image_id", f"no image with id {image_id!r}; upload one or use a sample",
+                          404)
+    return to_channels(np.asarray(img))
+
+
+def resolve_input(req: ImageOrTensor, store: ImageStore) -> torch.Tensor:
+    """(C, H, W): the image as RGB (or grayscale when color="gray"), or the explicit tensor."""
+    if req.input is not None:
+        x = req.input.to_torch()
+        if x.ndim == 2:
+            x = x.unsqueeze(0)  # (H, W) → (1, H, W)
+        if x.ndim != 3:
+            raise field_error("input", f"expected (C, H, W) or (H, W), got shape {list(x.shape)}")
+        c, h, w = x.shape
+        if not (1 <= c <= req.MAX_CHANNELS and 1 <= h <= req.MAX_SIDE and 1 <= w <= req.MAX_SIDE):
+            raise field_error("input", f"shape {list(x.shape)} outside C ≤ {req.MAX_CHANNELS}, "
+                                       f"1 ≤ H, W ≤ {req.MAX_SIDE}")
+        return x
+    x = load_image(store, req.image_id or "")
+    return grayscale(x) if req.color == "gray" else x

@@ -1,0 +1,49 @@
+"""The lesson map of DESIGN.md, in course order. A lesson is linked once its page is built."""
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Lesson:
+    section: str  # the seed's section number, e.g. "1.2"
+    path: str  # URL path, e.g. "/cnn/convolution"
+    built: bool
+
+    @property
+    def key(self) -> str:
+        """Catalog and template key: "/cnn/convolution" → "cnn.convolution"."""
+        return self.path.strip("/").replace("/", ".").replace("-", "_")
+
+    @property
+    def name(self) -> str:
+        """Route name for url_for: "cnn_convolution"."""
+        return self.key.replace(".", "_")
+
+    @property
+    def part(self) -> str:
+        return self.path.split("/")[1]
+
+
+LESSONS: tuple[Lesson, ...] = (
+    Lesson("1.1", "/cnn/input", True),
+    Lesson("1.2", "/cnn/convolution", False),
+    Lesson("1.3", "/cnn/pooling", False),
+    Lesson("1.4", "/cnn/activation", False),
+    Lesson("1.5", "/cnn/fully-connected", False),
+    Lesson("2.1", "/cnn/inception", False),
+    Lesson("2.2", "/cnn/bottleneck", False),
+    Lesson("2.3", "/cnn/vanishing-gradients", False),
+    Lesson("3", "/cnn/practice", False),
+    Lesson("4–4.1", "/rnn/forward", False),
+    Lesson("4.2", "/rnn/bptt", False),
+    Lesson("4.3", "/rnn/batching", False),
+    Lesson("5.1–5.2", "/rnn/bidirectional", False),
+    Lesson("5.3", "/rnn/gru", False),
+    Lesson("6", "/rnn/practice", False),
+)
+
+
+def neighbours(lesson: Lesson) -> tuple[Lesson | None, Lesson | None]:
+    """The previous and next lessons in course order."""
+    i = LESSONS.index(lesson)
+    return (LESSONS[i - 1] if i > 0 else None, LESSONS[i + 1] if i + 1 < len(LESSONS) else None)

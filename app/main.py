@@ -1,0 +1,41 @@
+"""The ASGI app: `uvicorn app.main:app`."""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import torch
+from fastapi import FastAPI
+from fastapi.middleware.gzip import GZipMiddleware
+from fastapi.staticfiles import StaticFiles
+
+from app.middleware import BodyLimit
+from app.routers import assets, health, images, input, pages
+from app.settings import get_settings
+
+STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    torch.set_num_threads(get_settings().torch_threads)
+    yield
+
+
+def create_app() -> FastAPI:
+    app = FastAPI(
+        title="Naturally",
+        summary="Convolutional and recurrent networks made visible, computed by PyTorch.",
+        version="0.1.0",
+        lifespan=lifespan,
+    )
+    settings = get_settings()
+    app.add_middleware(GZipMiddleware, minimum_size=1024)
+    app.add_middleware(BodyLimit, max_bytes=settings.upload_max_bytes + 64 * 1024)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    for module in (health, images, input, assets, pages):
+        app.include_router(module.router)
+    return app
+
+
+app = create_app()

@@ -1,0 +1,1 @@
+"""One router module per topic; routers only translate between HTTP and the engine."""

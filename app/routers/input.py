@@ -1,0 +1,23 @@
+"""§1.1 the input layer: an image as matrices."""
+
+import torch
+from fastapi import APIRouter
+
+from app.deps import ImageStoreDep
+from app.inputs import load_image
+from app.schemas.input import ChannelsRequest, ChannelsResponse
+from app.tensors import encode
+from engine.cnn.channels import LUMA, grayscale
+
+router = APIRouter(prefix="/api/cnn", tags=["input"])
+
+
+@router.post("/channels", response_model=ChannelsResponse)
+def channels(req: ChannelsRequest, store: ImageStoreDep) -> ChannelsResponse:
+    """The image's R, G and B matrices (0–255) and its grayscale matrix."""
+    x = load_image(store, req.image_id)  # (3, H, W)
+    return ChannelsResponse(
+        image_id=req.image_id, height=x.shape[1], width=x.shape[2],
+        channels=encode(x.to(torch.uint8), req.encoding),
+        gray=encode(grayscale(x), req.encoding), luma_weights=LUMA,
+    )

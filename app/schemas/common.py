@@ -1,0 +1,76 @@
+"""Schemas shared by every topic: tensors in and out, the image-or-tensor input."""
+
+from typing import Annotated, Any, ClassVar, Literal
+
+import torch
+from pydantic import BaseModel, BeforeValidator, Field, model_validator
+from typing_extensions import TypeAliasType
+
+from app.tensors import Encoding
+
+MAX_TENSOR_ELEMENTS = 1 << 20
+Nested = TypeAliasType("Nested", "float | list[Nested]")
+
+
+class TensorIn(BaseModel):
+    """A tensor sent by the client: {"shape": [...], "data": nested lists}, a bare nested list, or a
+    number. The shape, when given, must match the data."""
+
+    shape: list[Annotated[int, Field(ge=0, le=100_000)]] | None = Field(None, max_length=6)
+    data: Nested
+
+    @model_validator(mode="after")
+    def _check(self) -> "TensorIn":
+        t = self.to_torch()  # raises ValueError for ragged lists
+        if t.numel() > MAX_TENSOR_ELEMENTS:
+            raise ValueError(f"at most {MAX_TENSOR_ELEMENTS} numbers, got {t.numel()}")
+        if self.shape is not None and list(t.shape) != self.shape:
+            raise ValueError(f"data has shape {list(t.shape)} but shape says {self.shape}")
+        return self
+
+    def to_torch(self) -> torch.Tensor:
+        try:
+            return torch.tensor(self.data, dtype=torch.float32)
+        except (ValueError, TypeError) as e:
+            raise ValueError(f"not a rectangular array of numbers ({e})") from None
+
+
+def _wrap_bare(v: Any) -> Any:
+    return v if isinstance(v, dict) else {"data": v}
+
+
+Tensor = Annotated[TensorIn, BeforeValidator(_wrap_bare)]
+
+
+class TensorOut(BaseModel):
+    """A tensor sent back: nested lists, or base64 of little-endian float16/float32 (dtype says)."""
+
+    shape: list[int]
+    data: Any = Field(description="nested lists, or a base64 string when encoding is base64")
+    dtype: str | None = None
+    encoding: str | None = None
+
+
+class EncodingOption(BaseModel):
+    encoding: Encoding = Field(
+        "auto",
+        description='"list" forces nested lists; "auto" uses float16 base64 above 4,096 numbers',
+    )
+
+
+class ImageOrTensor(EncodingOption):
+    """The input of every CNN endpoint: a stored image by id, or an explicit (C, H, W) tensor."""
+
+    MAX_CHANNELS: ClassVar[int] = 16
+    MAX_SIDE: ClassVar[int] = 1024
+
+    image_id: str | None = Field(None, pattern=r"^[a-z0-9-]{1,32}$",
+                                 description="an uploaded image's id or a sample's name")
+    input: Tensor | None = Field(None, description="(C, H, W) or (H, W), C ≤ 16, H and W ≤ 1024")
+    color: Literal["rgb", "gray"] = Field("rgb", description="an image enters as 3 channels or 1")
+
+    @model_validator(mode="after")
+    def _one_source(self) -> "ImageOrTensor":
+        if (self.image_id is None) == (self.input is None):
+            raise ValueError("give exactly one of image_id and input")
+        return self

@@ -1,0 +1,27 @@
+"""Settings read from the environment (prefix NATURALLY_), behind one cached getter."""
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="NATURALLY_")
+
+    data_dir: Path = Field(PROJECT_ROOT / "var", description="embedded state: uploads, jobs, weights")
+    default_lang: str = Field("en", pattern="^(en|zh)$")
+    upload_max_bytes: int = Field(10 * 1024 * 1024, ge=1024, description="largest upload accepted")
+    upload_max_pixels: int = Field(40_000_000, ge=64, description="largest decoded width × height")
+    image_max_side: int = Field(512, ge=16, le=2048, description="uploads are resized to fit this")
+    image_store_max_count: int = Field(200, ge=1)
+    image_store_max_bytes: int = Field(200 * 1024 * 1024, ge=1024)
+    torch_threads: int = Field(2, ge=1, le=64)
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,35 @@
+"""The Jinja2 environment and the context every page gets."""
+
+from pathlib import Path
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from fastapi.templating import Jinja2Templates
+
+from app.i18n import LANGS, messages, translate
+from app.lessons import LESSONS, Lesson, neighbours
+
+TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
+templates = Jinja2Templates(directory=TEMPLATES_DIR)
+
+
+def render_page(request: Request, lang: str, template: str, *, lesson: Lesson | None = None,
+                data: dict | None = None) -> HTMLResponse:
+    """Render a page in `lang`; `data` reaches the page script as JSON (with its messages)."""
+    prefixes = ("common.",) + ((lesson.key + ".",) if lesson else ())
+    prev, nxt = neighbours(lesson) if lesson else (None, None)
+    context = {
+        "lang": lang,
+        "langs": LANGS,
+        "t": lambda key, **kw: translate(lang, key, **kw),
+        "lessons": LESSONS,
+        "lesson": lesson,
+        "prev": prev,
+        "next": nxt,
+        "page_data": {"lang": lang, "messages": messages(lang, prefixes), **(data or {})},
+    }
+    response = templates.TemplateResponse(request, template, context)
+    if request.query_params.get("lang") in LANGS:
+        response.set_cookie("lang", request.query_params["lang"], max_age=365 * 24 * 3600,
+                            samesite="lax")
+    return response

@@ -1,0 +1,1 @@
+"""The computation behind every page: torch and numpy only, no web imports."""

@@ -1,0 +1,1 @@
+"""Convolutional networks, one concept per module."""

@@ -1,0 +1,265 @@
+/* Naturally's one shared helper: page data and messages, the JSON API, tensors, and Plotly plots
+ * with one set of colours and layout defaults. Every lesson script builds on window.N. */
+(() => {
+  "use strict";
+
+  const page = JSON.parse(document.getElementById("page-data").textContent);
+  const css = getComputedStyle(document.documentElement);
+  const color = (name) => css.getPropertyValue(`--${name}`).trim();
+
+  const COLORS = {
+    ink: color("ink"), muted: color("muted"), line: color("line"), accent: color("accent"),
+    red: color("red"), green: color("green"), blue: color("blue"), warn: color("warn"),
+  };
+  const SCALES = {
+    red: [[0, "#000000"], [1, "#ff2a2a"]],
+    green: [[0, "#000000"], [1, "#2aff2a"]],
+    blue: [[0, "#000000"], [1, "#3a7bff"]],
+    gray: [[0, "#000000"], [1, "#ffffff"]],
+    diverging: [[0, "#2166ac"], [0.5, "#f7f7f7"], [1, "#b2182b"]],
+    heat: "Viridis",
+  };
+
+  /* ---- messages ---- */
+  function t(key, vars) {
+    const text = page.messages[key] ?? key;
+    return vars ? text.replace(/\{(\w+)\}/g, (m, k) => (k in vars ? String(vars[k]) : m)) : text;
+  }
+
+  /* ---- status line and progress bar ---- */
+  const statusEl = document.getElementById("status");
+  function status(text, kind) {
+    if (!statusEl) return;
+    statusEl.textContent = text || "";
+    statusEl.classList.toggle("error", kind === "error");
+  }
+  const progressEl = document.getElementById("progress");
+  let inflight = 0;
+  let progressTimer = null;
+  function busy(on) {
+    inflight += on ? 1 : -1;
+    if (inflight > 0 && !progressTimer) {
+      progressTimer = setTimeout(() => { progressEl.hidden = false; }, 150);
+    } else if (inflight === 0) {
+      clearTimeout(progressTimer);
+      progressTimer = null;
+      progressEl.hidden = true;
+    }
+  }
+
+  /* ---- the JSON API (every call is shown in the page's API panel) ---- */
+  class ApiError extends Error {}
+
+  function errorText(status, body) {
+    const detail = body && body.detail;
+    if (Array.isArray(detail)) {
+      return detail.map((d) => `${(d.loc || []).filter((p) => p !== "body").join(".")}: ${d.msg}`)
+        .join("; ");
+    }
+    return typeof detail === "string" ? detail : `HTTP ${status}`;
+  }
+
+  function showCall(method, path, body, curlData) {
+    const el = document.getElementById("api-call");
+    if (!el) return;
+    const url = location.origin + path;
+    const json = body === undefined ? "" : JSON.stringify(body, null, 2);
+    const curl = curlData ?? (json ? ` -H 'Content-Type: application/json' -d '${JSON.stringify(body)}'` : "");
+    el.textContent = `${method} ${path}\n${json}\n\ncurl -s -X ${method} ${url}${curl}`;
+  }
+
+  async function request(method, path, init, shown) {
+    showCall(method, path, shown.body, shown.curl);
+    busy(true);
+    try {
+      const res = await fetch(path, { method, ...init });
+      const body = await res.json().catch(() => null);
+      if (!res.ok) throw new ApiError(errorText(res.status, body));
+      status("");
+      return body;
+    } catch (e) {
+      status(e instanceof ApiError ? e.message : t("common.network_error"), "error");
+      throw e;
+    } finally {
+      busy(false);
+    }
+  }
+
+  function api(method, path, body) {
+    const init = body === undefined ? {} : {
+      headers: { "Content-Type": "application/json" }, body: JSON.stringify(body),
+    };
+    return request(method, path, init, { body });
+  }
+
+  function upload(path, file) {
+    const form = new FormData();
+    form.append("file", file);
+    return request("POST", path, { body: form }, { curl: ` -F 'file=@${file.name}'` });
+  }
+
+  /* ---- tensors: {shape, data} nested lists, or base64 float16/float32/uint8 ---- */
+  const F16 = (() => {
+    const table = new Float32Array(65536);
+    for (let h = 0; h < 65536; h++) {
+      const s = h & 0x8000 ? -1 : 1;
+      const e = (h >> 10) & 0x1f;
+      const f = h & 0x3ff;
+      table[h] = e === 0 ? s * 2 ** -14 * (f / 1024)
+        : e === 31 ? (f ? NaN : s * Infinity) : s * 2 ** (e - 15) * (1 + f / 1024);
+    }
+    return table;
+  })();
+
+  function tensor(obj) {
+    const n = obj.shape.reduce((a, b) => a * b, 1);
+    let data;
+    if (obj.encoding === "base64") {
+      const bin = atob(obj.data);
+      const bytes = new Uint8Array(bin.length);
+      for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
+      if (obj.dtype === "uint8") data = bytes;
+      else if (obj.dtype === "float32") data = new Float32Array(bytes.buffer);
+      else {
+        const halves = new Uint16Array(bytes.buffer);
+        data = new Float32Array(n);
+        for (let i = 0; i < n; i++) data[i] = F16[halves[i]];
+      }
+    } else {
+      data = Float32Array.from(obj.shape.length ? obj.data.flat(Infinity) : [obj.data]);
+    }
+    return { shape: obj.shape, data };
+  }
+
+  /** The 2-D matrix (rows of numbers) of a tensor view at the given leading indices. */
+  function matrix(view, ...lead) {
+    const [h, w] = view.shape.slice(-2);
+    const offset = lead.reduce((acc, idx, i) => acc * view.shape[i] + idx, 0) * h * w;
+    const rows = [];
+    for (let r = 0; r < h; r++) {
+      rows.push(Array.from(view.data.subarray(offset + r * w, offset + (r + 1) * w)));
+    }
+    return rows;
+  }
+
+  /* ---- plots ---- */
+  const CONFIG = { responsive: true, displaylogo: false, modeBarButtonsToRemove: ["lasso2d", "select2d"] };
+
+  function layout(opts) {
+    return {
+      margin: { l: 56, r: 16, t: opts.title ? 36 : 12, b: 48 },
+      font: { family: css.fontFamily, size: 12, color: COLORS.ink },
+      title: opts.title ? { text: opts.title, font: { size: 14 }, x: 0.02 } : undefined,
+      paper_bgcolor: "rgba(0,0,0,0)",
+      plot_bgcolor: "rgba(0,0,0,0)",
+      xaxis: { title: { text: opts.xTitle || "" }, gridcolor: COLORS.line, zeroline: false, ...opts.xaxis },
+      yaxis: { title: { text: opts.yTitle || "" }, gridcolor: COLORS.line, zeroline: false, ...opts.yaxis },
+      showlegend: opts.showlegend ?? false,
+      legend: { orientation: "h", y: -0.2 },
+      shapes: opts.shapes || [],
+      annotations: opts.annotations || [],
+    };
+  }
+
+  function draw(el, traces, opts) {
+    const target = typeof el === "string" ? document.getElementById(el) : el;
+    return Plotly.react(target, traces, layout(opts || {}), CONFIG);
+  }
+
+  /** An image-like heatmap: row 0 at the top, square cells, value on hover. */
+  function heatmap(el, z, opts = {}) {
+    const trace = {
+      type: "heatmap", z, colorscale: SCALES[opts.scale || "gray"] || opts.scale,
+      zmin: opts.zmin, zmax: opts.zmax, zmid: opts.zmid, showscale: opts.showscale ?? true,
+      hovertemplate: opts.hovertemplate
+        || `${t("common.col")} %{x}, ${t("common.row")} %{y}: %{z:.4~g}<extra></extra>`,
+      text: opts.text, texttemplate: opts.text ? "%{text}" : undefined,
+      colorbar: { thickness: 12, title: { text: opts.unit || "" } },
+    };
+    return draw(el, [trace], {
+      ...opts,
+      xTitle: opts.xTitle ?? t("common.col"),
+      yTitle: opts.yTitle ?? t("common.row"),
+      xaxis: { constrain: "domain", showgrid: false, ...opts.xaxis },
+      yaxis: { autorange: "reversed", scaleanchor: "x", constrain: "domain", showgrid: false, ...opts.yaxis },
+    });
+  }
+
+  function bars(el, x, y, opts = {}) {
+    return draw(el, [{ type: "bar", x, y, marker: { color: opts.color || COLORS.accent },
+      hovertemplate: "%{x}: %{y:.4~g}<extra></extra>" }], opts);
+  }
+
+  function lines(el, traces, opts = {}) {
+    return draw(el, traces.map((tr) => ({ type: "scatter", mode: "lines", ...tr })),
+      { showlegend: traces.length > 1, ...opts });
+  }
+
+  /* ---- the shared image picker (templates/_macros.html): samples, uploads, remembered ---- */
+  const IMAGE_KEY = "naturally.image";
+
+  async function imagePicker(onChange) {
+    const select = document.getElementById("image-select");
+    const file = document.getElementById("image-file");
+    const thumb = document.getElementById("image-thumb");
+    const info = document.getElementById("image-info");
+    const addOption = (id, label) => {
+      const opt = new Option(label, id);
+      select.add(opt);
+      return opt;
+    };
+    const choose = (id) => {
+      select.value = id;
+      thumb.src = `/api/images/${encodeURIComponent(id)}`;
+      localStorage.setItem(IMAGE_KEY, JSON.stringify({ id, label: select.selectedOptions[0].text }));
+      onChange(id);
+    };
+    const samples = await (await fetch("/api/samples")).json();
+    for (const s of samples) addOption(s.id, `${t(`common.sample.${s.id}`)} (${s.width}×${s.height})`);
+    const remembered = JSON.parse(localStorage.getItem(IMAGE_KEY) || "null");
+    if (remembered && !samples.some((s) => s.id === remembered.id)) {
+      const ok = await fetch(`/api/images/${encodeURIComponent(remembered.id)}`);
+      if (ok.ok) addOption(remembered.id, remembered.label);
+    }
+    select.addEventListener("change", () => choose(select.value));
+    file.addEventListener("change", async () => {
+      if (!file.files.length) return;
+      try {
+        const img = await upload("/api/images", file.files[0]);
+        const label = `${t("common.uploaded")}: ${file.files[0].name} (${img.width}×${img.height})`;
+        addOption(img.id, label);
+        info.textContent = img.resized ? t("common.resized_from",
+          { w: img.original_width, h: img.original_height, w2: img.width, h2: img.height }) : "";
+        choose(img.id);
+      } catch (e) { /* the status line already says why */ }
+      file.value = "";
+    });
+    const first = [...select.options].some((o) => o.value === remembered?.id) ? remembered.id
+      : (select.options[0] && select.options[0].value);
+    if (first) choose(first);
+  }
+
+  /* ---- panels and small utilities ---- */
+  function code(text) {
+    const el = document.getElementById("torch-code");
+    if (el) el.textContent = text;
+  }
+
+  document.addEventListener("click", (ev) => {
+    const btn = ev.target.closest("button[data-copy]");
+    if (!btn) return;
+    const text = document.getElementById(btn.dataset.copy).textContent;
+    navigator.clipboard?.writeText(text).then(
+      () => status(t("common.copied")), () => status(t("common.copy_failed"), "error"));
+  });
+
+  function debounce(fn, ms = 200) {
+    let timer;
+    return (...args) => { clearTimeout(timer); timer = setTimeout(() => fn(...args), ms); };
+  }
+
+  const fmt = (v, digits = 4) => (Number.isInteger(v) ? String(v) : Number(v).toFixed(digits).replace(/\.?0+$/, ""));
+
+  window.N = { page, t, status, api, upload, imagePicker, tensor, matrix, heatmap, bars, lines, draw, code,
+    debounce, fmt, COLORS, SCALES };
+})();
