@@ -26,9 +26,9 @@ class Lesson:
 
 LESSONS: tuple[Lesson, ...] = (
     Lesson("1.1", "/cnn/input", True),
-    Lesson("1.2", "/cnn/convolution", False),
-    Lesson("1.3", "/cnn/pooling", False),
-    Lesson("1.4", "/cnn/activation", False),
+    Lesson("1.2", "/cnn/convolution", True),
+    Lesson("1.3", "/cnn/pooling", True),
+    Lesson("1.4", "/cnn/activation", True),
     Lesson("1.5", "/cnn/fully-connected", False),
     Lesson("2.1", "/cnn/inception", False),
     Lesson("2.2", "/cnn/bottleneck", False),

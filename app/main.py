@@ -10,7 +10,7 @@ from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.staticfiles import StaticFiles
 
 from app.middleware import BodyLimit
-from app.routers import assets, health, images, input, pages
+from app.routers import activation, assets, conv, health, images, input, pages, pool
 from app.settings import get_settings
 
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
@@ -33,7 +33,7 @@ def create_app() -> FastAPI:
     app.add_middleware(GZipMiddleware, minimum_size=1024)
     app.add_middleware(BodyLimit, max_bytes=settings.upload_max_bytes + 64 * 1024)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
-    for module in (health, images, input, assets, pages):
+    for module in (health, images, input, conv, pool, activation, assets, pages):
         app.include_router(module.router)
     return app
 

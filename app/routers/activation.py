@@ -1,0 +1,5 @@
+"""§ activation (being written)."""
+
+from fastapi import APIRouter
+
+router = APIRouter(prefix="/api/cnn", tags=["activation"])

@@ -1,0 +1,5 @@
+"""§ convolution (being written)."""
+
+from fastapi import APIRouter
+
+router = APIRouter(prefix="/api/cnn", tags=["convolution"])
