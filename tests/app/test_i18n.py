@@ -1,0 +1,54 @@
+"""Both catalogs hold the same keys, and every key the templates and scripts use exists."""
+
+import re
+from pathlib import Path
+
+import pytest
+
+from app.i18n import catalog, from_accept_language
+from app.lessons import LESSONS
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_catalogs_have_the_same_keys():
+    en, zh = catalog("en"), catalog("zh")
+    assert sorted(en.keys() - zh.keys()) == []
+    assert sorted(zh.keys() - en.keys()) == []
+
+
+def test_no_message_is_empty_or_untranslated():
+    en, zh = catalog("en"), catalog("zh")
+    for key, text in en.items():
+        assert text.strip(), key
+        assert zh[key].strip(), key
+        if key.endswith("_html"):
+            assert zh[key] != text, f"{key} is not translated"
+
+
+def test_every_lesson_has_a_title_and_summary():
+    for lesson in LESSONS:
+        for key in (f"lesson.{lesson.key}", f"lesson.{lesson.key}.summary"):
+            assert key in catalog("en"), key
+        if lesson.built:
+            assert f"{lesson.key}.explain_html" in catalog("en")
+
+
+def test_literal_keys_used_in_templates_and_scripts_exist():
+    used: set[str] = set()
+    for path in (ROOT / "templates").rglob("*.html"):
+        used |= set(re.findall(r"""\bt\(\s*'([\w.]+)'\s*[,)]""", path.read_text()))
+    for path in (ROOT / "static" / "js").rglob("*.js"):
+        used |= set(re.findall(r"""\bt\(\s*["'`]([\w.]+)["'`]\s*[,)]""", path.read_text()))
+    missing = sorted(k for k in used if k not in catalog("en"))
+    assert missing == []
+
+
+@pytest.mark.parametrize(("header", "expected"), [
+    ("zh-TW;q=0.3, en;q=0.2", "zh"),
+    ("en;q=0.1, zh;q=0.9", "zh"),
+    ("ja, ko", None),
+    ("en;q=oops, zh", "zh"),
+])
+def test_accept_language_parsing(header: str, expected: str | None):
+    assert from_accept_language(header) == expected

@@ -1,0 +1,65 @@
+"""The home page, lesson pages, language choice, and the static assets they need."""
+
+import re
+
+import pytest
+from fastapi.testclient import TestClient
+
+from app.lessons import LESSONS
+
+
+def test_home_lists_every_lesson_and_links_only_built_ones(client: TestClient):
+    html = client.get("/?lang=en").text
+    for lesson in LESSONS:
+        assert f"§{lesson.section}" in html
+        linked = f'href="http://testserver{lesson.path}"' in html
+        assert linked == lesson.built, lesson.path
+    assert "coming" in html
+
+
+@pytest.mark.parametrize("lesson", [ls for ls in LESSONS if ls.built], ids=lambda ls: ls.path)
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_every_built_lesson_renders(client: TestClient, lesson, lang: str):  # noqa: ANN001
+    res = client.get(f"{lesson.path}?lang={lang}")
+    assert res.status_code == 200
+    html = res.text
+    assert f'<html lang="{"zh-CN" if lang == "zh" else "en"}">' in html
+    for anchor in ('id="torch-code"', 'id="api-call"', 'id="page-data"', "/vendor/plotly.min.js"):
+        assert anchor in html
+    assert not re.search(r"(src|href)=\"(https?:)?//(?!testserver)", html), "no other hosts"
+
+
+def test_unbuilt_lessons_are_not_served(client: TestClient):
+    for lesson in LESSONS:
+        if not lesson.built:
+            assert client.get(lesson.path).status_code == 404
+
+
+def test_language_from_query_is_remembered_in_a_cookie(client: TestClient):
+    res = client.get("/?lang=zh")
+    assert res.cookies.get("lang") == "zh"
+    assert '<html lang="zh-CN">' in client.get("/").text  # the client keeps the cookie
+    assert "课程地图" in client.get("/").text
+
+
+@pytest.mark.parametrize(("header", "lang"), [
+    ("zh-CN,zh;q=0.9,en;q=0.8", "zh-CN"),
+    ("en-US,en;q=0.9", "en"),
+    ("fr-FR, en;q=0.5, zh;q=0.7", "zh-CN"),
+    ("de", "en"),
+    ("", "en"),
+])
+def test_language_from_accept_language(client: TestClient, header: str, lang: str):
+    html = client.get("/", headers={"Accept-Language": header}).text
+    assert f'<html lang="{lang}">' in html
+
+
+def test_plotly_is_served_locally(client: TestClient):
+    res = client.get("/vendor/plotly.min.js")
+    assert res.status_code == 200
+    assert res.headers["content-type"].startswith("text/javascript")
+    assert len(res.content) > 1_000_000
+
+
+def test_healthz(client: TestClient):
+    assert client.get("/healthz").json() == {"status": "ok"}

@@ -1,0 +1,67 @@
+"""Every page in real Chromium, in both languages: it loads, draws its plots, logs no error."""
+
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from app.lessons import LESSONS
+from tests.browser.conftest import plot_points
+from tests.images import png_bytes
+
+BUILT = [lesson for lesson in LESSONS if lesson.built]
+
+
+def wait_for_plots(page: Page) -> list[str]:
+    """Wait until every .plot element on the page has drawn data; return their ids."""
+    ids = page.eval_on_selector_all(".plot", "els => els.map(e => e.id)")
+    for plot_id in ids:
+        page.wait_for_function(
+            "id => { const el = document.getElementById(id); return el && el.data && el.data.length; }",
+            arg=plot_id, timeout=15_000)
+    return ids
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_home_page(page: Page, base_url: str, lang: str):
+    page.goto(f"{base_url}/?lang={lang}")
+    expect(page.locator("html")).to_have_attribute("lang", "zh-CN" if lang == "zh" else "en")
+    assert page.locator(".lesson-list li").count() == len(LESSONS)
+    assert page.locator(".lesson-list li.built a").count() == len(BUILT)
+    assert page.errors == []
+
+
+@pytest.mark.parametrize("lesson", BUILT, ids=lambda ls: ls.path)
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_lesson_draws_its_plots(page: Page, base_url: str, lesson, lang: str):  # noqa: ANN001
+    page.goto(f"{base_url}{lesson.path}?lang={lang}")
+    ids = wait_for_plots(page)
+    assert ids, "a lesson page has plots"
+    for plot_id in ids:
+        assert plot_points(page, f"#{plot_id}") > 0, plot_id
+    assert page.locator("#torch-code").inner_text().strip(), "the PyTorch panel is filled"
+    assert page.errors == []
+
+
+@pytest.mark.parametrize("lesson", BUILT, ids=lambda ls: ls.path)
+def test_lesson_fits_a_narrow_screen(page: Page, base_url: str, lesson):  # noqa: ANN001
+    page.set_viewport_size({"width": 375, "height": 800})
+    page.goto(f"{base_url}{lesson.path}")
+    wait_for_plots(page)
+    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    assert overflow <= 1, f"the page is {overflow}px wider than the screen"
+
+
+def test_an_uploaded_image_reaches_the_plots(page: Page, base_url: str, tmp_path: Path):
+    from PIL import Image
+
+    img = Image.new("RGB", (24, 18), (250, 10, 10))
+    path = tmp_path / "red.png"
+    path.write_bytes(png_bytes(img))
+    page.goto(f"{base_url}/cnn/input?lang=en")
+    wait_for_plots(page)
+    page.set_input_files("#image-file", str(path))
+    expect(page.locator("#image-size")).to_contain_text("(3, 18, 24)")
+    red = page.evaluate("document.getElementById('plot-r').data[0].z")
+    assert len(red) == 18 and len(red[0]) == 24 and red[0][0] == 250
+    assert page.errors == []
