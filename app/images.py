@@ -11,8 +11,10 @@ import os
 import re
 import secrets
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
+import numpy as np
 from PIL import Image, ImageOps
 
 FORMATS = {"PNG", "JPEG", "WEBP", "BMP", "GIF"}
@@ -112,11 +114,13 @@ class ImageStore:
         return p if p.is_file() else None
 
     def get(self, image_id: str) -> Image.Image | None:
+        pixels = self.pixels(image_id)
+        return None if pixels is None else Image.fromarray(pixels)
+
+    def pixels(self, image_id: str) -> np.ndarray | None:
+        """(H, W, 3) uint8, read-only; decoded once and kept while the file is unchanged."""
         p = self.path(image_id)
-        if p is None:
-            return None
-        with Image.open(p) as img:
-            return img.convert("RGB")
+        return None if p is None else _decoded(p, p.stat().st_mtime_ns)
 
     def samples(self) -> list[str]:
         return sorted(p.stem for p in self.samples_dir.glob("*.png") if SAMPLE_ID.match(p.stem))
@@ -130,6 +134,14 @@ class ImageStore:
             total -= sizes.pop(0)
             oldest.unlink(missing_ok=True)
             oldest.with_suffix(".json").unlink(missing_ok=True)
+
+
+@lru_cache(maxsize=64)
+def _decoded(path: Path, mtime_ns: int) -> np.ndarray:
+    with Image.open(path) as img:
+        pixels = np.asarray(img.convert("RGB"))
+    pixels.setflags(write=False)
+    return pixels
 
 
 def _write_atomic(path: Path, data: bytes) -> None:

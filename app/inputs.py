@@ -1,6 +1,5 @@
 """Turn a request's `image_id` or `input` into the (C, H, W) tensor the engine takes."""
 
-import numpy as np
 import torch
 
 from app.errors import field_error
@@ -11,11 +10,11 @@ from engine.cnn.channels import grayscale, to_channels
 
 def load_image(store: ImageStore, image_id: str) -> torch.Tensor:
     """(3, H, W) float32 0–255, or a 404 naming the field."""
-    img = store.get(image_id)
-    if img is None:
+    pixels = store.pixels(image_id)
+    if pixels is None:
         raise field_error("image_id", f"no image with id {image_id!r}; upload one or use a sample",
                           404)
-    return to_channels(np.asarray(img))
+    return to_channels(pixels)
 
 
 def resolve_input(req: ImageOrTensor, store: ImageStore) -> torch.Tensor:

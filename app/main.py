@@ -9,8 +9,25 @@ from fastapi import FastAPI
 from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.staticfiles import StaticFiles
 
+from app.deps import shutdown_runners
 from app.middleware import BodyLimit
-from app.routers import activation, assets, conv, health, images, input, pages, pool
+from app.routers import (
+    activation,
+    assets,
+    bottleneck,
+    bptt,
+    conv,
+    depth,
+    digits,
+    health,
+    images,
+    inception,
+    input,
+    jobs,
+    pages,
+    pool,
+    rnn_forward,
+)
 from app.settings import get_settings
 
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
@@ -20,6 +37,7 @@ STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     torch.set_num_threads(get_settings().torch_threads)
     yield
+    shutdown_runners()
 
 
 def create_app() -> FastAPI:
@@ -30,10 +48,12 @@ def create_app() -> FastAPI:
         lifespan=lifespan,
     )
     settings = get_settings()
-    app.add_middleware(GZipMiddleware, minimum_size=1024)
+    app.add_middleware(GZipMiddleware, minimum_size=1024, compresslevel=1)
     app.add_middleware(BodyLimit, max_bytes=settings.upload_max_bytes + 64 * 1024)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
-    for module in (health, images, input, conv, pool, activation, assets, pages):
+    topics = (health, images, input, conv, pool, activation, digits, inception, bottleneck, depth,
+              rnn_forward, bptt, jobs, assets, pages)
+    for module in topics:
         app.include_router(module.router)
     return app
 

@@ -19,6 +19,8 @@ class Settings(BaseSettings):
     image_max_side: int = Field(512, ge=16, le=2048, description="uploads are resized to fit this")
     image_store_max_count: int = Field(200, ge=1)
     image_store_max_bytes: int = Field(200 * 1024 * 1024, ge=1024)
+    max_running_jobs: int = Field(2, ge=1, le=16, description="training jobs at once; one more gets 429")
+    jobs_max_kept: int = Field(50, ge=1, description="finished jobs kept on disk (oldest removed)")
     torch_threads: int = Field(2, ge=1, le=64)
 
 

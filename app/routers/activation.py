@@ -1,5 +1,76 @@
-"""§ activation (being written)."""
+"""§1.4 activation: feature maps before and after a nonlinearity; the gradient through a stack of them."""
 
 from fastapi import APIRouter
 
+from app.deps import ImageStoreDep
+from app.errors import field_error
+from app.inputs import resolve_input
+from app.schemas.activation import (
+    ActivationRequest,
+    ActivationResponse,
+    ChainOut,
+    CurveOut,
+    DepthRequest,
+    DepthResponse,
+    HistogramOut,
+)
+from app.tensors import encode
+from engine.cnn.activation import (
+    SATURATION,
+    Curve,
+    Histogram,
+    apply,
+    chain_gradient,
+    curve,
+    kernel_stack,
+    max_slope,
+)
+
 router = APIRouter(prefix="/api/cnn", tags=["activation"])
+
+
+def _hist(h: Histogram) -> HistogramOut:
+    return HistogramOut(edges=h.edges.tolist(), counts=h.counts.tolist())
+
+
+def _curve(c: Curve) -> CurveOut:
+    return CurveOut(x=c.x.tolist(), y=c.y.tolist(), dydx=c.dydx.tolist())
+
+
+@router.post("/activation", response_model=ActivationResponse)
+def activation(req: ActivationRequest, store: ImageStoreDep) -> ActivationResponse:
+    """Feature maps (the input convolved with named kernels) before and after the activation, their
+    histograms, the share of zeros (and of saturated outputs), and f, f' over a grid."""
+    x = resolve_input(req, store)  # (C, H, W)
+    scale = 1 / 255 if req.image_id is not None and req.normalize else 1.0
+    try:
+        res = apply(x, req.function, req.kernels, req.bins, req.negative_slope, scale)
+    except ValueError as e:
+        raise field_error("input" if req.input is not None else "image_id", str(e)) from None
+    return ActivationResponse(
+        function=req.function, negative_slope=req.negative_slope, kernels=req.kernels,
+        weights=kernel_stack(req.kernels).tolist() if req.kernels else [],
+        normalize=req.normalize, input_shape=list(x.shape),
+        before=encode(res.before, req.encoding), after=encode(res.after, req.encoding),
+        hist_before=_hist(res.hist_before), hist_after=_hist(res.hist_after),
+        negative_share=res.negative_share, zero_share_before=res.zero_share_before,
+        zero_share=res.zero_share,
+        saturated_share=res.saturated_share, saturation_threshold=SATURATION,
+        curve=_curve(curve(req.function, req.x_max, req.points, req.negative_slope)),
+    )
+
+
+@router.post("/activation/depth", response_model=DepthResponse)
+def activation_depth(req: DepthRequest) -> DepthResponse:
+    """For each function: f and f' over a grid, its largest slope, and the gradient d hₙ/dx through
+    n = 1 … depth stacked copies hₙ = f(hₙ₋₁), h₀ = x0, found by autograd through the real chain."""
+    chains = []
+    for name in req.functions:
+        top = max_slope(name, req.negative_slope)
+        chains.append(ChainOut(
+            function=name, max_slope=top,
+            gradient=chain_gradient(name, req.depth, req.x0, req.negative_slope).tolist(),
+            bound=[top**n for n in range(1, req.depth + 1)],
+            curve=_curve(curve(name, req.x_max, req.points, req.negative_slope)),
+        ))
+    return DepthResponse(depth=req.depth, x0=req.x0, negative_slope=req.negative_slope, chains=chains)

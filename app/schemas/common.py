@@ -54,7 +54,8 @@ class TensorOut(BaseModel):
 class EncodingOption(BaseModel):
     encoding: Encoding = Field(
         "auto",
-        description='"list" forces nested lists; "auto" uses float16 base64 above 4,096 numbers',
+        description='"auto": nested lists up to 4,096 numbers, base64 float16 up to 2**20, base64 q8 '
+                    '(8-bit, value = offset + scale·byte) beyond; "list", "f16", "f32", "q8" force a form',
     )
 
 

@@ -53,7 +53,7 @@
   function errorText(status, body) {
     const detail = body && body.detail;
     if (Array.isArray(detail)) {
-      return detail.map((d) => `${(d.loc || []).filter((p) => p !== "body").join(".")}: ${d.msg}`)
+      return detail.map((d) => `${(d.loc || []).filter((p) => !["body", "query", "path"].includes(p)).join(".")}: ${d.msg}`)
         .join("; ");
     }
     return typeof detail === "string" ? detail : `HTTP ${status}`;
@@ -98,7 +98,7 @@
     return request("POST", path, { body: form }, { curl: ` -F 'file=@${file.name}'` });
   }
 
-  /* ---- tensors: {shape, data} nested lists, or base64 float16/float32/uint8 ---- */
+  /* ---- tensors: {shape, data} nested lists, or base64 float16/float32/uint8/q8 (app/tensors.py) ---- */
   const F16 = (() => {
     const table = new Float32Array(65536);
     for (let h = 0; h < 65536; h++) {
@@ -118,7 +118,9 @@
       const bin = atob(obj.data);
       const bytes = new Uint8Array(bin.length);
       for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
-      if (obj.dtype === "uint8") data = bytes;
+      if (obj.dtype === "uint8" && obj.scale !== undefined) {
+        data = Float32Array.from(bytes, (q) => obj.offset + obj.scale * q); // "q8": ≈ within scale / 2
+      } else if (obj.dtype === "uint8") data = bytes;
       else if (obj.dtype === "float32") data = new Float32Array(bytes.buffer);
       else {
         const halves = new Uint16Array(bytes.buffer);
@@ -147,7 +149,7 @@
 
   function layout(opts) {
     return {
-      margin: { l: 56, r: 16, t: opts.title ? 36 : 12, b: 48 },
+      margin: { l: 56, r: 16, t: (opts.title ? 36 : 12) + (opts.showlegend ? 24 : 0), b: 48, ...opts.margin },
       font: { family: css.fontFamily, size: 12, color: COLORS.ink },
       title: opts.title ? { text: opts.title, font: { size: 14 }, x: 0.02 } : undefined,
       paper_bgcolor: "rgba(0,0,0,0)",
@@ -155,7 +157,7 @@
       xaxis: { title: { text: opts.xTitle || "" }, gridcolor: COLORS.line, zeroline: false, ...opts.xaxis },
       yaxis: { title: { text: opts.yTitle || "" }, gridcolor: COLORS.line, zeroline: false, ...opts.yaxis },
       showlegend: opts.showlegend ?? false,
-      legend: { orientation: "h", y: -0.2 },
+      legend: { orientation: "h", x: 0, y: 1, yanchor: "bottom", ...opts.legend },
       shapes: opts.shapes || [],
       annotations: opts.annotations || [],
     };
@@ -198,7 +200,8 @@
   /* ---- the shared image picker (templates/_macros.html): samples, uploads, remembered ---- */
   const IMAGE_KEY = "naturally.image";
 
-  async function imagePicker(onChange) {
+  /** Fill the picker; choose the remembered image, else `prefer` (a sample's id). */
+  async function imagePicker(onChange, prefer = "scene") {
     const select = document.getElementById("image-select");
     const file = document.getElementById("image-file");
     const thumb = document.getElementById("image-thumb");
@@ -234,8 +237,8 @@
       } catch (e) { /* the status line already says why */ }
       file.value = "";
     });
-    const first = [...select.options].some((o) => o.value === remembered?.id) ? remembered.id
-      : (select.options[0] && select.options[0].value);
+    const has = (id) => [...select.options].some((o) => o.value === id);
+    const first = [remembered?.id, prefer, select.options[0]?.value].find((id) => id && has(id));
     if (first) choose(first);
   }
 

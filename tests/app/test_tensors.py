@@ -56,3 +56,16 @@ def test_client_tensors_accept_three_forms():
 def test_bad_client_tensors(value: object, words: str):
     with pytest.raises(ValidationError, match=words):
         TypeAdapter(Tensor).validate_python(value)
+
+
+def test_very_large_maps_travel_as_q8_within_half_a_step():
+    t = torch.randn(2, 1024, 600) * 50
+    out = encode(t)
+    assert (out["dtype"], "scale" in out) == ("uint8", True)
+    assert len(out["data"]) < 1.4 * t.numel()  # one byte a number, in base64
+    assert (decode(out) - t).abs().max() <= out["scale"] / 2 + 1e-4
+
+
+def test_q8_of_a_constant_tensor():
+    out = encode(torch.full((3, 3), 7.0), "q8")
+    torch.testing.assert_close(decode(out), torch.full((3, 3), 7.0))

@@ -13,8 +13,9 @@ BUILT = [lesson for lesson in LESSONS if lesson.built]
 
 
 def wait_for_plots(page: Page) -> list[str]:
-    """Wait until every .plot element on the page has drawn data; return their ids."""
-    ids = page.eval_on_selector_all(".plot", "els => els.map(e => e.id)")
+    """Wait until every .plot element on the page has drawn data; return their ids. Plots marked
+    data-waits (e.g. "job": curves of a training the learner starts) are drawn later, on demand."""
+    ids = page.eval_on_selector_all(".plot:not([data-waits])", "els => els.map(e => e.id)")
     for plot_id in ids:
         page.wait_for_function(
             "id => { const el = document.getElementById(id); return el && el.data && el.data.length; }",

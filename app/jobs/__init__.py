@@ -1,0 +1,1 @@
+"""Long work (training) as jobs: a store on disk, a runner, and the kinds of job there are."""

@@ -1,0 +1,59 @@
+"""The `digits` job: train a course digit CNN, evaluate it on the held-out digits, keep its weights."""
+
+import os
+from functools import lru_cache
+from typing import Any
+
+import torch
+
+from app.jobs.runner import JobContext
+from app.schemas.digits import DigitsJobRequest, DigitsParams
+from app.tensors import encode
+from engine.data.mnist import MnistSplit, load_digits, mnist_split, random_shift
+from engine.models.digits import build, parameter_count
+from engine.train import TrainConfig, evaluate, train
+
+KIND = "digits"
+Request = DigitsJobRequest
+MISREAD_SHOWN = 24
+
+
+@lru_cache(maxsize=1)
+def split() -> MnistSplit:
+    return mnist_split()
+
+
+def run(params: DigitsParams, ctx: JobContext) -> dict[str, Any] | None:
+    data = split()
+    n = params.train_size
+    torch.manual_seed(params.seed)
+    model = build(params.model)
+    cfg = TrainConfig(epochs=params.epochs, batch_size=params.batch_size, lr=params.lr,
+                      optimizer=params.optimizer, schedule=params.schedule, seed=params.seed,
+                      report_every=max(1, n // params.batch_size // 10))
+    augment = (lambda x, g: random_shift(x, 2, g)) if params.augment else None
+    run = train(model, (data.x_train[:n], data.y_train[:n]), (data.x_held_out, data.y_held_out), cfg,
+                report=ctx.report, should_stop=ctx.should_stop, augment=augment)
+    if run.done.stopped:
+        return None
+    tmp = ctx.workdir / ".weights.pt.tmp"
+    torch.save(model.state_dict(), tmp)
+    os.replace(tmp, ctx.workdir / "weights.pt")
+    return {"model": params.model, "parameters": parameter_count(model),
+            "seconds": round(run.done.elapsed, 2), **held_out_report(model)}
+
+
+def held_out_report(model: torch.nn.Module) -> dict[str, Any]:
+    """Accuracy, confusion matrix and the first misread digits (with their pixels) on the held-out set."""
+    data = split()
+    ev = evaluate(model, data.x_held_out, data.y_held_out)
+    shown = ev.misread[:MISREAD_SHOWN]
+    images, _ = load_digits()
+    return {
+        "held_out_accuracy": ev.accuracy,
+        "confusion": ev.confusion.tolist(),
+        "misread_count": len(ev.misread),
+        "misread": [{"index": int(data.held_out_index[i]), "label": int(data.y_held_out[i]),
+                     "predicted": int(ev.predicted[i])} for i in shown],
+        "misread_images": encode(images[data.held_out_index[shown]]),  # (M, 28, 28) uint8
+    }

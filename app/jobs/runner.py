@@ -1,0 +1,122 @@
+"""The job runner: one interface, and the in-process backend (threads; nothing else to start).
+
+A kind of job is a function `run(params, ctx) -> result` (see app/jobs/kinds.py). It reports
+progress through `ctx.report(event)` and checks `ctx.should_stop()` often; the runner keeps the
+events in order, saves the record at most once a second (and at every epoch and at the end), and
+turns an exception into the job's error state."""
+
+import secrets
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, is_dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+from app.jobs.store import ACTIVE, JobRecord, JobStore
+
+SAVE_EVERY_SECONDS = 1.0
+
+
+class JobsBusy(Exception):
+    """As many jobs are running as the settings allow."""
+
+    def __init__(self, running: int, retry_after: int) -> None:
+        super().__init__(f"{running} jobs are running, the most allowed at once; try again later")
+        self.retry_after = retry_after
+
+
+@dataclass
+class JobContext:
+    workdir: Path  # where the job writes its files (weights, …)
+    report: Callable[[Any], None]
+    should_stop: Callable[[], bool]
+
+
+RunFn = Callable[[Any, JobContext], dict[str, Any] | None]
+
+
+class JobRunner(Protocol):
+    def submit(self, kind: str, params: Any, run: RunFn) -> JobRecord: ...
+    def get(self, job_id: str) -> JobRecord | None: ...
+    def list(self) -> list[JobRecord]: ...
+    def cancel(self, job_id: str) -> JobRecord | None: ...
+    def shutdown(self, timeout: float = 5.0) -> None: ...
+
+
+class InProcessRunner:
+    def __init__(self, store: JobStore, max_running: int) -> None:
+        self.store = store
+        self.max_running = max_running
+        self._active: dict[str, JobRecord] = {}
+        self._stops: dict[str, threading.Event] = {}
+        self._threads: dict[str, threading.Thread] = {}
+        self._lock = threading.Lock()
+        store.mark_interrupted()
+
+    def submit(self, kind: str, params: Any, run: RunFn) -> JobRecord:
+        with self._lock:
+            if len(self._active) >= self.max_running:
+                raise JobsBusy(len(self._active), retry_after=5)
+            record = JobRecord(id=secrets.token_hex(16), kind=kind, params=params.model_dump())
+            self._active[record.id] = record
+            self._stops[record.id] = threading.Event()
+        self.store.save(record)
+        thread = threading.Thread(target=self._run, args=(record, params, run), daemon=True,
+                                  name=f"job-{kind}-{record.id[:8]}")
+        self._threads[record.id] = thread
+        thread.start()
+        return record
+
+    def get(self, job_id: str) -> JobRecord | None:
+        return self._active.get(job_id) or self.store.load(job_id)
+
+    def list(self) -> list[JobRecord]:
+        on_disk = {r.id: r for r in self.store.all()}
+        return sorted({**on_disk, **self._active}.values(), key=lambda r: r.created)
+
+    def cancel(self, job_id: str) -> JobRecord | None:
+        stop = self._stops.get(job_id)
+        if stop is not None:
+            stop.set()
+        return self.get(job_id)
+
+    def shutdown(self, timeout: float = 5.0) -> None:
+        """Cancel every running job and wait for its thread (the server is stopping)."""
+        for stop in list(self._stops.values()):
+            stop.set()
+        for thread in list(self._threads.values()):
+            thread.join(timeout)
+
+    def _run(self, record: JobRecord, params: Any, run: RunFn) -> None:
+        stop = self._stops[record.id]
+        last_save = time.monotonic()
+
+        def report(event: Any) -> None:
+            nonlocal last_save
+            data = asdict(event) if is_dataclass(event) else dict(event)
+            record.events.append({"seq": len(record.events), **data})
+            if data.get("kind") != "step" or time.monotonic() - last_save > SAVE_EVERY_SECONDS:
+                self.store.save(record)
+                last_save = time.monotonic()
+
+        record.state, record.started = "running", time.time()
+        self.store.save(record)
+        try:
+            ctx = JobContext(workdir=self.store.dir(record.id), report=report, should_stop=stop.is_set)
+            record.result = run(params, ctx)
+            record.state = "cancelled" if stop.is_set() else "done"
+        except Exception as e:  # noqa: BLE001 - any failure of a job becomes its error state
+            record.state, record.error = "error", f"{type(e).__name__}: {e}"
+        finally:
+            record.finished = time.time()
+            self.store.save(record)
+            with self._lock:
+                self._active.pop(record.id, None)
+                self._stops.pop(record.id, None)
+                self._threads.pop(record.id, None)
+            self.store.prune()
+
+
+def is_active(record: JobRecord) -> bool:
+    return record.state in ACTIVE

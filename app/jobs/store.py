@@ -1,0 +1,79 @@
+"""Job records on disk: data_dir/jobs/<id>/job.json (+ the files a job writes beside it).
+
+Every write is atomic (a temporary file, then os.replace), so a crash or a restart never leaves a
+half-written record, and a record written by one process is read whole by another."""
+
+import json
+import os
+import re
+import shutil
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+JOB_ID = re.compile(r"^[0-9a-f]{32}$")
+ACTIVE = ("queued", "running")
+FINAL = ("done", "error", "cancelled")
+
+
+@dataclass
+class JobRecord:
+    id: str
+    kind: str
+    params: dict[str, Any]
+    state: str = "queued"  # queued → running → done | error | cancelled
+    created: float = field(default_factory=time.time)
+    started: float | None = None
+    finished: float | None = None
+    error: str | None = None
+    events: list[dict[str, Any]] = field(default_factory=list)  # progress, in order, each with "seq"
+    result: dict[str, Any] | None = None
+
+
+class JobStore:
+    def __init__(self, root: Path, max_kept: int) -> None:
+        self.root = root
+        self.max_kept = max_kept
+        root.mkdir(parents=True, exist_ok=True)
+
+    def dir(self, job_id: str) -> Path:
+        if not JOB_ID.match(job_id):
+            raise ValueError(f"not a job id: {job_id!r}")
+        return self.root / job_id
+
+    def save(self, record: JobRecord) -> None:
+        d = self.dir(record.id)
+        d.mkdir(exist_ok=True)
+        write_atomic(d / "job.json", json.dumps(asdict(record)).encode())
+
+    def load(self, job_id: str) -> JobRecord | None:
+        if not JOB_ID.match(job_id):
+            return None
+        try:
+            return JobRecord(**json.loads((self.root / job_id / "job.json").read_text()))
+        except (OSError, ValueError, TypeError):
+            return None
+
+    def all(self) -> list[JobRecord]:
+        records = (self.load(p.name) for p in self.root.iterdir() if p.is_dir())
+        return sorted((r for r in records if r is not None), key=lambda r: r.created)
+
+    def mark_interrupted(self) -> None:
+        """After a restart, no job of this store is running any more: say so in their records."""
+        for r in self.all():
+            if r.state in ACTIVE:
+                r.state, r.error, r.finished = "error", "the server restarted during this job", time.time()
+                self.save(r)
+
+    def prune(self) -> None:
+        """Keep the newest `max_kept` finished jobs."""
+        finished = [r for r in self.all() if r.state in FINAL]
+        for r in finished[: max(0, len(finished) - self.max_kept)]:
+            shutil.rmtree(self.dir(r.id), ignore_errors=True)
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_bytes(data)
+    os.replace(tmp, path)

@@ -1,0 +1,100 @@
+"""Training jobs: start, follow (Server-Sent Events), inspect, cancel, list."""
+
+import asyncio
+import json
+from collections.abc import AsyncIterator
+
+from fastapi import APIRouter, HTTPException, Request, Response
+from fastapi.responses import StreamingResponse
+
+from app.deps import JobRunnerDep
+from app.jobs.kinds import KINDS, JobRequest
+from app.jobs.runner import JobsBusy
+from app.jobs.store import FINAL, JobRecord
+from app.schemas.jobs import JobResponse, JobSummary
+
+router = APIRouter(prefix="/api/jobs", tags=["jobs"])
+
+HEADLINE = ("model", "parameters", "seconds", "held_out_accuracy")
+POLL_SECONDS = 0.2
+
+
+def _response(record: JobRecord, request: Request) -> JobResponse:
+    return JobResponse(
+        id=record.id, kind=record.kind, state=record.state, params=record.params,
+        created=record.created, started=record.started, finished=record.finished, error=record.error,
+        progress=record.events[-1] if record.events else None,
+        history=[e for e in record.events if e.get("kind") == "epoch"],
+        result=record.result,
+        events_url=str(request.url_for("job_events", job_id=record.id)),
+    )
+
+
+def _found(record: JobRecord | None, job_id: str) -> JobRecord:
+    if record is None:
+        raise HTTPException(404, detail=f"no job with id {job_id!r}")
+    return record
+
+
+@router.post("", status_code=202, response_model=JobResponse,
+             responses={429: {"description": "as many jobs are running as allowed; see Retry-After"}})
+def start_job(req: JobRequest, request: Request, response: Response,
+              runner: JobRunnerDep) -> JobResponse:
+    """Start a training job; follow it at `events_url` (Server-Sent Events)."""
+    try:
+        record = runner.submit(req.kind, req.params, KINDS[req.kind])
+    except JobsBusy as e:
+        raise HTTPException(429, detail=str(e), headers={"Retry-After": str(e.retry_after)}) from None
+    response.headers["Location"] = str(request.url_for("get_job", job_id=record.id))
+    return _response(record, request)
+
+
+@router.get("", response_model=list[JobSummary])
+def list_jobs(runner: JobRunnerDep) -> list[JobSummary]:
+    """Every job this server knows, oldest first (finished ones survive a restart)."""
+    return [JobSummary(id=r.id, kind=r.kind, state=r.state, params=r.params, created=r.created,
+                       finished=r.finished,
+                       result={k: r.result[k] for k in HEADLINE if k in r.result} if r.result else None)
+            for r in runner.list()]
+
+
+@router.get("/{job_id}", name="get_job", response_model=JobResponse)
+def get_job(job_id: str, request: Request, runner: JobRunnerDep) -> JobResponse:
+    """State, params, progress so far, per-epoch history and (when done) the result."""
+    return _response(_found(runner.get(job_id), job_id), request)
+
+
+@router.delete("/{job_id}", response_model=JobResponse)
+def cancel_job(job_id: str, request: Request, runner: JobRunnerDep) -> JobResponse:
+    """Ask a running job to stop; it ends in state `cancelled` within a second."""
+    return _response(_found(runner.cancel(job_id), job_id), request)
+
+
+@router.get("/{job_id}/events", name="job_events", response_class=StreamingResponse,
+            responses={200: {"content": {"text/event-stream": {}}}})
+async def job_events(job_id: str, request: Request, runner: JobRunnerDep) -> StreamingResponse:
+    """Progress as Server-Sent Events, in order (`step`, `epoch`, `done` from the training loop),
+    then one last `end` event with the final state and result. Resumes after `Last-Event-ID`."""
+    _found(runner.get(job_id), job_id)
+    last = request.headers.get("last-event-id", "")
+    start = int(last) + 1 if last.isdigit() else 0
+
+    async def stream() -> AsyncIterator[str]:
+        sent = start
+        while True:
+            record = runner.get(job_id)
+            if record is None:
+                return
+            for event in record.events[sent:]:
+                yield f"id: {event['seq']}\nevent: {event['kind']}\ndata: {json.dumps(event)}\n\n"
+                sent += 1
+            if record.state in FINAL and sent >= len(record.events):
+                end = {"state": record.state, "error": record.error, "result": record.result}
+                yield f"event: end\ndata: {json.dumps(end)}\n\n"
+                return
+            if await request.is_disconnected():
+                return
+            await asyncio.sleep(POLL_SECONDS)
+
+    return StreamingResponse(stream(), media_type="text/event-stream",
+                             headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})

@@ -1,0 +1,193 @@
+"""§4.1 the RNN forward pass and §4.2 BPTT: a sequence, one shared set of weights, every step."""
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, BeforeValidator, Field, field_validator, model_validator
+
+from app.schemas.common import EncodingOption, Tensor, TensorIn, TensorOut
+from engine.rnn.cell import ALPHABET
+
+MAX_STEPS = 200
+MAX_HIDDEN = 256
+MAX_INPUT = 64
+MAX_OUTPUT = 64
+MAX_LAYERS = 4
+
+
+def _in_range(lo: int, hi: int) -> BeforeValidator:
+    """A message that states the whole range (pydantic's own names only the bound crossed)."""
+
+    def check(v: Any) -> Any:
+        if isinstance(v, int) and not isinstance(v, bool) and not lo <= v <= hi:
+            raise ValueError(f"must be an integer from {lo} to {hi}, got {v}")
+        return v
+
+    return BeforeValidator(check)
+
+
+def _int(lo: int, hi: int) -> Any:
+    return Annotated[int, _in_range(lo, hi), Field(ge=lo, le=hi)]
+
+
+def _numbers_only(v: Any) -> Any:
+    """Name the first item of a sequence that is not a number (before pydantic's own union errors)."""
+
+    def walk(item: Any, where: str) -> None:
+        if isinstance(item, list):
+            for i, sub in enumerate(item):
+                walk(sub, f"{where}[{i}]")
+        elif isinstance(item, bool) or not isinstance(item, int | float):
+            raise ValueError(f"must hold only numbers; item {where} is {item!r}")
+
+    walk(v.get("data") if isinstance(v, dict) else v, "")
+    return v
+
+
+class LayerIn(BaseModel):
+    W_xh: Tensor | None = Field(None, description="(H, H): this layer's input is the layer below's h_t")
+    W_hh: Tensor | None = Field(None, description="(H, H)")
+    b_h: Tensor | None = Field(None, description="(H,)")
+
+
+class RNNSpec(EncodingOption):
+    """The sequence and the network, shared by /forward and /bptt. Any weight left out is drawn from
+    `seed`; a weight of size 1 may be a bare number."""
+
+    sequence: Annotated[Tensor | None, BeforeValidator(_numbers_only)] = Field(
+        None, description=f"(T,) numbers (input_size 1) or (T, I) vectors, time first; 1 ≤ T ≤ "
+                          f"{MAX_STEPS}, 1 ≤ I ≤ {MAX_INPUT}. Give this or word")
+    alphabet: str = Field(ALPHABET, min_length=1, max_length=MAX_INPUT,
+                          description=f"the characters a word may use, ≤ {MAX_INPUT}, no repeats: "
+                                      "input_size = len(alphabet)")
+    word: str | None = Field(None, min_length=1, max_length=MAX_STEPS,
+                             description=f"instead of sequence: 1–{MAX_STEPS} characters of the "
+                                         "alphabet, each becoming a one-hot vector")
+    hidden_size: _int(1, MAX_HIDDEN) = Field(3, description=f"H, numbers in h_t: 1–{MAX_HIDDEN}")
+    output_size: _int(1, MAX_OUTPUT) = Field(
+        1, description=f"O, numbers in y_t: 1–{MAX_OUTPUT}; a (O, H) W_hy sets it instead")
+    num_layers: _int(1, MAX_LAYERS) = Field(1, description=f"stacked RNN layers, 1–{MAX_LAYERS}")
+    seed: int = Field(0, ge=0, le=2**31 - 1, description="draws the weights not given, uniform in "
+                                                         "±1/√H and rounded to 2 decimals")
+    W_xh: Tensor | None = Field(None, description="(H, I) input → hidden, layer 1")
+    W_hh: Tensor | None = Field(None, description="(H, H) hidden → hidden, layer 1")
+    b_h: Tensor | None = Field(None, description="(H,) hidden bias, layer 1 (torch's b_ih + b_hh)")
+    W_hy: Tensor | None = Field(None, description="(O, H) hidden → output, on the top layer's h_t")
+    b_y: Tensor | None = Field(None, description="(O,) output bias")
+    upper_layers: list[LayerIn] = Field([], max_length=MAX_LAYERS - 1,
+                                        description="weights of layers 2 … num_layers, in order")
+    h0: Tensor | None = Field(None, description="(num_layers, H) the state before step 1; zeros if left out")
+
+    @field_validator("alphabet")
+    @classmethod
+    def _unique(cls, v: str) -> str:
+        repeated = sorted({c for c in v if v.count(c) > 1})
+        if repeated:
+            raise ValueError(f"repeats {''.join(repeated)!r}; each character may appear once")
+        return v
+
+    @field_validator("word")
+    @classmethod
+    def _in_alphabet(cls, v: str | None, info: Any) -> str | None:
+        alphabet = info.data.get("alphabet")
+        missing = sorted({c for c in v or "" if alphabet is not None and c not in alphabet})
+        if missing:
+            raise ValueError(f"characters {''.join(missing)!r} are not in the alphabet {alphabet!r}")
+        return v
+
+    @field_validator("sequence")
+    @classmethod
+    def _sequence_shape(cls, v: TensorIn | None) -> TensorIn | None:
+        if v is None:
+            return v
+        shape = list(v.to_torch().shape)
+        if len(shape) not in (1, 2):
+            raise ValueError(f"must be (T,) numbers or (T, I) vectors, got shape {shape}")
+        if not 1 <= shape[0] <= MAX_STEPS:
+            raise ValueError(f"must hold 1 to {MAX_STEPS} time steps, got {shape[0]}")
+        if len(shape) == 2 and not 1 <= shape[1] <= MAX_INPUT:
+            raise ValueError(f"vectors must hold 1 to {MAX_INPUT} numbers (input_size), got {shape[1]}")
+        return v
+
+    @model_validator(mode="after")
+    def _one_source(self) -> "RNNSpec":
+        if (self.sequence is None) == (self.word is None):
+            raise ValueError("give exactly one of sequence and word")
+        return self
+
+
+class ForwardRequest(RNNSpec):
+    outputs: Literal["many_to_many", "many_to_one"] = Field(
+        "many_to_many", description="y_t at every step, or only y_T at the last")
+
+
+class BPTTRequest(RNNSpec):
+    loss: Literal["last", "every"] = Field(
+        "last", description='"last": L = ½‖y_T − target‖² (many-to-one); "every": L = Σ_t ½‖y_t − '
+                            'target_t‖² (many-to-many)')
+    target: Tensor | None = Field(None, description='(O,) for "last", (T, O) for "every" ((T,) when O = '
+                                                    "1, a number for a single value); zeros if left out")
+
+
+class LayerOut(BaseModel):
+    W_xh: TensorOut
+    W_hh: TensorOut
+    b_h: TensorOut
+
+
+class WeightsOut(BaseModel):
+    """The same names a request takes, so the weights can be sent back as they are."""
+
+    W_xh: TensorOut = Field(description="(H, I)")
+    W_hh: TensorOut = Field(description="(H, H)")
+    b_h: TensorOut = Field(description="(H,)")
+    W_hy: TensorOut = Field(description="(O, H)")
+    b_y: TensorOut = Field(description="(O,)")
+    upper_layers: list[LayerOut] = Field(description="layers 2 … num_layers")
+
+
+class Unrolled(BaseModel):
+    steps: int = Field(description="T")
+    input_size: int
+    hidden_size: int
+    output_size: int
+    num_layers: int
+    seed: int
+    tokens: list[str] | None = Field(description="the word's characters, one per step")
+    alphabet: str | None = Field(description="the one-hot positions, when a word was given")
+    x: TensorOut = Field(description="(T, I) the input sequence")
+    h0: TensorOut = Field(description="(L, H)")
+    weights: WeightsOut
+    xw: TensorOut = Field(description="(L, T, H) W_xh · x_t (the layer below's h_t above layer 1)")
+    hw: TensorOut = Field(description="(L, T, H) W_hh · h_{t−1}")
+    a: TensorOut = Field(description="(L, T, H) W_xh · x_t + W_hh · h_{t−1} + b_h")
+    h: TensorOut = Field(description="(L, T, H) tanh(a)")
+
+
+class ForwardResponse(Unrolled):
+    outputs: str
+    y: TensorOut = Field(description="(T, O) W_hy · h_t + b_y; (1, O), the last step's, for many_to_one")
+
+
+class TermsOut(BaseModel):
+    W_xh: TensorOut = Field(description="(T, H, I) step t's use: δ_t · x_tᵀ")
+    W_hh: TensorOut = Field(description="(T, H, H) step t's use: δ_t · h_{t−1}ᵀ")
+    b_h: TensorOut = Field(description="(T, H) δ_t")
+
+
+class BPTTResponse(Unrolled):
+    y: TensorOut = Field(description="(T, O)")
+    loss_mode: str
+    target: TensorOut
+    loss: float
+    step_losses: list[float] = Field(description="(T,) L_t; with loss \"last\" only L_T is non-zero")
+    dy: TensorOut = Field(description="(T, O) ∂L/∂y_t")
+    dh: TensorOut = Field(description="(L, T, H) ∂L/∂h_t, through every later step")
+    dh_norm: list[list[float]] = Field(description="(L, T) ‖∂L/∂h_t‖")
+    delta: TensorOut = Field(description="(L, T, H) δ_t = ∂L/∂a_t = ∂L/∂h_t ⊙ (1 − h_t²)")
+    terms: list[TermsOut] = Field(description="per layer: one term per time step")
+    terms_W_hy: TensorOut = Field(description="(T, O, H) ∂L/∂y_t · h_tᵀ")
+    terms_b_y: TensorOut = Field(description="(T, O)")
+    sums: WeightsOut = Field(description="the per-step terms added up")
+    autograd: WeightsOut = Field(description="torch.nn.RNN + loss.backward(): the same gradients")
+    autograd_loss: float
+    max_difference: float = Field(description="largest |sum of terms − autograd| over all parameters")

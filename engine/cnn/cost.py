@@ -1,0 +1,180 @@
+"""§2.2 What a convolution costs: multiplications, parameters and time.
+
+A k×k convolution from C_in to C_out channels computes, for each of its H'·W' output positions and
+each of its C_out maps, a sum of C_in·k·k products:
+
+    multiplications = H'·W' · C_out · C_in · k²        (the bias adds no multiplication)
+
+torch's own FLOP counter (torch.utils.flop_counter) counts a multiply-add as 2 FLOPs, so for a
+convolution its count is exactly twice this formula. A 1×1 convolution that first reduces C_in to
+r channels makes the k×k one see r channels instead of C_in: H'·W'·r·C_in + H'·W'·C_out·r·k².
+
+The §2.1 page counts the Inception block the same way, branch by branch (`block_costs`); the small
+helpers beside it build that block from a seed and without its padding."""
+
+import copy
+import math
+import statistics
+import time
+import warnings
+from dataclasses import dataclass
+
+import torch
+from torch import nn
+from torch.utils.flop_counter import FlopCounterMode
+
+from engine.cnn.inception import InceptionBlock
+from engine.cnn.shape import output_size
+
+
+def conv_multiplications(in_channels: int, out_channels: int, kernel: int, height: int, width: int) -> int:
+    """H'·W'·C_out·C_in·k² for an output of height × width (H' × W')."""
+    return height * width * out_channels * in_channels * kernel * kernel
+
+
+def conv_parameters(in_channels: int, out_channels: int, kernel: int, bias: bool = True) -> int:
+    """C_out·C_in·k² weights, plus C_out biases."""
+    return out_channels * in_channels * kernel * kernel + (out_channels if bias else 0)
+
+
+@dataclass
+class LayerCost:
+    name: str  # e.g. "1×1 conv", "5×5 conv", "3×3 avg pool"
+    in_channels: int
+    out_channels: int
+    kernel: int
+    padding: int  # on each side ("same" with an even kernel adds one more on the right and bottom)
+    output_shape: tuple[int, int, int]  # (C_out, H', W')
+    multiplications: int  # by the formula; 0 for pooling (it only adds, then divides once)
+    parameters: int
+
+
+def conv_layers(in_channels: int, out_channels: int, kernel: int, reduce_to: int | None,
+                device: str = "cpu") -> nn.Sequential:
+    """The k×k convolution C_in → C_out, after a 1×1 reduction C_in → reduce_to when given.
+    padding="same" keeps H and W (even kernels are padded one more cell on the right and bottom).
+    On device="meta" the layers hold shapes but no numbers (nothing is allocated)."""
+    for name, value in (("in_channels", in_channels), ("out_channels", out_channels), ("kernel", kernel)):
+        if value < 1:
+            raise ValueError(f"{name} must be at least 1, got {value}")
+    if reduce_to is not None and not 1 <= reduce_to <= in_channels:
+        raise ValueError(f"reduce_to must be 1–{in_channels} (the input's channels), got {reduce_to}")
+    with torch.device(device):  # "meta" draws no random numbers either
+        if reduce_to is None:
+            return nn.Sequential(nn.Conv2d(in_channels, out_channels, kernel, padding="same"))
+        return nn.Sequential(nn.Conv2d(in_channels, reduce_to, 1),
+                             nn.Conv2d(reduce_to, out_channels, kernel, padding="same"))
+
+
+def costs(model: nn.Sequential, height: int, width: int) -> list[LayerCost]:
+    """Each convolution's multiplications (formula) and parameters, for an input of height × width."""
+    out = []
+    for conv in model:
+        k = conv.kernel_size[0]
+        out.append(LayerCost(
+            name=f"{k}×{k} conv", in_channels=conv.in_channels, out_channels=conv.out_channels, kernel=k,
+            padding=(k - 1) // 2, output_shape=(conv.out_channels, height, width),
+            multiplications=conv_multiplications(conv.in_channels, conv.out_channels, k, height, width),
+            parameters=sum(p.numel() for p in conv.parameters()),
+        ))
+    return out
+
+
+def torch_flops(model: nn.Sequential, in_channels: int, height: int, width: int) -> list[int]:
+    """torch's FLOP count of each layer for one (1, C, H, W) input, on the model's device. Give it
+    a model built on device="meta" (shapes only, no numbers) and even a huge layer is counted
+    instantly, without computing anything."""
+    flops = []
+    x = torch.empty(1, in_channels, height, width, device=next(model.parameters()).device)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # padding="same" with an even kernel
+        for layer in model:
+            with FlopCounterMode(display=False) as counter:
+                x = layer(x)  # (1, C_out, H, W)
+            flops.append(counter.get_total_flops())
+    return flops
+
+
+@torch.no_grad()
+def forward_ms(model: nn.Module, x: torch.Tensor, repeats: int) -> list[float]:
+    """Wall-clock milliseconds of `repeats` forward passes (after one warm-up pass)."""
+    if repeats < 1:
+        raise ValueError(f"repeats must be at least 1, got {repeats}")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        model(x)  # warm-up: memory allocation, kernel selection
+        runs = []
+        for _ in range(repeats):
+            t0 = time.perf_counter()
+            model(x)
+            runs.append((time.perf_counter() - t0) * 1000)
+    return runs
+
+
+def median(values: list[float]) -> float:
+    return statistics.median(values)
+
+
+# ---- §2.1: the Inception block's layers, branch by branch ----
+
+def block_branches(block: InceptionBlock) -> list[list[nn.Module]]:
+    """The block's modules in each branch's order (1×1; 1×1, 5×5; 1×1, 3×3, 3×3; pool, 1×1)."""
+    return [[block.branch1x1], [block.branch5x5_1, block.branch5x5_2],
+            [block.branch3x3_1, block.branch3x3_2, block.branch3x3_3],
+            [block.branch_pool, block.branch_pool_proj]]
+
+
+def block_costs(block: InceptionBlock, in_channels: int, height: int, width: int,
+                padded: bool = True) -> list[list[LayerCost]]:
+    """Each branch's layers with their output shapes, multiplications and parameters, for a
+    (C, H, W) input; padded=False gives the shapes with every padding set to 0. ValueError when
+    a kernel no longer fits its input."""
+    out = []
+    for branch in block_branches(block):
+        c, h, w = in_channels, height, width
+        layers = []
+        for m in branch:
+            is_conv = isinstance(m, nn.Conv2d)
+            if is_conv:
+                k, c_out, pad = m.kernel_size[0], m.out_channels, m.padding[0]
+            else:  # the average pool keeps the channels
+                k, c_out, pad = m.kernel_size, c, m.padding
+            pad = pad if padded else 0
+            h, w = output_size(h, k, pad), output_size(w, k, pad)
+            layers.append(LayerCost(
+                name=f"{k}×{k} {'conv' if is_conv else 'avg pool'}", in_channels=c, out_channels=c_out,
+                kernel=k, padding=pad, output_shape=(c_out, h, w),
+                multiplications=conv_multiplications(c, c_out, k, h, w) if is_conv else 0,
+                parameters=conv_parameters(c, c_out, k) if is_conv else 0,
+            ))
+            c = c_out
+        out.append(layers)
+    return out
+
+
+def seeded(module: nn.Module, seed: int) -> nn.Module:
+    """`module` (built on device="meta") with the very weights `torch.manual_seed(seed)` followed by
+    building it on the CPU gives: every Conv2d in order gets torch's default init (Kaiming uniform
+    weights, uniform biases), drawn from a private generator so that other threads' random numbers
+    (a training job's) neither change these weights nor are changed by them."""
+    g = torch.Generator().manual_seed(seed)
+    module = module.to_empty(device="cpu")
+    for m in module.modules():
+        if isinstance(m, nn.Conv2d):
+            nn.init.kaiming_uniform_(m.weight, a=math.sqrt(5), generator=g)
+            if m.bias is not None:
+                bound = 1 / math.sqrt(m.weight[0].numel())  # 1/√fan_in
+                nn.init.uniform_(m.bias, -bound, bound, generator=g)
+    return module
+
+
+def without_padding(block: InceptionBlock) -> InceptionBlock:
+    """A copy of the block (same weights) with every padding set to 0: the branches then shrink H
+    and W by different amounts and torch.cat can no longer join them."""
+    bare = copy.deepcopy(block)
+    for m in bare.modules():
+        if isinstance(m, nn.Conv2d):
+            m.padding = (0, 0)
+        elif isinstance(m, nn.AvgPool2d):
+            m.padding = 0
+    return bare

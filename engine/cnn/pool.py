@@ -1,0 +1,71 @@
+"""§1.3 Pooling: each window of a feature map is replaced by one number, its maximum or its mean.
+
+Pooling works on every channel separately, so C maps in give C maps out; only H and W shrink.
+`pool2d` is torch's own operator; `trace` rebuilds it window by window (padding, unfold, max or mean)
+so that a page can show which input cells made each output cell."""
+
+from dataclasses import dataclass
+
+import torch
+import torch.nn.functional as F
+
+from engine.cnn.kernels import weight
+from engine.cnn.shape import check
+
+KINDS = ("max", "avg")
+
+
+def _check(x: torch.Tensor, kind: str, kernel_size: int, stride: int, padding: int) -> None:
+    if x.ndim != 3:
+        raise ValueError(f"expected a (C, H, W) tensor, got shape {tuple(x.shape)}")
+    if kind not in KINDS:
+        raise ValueError(f"kind must be one of {KINDS}, got {kind!r}")
+    for size in x.shape[1:]:
+        check(size, kernel_size, padding, stride, op="pool")
+
+
+def pool2d(x: torch.Tensor, kind: str, kernel_size: int, stride: int | None = None,
+           padding: int = 0) -> torch.Tensor:
+    """(C, H, W) → (C, H', W') by torch: max, or mean with padded zeros counted (torch's default)."""
+    stride = kernel_size if stride is None else stride
+    _check(x, kind, kernel_size, stride, padding)
+    fn = F.max_pool2d if kind == "max" else F.avg_pool2d
+    return fn(x[None], kernel_size, stride=stride, padding=padding)[0]  # (C, H', W')
+
+
+def feature_maps(x: torch.Tensor, names: list[str]) -> tuple[torch.Tensor, torch.Tensor]:
+    """(C, H, W) → ((B, H, W) maps, (B, C, 3, 3) weight): the named kernels, padding 1, no bias."""
+    w = weight(names, x.shape[0])  # (B, C, 3, 3)
+    return F.conv2d(x[None], w, padding=1)[0], w  # (B, H, W): same size as the input
+
+
+@dataclass
+class PoolTrace:
+    """Pooling rebuilt by hand, with the window behind every output cell."""
+
+    output: torch.Tensor  # (C, H', W')
+    rows: list[int]  # top input row of the windows in output row i (negative inside the padding)
+    cols: list[int]  # left input column of the windows in output column j
+    argmax: torch.Tensor | None  # (C, H', W') int64: flat index r·W + c of each max, as torch returns
+    divisor: int  # avg: every window's sum is divided by kernel_size², padded zeros included
+
+
+def trace(x: torch.Tensor, kind: str, kernel_size: int, stride: int | None = None,
+          padding: int = 0) -> PoolTrace:
+    """The same numbers as `pool2d`, built from explicit windows."""
+    k, s, p = kernel_size, kernel_size if stride is None else stride, padding
+    _check(x, kind, k, s, p)
+    w = x.shape[2]
+    fill = float("-inf") if kind == "max" else 0.0  # max ignores padding; avg counts it as 0
+    xp = F.pad(x, (p, p, p, p), value=fill)  # (C, H + 2p, W + 2p)
+    win = xp.unfold(1, k, s).unfold(2, k, s)  # (C, H', W', k, k): win[c, i, j] is one window
+    flat = win.flatten(-2)  # (C, H', W', k·k)
+    n_rows, n_cols = win.shape[1], win.shape[2]
+    rows = [i * s - p for i in range(n_rows)]
+    cols = [j * s - p for j in range(n_cols)]
+    if kind == "avg":
+        return PoolTrace(flat.mean(-1), rows, cols, None, k * k)
+    out, pos = flat.max(-1)  # (C, H', W'): the value and its place inside the window (first if tied)
+    r = torch.tensor(rows)[:, None] + pos // k  # (C, H', W') input row of the max
+    c = torch.tensor(cols)[None, :] + pos % k  # (C, H', W') input column
+    return PoolTrace(out, rows, cols, r * w + c, 1)

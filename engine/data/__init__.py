@@ -1,0 +1,1 @@
+"""Loaders for the data the project ships, and their deterministic splits."""

@@ -1,0 +1,1 @@
+"""The course's trainable models, with weights shipped in `weights/`."""

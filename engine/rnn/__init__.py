@@ -1,0 +1,1 @@
+"""Recurrent networks, one concept per module: weights, the unrolled cell, BPTT."""

@@ -1,0 +1,199 @@
+/* §3 CNN practice: train a digit CNN as a job, follow its events live, then read its confusion
+ * matrix and misread digits; compare finished runs with the shipped models. */
+(() => {
+  "use strict";
+  const { t, api, tensor, matrix, heatmap, lines, code, status, fmt, COLORS } = N;
+  const $ = (id) => document.getElementById(id);
+  const JOB_KEY = "naturally.practice.job";
+  const form = $("train-form");
+  let source = null;
+  let steps = [];
+  let epochs = [];
+  let drawPending = false;
+
+  function params() {
+    return {
+      model: $("model").value, epochs: Number($("epochs").value),
+      batch_size: Number($("batch_size").value), lr: Number($("lr").value),
+      optimizer: $("optimizer").value, schedule: $("schedule").value,
+      train_size: Number($("train_size").value), augment: $("augment").checked, seed: Number($("seed").value),
+    };
+  }
+
+  async function start(ev) {
+    ev.preventDefault();
+    if (!form.reportValidity()) return;
+    try {
+      follow(await api("POST", "/api/jobs", { kind: "digits", params: params() }));
+    } catch (e) { /* the status line says why (e.g. too many jobs) */ }
+  }
+
+  function follow(job) {
+    sessionStorage.setItem(JOB_KEY, job.id);
+    source?.close();
+    steps = [];
+    epochs = [];
+    running(true);
+    $("job-text").textContent = t("cnn.practice.waiting");
+    source = new EventSource(job.events_url);
+    source.addEventListener("step", (e) => { steps.push(JSON.parse(e.data)); progress(steps.at(-1)); });
+    source.addEventListener("epoch", (e) => { epochs.push(JSON.parse(e.data)); progress(epochs.at(-1)); });
+    source.addEventListener("end", (e) => { source.close(); finish(job, JSON.parse(e.data)); });
+    source.onerror = () => status(t("cnn.practice.reconnecting"), "error");
+  }
+
+  function running(on) {
+    $("start").disabled = on;
+    $("cancel").disabled = !on;
+  }
+
+  function progress(ev) {
+    status("");
+    $("job-bar").max = ev.total_steps || 1;
+    $("job-bar").value = ev.step;
+    $("job-text").textContent = t("cnn.practice.progress_text", {
+      epoch: ev.epoch, step: ev.step, total: ev.total_steps ?? "?", loss: fmt(ev.loss, 4),
+      elapsed: Math.round(ev.elapsed), eta: ev.eta == null ? "?" : Math.round(ev.eta),
+    });
+    if (!drawPending) {
+      drawPending = true;
+      requestAnimationFrame(() => { drawPending = false; drawCurves(); });
+    }
+  }
+
+  function drawCurves() {
+    const x = steps.map((s) => s.step);
+    lines("plot-loss", [{ x, y: steps.map((s) => s.loss), name: t("cnn.practice.train_loss"),
+      line: { color: COLORS.accent } }], {
+      xTitle: t("cnn.practice.axis_step"), yTitle: t("cnn.practice.axis_loss"), yaxis: { type: "log" },
+    });
+    lines("plot-acc", [
+      { x, y: steps.map((s) => 100 * s.accuracy), name: t("cnn.practice.train_acc"),
+        line: { color: COLORS.accent } },
+      { x: epochs.map((e) => e.step), y: epochs.map((e) => 100 * e.held_out_accuracy),
+        name: t("cnn.practice.held_out_acc"), mode: "lines+markers", line: { color: COLORS.red } },
+    ], { xTitle: t("cnn.practice.axis_step"), yTitle: t("cnn.practice.axis_acc"), yaxis: { range: [0, 100] } });
+  }
+
+  function finish(job, end) {
+    running(false);
+    drawCurves();
+    if (end.state === "done") {
+      $("job-bar").value = $("job-bar").max;
+      $("job-text").textContent = t("cnn.practice.done_text", {
+        acc: (100 * end.result.held_out_accuracy).toFixed(2), seconds: end.result.seconds });
+      drawResult(end.result, t("cnn.practice.your_model", { model: end.result.model }));
+      compare();
+    } else {
+      $("job-text").textContent = end.state === "cancelled" ? t("cnn.practice.cancelled")
+        : t("cnn.practice.failed", { error: end.error });
+    }
+  }
+
+  function drawResult(result, who) {
+    const z = result.confusion;
+    heatmap("plot-confusion", z, {
+      scale: "heat", unit: t("cnn.practice.digits_unit"), text: z.map((r) => r.map(String)),
+      xTitle: t("cnn.practice.axis_predicted"), yTitle: t("cnn.practice.axis_true"),
+      xaxis: { dtick: 1 }, yaxis: { dtick: 1 },
+      hovertemplate: `${t("cnn.practice.axis_true")} %{y} → ${t("cnn.practice.axis_predicted")} %{x}: %{z}<extra></extra>`,
+    });
+    $("result-text").textContent = t("cnn.practice.result_text", {
+      who, acc: (100 * result.held_out_accuracy).toFixed(2), wrong: result.misread_count });
+    gallery(result);
+  }
+
+  function gallery(result) {
+    const box = $("misread");
+    box.replaceChildren();
+    const pixels = tensor(result.misread_images);
+    result.misread.forEach((m, i) => {
+      const fig = document.createElement("figure");
+      const canvas = document.createElement("canvas");
+      canvas.width = canvas.height = 28;
+      const img = canvas.getContext("2d").createImageData(28, 28);
+      matrix(pixels, i).flat().forEach((v, j) => {
+        img.data.set([v, v, v, 255], 4 * j);
+      });
+      canvas.getContext("2d").putImageData(img, 0, 0);
+      canvas.setAttribute("role", "img");
+      canvas.setAttribute("aria-label", t("cnn.practice.misread_label", { label: m.label, predicted: m.predicted }));
+      const cap = document.createElement("figcaption");
+      cap.textContent = `${m.label} → ${m.predicted}`;
+      fig.append(canvas, cap);
+      box.append(fig);
+    });
+  }
+
+  async function compare() {
+    const [models, jobs] = await Promise.all([
+      fetch("/api/digits/models").then((r) => r.json()), fetch("/api/jobs").then((r) => r.json())]);
+    const rows = models.map((m) => [t("cnn.practice.shipped"), m.name, m.parameters, m.training?.epochs ?? "",
+      m.training?.seconds ?? "", m.held_out_accuracy]);
+    const params = Object.fromEntries(models.map((m) => [m.name, m.parameters]));
+    for (const j of jobs.filter((j) => j.kind === "digits" && j.state === "done" && j.result)) {
+      rows.push([t("cnn.practice.your_run"), j.params.model, params[j.params.model] ?? "", j.params.epochs,
+        j.result.seconds, j.result.held_out_accuracy]);
+    }
+    $("compare").tBodies[0].replaceChildren(...rows.map((r) => {
+      const tr = document.createElement("tr");
+      r.forEach((v, i) => {
+        const td = document.createElement("td");
+        td.textContent = i === 5 && v !== null ? `${(100 * v).toFixed(2)} %` : String(v ?? "");
+        tr.append(td);
+      });
+      return tr;
+    }));
+  }
+
+  function torchCode() {
+    const p = params();
+    const opt = { adam: "Adam", adamw: "AdamW", sgd: "SGD" }[p.optimizer];
+    return [
+      "import torch, torch.nn.functional as F",
+      `from engine.models.digits import build      # the ${p.model} net of this lesson`,
+      "from engine.data.mnist import mnist_split   # 8,000 training / 2,000 held-out digits",
+      "",
+      `torch.manual_seed(${p.seed})`,
+      "data = mnist_split()",
+      `x, y = data.x_train[:${p.train_size}], data.y_train[:${p.train_size}]   # (N, 1, 28, 28), (N,)`,
+      `model = build("${p.model}")`,
+      `opt = torch.optim.${opt}(model.parameters(), lr=${p.lr}${p.optimizer === "sgd" ? ", momentum=0.9" : ""})`,
+      p.schedule === "onecycle"
+        ? `sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=${p.lr}, total_steps=${p.epochs} * ((len(x) + ${p.batch_size - 1}) // ${p.batch_size}))`
+        : "sched = None",
+      `for epoch in range(${p.epochs}):`,
+      "    order = torch.randperm(len(x))",
+      `    for i in range(0, len(x), ${p.batch_size}):`,
+      `        idx = order[i:i + ${p.batch_size}]`,
+      "        loss = F.cross_entropy(model(x[idx]), y[idx])   # logits (B, 10)",
+      "        opt.zero_grad(); loss.backward(); opt.step()",
+      "        if sched: sched.step()",
+      "    model.eval()",
+      "    with torch.no_grad():",
+      "        acc = (model(data.x_held_out).argmax(1) == data.y_held_out).float().mean()",
+      "    model.train()",
+      "    print(epoch + 1, loss.item(), acc.item())",
+    ].join("\n");
+  }
+
+  async function init() {
+    form.addEventListener("submit", start);
+    form.addEventListener("input", () => code(torchCode()));
+    $("cancel").addEventListener("click", async () => {
+      const id = sessionStorage.getItem(JOB_KEY);
+      if (id) await api("DELETE", `/api/jobs/${id}`).catch(() => {});
+    });
+    code(torchCode());
+    compare();
+    const shipped = await api("GET", "/api/digits/evaluation");
+    drawResult(shipped, t("cnn.practice.shipped_model", { model: shipped.model }));
+    const id = sessionStorage.getItem(JOB_KEY);
+    if (id) {
+      const job = await fetch(`/api/jobs/${id}`).then((r) => (r.ok ? r.json() : null));
+      if (job) follow(job);
+    }
+  }
+
+  init();
+})();

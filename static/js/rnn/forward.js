@@ -1,0 +1,309 @@
+/* §4–4.1 The RNN forward pass: a sequence enters one cell step by step; the unrolled picture has T
+ * copies of the cell but one set of weights (W_xh, W_hh, W_hy), the same at every step. */
+(() => {
+  "use strict";
+  const { t, api, tensor, matrix, heatmap, draw, code, fmt, debounce, COLORS } = N;
+  const $ = (id) => document.getElementById(id);
+  const P = "rnn.forward.";
+  const WEIGHTS = ["W_xh", "W_hh", "b_h", "W_hy", "b_y"];
+  const SUB = "₀₁₂₃₄₅₆₇₈₉";
+  const sub = (n) => String(n).replace(/\d/g, (d) => SUB[d]);
+  const vec = (v, d = 3) => `[${Array.from(v, (x) => fmt(x, d)).join(", ")}]`;
+  let res = null; // the last /api/rnn/forward response, tensors decoded
+  let step = 0; // 0-based: the page calls it t = step + 1
+  let timer = null;
+
+  /* ---- the request ---- */
+  const tokens = (text) => text.split(/[\s,;]+/).filter(Boolean).map((v) => (Number.isFinite(Number(v)) ? Number(v) : v));
+  const wordAlphabet = () => $("alphabet").value || [...new Set($("word").value)].sort().join("");
+
+  function body(typed) {
+    const b = { hidden_size: Number($("hidden-size").value), output_size: Number($("output-size").value),
+      num_layers: Number($("num-layers").value), outputs: $("outputs").value, seed: Number($("seed").value) || 0 };
+    if ($("source").value === "word") {
+      Object.assign(b, { word: $("word").value, alphabet: wordAlphabet() });
+    } else {
+      const nums = tokens($("sequence").value);
+      const size = Number($("input-size").value);
+      if (nums.length % size) {
+        N.status(t(`${P}not_multiple`, { n: nums.length, i: size }), "error");
+        return null;
+      }
+      b.sequence = size === 1 ? nums : [...Array(nums.length / size).keys()].map((i) => nums.slice(i * size, (i + 1) * size));
+    }
+    if (typed) {
+      for (const name of WEIGHTS) {
+        const text = $(`typed-${name}`).value;
+        b[name] = name.startsWith("b_") ? tokens(text) : text.split("\n").map(tokens).filter((r) => r.length);
+      }
+    }
+    return b;
+  }
+
+  async function update() {
+    const typed = $("weights-source").value === "typed";
+    const b = body(typed);
+    if (!b) return;
+    let out;
+    try { out = await api("POST", "/api/rnn/forward", b); } catch (e) { return; }
+    const dec = (k) => tensor(out[k]);
+    const layer3 = (w) => ({ W_xh: tensor(w.W_xh), W_hh: tensor(w.W_hh), b_h: tensor(w.b_h) });
+    res = { ...out, X: dec("x"), H: dec("h"), XW: dec("xw"), HW: dec("hw"), A: dec("a"), Y: dec("y"),
+      W: Object.fromEntries(WEIGHTS.map((k) => [k, tensor(out.weights[k])])),
+      layers: [out.weights, ...out.weights.upper_layers].map(layer3) };
+    if (!typed) { // the typed-weight boxes hold the weights in use, so switching to "typed" starts from them
+      for (const name of WEIGHTS) {
+        const w = res.W[name];
+        const rows = w.shape.length === 2 ? matrix(w) : [Array.from(w.data)];
+        $(`typed-${name}`).value = rows.map((r) => r.map((v) => fmt(v, 6)).join(" ")).join("\n");
+      }
+    }
+    const layer = $("layer");
+    if (layer.options.length !== out.num_layers) {
+      layer.replaceChildren(...[...Array(out.num_layers).keys()].map((l) => new Option(String(l + 1), l)));
+    }
+    $("layer-box").hidden = out.num_layers === 1;
+    $("step-index").max = out.steps - 1;
+    drawAll();
+  }
+
+  /* ---- drawing ---- */
+  const layerNow = () => Number($("layer").value || 0);
+  const at = (view, l, s) => matrix(view, l)[s]; // (L, T, H) → the H numbers of layer l, step s
+  const inputLabel = (s) => (res.tokens ? `'${res.tokens[s]}'` : vec(matrix(res.X)[s], 2));
+
+  function drawAll() {
+    step = Math.min(step, res.steps - 1);
+    drawWeights();
+    showStep(step);
+  }
+
+  function drawWeights() {
+    const l = layerNow();
+    const w = res.layers[l];
+    const opts = (x, y) => ({ scale: "diverging", zmid: 0, xTitle: x, yTitle: y, showscale: false,
+      hovertemplate: `${y} %{y}, ${x} %{x}: %{z:.4~g}<extra></extra>` });
+    const ticks = (n) => ({ tickvals: [...Array(n).keys()] });
+    const show = (id, view, x, y, title) => {
+      const z = matrix(view);
+      heatmap(id, z, { ...opts(x, y), title, text: z.map((r) => r.map((v) => fmt(v, 2))),
+        xaxis: ticks(z[0].length), yaxis: ticks(z.length) });
+    };
+    const inName = l === 0 ? t(`${P}axis_x`) : t(`${P}axis_below`);
+    show("plot-wxh", w.W_xh, inName, t(`${P}axis_h`), l === 0 ? "W_xh" : `W_xh (${t(`${P}layer`)} ${l + 1})`);
+    show("plot-whh", w.W_hh, t(`${P}axis_hprev`), t(`${P}axis_h`), "W_hh");
+    show("plot-why", res.W.W_hy, t(`${P}axis_h`), t(`${P}axis_y`), "W_hy");
+    const count = [res.W.W_hy, res.W.b_y, ...res.layers.flatMap(Object.values)].reduce((n, v) => n + v.data.length, 0);
+    $("shared-hint").textContent = t(`${P}shared_hint`, { n: count, steps: res.steps });
+  }
+
+  function showStep(i) {
+    step = i;
+    $("step-index").value = i;
+    $("step-out").textContent = t(`${P}step_of`, { i: i + 1, n: res.steps });
+    drawDiagram();
+    drawCalc();
+    drawStepBars();
+    drawOverTime();
+    code(torchCode());
+  }
+
+  function drawCalc() {
+    const l = layerNow();
+    const s = step + 1;
+    const prev = step === 0 ? matrix(res.H, l)[0].map(() => 0) : at(res.H, l, step - 1);
+    const input = l === 0 ? `x${sub(s)} = ${inputLabel(step)}${res.tokens ? ` → ${vec(matrix(res.X)[step], 0)}` : ""}`
+      : `h${sub(s)}⁽${l}⁾ = ${vec(at(res.H, l - 1, step))}`;
+    const inName = l === 0 ? `x${sub(s)}` : `h${sub(s)}⁽${l}⁾`;
+    const bias = res.layers[l].b_h.data;
+    const lines = [
+      input,
+      `W_xh · ${inName} = ${vec(at(res.XW, l, step))}`,
+      `W_hh · h${sub(s - 1)} = W_hh · ${vec(prev)} = ${vec(at(res.HW, l, step))}${step === 0 ? t(`${P}h0_note`) : ""}`,
+      `a${sub(s)} = W_xh · ${inName} + W_hh · h${sub(s - 1)} + b_h = ${vec(at(res.A, l, step))}   (b_h = ${vec(bias)})`,
+      `h${sub(s)} = tanh(a${sub(s)}) = ${vec(at(res.H, l, step))}`,
+    ];
+    const many = res.outputs === "many_to_many";
+    lines.push(many || step === res.steps - 1 ? `y${sub(s)} = W_hy · h${sub(s)} + b_y = ${vec(matrix(res.Y)[many ? step : 0])}`
+      : t(`${P}no_output`, { t: s }));
+    $("step-calc").replaceChildren(...lines.map((text) => Object.assign(document.createElement("p"), { textContent: text })));
+  }
+
+  function drawStepBars() {
+    const l = layerNow();
+    const units = [...Array(res.hidden_size).keys()].map((k) => `h[${k}]`);
+    const bias = res.layers[l].b_h.data;
+    const bar = (name, y, color) => ({ type: "bar", name, x: units, y: Array.from(y), marker: { color },
+      hovertemplate: `${name}, %{x}: %{y:.4~g}<extra></extra>` });
+    draw("plot-step", [
+      bar("W_xh·x", at(res.XW, l, step), COLORS.green), bar("W_hh·h", at(res.HW, l, step), COLORS.accent),
+      bar("b_h", bias, COLORS.muted), bar("a", at(res.A, l, step), COLORS.warn),
+      bar("tanh(a)", at(res.H, l, step), COLORS.ink),
+    ], { xTitle: t(`${P}step_plot_title`, { t: step + 1 }), yTitle: t(`${P}axis_value`), showlegend: true,
+      margin: { t: 56 } });
+  }
+
+  function drawOverTime() {
+    const l = layerNow();
+    const ts = [...Array(res.steps).keys()].map((s) => s + 1);
+    const now = [{ type: "line", x0: step + 1, x1: step + 1, yref: "paper", y0: 0, y1: 1,
+      line: { color: "#f59e0b", width: 2 } }];
+    const hs = matrix(res.H, l);
+    draw("plot-h", [...Array(res.hidden_size).keys()].map((k) => ({ type: "scatter", mode: "lines+markers",
+      name: `h[${k}]`, x: ts, y: hs.map((r) => r[k]) })), { xTitle: t(`${P}axis_t`), yTitle: t(`${P}axis_h_value`),
+      yaxis: { range: [-1.05, 1.05] }, shapes: now, showlegend: res.hidden_size > 1 });
+    const ys = matrix(res.Y);
+    const many = res.outputs === "many_to_many";
+    draw("plot-y", [...Array(res.output_size).keys()].map((k) => ({ type: "scatter", mode: "lines+markers",
+      name: `y[${k}]`, x: many ? ts : [res.steps], y: ys.map((r) => r[k]), marker: { size: 9 } })),
+    { xTitle: t(`${P}axis_t`), yTitle: t(`${P}axis_y_value`), shapes: now, showlegend: res.output_size > 1,
+      xaxis: { range: [0.5, res.steps + 0.5] } });
+    $("caption-y").textContent = t(many ? `${P}caption_y_many` : `${P}caption_y_one`);
+  }
+
+  /* ---- the unrolled diagram (SVG): T copies of one cell ---- */
+  const SVG = "http://www.w3.org/2000/svg";
+  function svg(tag, attrs, text) {
+    const el = document.createElementNS(SVG, tag);
+    for (const [k, v] of Object.entries(attrs)) el.setAttribute(k, v);
+    if (text !== undefined) el.textContent = text;
+    return el;
+  }
+
+  function drawDiagram() {
+    const T = res.steps;
+    const L = res.num_layers;
+    const [col, row, left, top, cw, ch] = [124, 96, 64, 64, 36, 24]; // cw, ch: half a cell's width, height
+    const width = left + T * col + 10;
+    const height = top + L * row + 64;
+    const root = svg("svg", { width, height, viewBox: `0 0 ${width} ${height}`, class: "rnn-svg" });
+    const defs = svg("defs", {});
+    for (const [name, color] of [["W_xh", COLORS.green], ["W_hh", COLORS.accent], ["W_hy", COLORS.red]]) {
+      const m = svg("marker", { id: `arrow-${name}`, viewBox: "0 0 10 10", refX: 9, refY: 5, markerWidth: 5,
+        markerHeight: 5, orient: "auto-start-reverse" });
+      m.append(svg("path", { d: "M0,0 L10,5 L0,10 z", fill: color }));
+      defs.append(m);
+    }
+    root.append(defs);
+    const cx = (s) => left + s * col + col / 2;
+    const cy = (l) => top + (L - 1 - l) * row + ch;
+    const arrow = (name, x1, y1, x2, y2, cls, lx, ly) => {
+      const g = svg("g", { class: `w ${name} ${cls}` });
+      g.append(svg("line", { x1, y1, x2, y2, "marker-end": `url(#arrow-${name})` }));
+      g.append(svg("text", { x: lx, y: ly, class: "wlabel" }, name));
+      root.append(g);
+    };
+    for (let l = 0; l < L; l++) root.append(svg("text", { x: 4, y: cy(l) + 5, class: "h0" }, "h₀"));
+    for (let s = 0; s < T; s++) {
+      const cls = s === step ? "now" : s < step ? "past" : "future";
+      const xIn = res.tokens ? `x${sub(s + 1)} '${res.tokens[s]}'` : `x${sub(s + 1)}`;
+      root.append(svg("text", { x: cx(s), y: height - 8, class: `xin ${cls}`, "text-anchor": "middle" }, xIn));
+      arrow("W_xh", cx(s), height - 26, cx(s), cy(0) + ch + 2, cls, cx(s) + 5, height - 36);
+      for (let l = 0; l < L; l++) {
+        if (l > 0) arrow("W_xh", cx(s), cy(l - 1) - ch, cx(s), cy(l) + ch + 2, cls, cx(s) + 5, cy(l - 1) - ch - 10);
+        const prevX = s === 0 ? 28 : cx(s - 1) + cw;
+        arrow("W_hh", prevX, cy(l), cx(s) - cw - 2, cy(l), cls, (prevX + cx(s) - cw) / 2 - 16, cy(l) - 7);
+        const g = svg("g", { class: `cell ${cls}`, "data-step": s });
+        const h = at(res.H, l, s);
+        g.append(svg("rect", { x: cx(s) - cw, y: cy(l) - ch, width: 2 * cw, height: 2 * ch, rx: 8 }));
+        g.append(svg("text", { x: cx(s), y: cy(l) + (h.length === 1 ? -2 : 5), "text-anchor": "middle" },
+          L > 1 ? `h${sub(s + 1)}⁽${l + 1}⁾` : `h${sub(s + 1)}`));
+        if (h.length === 1) g.append(svg("text", { x: cx(s), y: cy(l) + 15, "text-anchor": "middle", class: "val" }, fmt(h[0], 3)));
+        g.append(svg("title", {}, `h${sub(s + 1)} = ${vec(h)}`));
+        root.append(g);
+      }
+      if (res.outputs === "many_to_many" || s === T - 1) {
+        arrow("W_hy", cx(s), cy(L - 1) - ch, cx(s), 22, cls, cx(s) + 5, 42);
+        root.append(svg("text", { x: cx(s), y: 15, class: `yout ${cls}`, "text-anchor": "middle" }, `y${sub(s + 1)}`));
+      }
+    }
+    const box = $("unrolled");
+    box.replaceChildren(root);
+    if (cx(step) < box.scrollLeft + col || cx(step) > box.scrollLeft + box.clientWidth - col) {
+      box.scrollLeft = Math.max(0, cx(step) - box.clientWidth / 2);
+    }
+  }
+
+  /* ---- the PyTorch panel ---- */
+  function torchCode() {
+    const w = res.weights;
+    const py = (v) => (Array.isArray(v) ? `[${v.map(py).join(", ")}]` : Number.isInteger(v) ? `${v}.0` : String(v));
+    const lit = (obj) => `torch.tensor(${py(obj.data)})`;
+    const x = res.tokens
+      ? [`alphabet = ${JSON.stringify(res.alphabet)}`,
+        `x = torch.eye(${res.input_size})[[alphabet.index(c) for c in ${JSON.stringify(res.tokens.join(""))}]]   # one-hot, (T, I)`]
+      : [`x = ${lit(res.x)}   # (T, I) = (${res.steps}, ${res.input_size}), time first`];
+    const layers = [{ W_xh: w.W_xh, W_hh: w.W_hh, b_h: w.b_h }, ...w.upper_layers];
+    const copies = layers.flatMap((la, l) => [
+      `    rnn.weight_ih_l${l}.copy_(${lit(la.W_xh)}); rnn.weight_hh_l${l}.copy_(${lit(la.W_hh)})   # W_xh, W_hh`,
+      `    rnn.bias_ih_l${l}.copy_(${lit(la.b_h)}); rnn.bias_hh_l${l}.zero_()   # b_h = b_ih + b_hh (only their sum counts)`]);
+    const last = matrix(res.H, res.num_layers - 1)[res.steps - 1];
+    return [
+      "import torch",
+      "from torch import nn",
+      "",
+      ...x,
+      `rnn = nn.RNN(input_size=${res.input_size}, hidden_size=${res.hidden_size}, num_layers=${res.num_layers})   # tanh`,
+      `W_hy, b_y = ${lit(w.W_hy)}, ${lit(w.b_y)}`,
+      "with torch.no_grad():",
+      ...copies,
+      "    out, h_n = rnn(x)   # out[t - 1] = h_t of the top layer, (T, H)",
+      "    y = out @ W_hy.T + b_y   # (T, O)",
+      `print(out.shape)   # torch.Size([${res.steps}, ${res.hidden_size}])`,
+      `print(out[-1])   # h_${res.steps} = ${vec(last, 4)}`,
+      res.outputs === "many_to_many" ? "print(y)   # y_1 … y_T (many-to-many)" : "print(y[-1])   # y_T only (many-to-one)",
+    ].join("\n");
+  }
+
+  /* ---- the player ---- */
+  function stop() {
+    clearInterval(timer);
+    timer = null;
+    $("step-play").textContent = t(`${P}play`);
+    $("step-play").setAttribute("aria-pressed", "false");
+  }
+
+  function play() {
+    if (timer) { stop(); return; }
+    if (step >= res.steps - 1) showStep(0);
+    $("step-play").textContent = t(`${P}pause`);
+    $("step-play").setAttribute("aria-pressed", "true");
+    timer = setInterval(() => (step < res.steps - 1 ? showStep(step + 1) : stop()), 1000 / Number($("speed").value));
+  }
+
+  /* ---- wiring ---- */
+  function showControls() {
+    const word = $("source").value === "word";
+    const typed = $("weights-source").value === "typed";
+    document.querySelectorAll(".src-numbers").forEach((el) => { el.hidden = word; });
+    document.querySelectorAll(".src-word").forEach((el) => { el.hidden = !word; });
+    document.querySelectorAll(".w-typed").forEach((el) => { el.hidden = !typed; });
+    document.querySelectorAll(".w-seed").forEach((el) => { el.hidden = typed; });
+  }
+
+  const later = debounce(update, 250);
+  for (const id of ["input-size", "hidden-size", "output-size", "speed"]) {
+    const show = () => { $(`${id}-out`).textContent = id === "speed" ? t(`${P}per_second`, { n: $(id).value }) : $(id).value; };
+    show();
+    $(id).addEventListener("input", show);
+  }
+  for (const id of ["input-size", "hidden-size", "output-size", "num-layers"]) {
+    // new sizes need new weights: start again from the seeded ones of the new shape
+    $(id).addEventListener("input", () => { $("weights-source").value = "seed"; showControls(); later(); });
+  }
+  for (const id of ["sequence", "word", "alphabet", "seed"]) $(id).addEventListener("input", later);
+  for (const name of WEIGHTS) $(`typed-${name}`).addEventListener("input", later);
+  for (const id of ["source", "weights-source", "outputs"]) $(id).addEventListener("change", () => { showControls(); update(); });
+  $("layer").addEventListener("change", () => { if (res) drawAll(); });
+  $("unrolled").addEventListener("click", (ev) => {
+    const cell = ev.target.closest(".cell");
+    if (cell && res) { stop(); showStep(Number(cell.dataset.step)); }
+  });
+  $("step-next").addEventListener("click", () => { stop(); if (res) showStep(Math.min(step + 1, res.steps - 1)); });
+  $("step-prev").addEventListener("click", () => { stop(); if (res) showStep(Math.max(step - 1, 0)); });
+  $("step-index").addEventListener("input", () => { stop(); if (res) showStep(Number($("step-index").value)); });
+  $("step-play").addEventListener("click", () => { if (res) play(); });
+  $("speed").addEventListener("change", () => { if (timer) { stop(); play(); } });
+  showControls();
+  update();
+})();

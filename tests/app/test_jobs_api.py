@@ -1,0 +1,142 @@
+"""Training jobs over HTTP: a short digits job from start to final event, cancel, the cap, restart."""
+
+import json
+import time
+from collections.abc import Iterator
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+
+from app import deps
+from app.jobs.store import JobRecord, JobStore
+from app.settings import Settings
+
+SHORT = {"kind": "digits", "params": {"train_size": 512, "epochs": 2, "batch_size": 32, "lr": 0.01}}
+LONG = {"kind": "digits", "params": {"epochs": 30}}
+
+
+def sse(client: TestClient, url: str) -> list[tuple[str, dict]]:
+    """(event name, data) of every event of a job's stream, until the stream ends."""
+    events, name = [], None
+    with client.stream("GET", url) as res:
+        assert res.headers["content-type"].startswith("text/event-stream")
+        for line in res.iter_lines():
+            if line.startswith("event: "):
+                name = line[7:]
+            elif line.startswith("data: "):
+                events.append((name, json.loads(line[6:])))
+    return events
+
+
+def wait_for(client: TestClient, job_id: str, states: tuple[str, ...], timeout: float = 30) -> dict:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        job = client.get(f"/api/jobs/{job_id}").json()
+        if job["state"] in states:
+            return job
+        time.sleep(0.05)
+    raise AssertionError(f"job {job_id} did not reach {states}")
+
+
+@pytest.fixture
+def jobs_client(app: FastAPI) -> Iterator[TestClient]:
+    """A client that cancels every job it started when the test ends."""
+    with TestClient(app) as c:
+        yield c
+        for job in c.get("/api/jobs").json():
+            if job["state"] in ("queued", "running"):
+                c.delete(f"/api/jobs/{job['id']}")
+                wait_for(c, job["id"], ("cancelled", "done", "error"))
+
+
+def test_a_short_job_from_start_to_final_event(jobs_client: TestClient):
+    res = jobs_client.post("/api/jobs", json=SHORT)
+    assert res.status_code == 202
+    job = res.json()
+    assert res.headers["location"].endswith(f"/api/jobs/{job['id']}")
+    events = sse(jobs_client, job["events_url"])
+    names = [name for name, _ in events]
+    assert names[-2:] == ["done", "end"]
+    assert names.count("epoch") == 2
+    seqs = [data["seq"] for name, data in events if name != "end"]
+    assert seqs == list(range(len(seqs)))
+    steps = [data for name, data in events if name == "step"]
+    assert steps[0]["loss"] > steps[-1]["loss"], "the loss falls"
+    assert all(a["elapsed"] <= b["elapsed"] for a, b in zip(steps, steps[1:], strict=False))
+    end = events[-1][1]
+    assert end["state"] == "done"
+    result = end["result"]
+    assert 0.5 < result["held_out_accuracy"] <= 1
+    assert sum(map(sum, result["confusion"])) == 2000
+    assert result["misread_count"] == round((1 - result["held_out_accuracy"]) * 2000)
+    assert result["misread_images"]["shape"][1:] == [28, 28]
+    listed = {j["id"]: j for j in jobs_client.get("/api/jobs").json()}
+    assert listed[job["id"]]["result"]["held_out_accuracy"] == result["held_out_accuracy"]
+
+
+def test_cancel_stops_a_job_within_a_second(jobs_client: TestClient):
+    job = jobs_client.post("/api/jobs", json=LONG).json()
+    wait_for(jobs_client, job["id"], ("running",))
+    asked = time.monotonic()
+    assert jobs_client.delete(f"/api/jobs/{job['id']}").status_code == 200
+    done = wait_for(jobs_client, job["id"], ("cancelled", "done", "error"), timeout=5)
+    assert done["state"] == "cancelled"
+    assert time.monotonic() - asked < 1.5
+    assert sse(jobs_client, job["events_url"])[-1] == ("end", {"state": "cancelled", "error": None,
+                                                                "result": None})
+
+
+def test_the_cap_answers_429_with_retry_after(app: FastAPI, settings: Settings):
+    settings.max_running_jobs = 1
+    with TestClient(app) as client:
+        first = client.post("/api/jobs", json=LONG).json()
+        res = client.post("/api/jobs", json=SHORT)
+        assert res.status_code == 429
+        assert int(res.headers["retry-after"]) > 0
+        client.delete(f"/api/jobs/{first['id']}")
+        wait_for(client, first["id"], ("cancelled",))
+        assert client.post("/api/jobs", json=SHORT).status_code == 202
+
+
+def test_a_result_survives_a_restart(app: FastAPI, settings: Settings):
+    with TestClient(app) as client:
+        job = client.post("/api/jobs", json=SHORT).json()
+        accuracy = wait_for(client, job["id"], ("done",))["result"]["held_out_accuracy"]
+    deps.shutdown_runners()  # as a new process: nothing in memory, only the data folder
+    with TestClient(app) as client:
+        assert client.get(f"/api/jobs/{job['id']}").json()["result"]["held_out_accuracy"] == accuracy
+        assert job["id"] in [j["id"] for j in client.get("/api/jobs").json()]
+    assert (settings.data_dir / "jobs" / job["id"] / "weights.pt").is_file()
+
+
+def test_a_job_running_at_a_restart_ends_in_error(client: TestClient, settings: Settings):
+    store = JobStore(settings.data_dir / "jobs", max_kept=10)
+    store.save(JobRecord(id="ab" * 16, kind="digits", params={}, state="running"))
+    deps.shutdown_runners()
+    job = client.get(f"/api/jobs/{'ab' * 16}").json()
+    assert job["state"] == "error" and "restarted" in job["error"]
+
+
+@pytest.mark.parametrize(("body", "field"), [
+    ({"kind": "digits", "params": {"epochs": 10**6}}, "epochs"),
+    ({"kind": "digits", "params": {"lr": -0.1}}, "lr"),
+    ({"kind": "digits", "params": {"model": "vgg"}}, "model"),
+    ({"kind": "digits", "params": {"batch_size": 0}}, "batch_size"),
+])
+def test_bad_params_get_a_422_naming_the_field(client: TestClient, body: dict, field: str):
+    res = client.post("/api/jobs", json=body)
+    assert res.status_code == 422
+    assert res.json()["detail"][0]["loc"] == ["body", "digits", "params", field]
+
+
+def test_an_unknown_kind_is_a_422_naming_the_kinds(client: TestClient):
+    res = client.post("/api/jobs", json={"kind": "mining"})
+    assert res.status_code == 422
+    assert "'digits'" in res.json()["detail"][0]["msg"]
+
+
+def test_unknown_jobs_are_404(client: TestClient):
+    for method, path in (("GET", ""), ("DELETE", ""), ("GET", "/events")):
+        assert client.request(method, f"/api/jobs/{'0' * 32}{path}").status_code == 404
+    assert client.get("/api/jobs/not-an-id").status_code == 404

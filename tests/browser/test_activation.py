@@ -1,0 +1,95 @@
+"""§1.4 in real Chromium: switching the function redraws maps and curves; the PyTorch panel runs."""
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import httpx
+import pytest
+from playwright.sync_api import Page
+
+from engine.cnn.kernels import KERNEL_NAMES
+from tests.browser.conftest import plot_points
+
+SAMPLES = Path(__file__).resolve().parents[2] / "app" / "samples"
+CHOSEN = """() => { const el = document.getElementById('plot-f');
+  return el.data.filter(tr => tr.line.width === 4).map(tr => tr.name); }"""
+
+
+def _open(page: Page, base_url: str, image: str = "shapes") -> None:
+    page.goto(f"{base_url}/cnn/activation?lang=en")
+    page.wait_for_function("() => document.getElementById('act-shares').textContent !== ''")
+    page.select_option("#image-select", image)
+    page.wait_for_function(f"() => document.getElementById('act-shape').textContent.includes('"
+                           f"{'254×254' if image == 'shapes' else '26×26'}')")
+    page.wait_for_load_state("networkidle")
+
+
+def _after(page: Page) -> list[float]:
+    return page.evaluate("() => document.getElementById('plot-after').data[0].z.flat()")
+
+
+def test_switching_the_function_redraws_the_curves_and_the_maps(page: Page, base_url: str):
+    _open(page, base_url)
+    assert page.evaluate(CHOSEN) == ["ReLU"]
+    assert plot_points(page, "#plot-before") == 254 * 254
+    relu = _after(page)
+    assert min(relu) == 0 and max(relu) > 0
+    shares = page.text_content("#act-shares")
+    assert "After ReLU: 97.8 % are exactly 0" in shares
+    assert page.is_hidden("#act-slope")
+    page.select_option("#act-function", "sigmoid")
+    page.wait_for_function("() => document.getElementById('act-shares').textContent.includes('Sigmoid')")
+    page.wait_for_load_state("networkidle")
+    assert page.evaluate(CHOSEN) == ["Sigmoid"]
+    sig = _after(page)
+    assert min(sig) > 0 and max(sig) < 1 and sig != relu
+    assert "saturated" in page.text_content("#act-shares")
+    assert "torch.sigmoid" in page.text_content("#torch-code")
+    page.select_option("#act-function", "leaky_relu")
+    page.wait_for_function("() => document.getElementById('act-shares').textContent.includes('Leaky')")
+    assert page.is_visible("#act-slope")
+    assert "nn.LeakyReLU(0.1)" in page.text_content("#torch-code")
+    assert page.errors == []  # type: ignore[attr-defined]
+
+
+def test_kernels_and_depth_controls(page: Page, base_url: str):
+    _open(page, base_url, "digit")
+    values = page.eval_on_selector_all("input[name=act-kernel]", "els => els.map(e => e.value)")
+    assert sorted(values) == sorted(KERNEL_NAMES)
+    page.check("input[name=act-kernel][value=sobel_x]")
+    page.wait_for_function("() => document.getElementById('act-map').options.length === 3")
+    assert "3 feature map(s) of 26×26" in page.text_content("#act-shape")
+    assert plot_points(page, "#plot-depth") == 4 * 30 + 30  # four chains and the 0.25ⁿ bound
+    page.focus("#act-depth")
+    page.keyboard.press("ArrowRight")  # keyboard: one more layer
+    page.wait_for_function("() => document.getElementById('plot-depth').data[0].x.length === 31")
+    assert page.text_content("#act-depth-out") == "31"
+    assert "After 31 sigmoids" in page.text_content("#act-depth-summary")
+    page.fill("#act-x0", "-1")
+    page.dispatch_event("#act-x0", "input")
+    page.wait_for_function("() => document.getElementById('act-zero-grad').textContent.includes('ReLU')")
+    assert page.errors == []  # type: ignore[attr-defined]
+
+
+def test_pytorch_panel_runs_and_prints_the_page_numbers(page: Page, base_url: str):
+    fn = "tanh"
+    _open(page, base_url)
+    page.select_option("#act-function", fn)
+    page.wait_for_load_state("networkidle")
+    page.wait_for_function("() => document.getElementById('torch-code').textContent.includes('torch.tanh')")
+    code = page.text_content("#torch-code") or ""
+    env = {**os.environ, "PYTHONWARNINGS": "ignore"}
+    out = subprocess.run([sys.executable, "-c", code], cwd=SAMPLES, env=env, capture_output=True,
+                         text=True, timeout=60, check=True).stdout
+    api = httpx.post(f"{base_url}/api/cnn/activation", json={"image_id": "shapes", "function": fn}).json()
+    depth = httpx.post(f"{base_url}/api/cnn/activation/depth", json={}).json()
+    chain = next(c for c in depth["chains"] if c["function"] == fn)
+    printed = [float(v) for v in re.findall(r"tensor\(([-0-9.e]+)", out)]
+    assert printed[0] == pytest.approx(api["negative_share"], abs=1e-4)
+    assert printed[1] == pytest.approx(api["zero_share"], abs=1e-4)
+    assert printed[-2] == pytest.approx(chain["max_slope"], abs=1e-4)
+    assert printed[2] == pytest.approx(api["saturated_share"], abs=1e-4)
+    assert printed[-1] == pytest.approx(chain["gradient"][-1], rel=1e-2)  # torch prints 4 digits

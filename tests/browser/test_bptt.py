@@ -1,0 +1,70 @@
+"""§4.2 in real Chromium: the stacked BPTT bars redraw with the sequence; the paper example adds up."""
+
+import contextlib
+import io
+import re
+
+import torch
+from playwright.sync_api import Page
+from torch.testing import assert_close
+
+
+def _bars(page: Page, plot: str) -> list:
+    """Every trace's (name, y) of a stacked-bar plot."""
+    return page.evaluate(f"() => document.getElementById('{plot}').data.map(tr => [tr.name, tr.y])")
+
+
+def _open(page: Page, base_url: str) -> None:
+    page.goto(f"{base_url}/rnn/bptt?lang=en")
+    page.wait_for_function("() => (document.getElementById('plot-whh').data || []).length > 0")
+    page.wait_for_load_state("networkidle")
+
+
+def test_bars_redraw_when_the_sequence_changes(page: Page, base_url: str):
+    _open(page, base_url)
+    before = _bars(page, "plot-whh")
+    assert len(before) == 5 + 2  # one trace per step, then the sum and autograd
+    names = [n for n, _ in before]
+    assert names[0] == "t = 1" and names[-2:] == ["sum of the terms", "autograd (nn.RNN)"]
+    for entry in range(len(before[0][1])):  # the terms add up to the sum, which equals autograd
+        total = sum(y[entry] for _, y in before[:-2])
+        assert abs(total - before[-2][1][entry]) < 1e-9 and abs(total - before[-1][1][entry]) < 1e-9
+    page.fill("#sequence", "2 1 0 -1 -2 0.5 1")
+    page.wait_for_function("() => document.getElementById('plot-whh').data.length === 9")
+    after = _bars(page, "plot-whh")
+    assert after[0][1] != before[0][1]
+    assert len(page.evaluate("() => document.getElementById('plot-dh').data[0].y")) == 7
+    assert "largest difference" in page.text_content("#summary")
+    assert page.errors == []
+
+
+def test_paper_example_prints_every_number(page: Page, base_url: str):
+    _open(page, base_url)
+    page.click("#preset")
+    page.wait_for_function("() => document.getElementById('paper').textContent.includes('autograd')")
+    text = page.text_content("#paper") or ""
+    h1 = torch.tanh(torch.tensor(0.5, dtype=torch.float64))
+    assert f"h₁ = tanh(a₁) = {h1:.5f}" in text
+    lines = [p for p in page.eval_on_selector_all("#paper p", "els => els.map(e => e.textContent)")
+             if p.startswith("∂L/∂W_")]
+    assert len(lines) == 2
+    for line in lines:  # "∂L/∂W_hh = a + b + c = S;   autograd: G"
+        total, ag = re.search(r"= ([-\d.]+);\s+autograd: ([-\d.]+)", line).groups()
+        assert total == ag
+    assert page.errors == []
+
+
+def test_torch_panel_terms_match_the_bars(page: Page, base_url: str):
+    _open(page, base_url)
+    page.select_option("#loss", "every")
+    page.wait_for_function("() => document.getElementById('torch-code').textContent.includes('summed over')")
+    scope: dict = {}
+    with contextlib.redirect_stdout(io.StringIO()):
+        exec(page.text_content("#torch-code"), scope)  # noqa: S102 - the page's own code
+    bars = _bars(page, "plot-whh")
+    steps = torch.tensor([y for _, y in bars[:-2]], dtype=torch.float64)  # (T, entries)
+    ours = scope["terms"].reshape(len(steps), -1).double()
+    assert_close(ours, steps, atol=1e-6, rtol=1e-4)
+    assert_close(scope["rnn"].weight_hh_l0.grad.double().flatten(),
+                 torch.tensor(bars[-1][1], dtype=torch.float64), atol=1e-6, rtol=1e-4)
+    assert page.errors == []

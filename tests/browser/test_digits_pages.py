@@ -1,0 +1,53 @@
+"""§1.5 and §3 in Chromium: draw a digit and see it read; train a tiny job to the end."""
+
+from pathlib import Path
+
+from PIL import Image
+from playwright.sync_api import Page, expect
+
+from tests.browser.conftest import plot_points
+from tests.images import png_bytes
+
+
+def test_drawing_a_digit_shows_a_prediction(page: Page, base_url: str):
+    page.goto(f"{base_url}/cnn/fully-connected?lang=en")
+    expect(page.locator("#answer")).to_contain_text("held-out digit")  # the first sample is read
+    page.click("#clear")
+    box = page.locator("#pad").bounding_box()
+    assert box is not None
+    x, y = box["x"], box["y"]
+    page.mouse.move(x + 140, y + 40)
+    page.mouse.down()
+    page.mouse.move(x + 145, y + 140, steps=8)
+    page.mouse.move(x + 150, y + 240, steps=8)
+    page.mouse.up()
+    expect(page.locator("#answer")).to_contain_text("your drawing")
+    expect(page.locator("#answer")).to_contain_text("It reads 1")
+    assert plot_points(page, "#plot-probs") == 10
+    assert page.errors == []
+
+
+def test_a_blank_picture_gets_a_message_not_a_guess(page: Page, base_url: str, tmp_path: Path):
+    blank = tmp_path / "blank.png"
+    blank.write_bytes(png_bytes(Image.new("L", (200, 200), 255)))
+    page.goto(f"{base_url}/cnn/fully-connected?lang=en")
+    expect(page.locator("#answer")).to_contain_text("held-out digit")
+    page.set_input_files("#digit-file", str(blank))
+    expect(page.locator("#status")).to_contain_text("blank")
+    expect(page.locator("#answer")).to_have_text("")
+
+
+def test_a_tiny_training_job_runs_to_the_end(page: Page, base_url: str):
+    page.goto(f"{base_url}/cnn/practice?lang=en")
+    page.wait_for_function("document.getElementById('plot-confusion').data")
+    page.fill("#epochs", "1")
+    page.fill("#train_size", "300")
+    page.select_option("#batch_size", "32")
+    page.click("#start")
+    expect(page.locator("#cancel")).to_be_enabled()
+    expect(page.locator("#job-text")).to_contain_text("Done", timeout=60_000)
+    assert page.evaluate("document.getElementById('job-bar').value") == page.evaluate(
+        "document.getElementById('job-bar').max")
+    assert plot_points(page, "#plot-loss") > 0
+    expect(page.locator("#compare tbody tr")).to_have_count(4)  # 3 shipped models + this run
+    assert page.errors == []

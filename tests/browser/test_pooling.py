@@ -1,0 +1,53 @@
+"""§1.3 in real Chromium: max/avg redraws, stepping through cells, the explorer's output size."""
+
+from playwright.sync_api import Page
+
+from tests.browser.conftest import plot_points
+
+Z = "sel => document.querySelector(sel).data[0].z.flat()"
+
+
+def _open(page: Page, base_url: str, lang: str = "en") -> None:
+    page.goto(f"{base_url}/cnn/pooling?lang={lang}")
+    page.wait_for_function("() => document.querySelector('#plot-pooled')?.data?.length > 0")
+    page.wait_for_function("() => document.querySelector('#map-out-0')?.data?.length > 0")
+
+
+def test_max_and_avg_redraw(page: Page, base_url: str):
+    _open(page, base_url)
+    assert plot_points(page, "#plot-pooled") > 0 and plot_points(page, "#map-out-0") > 0
+    before = page.evaluate(Z, "#plot-pooled")
+    assert "largest value" in page.text_content("#cell-readout")
+    page.select_option("#kind", "avg")
+    page.wait_for_function(f"b => JSON.stringify(({Z})('#plot-pooled')) !== JSON.stringify(b)", arg=before)
+    after = page.evaluate(Z, "#plot-pooled")
+    assert all(a <= b for a, b in zip(after, before, strict=True))  # a mean never exceeds the max
+    page.wait_for_function("() => document.querySelector('#cell-readout').textContent.includes('divided')")
+    assert "AvgPool2d" in page.text_content("#torch-code")
+    assert page.errors == []  # type: ignore[attr-defined]
+
+
+def test_channels_stay_and_cells_step(page: Page, base_url: str):
+    _open(page, base_url)
+    page.select_option("#maps", "edge_horizontal,edge_vertical")
+    page.wait_for_function("() => document.querySelector('#shapes').textContent"
+                           ".startsWith('C in = 2, C out = 2')")
+    page.wait_for_function("() => document.querySelector('#map-out-1')?.data?.length > 0")
+    assert page.locator("#maps-plots .plot").count() == 4
+    first = page.text_content("#cell-out")
+    page.click("#cell-next")
+    assert page.text_content("#cell-out") != first and "column 1" in page.text_content("#cell-out")
+    assert page.errors == []  # type: ignore[attr-defined]
+
+
+def test_explorer_stride_changes_output_size(page: Page, base_url: str):
+    _open(page, base_url, "zh")
+    page.wait_for_function("() => document.querySelector('#ex-output').textContent.includes('4 × 4')")
+    assert plot_points(page, "#plot-grid") == 81  # (7 + 2·1)² padded cells
+    page.fill("#ex-stride", "1")
+    page.wait_for_function("() => document.querySelector('#ex-output').textContent.includes('7 × 7')")
+    assert "A − 2·(a//2)" in page.text_content("#ex-seed")
+    page.fill("#ex-padding", "0")
+    page.wait_for_function("() => document.querySelector('#ex-output').textContent.includes('5 × 5')")
+    assert "torch.Size([1, 1, 5, 5])" in page.text_content("#torch-code")
+    assert page.errors == []  # type: ignore[attr-defined]

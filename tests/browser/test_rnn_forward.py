@@ -1,0 +1,83 @@
+"""§4.1 in real Chromium: one click, one time step; the PyTorch panel prints the page's h_t."""
+
+import contextlib
+import io
+
+import torch
+from playwright.sync_api import Page
+from torch.testing import assert_close
+
+from tests.browser.conftest import plot_points
+
+
+def _open(page: Page, base_url: str) -> None:
+    page.goto(f"{base_url}/rnn/forward?lang=en")
+    page.wait_for_function("() => document.getElementById('step-out').textContent === 't = 1 of 4'")
+    page.wait_for_load_state("networkidle")
+
+
+def _now(page: Page) -> list[str]:
+    """The diagram's highlighted cells (their steps) and the calculation's first line."""
+    steps = page.eval_on_selector_all(".cell.now", "els => els.map(e => e.dataset.step)")
+    return [*steps, page.text_content("#step-calc p") or ""]
+
+
+def test_each_click_advances_one_time_step(page: Page, base_url: str):
+    _open(page, base_url)
+    assert _now(page) == ["0", "x₁ = [1]"]
+    for i in range(2, 5):
+        page.click("#step-next")
+        assert page.text_content("#step-out") == f"t = {i} of 4"
+        assert page.input_value("#step-index") == str(i - 1)
+        assert _now(page)[0] == str(i - 1)
+    assert "x₄ = [2]" in _now(page)[1]
+    page.click("#step-next")  # the last step stays the last
+    assert page.text_content("#step-out") == "t = 4 of 4"
+    page.click("#step-prev")
+    assert page.text_content("#step-out") == "t = 3 of 4"
+    page.focus("#step-index")  # keyboard: ← on the slider
+    page.keyboard.press("ArrowLeft")
+    assert page.text_content("#step-out") == "t = 2 of 4"
+    marker = page.evaluate("() => document.getElementById('plot-h').layout.shapes[0].x0")
+    assert marker == 2
+    assert page.errors == []
+
+
+def test_play_runs_to_the_end(page: Page, base_url: str):
+    _open(page, base_url)
+    page.fill("#speed", "6")
+    page.click("#step-play")
+    page.wait_for_function("() => document.getElementById('step-out').textContent === 't = 4 of 4'",
+                           timeout=5000)
+    page.wait_for_function("() => document.getElementById('step-play').getAttribute('aria-pressed') === 'false'")
+    assert page.errors == []
+
+
+def test_word_many_to_one_and_shared_weights(page: Page, base_url: str):
+    _open(page, base_url)
+    page.select_option("#source", "word")
+    page.wait_for_function("() => document.getElementById('step-out').textContent === 't = 1 of 5'")
+    assert page.eval_on_selector_all(".rnn-svg .xin", "els => els.map(e => e.textContent)")[1] == "x₂ 'e'"
+    assert plot_points(page, "#plot-wxh") == 3 * 4  # H × I with the alphabet "ehlo"
+    page.select_option("#outputs", "many_to_one")
+    page.wait_for_function("() => document.getElementById('plot-y').data[0].x.length === 1")
+    assert page.locator(".rnn-svg .W_hy").count() == 1  # W_hy only at the last step
+    assert page.locator(".rnn-svg .W_hh").count() == 5 and page.locator(".rnn-svg .W_xh").count() == 5
+    assert "no output at step 1" in page.text_content("#step-calc")
+    assert page.errors == []
+
+
+def test_torch_panel_reproduces_the_page(page: Page, base_url: str):
+    _open(page, base_url)
+    page.select_option("#num-layers", "2")
+    page.wait_for_function("() => document.getElementById('torch-code').textContent.includes('num_layers=2')")
+    h = page.evaluate("() => { const r = document.getElementById('plot-h').data;"
+                      " return r.map(tr => tr.y); }")  # layer 1's h_t per unit
+    scope: dict = {}
+    with contextlib.redirect_stdout(io.StringIO()):
+        exec(page.text_content("#torch-code"), scope)  # noqa: S102 - the page's own code
+    page.select_option("#layer", "1")
+    page.wait_for_function("() => document.getElementById('plot-wxh').layout.title.text.includes('layer 2')")
+    top = page.evaluate("() => document.getElementById('plot-h').data.map(tr => tr.y)")
+    assert_close(scope["out"].detach().double(), torch.tensor(top, dtype=torch.float64).T, atol=1e-5, rtol=0)
+    assert len(h) == 3 and page.errors == []

@@ -1,0 +1,126 @@
+"""§2.2 multiplication counting: the formula against torch's own FLOP counter, and the helpers
+that build the §2.1 block from a seed and without padding."""
+
+import pytest
+import torch
+from torch import nn
+from torch.testing import assert_close
+from torch.utils.flop_counter import FlopCounterMode
+
+from engine.cnn.cost import (
+    block_costs,
+    conv_layers,
+    conv_multiplications,
+    conv_parameters,
+    costs,
+    forward_ms,
+    median,
+    seeded,
+    torch_flops,
+    without_padding,
+)
+from engine.cnn.inception import InceptionBlock
+
+SHAPES = [  # C_in, H, W, C_out, k, reduce_to
+    (192, 28, 28, 32, 5, None),
+    (192, 28, 28, 32, 5, 16),
+    (3, 17, 11, 8, 3, None),
+    (3, 17, 11, 8, 3, 2),
+    (64, 14, 9, 10, 4, 8),  # even kernel: padding "same" pads one more on the right and bottom
+    (5, 6, 7, 7, 1, 5),
+    (16, 1, 1, 4, 11, None),
+]
+
+
+def test_the_course_numbers():
+    assert conv_multiplications(192, 32, 5, 28, 28) == 120_422_400
+    reduced = costs(conv_layers(192, 32, 5, 16, "meta"), 28, 28)
+    assert [c.multiplications for c in reduced] == [2_408_448, 10_035_200]
+    assert sum(c.multiplications for c in reduced) == 12_443_648
+
+
+@pytest.mark.parametrize(("c", "h", "w", "c_out", "k", "r"), SHAPES)
+def test_formula_is_half_of_torch_flops(c: int, h: int, w: int, c_out: int, k: int, r: int | None):
+    meta = conv_layers(c, c_out, k, r, "meta")
+    flops = torch_flops(meta, c, h, w)
+    assert [f // 2 for f in flops] == [ly.multiplications for ly in costs(meta, h, w)]
+    assert all(f % 2 == 0 for f in flops)
+    # the same count on real CPU tensors, outside the helper
+    model = conv_layers(c, c_out, k, r)
+    with FlopCounterMode(display=False) as counter:
+        y = model(torch.randn(1, c, h, w))
+    assert counter.get_total_flops() == sum(flops)
+    assert tuple(y.shape) == (1, c_out, h, w)  # "same" keeps H and W
+
+
+@pytest.mark.parametrize(("c", "h", "w", "c_out", "k", "r"), SHAPES)
+def test_parameters_match_torch(c: int, h: int, w: int, c_out: int, k: int, r: int | None):
+    model = conv_layers(c, c_out, k, r)
+    layer_costs = costs(model, h, w)
+    assert [ly.parameters for ly in layer_costs] == [sum(p.numel() for p in m.parameters()) for m in model]
+    assert conv_parameters(c, c_out, k, bias=False) == c_out * c * k * k
+
+
+def test_bad_settings_are_named():
+    with pytest.raises(ValueError, match="reduce_to must be 1–8"):
+        conv_layers(8, 4, 3, 9)
+    with pytest.raises(ValueError, match="kernel must be at least 1"):
+        conv_layers(8, 4, 0, None)
+    with pytest.raises(ValueError, match="repeats"):
+        forward_ms(nn.Identity(), torch.zeros(1), 0)
+
+
+def test_forward_ms_times_every_run():
+    runs = forward_ms(conv_layers(4, 4, 3, None), torch.randn(1, 4, 8, 8), 3)
+    assert len(runs) == 3 and all(t > 0 for t in runs)
+    assert min(runs) <= median(runs) <= max(runs)
+
+
+def test_seeded_equals_manual_seed_then_build():
+    torch.manual_seed(7)
+    expected = InceptionBlock(3, width_1x1=5, width_pool=9)
+    with torch.device("meta"):
+        block = InceptionBlock(3, width_1x1=5, width_pool=9)
+    got = seeded(block, 7)
+    for (name, a), (_, b) in zip(expected.state_dict().items(), got.state_dict().items(), strict=True):
+        assert_close(b, a, msg=name)
+    torch.manual_seed(3)
+    expected = conv_layers(12, 6, 5, 4)
+    assert_close(seeded(conv_layers(12, 6, 5, 4, "meta"), 3)[1].weight, expected[1].weight)
+
+
+@pytest.mark.parametrize("padded", [True, False])
+def test_block_costs_match_the_real_branches(padded: bool):
+    torch.manual_seed(0)
+    block = InceptionBlock(3)
+    run = block if padded else without_padding(block)
+    x = torch.randn(1, 3, 13, 10)
+    outs = run.branches(x).as_tuple()
+    table = block_costs(block, 3, 13, 10, padded=padded)
+    for out, branch, modules in zip(outs, table, _branch_modules(run), strict=True):
+        assert branch[-1].output_shape == tuple(out.shape[1:])
+        with FlopCounterMode(display=False) as counter:
+            y = x
+            for m in modules:
+                y = m(y)
+        assert counter.get_total_flops() == 2 * sum(ly.multiplications for ly in branch)
+    shapes = [b[-1].output_shape[1:] for b in table]
+    assert (len(set(shapes)) == 1) == padded  # without padding: (13, 10), (9, 6), (9, 6), (11, 8)
+
+
+def _branch_modules(b: InceptionBlock) -> list[list[nn.Module]]:
+    return [[b.branch1x1], [b.branch5x5_1, b.branch5x5_2], [b.branch3x3_1, b.branch3x3_2, b.branch3x3_3],
+            [b.branch_pool, b.branch_pool_proj]]
+
+
+def test_without_padding_breaks_the_concatenation():
+    torch.manual_seed(0)
+    block = InceptionBlock(1)
+    x = torch.randn(1, 1, 12, 12)
+    bare = without_padding(block)
+    assert_close(bare.branch1x1.weight, block.branch1x1.weight)  # same weights
+    with pytest.raises(RuntimeError, match="Sizes of tensors must match"):
+        bare(x)
+    assert tuple(block(x).shape) == (1, 88, 12, 12)  # the original keeps its padding
+    with pytest.raises(ValueError, match="kernel spans 5 cells"):
+        block_costs(block, 1, 4, 4, padded=False)
