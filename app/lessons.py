@@ -36,10 +36,10 @@ LESSONS: tuple[Lesson, ...] = (
     Lesson("3", "/cnn/practice", True),
     Lesson("4–4.1", "/rnn/forward", True),
     Lesson("4.2", "/rnn/bptt", True),
-    Lesson("4.3", "/rnn/batching", False),
-    Lesson("5.1–5.2", "/rnn/bidirectional", False),
+    Lesson("4.3", "/rnn/batching", True),
+    Lesson("5.1–5.2", "/rnn/bidirectional", True),
     Lesson("5.3", "/rnn/gru", False),
-    Lesson("6", "/rnn/practice", False),
+    Lesson("6", "/rnn/practice", True),
 )
 
 

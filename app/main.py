@@ -14,20 +14,26 @@ from app.middleware import BodyLimit
 from app.routers import (
     activation,
     assets,
+    batching,
+    bidirectional,
     bottleneck,
     bptt,
     conv,
     depth,
     digits,
+    gru,
     health,
     images,
     inception,
     input,
     jobs,
+    names,
+    pack,
     pages,
     pool,
     rnn_forward,
 )
+from app.security import SecurityHeaders
 from app.settings import get_settings
 
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
@@ -46,13 +52,16 @@ def create_app() -> FastAPI:
         summary="Convolutional and recurrent networks made visible, computed by PyTorch.",
         version="0.1.0",
         lifespan=lifespan,
+        docs_url=None,  # served by app/routers/assets.py with a local Swagger UI
+        redoc_url=None,
     )
     settings = get_settings()
     app.add_middleware(GZipMiddleware, minimum_size=1024, compresslevel=1)
     app.add_middleware(BodyLimit, max_bytes=settings.upload_max_bytes + 64 * 1024)
+    app.add_middleware(SecurityHeaders)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     topics = (health, images, input, conv, pool, activation, digits, inception, bottleneck, depth,
-              rnn_forward, bptt, jobs, assets, pages)
+              rnn_forward, bptt, batching, bidirectional, gru, pack, names, jobs, assets, pages)
     for module in topics:
         app.include_router(module.router)
     return app

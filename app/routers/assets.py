@@ -1,17 +1,40 @@
-"""Plotly's JavaScript, served from the installed `plotly` package (no CDN)."""
+"""Third-party front-end files, served from installed packages (no CDN): Plotly's JavaScript and
+the Swagger UI of /docs."""
 
 from pathlib import Path
 
 import plotly
-from fastapi import APIRouter
-from fastapi.responses import FileResponse
+import swagger_ui
+from fastapi import APIRouter, HTTPException, Request
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import FileResponse, HTMLResponse
 
 PLOTLY_JS = Path(plotly.__file__).resolve().parent / "package_data" / "plotly.min.js"
+SWAGGER_DIR = Path(swagger_ui.__file__).resolve().parent / "static"
+SWAGGER_FILES = ("swagger-ui-bundle.js", "swagger-ui.css", "favicon-32x32.png")
+DAY = "public, max-age=86400"
 
 router = APIRouter(tags=["assets"], include_in_schema=False)
 
 
 @router.get("/vendor/plotly.min.js", name="plotly")
 def plotly_js() -> FileResponse:
-    return FileResponse(PLOTLY_JS, media_type="text/javascript",
-                        headers={"Cache-Control": "public, max-age=86400"})
+    return FileResponse(PLOTLY_JS, media_type="text/javascript", headers={"Cache-Control": DAY})
+
+
+@router.get("/vendor/swagger/{name}", name="swagger")
+def swagger_file(name: str) -> FileResponse:
+    if name not in SWAGGER_FILES:  # a fixed list: nothing a client sends becomes a path
+        raise HTTPException(404, detail=f"no file {name!r}")
+    return FileResponse(SWAGGER_DIR / name, headers={"Cache-Control": DAY})
+
+
+@router.get("/docs", response_class=HTMLResponse)
+def docs(request: Request) -> HTMLResponse:
+    """The OpenAPI documentation, with Swagger UI served locally."""
+    return get_swagger_ui_html(
+        openapi_url=str(request.url_for("openapi")), title="Naturally API",
+        swagger_js_url=str(request.url_for("swagger", name="swagger-ui-bundle.js")),
+        swagger_css_url=str(request.url_for("swagger", name="swagger-ui.css")),
+        swagger_favicon_url=str(request.url_for("swagger", name="favicon-32x32.png")),
+    )
