@@ -16,8 +16,8 @@ class Lesson:
 
     @property
     def name(self) -> str:
-        """Route name for url_for: "cnn_convolution"."""
-        return self.key.replace(".", "_")
+        """Route name for url_for: "page_cnn_convolution" (never the name of an API route)."""
+        return "page_" + self.key.replace(".", "_")
 
     @property
     def part(self) -> str:
