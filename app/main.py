@@ -2,12 +2,10 @@
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from pathlib import Path
 
 import torch
 from fastapi import FastAPI
 from fastapi.middleware.gzip import GZipMiddleware
-from fastapi.staticfiles import StaticFiles
 
 from app.deps import shutdown_runners
 from app.middleware import BodyLimit
@@ -35,8 +33,7 @@ from app.routers import (
 )
 from app.security import SecurityHeaders
 from app.settings import get_settings
-
-STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
+from app.static import STATIC_DIR, VersionedStaticFiles
 
 
 @asynccontextmanager
@@ -59,7 +56,7 @@ def create_app() -> FastAPI:
     app.add_middleware(GZipMiddleware, minimum_size=1024, compresslevel=1)
     app.add_middleware(BodyLimit, max_bytes=settings.upload_max_bytes + 64 * 1024)
     app.add_middleware(SecurityHeaders)
-    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    app.mount("/static", VersionedStaticFiles(directory=STATIC_DIR), name="static")
     topics = (health, images, input, conv, pool, activation, digits, inception, bottleneck, depth,
               rnn_forward, bptt, batching, bidirectional, gru, pack, names, jobs, assets, pages)
     for module in topics:

@@ -8,9 +8,15 @@ from fastapi.templating import Jinja2Templates
 
 from app.i18n import LANGS, messages, translate
 from app.lessons import LESSONS, Lesson, neighbours
+from app.static import version
 
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
 templates = Jinja2Templates(directory=TEMPLATES_DIR)
+
+
+def static_url(request: Request, path: str) -> str:
+    """The versioned URL of a file under static/ (long-cached by browsers)."""
+    return f"{request.url_for('static', path=path)}?v={version(path)}"
 
 
 def render_page(request: Request, lang: str, template: str, *, lesson: Lesson | None = None,
@@ -20,6 +26,7 @@ def render_page(request: Request, lang: str, template: str, *, lesson: Lesson | 
     prev, nxt = neighbours(lesson) if lesson else (None, None)
     context = {
         "lang": lang,
+        "static_url": lambda path: static_url(request, path),
         "langs": LANGS,
         "t": lambda key, **kw: translate(lang, key, **kw),
         "lessons": LESSONS,

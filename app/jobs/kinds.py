@@ -5,10 +5,11 @@ from typing import Annotated, Union
 
 from pydantic import Field
 
-from app.jobs import digits
+from app.jobs import batching, digits
 from app.jobs.runner import RunFn
 
 MODULES = (
+    batching,
     digits,
 )
 

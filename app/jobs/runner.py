@@ -76,10 +76,13 @@ class InProcessRunner:
         return sorted({**on_disk, **self._active}.values(), key=lambda r: r.created)
 
     def cancel(self, job_id: str) -> JobRecord | None:
-        stop = self._stops.get(job_id)
-        if stop is not None:
-            stop.set()
-        return self.get(job_id)
+        record = self.get(job_id)
+        if record is not None and is_active(record):
+            self.store.request_cancel(job_id)
+            stop = self._stops.get(job_id)
+            if stop is not None:
+                stop.set()
+        return record
 
     def shutdown(self, timeout: float = 5.0) -> None:
         """Cancel every running job and wait for its thread (the server is stopping)."""
@@ -103,7 +106,12 @@ class InProcessRunner:
         record.state, record.started = "running", time.time()
         self.store.save(record)
         try:
-            ctx = JobContext(workdir=self.store.dir(record.id), report=report, should_stop=stop.is_set)
+            def should_stop() -> bool:
+                if not stop.is_set() and self.store.cancel_requested(record.id):
+                    stop.set()  # asked through another worker process
+                return stop.is_set()
+
+            ctx = JobContext(workdir=self.store.dir(record.id), report=report, should_stop=should_stop)
             record.result = run(params, ctx)
             record.state = "cancelled" if stop.is_set() else "done"
         except Exception as e:  # noqa: BLE001 - any failure of a job becomes its error state

@@ -59,6 +59,16 @@ class JobStore:
         records = (self.load(p.name) for p in self.root.iterdir() if p.is_dir())
         return sorted((r for r in records if r is not None), key=lambda r: r.created)
 
+    def request_cancel(self, job_id: str) -> None:
+        """Leave a cancel flag beside the record: the process running the job (this one or another
+        worker) sees it before its next batch."""
+        d = self.dir(job_id)
+        if d.is_dir():
+            (d / "cancel").touch()
+
+    def cancel_requested(self, job_id: str) -> bool:
+        return (self.dir(job_id) / "cancel").exists()
+
     def mark_interrupted(self) -> None:
         """After a restart, no job of this store is running any more: say so in their records."""
         for r in self.all():

@@ -140,3 +140,10 @@ def test_unknown_jobs_are_404(client: TestClient):
     for method, path in (("GET", ""), ("DELETE", ""), ("GET", "/events")):
         assert client.request(method, f"/api/jobs/{'0' * 32}{path}").status_code == 404
     assert client.get("/api/jobs/not-an-id").status_code == 404
+
+
+def test_a_cancel_asked_through_another_worker_stops_the_job(jobs_client: TestClient, settings: Settings):
+    job = jobs_client.post("/api/jobs", json=LONG).json()
+    wait_for(jobs_client, job["id"], ("running",))
+    JobStore(settings.data_dir / "jobs", max_kept=10).request_cancel(job["id"])  # as another process would
+    assert wait_for(jobs_client, job["id"], ("cancelled", "done", "error"), timeout=5)["state"] == "cancelled"

@@ -29,3 +29,12 @@ def test_a_body_over_the_cap_is_refused_before_parsing(client: TestClient):
                       headers={"content-type": "application/json"})
     assert res.status_code == 413
     assert client.get("/healthz").status_code == 200
+
+
+def test_static_files_are_versioned_and_long_cached(client: TestClient):
+    html = client.get("/cnn/input").text
+    url = re.search(r'src="http://testserver(/static/js/naturally\.js\?v=[0-9a-f]{12})"', html)
+    assert url, "the page links the versioned script"
+    assert "immutable" in client.get(url.group(1)).headers["cache-control"]
+    assert client.get("/static/js/naturally.js").headers["cache-control"] == "no-cache"
+    assert "max-age" in client.get("/vendor/plotly.min.js").headers["cache-control"]
