@@ -38,7 +38,7 @@ LESSONS: tuple[Lesson, ...] = (
     Lesson("4.2", "/rnn/bptt", True),
     Lesson("4.3", "/rnn/batching", True),
     Lesson("5.1–5.2", "/rnn/bidirectional", True),
-    Lesson("5.3", "/rnn/gru", False),
+    Lesson("5.3", "/rnn/gru", True),
     Lesson("6", "/rnn/practice", True),
 )
 

@@ -1,1 +1,1 @@
-"""Benchmarks: `python -m benchmarks.<name>` prints a table of timings and sizes."""
+"""Benchmarks."""

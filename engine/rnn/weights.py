@@ -46,10 +46,6 @@ class RNNWeights:
         """Every parameter, layer by layer, then W_hy and b_y."""
         return [t for la in self.layers for t in (la.W_xh, la.W_hh, la.b_h)] + [self.W_hy, self.b_y]
 
-    def to(self, dtype: torch.dtype) -> "RNNWeights":
-        return RNNWeights([Layer(*(t.to(dtype) for t in (la.W_xh, la.W_hh, la.b_h))) for la in self.layers],
-                          self.W_hy.to(dtype), self.b_y.to(dtype))
-
 
 def shapes(input_size: int, hidden_size: int, output_size: int, num_layers: int) -> dict[str, tuple]:
     """The expected shape of every parameter, keyed "W_xh", "W_hh", "b_h" (layer 0),

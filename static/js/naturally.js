@@ -160,6 +160,7 @@
       legend: { orientation: "h", x: 0, y: 1, yanchor: "bottom", ...opts.legend },
       shapes: opts.shapes || [],
       annotations: opts.annotations || [],
+      ...opts.layout, // any other Plotly layout key (barmode, grid, …)
     };
   }
 

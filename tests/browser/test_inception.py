@@ -56,3 +56,18 @@ def test_a_held_out_digit_goes_through(page: Page, base_url: str):
     assert "held-out/0" in page.text_content("#torch-code")
     assert plot_points(page, "#plot-input") == 28 * 28
     assert page.errors == []  # type: ignore[attr-defined]
+
+
+def test_the_trained_choice_reads_a_digit_or_says_why_not(page: Page, base_url: str):
+    from engine.models.digits import weights_path
+
+    _open(page, base_url)
+    page.select_option("#weights", "trained")
+    expect(page.locator("#source")).to_have_value("digit")  # the trained model reads digits
+    if weights_path("inception").exists():
+        expect(page.locator("#weights-note")).to_contain_text("trained")
+        expect(page.locator("#diagram .inc-in")).to_contain_text("(10, 12, 12)")
+        assert page.errors == []  # type: ignore[attr-defined]
+    else:  # no shipped weights yet: the status line names the field, the page goes back to the seed
+        expect(page.locator("#status")).to_contain_text("weights")
+        expect(page.locator("#weights")).to_have_value("seed")

@@ -49,7 +49,7 @@ def test_play_runs_to_the_end(page: Page, base_url: str):
     page.click("#step-play")
     page.wait_for_function("() => document.getElementById('step-out').textContent === 't = 4 of 4'",
                            timeout=5000)
-    page.wait_for_function("() => document.getElementById('step-play').getAttribute('aria-pressed') === 'false'")
+    page.wait_for_function("() => document.getElementById('step-play').ariaPressed === 'false'")
     assert page.errors == []
 
 
@@ -71,13 +71,11 @@ def test_torch_panel_reproduces_the_page(page: Page, base_url: str):
     _open(page, base_url)
     page.select_option("#num-layers", "2")
     page.wait_for_function("() => document.getElementById('torch-code').textContent.includes('num_layers=2')")
-    h = page.evaluate("() => { const r = document.getElementById('plot-h').data;"
-                      " return r.map(tr => tr.y); }")  # layer 1's h_t per unit
     scope: dict = {}
     with contextlib.redirect_stdout(io.StringIO()):
         exec(page.text_content("#torch-code"), scope)  # noqa: S102 - the page's own code
-    page.select_option("#layer", "1")
-    page.wait_for_function("() => document.getElementById('plot-wxh').layout.title.text.includes('layer 2')")
-    top = page.evaluate("() => document.getElementById('plot-h').data.map(tr => tr.y)")
+    page.select_option("#layer", index=1)
+    page.wait_for_function("() => document.getElementById('plot-wxh').layout.title.text.includes('Layer 2')")
+    top = page.evaluate("() => document.getElementById('plot-h').data.map(tr => tr.y)")  # (H, T) of layer 2
     assert_close(scope["out"].detach().double(), torch.tensor(top, dtype=torch.float64).T, atol=1e-5, rtol=0)
-    assert len(h) == 3 and page.errors == []
+    assert len(top) == 3 and page.errors == []

@@ -125,7 +125,7 @@
       font: { size: 11 } }));
     const el2 = $(el);
     el2.style.height = `${Math.max(200, rows * (opts.cell || 130) + 40)}px`;
-    return draw(el, traces, { grid: { rows, columns: cols, pattern: "independent" }, annotations, ...axes });
+    return draw(el, traces, { annotations, layout: { grid: { rows, columns: cols, pattern: "independent" }, ...axes } });
   }
 
   function drawStages() {

@@ -240,7 +240,12 @@
     sync();
     if ($("source").value === "digit" && !digit) pickDigit(); else load();
   });
-  $("weights").addEventListener("change", () => { sync(); load(); });
+  $("weights").addEventListener("change", () => {
+    const toDigit = $("weights").value === "trained" && $("source").value === "picture" && imageId !== "digit";
+    if (toDigit) $("source").value = "digit"; // the trained model reads digits: give it one
+    sync();
+    if (toDigit && !digit) pickDigit(); else load();
+  });
   $("digit-index").addEventListener("change", pickDigit);
   $("digit-next").addEventListener("click", () => {
     $("digit-index").value = Math.floor(Math.random() * 2000);

@@ -112,18 +112,19 @@
 
   function drawFlow(l) {
     const ts = [...Array(res.steps).keys()].map((s) => s + 1);
+    const xaxis = { tick0: 1, dtick: Math.max(1, Math.ceil(res.steps / 10)) }; // whole time steps
     draw("plot-dh", [{ type: "bar", x: ts, y: res.dh_norm[l], marker: { color: COLORS.accent },
       hovertemplate: "t = %{x}: %{y:.6~g}<extra></extra>" }],
-    { xTitle: t(`${P}axis_t`), yTitle: "‖∂L/∂h_t‖" });
+    { xTitle: t(`${P}axis_t`), yTitle: "‖∂L/∂h_t‖", xaxis });
     const y = matrix(tensor(res.y)).map((r) => r[0]);
     const target = res.loss_mode === "last" ? [res.target.data[0]] : res.target.data.map((r) => r[0]);
     draw("plot-y", [
       { type: "scatter", mode: "lines+markers", name: "y_t", x: ts, y, line: { color: COLORS.accent } },
       { type: "scatter", mode: "markers", name: t(`${P}target`), x: res.loss_mode === "last" ? [res.steps] : ts,
         y: target, marker: { color: COLORS.red, size: 11, symbol: "x" } },
-    ], { xTitle: t(`${P}axis_t`), yTitle: "y_t", showlegend: true });
+    ], { xTitle: t(`${P}axis_t`), yTitle: "y_t", showlegend: true, xaxis });
     draw("plot-loss", [{ type: "bar", x: ts, y: res.step_losses, marker: { color: COLORS.warn },
-      hovertemplate: "L_%{x} = %{y:.6~g}<extra></extra>" }], { xTitle: t(`${P}axis_t`), yTitle: "L_t" });
+      hovertemplate: "L_%{x} = %{y:.6~g}<extra></extra>" }], { xTitle: t(`${P}axis_t`), yTitle: "L_t", xaxis });
   }
 
   /* ---- every number of a scalar RNN, to redo on paper ---- */

@@ -146,18 +146,19 @@
   function drawOverTime() {
     const l = layerNow();
     const ts = [...Array(res.steps).keys()].map((s) => s + 1);
+    const dtick = Math.max(1, Math.ceil(res.steps / 10)); // whole time steps
     const now = [{ type: "line", x0: step + 1, x1: step + 1, yref: "paper", y0: 0, y1: 1,
       line: { color: "#f59e0b", width: 2 } }];
     const hs = matrix(res.H, l);
     draw("plot-h", [...Array(res.hidden_size).keys()].map((k) => ({ type: "scatter", mode: "lines+markers",
       name: `h[${k}]`, x: ts, y: hs.map((r) => r[k]) })), { xTitle: t(`${P}axis_t`), yTitle: t(`${P}axis_h_value`),
-      yaxis: { range: [-1.05, 1.05] }, shapes: now, showlegend: res.hidden_size > 1 });
+      yaxis: { range: [-1.05, 1.05] }, xaxis: { tick0: 1, dtick }, shapes: now, showlegend: res.hidden_size > 1 });
     const ys = matrix(res.Y);
     const many = res.outputs === "many_to_many";
     draw("plot-y", [...Array(res.output_size).keys()].map((k) => ({ type: "scatter", mode: "lines+markers",
       name: `y[${k}]`, x: many ? ts : [res.steps], y: ys.map((r) => r[k]), marker: { size: 9 } })),
     { xTitle: t(`${P}axis_t`), yTitle: t(`${P}axis_y_value`), shapes: now, showlegend: res.output_size > 1,
-      xaxis: { range: [0.5, res.steps + 0.5] } });
+      xaxis: { range: [0.5, res.steps + 0.5], tick0: 1, dtick } });
     $("caption-y").textContent = t(many ? `${P}caption_y_many` : `${P}caption_y_one`);
   }
 

@@ -1,0 +1,131 @@
+"""The names the project ships: 20,050 surnames in 18 languages, one file per language
+(data/names/<Language>.txt, MIT licence in data/names/LICENSE).
+
+A name becomes plain lower-case ASCII (`normalise`: Unicode NFD splits "é" into "e" + a combining
+accent, which is dropped; a few letters NFD cannot split, such as "ß" and "ł", are spelled out),
+then one code per character (`encode`): 1–26 for a–z, 27 space, 28 apostrophe, 29 hyphen; 0 is
+kept for padding. Repeats within a language are dropped (Arabic.txt holds 2,000 lines but only 108
+different names: kept, they would sit in both parts of the split and inflate held-out accuracy).
+The same name under two languages stays under both. Each language is split on its own, by a
+seeded permutation, into two thirds to train on and one third held out."""
+
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+import torch
+
+NAMES_DIR = Path(__file__).resolve().parents[2] / "data" / "names"
+ALPHABET = "abcdefghijklmnopqrstuvwxyz '-"
+PAD = 0
+VOCAB_SIZE = len(ALPHABET) + 1  # 30: the padding code and one per character
+SPLIT_SEED = 0
+TRAIN_FRACTION = 2 / 3
+# Letters that NFD leaves whole (they are not a base letter plus a combining mark).
+SPELLED = {"ß": "ss", "ł": "l", "ø": "o", "æ": "ae", "œ": "oe", "đ": "d", "ð": "d", "þ": "th",
+           "ı": "i", "ŀ": "l", "’": "'", "‘": "'", "‐": "-", "–": "-"}
+_CODE = {c: i + 1 for i, c in enumerate(ALPHABET)}
+
+
+class BadName(ValueError):
+    """A name that cannot be normalised: empty, or holding characters with no ASCII spelling."""
+
+
+def normalise(name: str) -> str:
+    """"Dvořák" → "dvorak", "Groß" → "gross", "O’Brien" → "o'brien"; runs of spaces become one.
+    Raises BadName naming the characters it cannot spell in ASCII."""
+    decomposed = unicodedata.normalize("NFD", name.strip().lower())
+    out, bad = [], []
+    for c in decomposed:
+        if unicodedata.combining(c):
+            continue  # an accent, cedilla, háček, … separated from its letter by NFD
+        c = SPELLED.get(c, c)
+        if all(ch in _CODE for ch in c):
+            out.append(c)
+        elif c.isspace():
+            out.append(" ")
+        else:
+            bad.append(c)
+    if bad:
+        shown = "".join(dict.fromkeys(bad))
+        raise BadName(f"characters {shown!r} have no ASCII spelling; use Latin letters, space, ' or -")
+    text = " ".join("".join(out).split())
+    if not text:
+        raise BadName("the name is empty; type at least one Latin letter")
+    return text
+
+
+def encode(text: str) -> list[int]:
+    """A normalised name → its codes 1–29 (ValueError for any other character)."""
+    try:
+        return [_CODE[c] for c in text]
+    except KeyError as e:
+        raise ValueError(f"character {e.args[0]!r} is not in the alphabet {ALPHABET!r}") from None
+
+
+def decode(codes: list[int]) -> str:
+    """Codes → text; the padding code 0 is skipped."""
+    return "".join(ALPHABET[c - 1] for c in codes if c != PAD)
+
+
+@dataclass
+class NamesSplit:
+    """Normalised names with their language index; `train` and `held_out` index into them."""
+
+    languages: list[str]  # the 18 classes, sorted
+    names: list[str]  # normalised, deduplicated within a language
+    labels: torch.Tensor  # (N,) int64
+    train: torch.Tensor  # (N_train,) int64 indices, shuffled
+    held_out: torch.Tensor  # (N_held_out,) int64 indices, sorted
+    lines: int  # lines read from the files
+    dropped: int  # lines that could not be normalised (e.g. "Maxa/B")
+
+    def part(self, which: str) -> tuple[list[str], torch.Tensor]:
+        idx = {"train": self.train, "held_out": self.held_out}[which]
+        return [self.names[i] for i in idx.tolist()], self.labels[idx]
+
+    def counts(self, which: str) -> list[int]:
+        _, y = self.part(which)
+        return torch.bincount(y, minlength=len(self.languages)).tolist()
+
+
+def read_languages(root: Path = NAMES_DIR) -> dict[str, list[str]]:
+    """{language: raw lines}, languages sorted by name."""
+    files = sorted(Path(root).glob("*.txt"))
+    if not files:
+        raise ValueError(f"no <Language>.txt files in {root}")
+    return {f.stem: [s.strip() for s in f.read_text(encoding="utf-8").splitlines() if s.strip()]
+            for f in files}
+
+
+@lru_cache(maxsize=2)
+def names_split(seed: int = SPLIT_SEED, root: Path = NAMES_DIR) -> NamesSplit:
+    """Load, normalise, drop repeats within each language, and split each language 2/3 : 1/3."""
+    raw = read_languages(root)
+    rng = np.random.default_rng(seed)
+    names: list[str] = []
+    labels: list[int] = []
+    train: list[int] = []
+    held: list[int] = []
+    lines = dropped = 0
+    for k, lang in enumerate(raw):
+        unique: dict[str, None] = {}
+        for line in raw[lang]:
+            lines += 1
+            try:
+                unique[normalise(line)] = None
+            except BadName:
+                dropped += 1
+        ordered = sorted(unique)  # independent of the file's order
+        start = len(names)
+        names += ordered
+        labels += [k] * len(ordered)
+        order = start + rng.permutation(len(ordered))
+        n_train = round(TRAIN_FRACTION * len(ordered))
+        train += order[:n_train].tolist()
+        held += order[n_train:].tolist()
+    train_t = torch.tensor(train)[torch.from_numpy(rng.permutation(len(train)))]
+    return NamesSplit(languages=list(raw), names=names, labels=torch.tensor(labels),
+                      train=train_t, held_out=torch.tensor(sorted(held)), lines=lines, dropped=dropped)

@@ -1,0 +1,273 @@
+/* §4.3 Update modes: the layout of one mini-batch (which sample's step t sits where in the
+ * (T, B, 1) tensor), then a job that trains the same RNN one sample per update and one batch per
+ * update, drawing both loss curves against updates and against seconds. */
+(() => {
+  "use strict";
+  const { t, api, tensor, draw, lines, code, status, fmt, debounce, COLORS } = N;
+  const $ = (id) => document.getElementById(id);
+  const P = "rnn.batching.";
+  const JOB_KEY = "naturally.batching.job";
+  const MAX_ONE_SAMPLE_UPDATES = 2048;
+  const SHOWN_COLUMNS = 8;
+  const SUB = "₀₁₂₃₄₅₆₇₈₉";
+  const sub = (n) => String(n).replace(/\d/g, (d) => SUB[d]);
+  const MODES = { one: { color: COLORS.warn }, mini: { color: COLORS.accent } };
+  const form = $("train-form");
+  let layout = null; // the last /api/rnn/batching/layout response, x decoded
+  let source = null;
+  let curves = {};
+  let drawPending = false;
+
+  const modeName = (mode, b) => t(`${P}mode_${mode}`, { b });
+
+  function params() {
+    return {
+      samples: Number($("samples").value), seq_len: Number($("seq-len").value),
+      batch_size: Number($("batch-size").value), epochs: Number($("epochs").value),
+      lr: Number($("lr").value), hidden_size: Number($("hidden-size").value), seed: Number($("seed").value) || 0,
+    };
+  }
+
+  /* ---- one batch: the (T, B, 1) tensor ---- */
+  async function loadLayout() {
+    const p = params();
+    const body = { samples: p.samples, seq_len: p.seq_len, batch_size: p.batch_size, seed: p.seed,
+      batch: Math.min(Number($("batch").value), Math.ceil(p.samples / p.batch_size) - 1) };
+    try { layout = await api("POST", "/api/rnn/batching/layout", body); } catch (e) { return; }
+    layout.X = tensor(layout.x);
+    $("batch").max = layout.batches - 1;
+    $("batch").value = layout.batch;
+    $("batch-out").textContent = t(`${P}batch_of`, { i: layout.batch + 1, n: layout.batches });
+    drawLayout();
+  }
+
+  const valueAt = (step, col) => layout.X.data[step * layout.X.shape[1] + col]; // x[t, b, 0]
+
+  function drawLayout() {
+    const { seq_len: T, samples: n, batch_size: b, batches } = layout;
+    const cols = layout.X.shape[1];
+    $("layout-shape").replaceChildren(...[
+      t(`${P}shape_mini`, { T, b: cols, n: batches, last: layout.last_batch_size }),
+      t(`${P}shape_one`, { T, n }),
+      t(`${P}updates_line`, { n, b, one: layout.updates_per_epoch.one, mini: layout.updates_per_epoch.mini }),
+    ].map((text) => Object.assign(document.createElement("p"), { textContent: text })));
+    table(T, cols);
+    const shown = Math.min(cols, SHOWN_COLUMNS);
+    const ts = [...Array(T).keys()].map((s) => s + 1);
+    const traces = [];
+    for (let j = 0; j < shown; j++) {
+      const color = `hsl(${(j * 360) / shown}, 60%, 45%)`;
+      const name = t(`${P}sample`, { i: layout.indices[j] });
+      traces.push({ x: ts, y: ts.map((s) => valueAt(s - 1, j)), name, line: { color, width: 1.5 },
+        legendgroup: String(j) });
+      traces.push({ x: [T + 1], y: [layout.y[j]], mode: "markers", name, showlegend: false, legendgroup: String(j),
+        marker: { color, symbol: "star", size: 11 }, hovertemplate: `${t(`${P}target`)}: %{y:.3f}<extra></extra>` });
+    }
+    lines("plot-task", traces, { xTitle: t(`${P}axis_t`), yTitle: t(`${P}axis_value`), showlegend: true });
+    const z = [...Array(T).keys()].map((s) => [...Array(cols).keys()].map((j) => valueAt(s, j)));
+    draw("plot-layout", [{ type: "heatmap", z, x: [...Array(cols).keys()], y: ts, colorscale: N.SCALES.diverging,
+      zmid: 0, colorbar: { thickness: 12 }, customdata: z.map(() => layout.indices),
+      hovertemplate: `t = %{y}, ${t(`${P}column`)} %{x} (${t(`${P}sample_short`)} %{customdata}): %{z:.3f}<extra></extra>` }],
+    { xTitle: t(`${P}axis_column`), yTitle: t(`${P}axis_step`), yaxis: { autorange: "reversed" } });
+    N.bars("plot-updates", [modeName("one", 1), modeName("mini", b)],
+      [layout.updates_per_epoch.one, layout.updates_per_epoch.mini],
+      { yTitle: t(`${P}axis_updates`), color: [MODES.one.color, MODES.mini.color] });
+    budget();
+    code(torchCode());
+  }
+
+  function table(T, cols) {
+    const shown = Math.min(cols, SHOWN_COLUMNS);
+    const rows = T <= 8 ? [...Array(T).keys()] : [0, 1, 2, 3, 4, null, T - 1];
+    const cell = (tag, text, cls) => Object.assign(document.createElement(tag), { textContent: text, className: cls || "" });
+    const head = document.createElement("tr");
+    head.append(cell("th", t(`${P}col_step`)));
+    for (let j = 0; j < shown; j++) head.append(cell("th", t(`${P}col_sample`, { j, i: layout.indices[j] })));
+    if (cols > shown) head.append(cell("th", t(`${P}more_columns`, { n: cols - shown })));
+    const body = rows.map((s) => {
+      const tr = document.createElement("tr");
+      if (s === null) {
+        tr.append(cell("th", "⋮"), ...[...Array(shown + (cols > shown))].map(() => cell("td", "⋮")));
+        return tr;
+      }
+      tr.append(cell("th", `t = ${s + 1}`));
+      for (let j = 0; j < shown; j++) {
+        const td = cell("td", "");
+        td.append(cell("span", `x${sub(layout.indices[j])},${sub(s + 1)}`, "lbl"), cell("span", fmt(valueAt(s, j), 2)));
+        tr.append(td);
+      }
+      if (cols > shown) tr.append(cell("td", "…"));
+      return tr;
+    });
+    const el = $("layout-table");
+    el.tHead.replaceChildren(head);
+    el.tBodies[0].replaceChildren(...body);
+    $("layout-caption").textContent = t(`${P}table_caption`, { T, b: cols });
+  }
+
+  function budget() {
+    const p = params();
+    const over = p.samples * p.epochs > MAX_ONE_SAMPLE_UPDATES;
+    $("budget").textContent = t(over ? `${P}over_budget` : `${P}budget`, {
+      one: p.samples * p.epochs, mini: Math.ceil(p.samples / p.batch_size) * p.epochs, max: MAX_ONE_SAMPLE_UPDATES });
+    $("budget").classList.toggle("error", over);
+  }
+
+  /* ---- the job: both modes, live ---- */
+  async function start(ev) {
+    ev.preventDefault();
+    if (!form.reportValidity()) return;
+    try {
+      follow(await api("POST", "/api/jobs", { kind: "batching", params: params() }));
+    } catch (e) { /* the status line says why */ }
+  }
+
+  function follow(job) {
+    sessionStorage.setItem(JOB_KEY, job.id);
+    source?.close();
+    curves = {};
+    running(true);
+    $("job-text").textContent = t(`${P}waiting`);
+    source = new EventSource(job.events_url);
+    source.addEventListener("step", (e) => progress(JSON.parse(e.data)));
+    source.addEventListener("epoch", (e) => progress(JSON.parse(e.data)));
+    source.addEventListener("end", (e) => { source.close(); finish(JSON.parse(e.data)); });
+    source.onerror = () => status(t(`${P}reconnecting`), "error");
+  }
+
+  function running(on) {
+    $("start").disabled = on;
+    $("cancel").disabled = !on;
+  }
+
+  function progress(ev) {
+    status("");
+    const c = (curves[ev.mode] ??= { b: ev.batch_size, steps: [], secs: [], loss: [], epochs: [] });
+    if (ev.kind === "step") {
+      c.steps.push(ev.step);
+      c.secs.push(ev.elapsed);
+      c.loss.push(ev.loss);
+    } else c.epochs.push(ev);
+    $("job-bar").max = ev.overall_total;
+    $("job-bar").value = ev.overall_step;
+    $("job-text").textContent = t(`${P}progress_text`, { mode: modeName(ev.mode, ev.batch_size), epoch: ev.epoch,
+      step: ev.step, total: ev.total_steps, loss: fmt(ev.loss, 4), elapsed: fmt(ev.elapsed, 1) });
+    if (!drawPending) {
+      drawPending = true;
+      requestAnimationFrame(() => { drawPending = false; drawCurves(); });
+    }
+  }
+
+  function drawCurves() {
+    const trace = (mode, x) => ({ x: curves[mode][x], y: curves[mode].loss, name: modeName(mode, curves[mode].b),
+      line: { color: MODES[mode].color } });
+    const modes = Object.keys(curves);
+    const opts = { yTitle: t(`${P}axis_loss`), yaxis: { type: "log" }, showlegend: true };
+    lines("plot-loss-updates", modes.map((m) => trace(m, "steps")),
+      { ...opts, xTitle: t(`${P}axis_updates_done`), xaxis: { type: "log" } });
+    lines("plot-loss-time", modes.map((m) => trace(m, "secs")), { ...opts, xTitle: t(`${P}axis_seconds`) });
+    const perEpoch = (c) => c.epochs.map((e, i) => e.elapsed - (i ? c.epochs[i - 1].elapsed : 0));
+    draw("plot-epoch-seconds", modes.map((m) => ({ type: "bar", name: modeName(m, curves[m].b),
+      x: curves[m].epochs.map((e) => e.epoch), y: perEpoch(curves[m]), marker: { color: MODES[m].color },
+      hovertemplate: `${t(`${P}epoch`)} %{x}: %{y:.2f} s<extra></extra>` })),
+    { xTitle: t(`${P}epoch`), yTitle: t(`${P}axis_epoch_seconds`), showlegend: true, xaxis: { dtick: 1 } });
+  }
+
+  function finish(end) {
+    running(false);
+    if (Object.keys(curves).length) drawCurves();
+    if (end.state !== "done") {
+      $("job-text").textContent = end.state === "cancelled" ? t(`${P}cancelled`) : t(`${P}failed`, { error: end.error });
+      return;
+    }
+    $("job-bar").value = $("job-bar").max;
+    $("job-text").textContent = t(`${P}done_text`, { seconds: end.result.seconds });
+    results(end.result);
+  }
+
+  function results(r) {
+    const { one, mini } = r.modes;
+    const epochs = one.epoch_seconds.length;
+    const row = (m) => {
+      const tr = document.createElement("tr");
+      const mean = m.epoch_seconds.reduce((a, v) => a + v, 0) / epochs;
+      const cells = [modeName(m.mode, m.batch_size), m.batch_size, m.updates_per_epoch, fmt(mean, 2),
+        fmt((m.updates_per_epoch * epochs) / m.total_seconds, 0), fmt((r.samples * epochs) / m.total_seconds, 0),
+        fmt(m.held_out_loss.at(-1), 4)];
+      tr.append(...cells.map((v) => Object.assign(document.createElement("td"), { textContent: String(v) })));
+      return tr;
+    };
+    $("result-table").tBodies[0].replaceChildren(row(one), row(mini));
+    const secs = (m) => m.epoch_seconds.reduce((a, v) => a + v, 0) / epochs;
+    $("result-text").textContent = t(`${P}result_text`, { ratio: fmt(secs(one) / secs(mini), 1), epochs,
+      one: fmt(one.held_out_loss.at(-1), 4), mini: fmt(mini.held_out_loss.at(-1), 4), b: mini.batch_size });
+  }
+
+  /* ---- the PyTorch panel: the task, the model and both loops, self-contained ---- */
+  function torchCode() {
+    const p = params();
+    return [
+      "import math, time, torch",
+      "import torch.nn.functional as F",
+      "from torch import nn",
+      "",
+      `N, T, B, H, seed = ${p.samples}, ${p.seq_len}, ${p.batch_size}, ${p.hidden_size}, ${p.seed}`,
+      "g = torch.Generator().manual_seed(seed)   # the page's waves: random period, amplitude, phase",
+      "period, amp = 6 + 10 * torch.rand(N, 1, generator=g), 0.5 + torch.rand(N, 1, generator=g)",
+      "phase = 2 * math.pi * torch.rand(N, 1, generator=g)",
+      "clean = amp * torch.sin(2 * math.pi * torch.arange(T + 1.0) / period + phase)   # (N, T + 1)",
+      "x = (clean[:, :T] + 0.1 * torch.randn(N, T, generator=g))[:, :, None]   # (N, T, 1) noisy waves",
+      "y = clean[:, T:]   # (N, 1) the next value, noise-free",
+      "",
+      "class NextValue(nn.Module):",
+      "    def __init__(self):",
+      "        super().__init__()",
+      "        self.rnn, self.fc = nn.RNN(1, H), nn.Linear(H, 1)   # batch_first=False",
+      "    def forward(self, xb):                       # xb: (b, T, 1) rows of samples",
+      "        _, h_n = self.rnn(xb.transpose(0, 1))    # (T, b, 1): [t, j] = step t of sample j",
+      "        return self.fc(h_n[0])                   # (b, 1)",
+      "",
+      "for batch_size in (1, B):                       # one-sample mode, then mini-batches",
+      "    torch.manual_seed(seed)",
+      "    model = NextValue()",
+      `    opt = torch.optim.Adam(model.parameters(), lr=${p.lr})`,
+      "    order_gen = torch.Generator().manual_seed(seed)",
+      `    for epoch in range(${p.epochs}):`,
+      "        start, updates = time.perf_counter(), 0",
+      "        for idx in torch.randperm(N, generator=order_gen).split(batch_size):",
+      "            loss = F.mse_loss(model(x[idx]), y[idx])",
+      "            opt.zero_grad(); loss.backward(); opt.step()   # one update per batch",
+      "            updates += 1",
+      "        print(batch_size, epoch + 1, updates, f'{time.perf_counter() - start:.2f} s', loss.item())",
+      `# updates per epoch: ${p.samples} with batch_size 1, math.ceil(N / B) = ${Math.ceil(p.samples / p.batch_size)} with B = ${p.batch_size}`,
+    ].join("\n");
+  }
+
+  /* ---- wiring ---- */
+  const later = debounce(loadLayout, 250);
+  for (const id of ["seq-len", "batch-size", "hidden-size"]) {
+    const show = () => { $(`${id}-out`).textContent = $(id).value; };
+    show();
+    $(id).addEventListener("input", show);
+  }
+  for (const id of ["samples", "seq-len", "batch-size", "seed"]) {
+    $(id).addEventListener("input", () => { $("batch").value = 0; later(); });
+  }
+  $("batch").addEventListener("input", later);
+  for (const id of ["epochs", "lr", "hidden-size"]) $(id).addEventListener("input", () => { budget(); code(torchCode()); });
+  form.addEventListener("submit", start);
+  $("cancel").addEventListener("click", async () => {
+    const id = sessionStorage.getItem(JOB_KEY);
+    if (id) await api("DELETE", `/api/jobs/${id}`).catch(() => {});
+  });
+
+  async function init() {
+    await loadLayout();
+    const id = sessionStorage.getItem(JOB_KEY);
+    if (id) {
+      const job = await fetch(`/api/jobs/${id}`).then((r) => (r.ok ? r.json() : null));
+      if (job && job.kind === "batching") follow(job);
+    }
+  }
+  init();
+})();
