@@ -108,24 +108,26 @@
   function grid(el, mats, titles, opts = {}) {
     const cols = Math.min(opts.cols || mats.length, mats.length);
     const rows = Math.ceil(mats.length / cols);
+    const ax = (i) => (i === 0 ? "" : String(i + 1)); // Plotly names the first axes x, y; then x2, y2, …
     const traces = mats.map((z, i) => ({
-      type: "heatmap", z, xaxis: `x${i + 1}`, yaxis: `y${i + 1}`, colorscale: opts.scale || SCALES.gray,
+      type: "heatmap", z, xaxis: `x${ax(i)}`, yaxis: `y${ax(i)}`, colorscale: opts.scale || SCALES.gray,
       zmin: opts.zmin, zmax: opts.zmax, zmid: opts.zmid, showscale: i === 0 && opts.showscale !== false,
       colorbar: { thickness: 10, title: { text: opts.unit || "" } },
       hovertemplate: `${titles[i]}<br>${t("common.row")} %{y}, ${t("common.col")} %{x}: %{z:.3~g}<extra></extra>`,
     }));
     const axes = {};
     mats.forEach((_, i) => {
-      axes[`xaxis${i + 1}`] = { showticklabels: false, showgrid: false, zeroline: false, constrain: "domain" };
-      axes[`yaxis${i + 1}`] = { showticklabels: false, showgrid: false, zeroline: false, autorange: "reversed",
-        scaleanchor: `x${i + 1}`, constrain: "domain" };
+      axes[`xaxis${ax(i)}`] = { showticklabels: false, ticks: "", showgrid: false, zeroline: false,
+        constrain: "domain" };
+      axes[`yaxis${ax(i)}`] = { showticklabels: false, ticks: "", showgrid: false, zeroline: false, autorange: "reversed",
+        scaleanchor: `x${ax(i)}`, constrain: "domain" };
     });
     const annotations = titles.map((text, i) => ({
-      text, showarrow: false, xref: `x${i + 1} domain`, yref: `y${i + 1} domain`, x: 0.5, y: 1.12,
+      text, showarrow: false, xref: `x${ax(i)} domain`, yref: `y${ax(i)} domain`, x: 0.5, y: 1.12,
       font: { size: 11 } }));
     const el2 = $(el);
     el2.style.height = `${Math.max(200, rows * (opts.cell || 130) + 40)}px`;
-    return draw(el, traces, { annotations, layout: { grid: { rows, columns: cols, pattern: "independent" }, ...axes } });
+    return draw(el, traces, { annotations, margin: { t: 28, l: 16 }, layout: { grid: { rows, columns: cols, pattern: "independent" }, ...axes } });
   }
 
   function drawStages() {
