@@ -4,7 +4,8 @@ FROM python:3.11-slim
 ENV PIP_NO_CACHE_DIR=1 \
     PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
-    NATURALLY_DATA_DIR=/data
+    NATURALLY_DATA_DIR=/data \
+    OMP_WAIT_POLICY=PASSIVE
 
 WORKDIR /srv/naturally
 COPY requirements.txt .

@@ -131,7 +131,7 @@ def _is_pair(data: Batches) -> bool:
 
 
 def _correct(logits: torch.Tensor, y: torch.Tensor) -> int | None:
-    if logits.ndim != 2 or y.ndim != 1 or len(logits) != len(y):
+    if logits.ndim != 2 or y.ndim != 1 or len(logits) != len(y) or y.is_floating_point():
         return None
     return int((logits.argmax(dim=1) == y).sum())
 

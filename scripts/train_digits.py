@@ -8,6 +8,7 @@ engine/models/weights/digits_<model>.pt (a state_dict) and digits_<model>.json b
 
 import argparse
 import json
+import os
 import sys
 import time
 from dataclasses import asdict, replace
@@ -35,11 +36,13 @@ def run(name: str, args: argparse.Namespace) -> None:
     overrides = {k: getattr(args, k) for k in ("epochs", "seed", "lr") if getattr(args, k) is not None}
     cfg = replace(RECIPES[name], **overrides)
     print(f"{name}: {asdict(cfg)}, max_shift={MAX_SHIFT}, threads={torch.get_num_threads()}")
-    start = time.perf_counter()
+    start, cpu_start = time.perf_counter(), time.process_time()
     model, result = fit(name, cfg, report=show)
     seconds = time.perf_counter() - start  # includes building the model and per-epoch evaluation
+    cpu = time.process_time() - cpu_start  # all threads: on an idle machine seconds ≈ cpu / threads
     acc = result.done.held_out_accuracy
-    print(f"{name}: held-out accuracy {acc:.4f} ({acc * 2000:.0f}/2000) in {seconds:.1f} s")
+    print(f"{name}: held-out accuracy {acc:.4f} ({acc * 2000:.0f}/2000) in {seconds:.1f} s "
+          f"(CPU {cpu:.1f} s, load average {os.getloadavg()[0]:.1f})")
     if args.dry_run:
         return
     path = weights_path(name)
@@ -50,6 +53,8 @@ def run(name: str, args: argparse.Namespace) -> None:
         "model": name,
         "held_out_accuracy": round(acc, 4),
         "seconds": round(seconds, 1),
+        "cpu_seconds": round(cpu, 1),
+        "load_average": round(os.getloadavg()[0], 1),
         "epochs": cfg.epochs,
         "seed": cfg.seed,
         "threads": torch.get_num_threads(),

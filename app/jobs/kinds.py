@@ -5,12 +5,14 @@ from typing import Annotated, Union
 
 from pydantic import Field
 
-from app.jobs import batching, digits
+from app.jobs import batching, depth, digits, names
 from app.jobs.runner import RunFn
 
 MODULES = (
     batching,
+    depth,
     digits,
+    names,
 )
 
 KINDS: dict[str, RunFn] = {m.KIND: m.run for m in MODULES}

@@ -71,7 +71,7 @@ def scaled(W: torch.Tensor, radius: float) -> torch.Tensor:
     return W * (radius / rho)
 
 
-def setup(hidden_size: int, steps: int, seed: int = 0, input_size: int = 4, input_scale: float = 0.5,
+def setup(hidden_size: int, steps: int, seed: int = 0, input_size: int = 4, input_scale: float = 0.3,
           update_bias: float = 3.0, W_hh: torch.Tensor | None = None) -> FlowSetup:
     """Draw everything from one generator, in this order: W, W_xh, W_ir, W_iz, W_hr, W_hz, x, u.
     Matrices are N(0, 1/fan_in) (input ones times input_scale), x_t ~ N(0, 1). A given (H, H)
@@ -98,10 +98,10 @@ def setup(hidden_size: int, steps: int, seed: int = 0, input_size: int = 4, inpu
     return FlowSetup(W, W_xh, W_ir, W_iz, W_hr, W_hz, x, u / u.norm(), update_bias)
 
 
-def rnn_step(h: torch.Tensor, x_t: torch.Tensor, W_hh: torch.Tensor, s: FlowSetup,
+def rnn_step(h: torch.Tensor, x_t: torch.Tensor, lam: torch.Tensor, s: FlowSetup,
              kind: CellKind) -> tuple[torch.Tensor, torch.Tensor | None]:
-    """One step for K radii at once: h (K, H), W_hh (K, H, H) → h_t (K, H) and, for the GRU, z."""
-    hw = torch.einsum("kij,kj->ki", W_hh, h)  # (K, H): W_hh · h_{t-1}
+    """One step for K radii at once, W_hh = λ_k·W: h (K, H), lam (K,) → h_t (K, H) and, for the GRU, z."""
+    hw = lam[:, None] * (h @ s.W.T)  # (K, H): W_hh · h_{t-1} for each λ_k
     if kind == "linear":
         return hw + s.W_xh @ x_t, None
     if kind == "rnn":
@@ -117,13 +117,12 @@ def flow(s: FlowSetup, radii: list[float], kind: CellKind) -> Flow:
     ‖∂L/∂h_t‖ off autograd for every t = 0 … T."""
     if kind not in CELL_KINDS:
         raise ValueError(f"cell kind must be one of {', '.join(CELL_KINDS)}, got {kind!r}")
-    lam = torch.tensor(radii, dtype=torch.float64)  # (K,)
-    W_hh = lam[:, None, None] * s.W  # (K, H, H), spectral radius λ_k
+    lam = torch.tensor(radii, dtype=torch.float64)  # (K,): W_hh = λ_k·W has spectral radius λ_k
     h = torch.zeros(len(radii), s.W.shape[0], dtype=torch.float64, requires_grad=True)  # h_0
     states, gates = [h], []
     with torch.enable_grad():
         for t in range(s.steps):
-            h, z = rnn_step(h, s.x[t], W_hh, s, kind)
+            h, z = rnn_step(h, s.x[t], lam, s, kind)
             h.retain_grad()
             states.append(h)
             if z is not None:

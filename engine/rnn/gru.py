@@ -60,7 +60,8 @@ def weights_of(gru: nn.GRU, layer: int, reverse: bool = False) -> GRUWeights:
         raise ValueError(f"the GRU has {gru.num_layers} layers (bidirectional={gru.bidirectional}); "
                          f"got layer {layer}, reverse={reverse}")
     sfx = f"l{layer}{'_reverse' if reverse else ''}"
-    return GRUWeights(*(getattr(gru, f"{p}_{sfx}").detach() for p in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")))
+    names = ("weight_ih", "weight_hh", "bias_ih", "bias_hh")
+    return GRUWeights(*(getattr(gru, f"{p}_{sfx}").detach() for p in names))
 
 
 def all_weights(gru: nn.GRU) -> list[list[GRUWeights]]:

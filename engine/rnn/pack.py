@@ -29,7 +29,8 @@ class Packing:
     source: torch.Tensor  # (sum(lengths), 2) int64: (row in padded, time step) of each element of data
 
 
-def pad(sequences: list[list[int]] | list[torch.Tensor], value: int = PAD) -> tuple[torch.Tensor, torch.Tensor]:
+def pad(sequences: list[list[int]] | list[torch.Tensor],
+        value: int = PAD) -> tuple[torch.Tensor, torch.Tensor]:
     """Sequences → (padded (B, T_max), lengths (B,)). Sequences may be lists of codes or tensors
     whose first axis is time (then padded is (B, T_max, ...))."""
     if not sequences:

@@ -1,0 +1,55 @@
+"""The `names` job: train the name → country GRU from scratch, with held-out accuracy per language
+after every epoch, and keep its weights."""
+
+import os
+from dataclasses import asdict
+from functools import lru_cache
+from typing import Any
+
+import torch
+
+from app.jobs.runner import JobContext
+from app.schemas.names import NamesJobRequest, NamesParams
+from engine.models.names import NamesConfig, NamesData, build, fit, names_data, parameter_count
+from engine.train import EpochEvent, Event, TrainConfig, evaluate
+
+KIND = "names"
+Request = NamesJobRequest
+
+
+@lru_cache(maxsize=4)
+def data(train_size: int) -> NamesData:
+    return names_data(train_size=train_size)
+
+
+def per_class(confusion: torch.Tensor) -> list[float]:
+    """Accuracy of each true class: the diagonal over the row sums."""
+    return (confusion.diag().float() / confusion.sum(dim=1).clamp(min=1)).tolist()
+
+
+def run(params: NamesParams, ctx: JobContext) -> dict[str, Any] | None:
+    d = data(params.train_size)
+    model = build(NamesConfig(embedding_dim=params.embedding_dim, hidden_size=params.hidden_size,
+                              num_layers=params.num_layers, dropout=params.dropout), params.seed)
+    per_epoch = -(-params.train_size // params.batch_size)
+    cfg = TrainConfig(epochs=params.epochs, batch_size=params.batch_size, lr=params.lr,
+                      optimizer=params.optimizer, schedule=params.schedule, seed=params.seed,
+                      report_every=max(1, per_epoch // 8))
+
+    def report(event: Event) -> None:
+        if isinstance(event, EpochEvent):  # add the accuracy of each language on the held-out third
+            ev = evaluate(model, d.x_held_out, d.y_held_out)
+            ctx.report({**asdict(event), "per_class": per_class(ev.confusion)})
+        else:
+            ctx.report(event)
+
+    result = fit(model, d, cfg, params.class_weight_power, report=report, should_stop=ctx.should_stop)
+    if result.done.stopped:
+        return None
+    tmp = ctx.workdir / ".weights.pt.tmp"
+    torch.save(model.state_dict(), tmp)
+    os.replace(tmp, ctx.workdir / "weights.pt")
+    ev = evaluate(model, d.x_held_out, d.y_held_out)
+    return {"model": "bigru", "parameters": parameter_count(model), "seconds": round(result.done.elapsed, 2),
+            "held_out_accuracy": ev.accuracy, "per_class": per_class(ev.confusion),
+            "confusion": ev.confusion.tolist()}

@@ -1,0 +1,110 @@
+"""§6 name → country: packing a batch of names, the trained bidirectional GRU, training it as a job."""
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, Field
+
+from app.schemas.common import EncodingOption, TensorOut
+
+MAX_NAME = 30  # characters; the longest shipped name has 20
+MAX_NAMES = 16  # names in one packing batch
+
+NAME_HELP = (f"a surname, 1–{MAX_NAME} characters: Latin letters (accents are dropped), space, "
+             "apostrophe, hyphen")
+Name = Annotated[str, Field(min_length=1, max_length=MAX_NAME, description=NAME_HELP)]
+
+
+class PackRequest(BaseModel):
+    names: list[Name] = Field(min_length=1, max_length=MAX_NAMES,
+                             description=f"1–{MAX_NAMES} names, each 1–{MAX_NAME} characters")
+
+
+class PackResponse(BaseModel):
+    alphabet: str = Field(description="code c (1–29) stands for alphabet[c − 1]; 0 is padding")
+    names: list[str] = Field(description="each name normalised: ASCII, lower case")
+    codes: list[list[int]] = Field(description="each name's codes, in the order typed")
+    lengths: list[int]
+    padded: list[list[int]] = Field(description="(B, T_max): the codes, 0 after each name's end")
+    order: list[int] = Field(description="sorted row i is padded row order[i], longest first")
+    sorted_lengths: list[int]
+    data: list[int] = Field(description="PackedSequence.data: the codes in the order the GRU reads "
+                                        "them, time step by time step")
+    batch_sizes: list[int] = Field(description="PackedSequence.batch_sizes: names still running at step t")
+    source: list[tuple[int, int]] = Field(description="(row in padded, time step) of each element of data")
+
+
+class PredictRequest(BaseModel):
+    name: Name
+    k: int = Field(5, ge=1, le=18, description="how many countries to return, 1–18")
+
+
+class Guess(BaseModel):
+    language: str
+    probability: float
+
+
+class PredictResponse(BaseModel):
+    name: str = Field(description="the name as the model reads it: normalised")
+    codes: list[int]
+    top: list[Guess] = Field(description="the k most likely languages, most likely first")
+
+
+class BatchRequest(EncodingOption):
+    names: list[Name] = Field(min_length=1, max_length=MAX_NAMES,
+                             description=f"1–{MAX_NAMES} names, each 1–{MAX_NAME} characters")
+
+
+class BatchResponse(BaseModel):
+    names: list[str]
+    lengths: list[int]
+    embedded_data: TensorOut = Field(description="(ΣT, E) the embedding of each element of the packed data")
+    batch_sizes: list[int]
+    h_n: TensorOut = Field(description="(L·D, B, H) last state of each layer and direction, torch's "
+                                       "order: layer 0 forward, layer 0 backward, layer 1 forward, …")
+    hidden: TensorOut = Field(description="(B, 2H) [h_N^f; h_N^b] of the top layer, the linear layer's input")
+    logits: TensorOut = Field(description="(B, 18)")
+    probabilities: TensorOut = Field(description="(B, 18) softmax of the logits")
+    classes: list[str]
+
+
+class ModelResponse(BaseModel):
+    classes: list[str] = Field(description="the 18 languages, in class-index order")
+    train_size: int
+    held_out_size: int
+    train_counts: list[int] = Field(description="training names per class")
+    held_out_counts: list[int] = Field(description="held-out names per class")
+    lines: int = Field(description="lines in the 18 files (20,050)")
+    duplicates_dropped: int = Field(description="repeats of a name within a language, dropped")
+    majority_accuracy: float = Field(description="held-out accuracy of always answering the largest class")
+    held_out_accuracy: float = Field(description="the shipped weights on the held-out third")
+    per_class_accuracy: list[float] = Field(description="held-out accuracy of each class")
+    confusion: list[list[int]] = Field(description="18×18: row = true language, column = predicted")
+    parameters: int = Field(description="number of trainable numbers")
+    alphabet: str
+    table: dict[str, int | float | bool | str] = Field(
+        description="the seed's parameter table: input_size, hidden_size, num_layers, output_size, "
+                    "seq_len, batch_size, dropout, bidirectional")
+    training: dict = Field(description="how the shipped weights were trained (their JSON record)")
+
+
+class NamesParams(BaseModel):
+    """Train the bidirectional GRU from scratch on the training two thirds; evaluate on the held-out third."""
+
+    epochs: int = Field(12, ge=1, le=40)
+    batch_size: int = Field(128, ge=8, le=1024)
+    lr: float = Field(0.006, gt=0, le=1, description="learning rate (the peak one with onecycle)")
+    optimizer: Literal["sgd", "adam", "adamw"] = "adam"
+    schedule: Literal["constant", "onecycle"] = "onecycle"
+    embedding_dim: int = Field(32, ge=2, le=128, description="input_size of the GRU")
+    hidden_size: int = Field(96, ge=2, le=256)
+    num_layers: int = Field(2, ge=1, le=3)
+    dropout: float = Field(0.2, ge=0, le=0.8)
+    class_weight_power: float = Field(0.3, ge=0, le=1, description="loss weight (n_c / n_max)^−power: "
+                                      "0 plain cross-entropy, 1 every language counts equally")
+    train_size: int = Field(11990, ge=100, le=11990, description="how many training names to use")
+    seed: int = Field(0, ge=0, le=2**31 - 1)
+
+
+class NamesJobRequest(BaseModel):
+    kind: Literal["names"]
+    params: NamesParams = Field(default_factory=NamesParams)

@@ -1,0 +1,191 @@
+/* §2.3 Vanishing gradients and ResNet: per-layer gradient norms of a plain and a residual stack
+ * (one backward pass each), then the depth experiment as a job whose curves fill live. */
+(() => {
+  "use strict";
+  const { t, api, lines, code, status, debounce, COLORS } = N;
+  const $ = (id) => document.getElementById(id);
+  const K = "cnn.vanishing_gradients.";
+  const JOB_KEY = "naturally.depth.job";
+  const STACKS = [[false, "plain", COLORS.red], [true, "residual", COLORS.blue]];
+  let source = null;
+  let curves = {}; // run name → { steps: [], epochs: [], index }
+  let drawPending = false;
+
+  /* ---- one backward pass: plain vs residual ---- */
+  function settings() {
+    return {
+      depth: Number($("depth").value), activation: $("activation").value, init: $("init").value,
+      batch_norm: $("batch_norm").checked, batch: Number($("batch").value), seed: Number($("seed").value),
+    };
+  }
+
+  const sci = (v) => (v == null ? "—" : Number(v).toExponential(2));
+
+  async function update() {
+    const s = settings();
+    $("depth-out").value = s.depth;
+    code(torchCode(s));
+    if (!$("norms-form").checkValidity()) return;
+    let res;
+    try {
+      res = await Promise.all(STACKS.map(([residual]) => api("POST", "/api/cnn/gradient-norms", { ...s, residual })));
+    } catch (e) { return; /* the status line says why */ }
+    const traces = (key) => res.map((r, i) => ({
+      x: r.layers, y: r[key], name: t(K + STACKS[i][1]), mode: "lines+markers",
+      line: { color: STACKS[i][2] }, marker: { size: 4 },
+      hovertemplate: `${t(K + "axis_layer")} %{x}: %{y:.3e}<extra>${t(K + STACKS[i][1])}</extra>`,
+    }));
+    const opts = { xTitle: t(K + "axis_layer"), yaxis: { type: "log", exponentformat: "power" },
+      xaxis: { range: [0.5, s.depth + 0.5] } };
+    lines("plot-weights", traces("weight_norms"), { ...opts, yTitle: t(K + "axis_weight") });
+    lines("plot-outputs", traces("output_norms"), { ...opts, yTitle: t(K + "axis_output") });
+    $("ratio").textContent = t(K + "ratio", {
+      depth: s.depth, plain: sci(res[0].first_over_last), residual: sci(res[1].first_over_last),
+      loss: res[0].loss == null ? "—" : res[0].loss.toFixed(3),
+    });
+  }
+
+  function torchCode(s) {
+    const act = { sigmoid: "torch.sigmoid", tanh: "torch.tanh", relu: "torch.relu" }[s.activation];
+    const init = {
+      default: [],
+      xavier: ["for lin in [stem, *layers, head]:",
+        "    nn.init.xavier_normal_(lin.weight); nn.init.zeros_(lin.bias)"],
+      he: ["for lin in [stem, *layers, head]:",
+        "    nn.init.kaiming_normal_(lin.weight, nonlinearity=\"relu\"); nn.init.zeros_(lin.bias)"],
+    }[s.init];
+    return [
+      "import torch, torch.nn as nn, torch.nn.functional as F",
+      "from engine.cnn.depth import digit_batch   # the same digits as the page",
+      "",
+      `x, y = digit_batch(${s.batch}, seed=${s.seed})   # (${s.batch}, 1, 28, 28), (${s.batch},)`,
+      "for residual in (False, True):",
+      `    torch.manual_seed(${s.seed})`,
+      "    stem = nn.Linear(784, 64)",
+      `    layers = [nn.Linear(64, 64) for _ in range(${s.depth})]`,
+      `    norms = [${s.batch_norm ? "nn.BatchNorm1d(64)" : "nn.Identity()"} for _ in range(${s.depth})]`,
+      "    head = nn.Linear(64, 10)",
+      ...init.map((line) => `    ${line}`),
+      "    for m in [stem, *layers, *norms, head]:",
+      "        m.double()   # float64: tiny norms stay visible",
+      "    h = stem(x.double().flatten(1))   # (B, 64)",
+      "    for lin, norm in zip(layers, norms):",
+      `        f = norm(lin(${act}(h)))   # F(h)`,
+      "        h = h + f if residual else f",
+      `    loss = F.cross_entropy(head(${act}(h)), y)`,
+      "    loss.backward()",
+      "    norms_w = [lin.weight.grad.norm().item() for lin in layers]",
+      "    print(\"residual\" if residual else \"plain\", f\"{norms_w[0]:.2e} … {norms_w[-1]:.2e}\")",
+    ].join("\n");
+  }
+
+  /* ---- the depth experiment: four trainings as one job ---- */
+  async function start(ev) {
+    ev.preventDefault();
+    if (!$("train-form").reportValidity()) return;
+    const params = { epochs: Number($("epochs").value), seed: Number($("train-seed").value) };
+    try {
+      follow(await api("POST", "/api/jobs", { kind: "depth", params }));
+    } catch (e) { /* the status line says why (e.g. too many jobs) */ }
+  }
+
+  function follow(job) {
+    sessionStorage.setItem(JOB_KEY, job.id);
+    source?.close();
+    curves = {};
+    running(true);
+    $("job-text").textContent = t(K + "waiting");
+    source = new EventSource(job.events_url);
+    const add = (kind) => (e) => {
+      const d = JSON.parse(e.data);
+      const c = curves[d.run] ??= { steps: [], epochs: [], index: d.run_index };
+      c[kind].push(d);
+      progress(d);
+    };
+    source.addEventListener("step", add("steps"));
+    source.addEventListener("epoch", add("epochs"));
+    source.addEventListener("end", (e) => { source.close(); finish(JSON.parse(e.data)); });
+    source.onerror = () => status(t(K + "reconnecting"), "error");
+  }
+
+  function running(on) {
+    $("start").disabled = on;
+    $("cancel").disabled = !on;
+  }
+
+  function progress(d) {
+    status("");
+    const total = d.total_steps || 1;
+    $("job-bar").max = d.runs;
+    $("job-bar").value = d.run_index + d.step / total;
+    $("job-text").textContent = t(K + "progress_text", {
+      run: d.run, index: d.run_index + 1, runs: d.runs, step: d.step, total, elapsed: Math.round(d.elapsed),
+    });
+    if (!drawPending) {
+      drawPending = true;
+      requestAnimationFrame(() => { drawPending = false; drawCurves(); });
+    }
+  }
+
+  function style(name) {
+    const [kind, depth] = name.split("-");
+    const deeper = Object.keys(curves).filter((n) => n.startsWith(kind))
+      .every((n) => Number(n.split("-")[1]) <= Number(depth));
+    return { color: kind === "plain" ? COLORS.red : COLORS.blue, dash: deeper ? "solid" : "dot", width: 2 };
+  }
+
+  function drawCurves() {
+    const names = Object.keys(curves).sort((a, b) => curves[a].index - curves[b].index);
+    const label = (n) => t(K + `run_${n.split("-")[0]}`, { depth: n.split("-")[1] });
+    lines("plot-train", names.map((n) => ({
+      x: curves[n].steps.map((s) => s.step), y: curves[n].steps.map((s) => 100 * (1 - s.accuracy)),
+      name: label(n), line: style(n),
+    })), { xTitle: t(K + "axis_step"), yTitle: t(K + "axis_train_error"), yaxis: { range: [0, 100] }, showlegend: true });
+    lines("plot-held", names.map((n) => ({
+      x: curves[n].epochs.map((e) => e.epoch), y: curves[n].epochs.map((e) => 100 * (1 - e.held_out_accuracy)),
+      name: label(n), mode: "lines+markers", line: style(n),
+    })), { xTitle: t(K + "axis_epoch"), yTitle: t(K + "axis_held_error"), yaxis: { range: [0, 100] },
+      xaxis: { dtick: 1 }, showlegend: true });
+  }
+
+  function finish(end) {
+    running(false);
+    drawCurves();
+    if (end.state !== "done") {
+      $("job-text").textContent = end.state === "cancelled" ? t(K + "cancelled") : t(K + "failed", { error: end.error });
+      return;
+    }
+    $("job-bar").value = $("job-bar").max;
+    $("job-text").textContent = t(K + "done_text", { seconds: end.result.seconds });
+    const pct = (v) => `${(100 * v).toFixed(2)} %`;
+    $("runs").tBodies[0].replaceChildren(...end.result.runs.map((r) => {
+      const tr = document.createElement("tr");
+      for (const v of [t(K + `run_${r.residual ? "residual" : "plain"}`, { depth: r.depth }), r.parameters,
+        r.seconds.toFixed(1), pct(r.train_error), pct(r.held_out_error)]) {
+        const td = document.createElement("td");
+        td.textContent = String(v);
+        tr.append(td);
+      }
+      return tr;
+    }));
+    $("verdict").textContent = t(K + (end.result.figure1_shape ? "verdict_yes" : "verdict_no"));
+  }
+
+  async function init() {
+    $("norms-form").addEventListener("input", debounce(update, 150));
+    $("norms-form").addEventListener("submit", (ev) => ev.preventDefault());
+    $("train-form").addEventListener("submit", start);
+    $("cancel").addEventListener("click", async () => {
+      const id = sessionStorage.getItem(JOB_KEY);
+      if (id) await api("DELETE", `/api/jobs/${id}`).catch(() => {});
+    });
+    await update();
+    const id = sessionStorage.getItem(JOB_KEY);
+    if (id) {
+      const job = await fetch(`/api/jobs/${id}`).then((r) => (r.ok ? r.json() : null));
+      if (job) follow(job);
+    }
+  }
+
+  init();
+})();

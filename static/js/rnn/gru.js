@@ -1,0 +1,272 @@
+/* §5.3 GRU: (a) how much gradient reaches earlier steps, tanh RNN vs linear RNN vs GRU, against λ^(T−t);
+ * (b) the gates z, r, candidate n and state h of the trained name model, step by step. */
+(() => {
+  "use strict";
+  const { t, api, tensor, matrix, draw, heatmap, bars, code, fmt, debounce, COLORS } = N;
+  const $ = (id) => document.getElementById(id);
+  const P = "rnn.gru.";
+  const CELLS = [["rnn", COLORS.red, "solid"], ["linear", COLORS.muted, "dash"], ["gru", COLORS.green, "solid"]];
+  const ALPHABET = "abcdefghijklmnopqrstuvwxyz '-"; // the name model's codes 1 … 29
+  const VANISHED = 1e-3;
+  const EXPLODED = 1e3;
+  const exp = (v) => (v === null ? "—" : Number(v).toExponential(1));
+  let flowRes = null;
+  let gates = null;
+  let flowCall = 0;
+  let gatesCall = 0;
+
+  /* ---- (a) gradient flow ---- */
+  function flowBody() {
+    return { spectral_radius: Number($("radius").value), steps: Number($("steps").value),
+      hidden_size: Number($("hidden").value), input_scale: Number($("input-scale").value),
+      update_bias: Number($("update-bias").value), seed: Number($("seed").value) || 0 };
+  }
+
+  async function updateFlow() {
+    const call = ++flowCall;
+    let res;
+    try { res = await api("POST", "/api/rnn/gradient-flow", flowBody()); } catch (e) { return; }
+    if (call !== flowCall) return; // a newer slider position is on its way
+    flowRes = res;
+    drawFlow();
+    drawSweep();
+    code(torchCode());
+  }
+
+  const positive = (ys) => ys.map((v) => (v > 0 ? v : null)); // log axes cannot show 0
+  const cellName = (kind) => t(`${P}cell_${kind}`);
+
+  function logRange(series) {
+    const all = series.flat().filter((v) => v > 0);
+    const lo = Math.min(...all, VANISHED / 10);
+    const hi = Math.max(...all, 10);
+    return [Math.floor(Math.log10(lo)), Math.ceil(Math.log10(hi))];
+  }
+
+  /** Horizontal bands below VANISHED and above EXPLODED, on a log axis whose range is [lo, hi] (log10). */
+  function bands([lo, hi]) {
+    const band = (y0, y1, fill) => ({ type: "rect", xref: "paper", x0: 0, x1: 1, yref: "y", y0, y1,
+      fillcolor: fill, line: { width: 0 }, layer: "below" });
+    const note = (y, key, color) => ({ xref: "paper", x: 0.01, xanchor: "left", yref: "y", y, showarrow: false,
+      text: t(`${P}${key}`), font: { color, size: 11 } });
+    const shapes = [band(10 ** lo, VANISHED, "rgba(37,99,235,0.08)")];
+    const annotations = [note(Math.log10(VANISHED) - 0.6, "region_vanished", COLORS.blue)];
+    if (hi > Math.log10(EXPLODED)) {
+      shapes.push(band(EXPLODED, 10 ** hi, "rgba(220,38,38,0.08)"));
+      annotations.push(note(Math.log10(EXPLODED) + 0.6, "region_exploded", COLORS.red));
+    }
+    return { shapes, annotations };
+  }
+
+  function drawFlow() {
+    const r = flowRes;
+    const traces = CELLS.filter(([k]) => r.norms[k]).map(([k, color, dash]) => ({
+      name: cellName(k), x: r.t, y: positive(r.norms[k]), line: { color, dash, width: 2.5 },
+      hovertemplate: `${cellName(k)}, t = %{x}: %{y:.3~e}<extra></extra>` }));
+    traces.push({ name: t(`${P}reference`, { lam: fmt(r.spectral_radius, 2) }), x: r.t, y: r.reference,
+      line: { color: COLORS.ink, dash: "dot", width: 1.5 }, hovertemplate: "t = %{x}: %{y:.3~e}<extra></extra>" });
+    const range = logRange([...Object.values(r.norms), r.reference]);
+    draw("plot-flow", traces.map((tr) => ({ type: "scatter", mode: "lines", ...tr })), {
+      xTitle: t(`${P}axis_t`, { T: r.steps }), yTitle: t(`${P}axis_norm`), showlegend: true,
+      yaxis: { type: "log", range, exponentformat: "power" }, ...bands(range) });
+    const last = (k) => (r.norms[k] ? r.norms[k][0] : null);
+    $("flow-summary").textContent = t(`${P}flow_summary`, { T: r.steps, lam: fmt(r.spectral_radius, 2),
+      measured: fmt(r.measured_radius, 6), rnn: exp(last("rnn")), linear: exp(last("linear")),
+      gru: exp(last("gru")), ref: exp(r.reference[0]), z: r.z_mean === null ? "—" : fmt(r.z_mean, 3) });
+  }
+
+  function drawSweep() {
+    const s = flowRes.sweep;
+    const traces = CELLS.filter(([k]) => s.norms[k]).map(([k, color, dash]) => ({
+      name: cellName(k), x: s.radii, y: positive(s.norms[k]), line: { color, dash, width: 2.5 },
+      mode: "lines+markers", marker: { size: 5 }, hovertemplate: `${cellName(k)}, λ = %{x}: %{y:.3~e}<extra></extra>` }));
+    traces.push({ name: t(`${P}reference_T`, { T: flowRes.steps }), x: s.radii, y: s.reference,
+      line: { color: COLORS.ink, dash: "dot", width: 1.5 }, hovertemplate: "λ = %{x}: %{y:.3~e}<extra></extra>" });
+    const lam = flowRes.spectral_radius;
+    const region = (x0, x1, fill) => ({ type: "rect", xref: "x", x0, x1, yref: "paper", y0: 0, y1: 1,
+      fillcolor: fill, line: { width: 0 }, layer: "below" });
+    const label = (x, key, color) => ({ xref: "x", x, yref: "paper", y: 0.98, showarrow: false,
+      text: t(`${P}${key}`), font: { color, size: 11 } });
+    draw("plot-sweep", traces.map((tr) => ({ type: "scatter", mode: "lines", ...tr })), {
+      xTitle: t(`${P}axis_lambda`), yTitle: t(`${P}axis_norm0`), showlegend: true, xaxis: { range: [0.47, 1.53] },
+      yaxis: { type: "log", range: logRange([...Object.values(s.norms), s.reference]), exponentformat: "power" },
+      shapes: [region(0.5, 1, "rgba(37,99,235,0.08)"), region(1, 1.5, "rgba(220,38,38,0.08)"),
+        { type: "line", xref: "x", x0: lam, x1: lam, yref: "paper", y0: 0, y1: 1, line: { color: COLORS.warn, width: 2 } }],
+      annotations: [label(0.75, "sweep_vanishing", COLORS.blue), label(1.25, "sweep_exploding", COLORS.red)] });
+  }
+
+  /* ---- (b) the gates of the trained name model ---- */
+  async function updateGates() {
+    const name = $("name").value;
+    if (!name.trim()) { N.status(t(`${P}empty_name`), "error"); return; }
+    const call = ++gatesCall;
+    let res;
+    try { res = await api("POST", "/api/rnn/gru", { name }); } catch (e) { return; }
+    if (call !== gatesCall) return;
+    gates = { res, r: tensor(res.r), z: tensor(res.z), n: tensor(res.n), h: tensor(res.h) };
+    $("units").value = topUnits(4).join(" ");
+    drawGates();
+    code(torchCode());
+  }
+
+  const chosen = () => [Number($("layer").value), Number($("direction").value)];
+  /** (T, H) rows of a gate for the chosen layer and direction; z in the course's form is 1 − z. */
+  function rows(gate) {
+    const m = matrix(gates[gate], ...chosen());
+    return gate === "z" && $("z-form").value === "seed" ? m.map((r) => r.map((v) => 1 - v)) : m;
+  }
+  const stepLabels = () => gates.res.tokens.map((c, i) => `${i + 1}: ${c === " " ? "␣" : c}`);
+
+  /** The units whose state h moves most over the name. */
+  function topUnits(k) {
+    const h = rows("h");
+    const spread = h[0].map((_, u) => Math.max(...h.map((r) => r[u])) - Math.min(...h.map((r) => r[u])));
+    return [...spread.keys()].sort((a, b) => spread[b] - spread[a]).slice(0, k).sort((a, b) => a - b);
+  }
+
+  function units() {
+    const H = gates.res.hidden_size;
+    const picked = $("units").value.split(/[\s,;]+/).filter(Boolean).map(Number)
+      .filter((u) => Number.isInteger(u) && u >= 0 && u < H);
+    return [...new Set(picked)].slice(0, 8);
+  }
+
+  function drawGates() {
+    const labels = stepLabels();
+    const T = labels.length;
+    const seedForm = $("z-form").value === "seed";
+    const common = { xTitle: t(`${P}axis_unit`), yTitle: t(`${P}axis_step`), margin: { l: 64, t: 36 },
+      xaxis: { constrain: false }, yaxis: { scaleanchor: false, constrain: false, tickvals: [...Array(T).keys()], ticktext: labels } };
+    const spec = { z: ["heat", 0, 1], r: ["heat", 0, 1], n: ["diverging", -1, 1], h: ["diverging", -1, 1] };
+    for (const [gate, [scale, zmin, zmax]] of Object.entries(spec)) {
+      const title = gate === "z" && seedForm ? t(`${P}title_z_seed`) : t(`${P}title_${gate}`);
+      heatmap(`plot-${gate}`, rows(gate), { ...common, scale, zmin, zmax, zmid: scale === "diverging" ? 0 : undefined, title,
+        hovertemplate: `${t(`${P}axis_unit`)} %{x}, %{y}: %{z:.3f}<extra></extra>`, yaxis: { ...common.yaxis, autorange: "reversed" } });
+      const el = $(`plot-${gate}`);
+      el.removeAllListeners?.("plotly_click");
+      el.on("plotly_click", (ev) => toggleUnit(ev.points[0].x));
+    }
+    $("caption-z").textContent = t(seedForm ? `${P}caption_z_seed` : `${P}caption_z`);
+    drawUnits();
+    drawPrediction();
+  }
+
+  function toggleUnit(u) {
+    const now = units();
+    $("units").value = (now.includes(u) ? now.filter((v) => v !== u) : [...now, u].slice(-8)).join(" ");
+    drawUnits();
+  }
+
+  function drawUnits() {
+    const gate = $("line-gate").value;
+    const m = rows(gate);
+    const labels = stepLabels();
+    const palette = [COLORS.accent, COLORS.red, COLORS.green, COLORS.warn, COLORS.blue, "#9333ea", COLORS.ink, COLORS.muted];
+    const traces = units().map((u, i) => ({ type: "scatter", mode: "lines+markers", name: t(`${P}unit`, { u }),
+      x: labels, y: m.map((r) => r[u]), line: { color: palette[i % palette.length] },
+      hovertemplate: `${t(`${P}unit`, { u })}, %{x}: %{y:.3f}<extra></extra>` }));
+    const range = gate === "z" || gate === "r" ? [0, 1] : [-1, 1];
+    draw("plot-units", traces, { xTitle: t(`${P}axis_step`), yTitle: gate === "z" && $("z-form").value === "seed" ? "1 − z" : gate,
+      showlegend: true, xaxis: { type: "category" }, yaxis: { range: [range[0] - 0.05, range[1] + 0.05] } });
+  }
+
+  function drawPrediction() {
+    const top = gates.res.prediction.slice(0, 6);
+    const lang = (name) => t(`${P}lang.${name}`);
+    bars("plot-prediction", top.map((p) => lang(p.language)), top.map((p) => p.probability),
+      { xTitle: t(`${P}axis_language`), yTitle: t(`${P}axis_probability`), yaxis: { range: [0, 1] } });
+    const best = top[0];
+    $("prediction").textContent = t(`${P}predicted`, { name: gates.res.name, language: lang(best.language),
+      p: fmt(100 * best.probability, 1) });
+  }
+
+  /* ---- the PyTorch panel: both computations, runnable ---- */
+  function torchCode() {
+    const parts = [];
+    if (flowRes) {
+      const r = flowRes;
+      parts.push(
+        `# (a) gradient flow: the page's numbers for λ = ${r.spectral_radius}, T = ${r.steps}, H = ${r.hidden_size}, seed ${r.seed}`,
+        "import torch",
+        "",
+        `H, I, T, lam, seed = ${r.hidden_size}, ${r.input_size}, ${r.steps}, ${r.spectral_radius}, ${r.seed}`,
+        `input_scale, b_z = ${r.input_scale}, ${r.update_bias}`,
+        "g = torch.Generator().manual_seed(seed)",
+        "randn = lambda *shape: torch.randn(*shape, generator=g, dtype=torch.float64)",
+        "W = randn(H, H) / H ** 0.5",
+        "W = W / torch.linalg.eigvals(W).abs().max()    # spectral radius 1",
+        "W_hh = lam * W                                 # spectral radius λ",
+        "W_xh, W_ir, W_iz = (randn(H, I) * input_scale / I ** 0.5 for _ in range(3))",
+        "W_hr, W_hz = (randn(H, H) / H ** 0.5 for _ in range(2))",
+        "x = randn(T, I)",
+        "u = randn(H); u = u / u.norm()                 # L = uᵀ·h_T, so ‖∂L/∂h_T‖ = 1",
+        "",
+        "def grad_norms(cell):",
+        "    h = torch.zeros(H, dtype=torch.float64, requires_grad=True)",
+        "    hs = [h]",
+        "    for x_t in x:",
+        "        h = cell(x_t, h)",
+        "        h.retain_grad()",
+        "        hs.append(h)",
+        "    (u @ h).backward()",
+        "    return [v.grad.norm().item() for v in hs]   # ‖∂L/∂h_t‖, t = 0 … T",
+        "",
+        "def gru_cell(x_t, h):                          # torch.nn.GRUCell's equations",
+        "    r = torch.sigmoid(W_ir @ x_t + W_hr @ h)",
+        "    z = torch.sigmoid(W_iz @ x_t + W_hz @ h + b_z)",
+        "    n = torch.tanh(W_xh @ x_t + r * (W_hh @ h))",
+        "    return (1 - z) * n + z * h",
+        "",
+        "rnn = grad_norms(lambda x_t, h: torch.tanh(W_hh @ h + W_xh @ x_t))",
+        "linear = grad_norms(lambda x_t, h: W_hh @ h + W_xh @ x_t)",
+        "gru = grad_norms(gru_cell)",
+        `print(rnn[0], linear[0], gru[0])   # ${["rnn", "linear", "gru"].map((k) => exp(r.norms[k]?.[0] ?? null)).join(", ")}`,
+        `print(lam ** T)                    # ${exp(r.reference[0])}`);
+    }
+    if (gates) parts.push("", ...gatesCode(gates.res));
+    return parts.join("\n");
+  }
+
+  function gatesCode(res) {
+    const codes = [...res.name].map((c) => ALPHABET.indexOf(c) + 1);
+    const H = res.hidden_size;
+    return [
+      `# (b) the gates of the name model for "${res.name}", layer 1, forward direction`,
+      "from torch import nn",
+      "",
+      'state = torch.load("engine/models/weights/names_bigru.pt", weights_only=True)   # in the Naturally repo',
+      "emb = nn.Embedding.from_pretrained(state[\"embedding.weight\"])",
+      `gru = nn.GRU(${res.input_size}, ${H}, num_layers=${res.num_layers}, bidirectional=${res.directions === 2 ? "True" : "False"}, batch_first=True)`,
+      'gru.load_state_dict({k[4:]: v for k, v in state.items() if k.startswith("gru.")})',
+      `codes = torch.tensor([${JSON.stringify(codes)}])   # a = 1 … z = 26, space 27, ' 28, - 29`,
+      "W_ir, W_iz, W_in = gru.weight_ih_l0.chunk(3); W_hr, W_hz, W_hn = gru.weight_hh_l0.chunk(3)",
+      "b_ir, b_iz, b_in = gru.bias_ih_l0.chunk(3); b_hr, b_hz, b_hn = gru.bias_hh_l0.chunk(3)",
+      `h = torch.zeros(${H})`,
+      "with torch.no_grad():",
+      `    x = emb(codes)                  # (1, ${codes.length}, ${res.input_size})`,
+      `    out, h_n = gru(x)               # out (1, ${codes.length}, ${res.directions * H}): [h_t forward; h_t backward], top layer`,
+      "    for x_t in x[0]:",
+      "        r = torch.sigmoid(W_ir @ x_t + b_ir + W_hr @ h + b_hr)",
+      "        z = torch.sigmoid(W_iz @ x_t + b_iz + W_hz @ h + b_hz)   # the course's z is 1 − z",
+      "        n = torch.tanh(W_in @ x_t + b_in + r * (W_hn @ h + b_hn))  # r after the matrix product",
+      "        h = (1 - z) * n + z * h",
+      `print(torch.allclose(h, h_n[0, 0], atol=1e-6))   # True: h_n[0] is layer 1, forward, after the last letter`,
+    ];
+  }
+
+  /* ---- wiring ---- */
+  const later = debounce(updateFlow, 150);
+  for (const [id, digits] of [["radius", 2], ["steps", 0], ["input-scale", 2], ["update-bias", 1]]) {
+    $(id).addEventListener("input", () => { $(`${id}-out`).textContent = fmt(Number($(id).value), digits); later(); });
+  }
+  for (const id of ["hidden", "seed"]) $(id).addEventListener("change", updateFlow);
+  $("name").addEventListener("input", debounce(updateGates, 300));
+  for (const id of ["layer", "direction"]) {
+    $(id).addEventListener("change", () => { if (gates) { $("units").value = topUnits(4).join(" "); drawGates(); } });
+  }
+  $("z-form").addEventListener("change", () => { if (gates) drawGates(); });
+  $("units").addEventListener("input", debounce(() => { if (gates) drawUnits(); }, 200));
+  $("line-gate").addEventListener("change", () => { if (gates) drawUnits(); });
+  updateFlow();
+  updateGates();
+})();

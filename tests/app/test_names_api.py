@@ -1,0 +1,96 @@
+"""Name → country over HTTP: predict, a batch's stages, the model card, a short training job."""
+
+import pytest
+import torch
+import torch.nn.functional as F
+from fastapi.testclient import TestClient
+
+from app.tensors import decode
+from engine.models.names import load_pretrained, to_batch
+from tests.app.test_jobs_api import sse
+
+
+def test_predict_equals_the_model(client: TestClient):
+    res = client.post("/api/names/predict", json={"name": "  Nguyễn ", "k": 5})
+    assert res.status_code == 200, res.text
+    body = res.json()
+    assert body["name"] == "nguyen" and body["codes"] == [14, 7, 21, 25, 5, 14]
+    probs = F.softmax(load_pretrained()(torch.tensor([body["codes"]]))[0], dim=0)
+    top = torch.topk(probs, 5)
+    assert [g["language"] for g in body["top"]][0] == "Vietnamese"
+    torch.testing.assert_close(torch.tensor([g["probability"] for g in body["top"]]), top.values)
+    assert len(body["top"]) == 5
+
+
+@pytest.mark.parametrize(("body", "field", "words"), [
+    ({"name": ""}, "name", "at least 1"),
+    ({"name": "a" * 1000}, "name", "at most 30"),
+    ({"name": "😀😀"}, "name", "ASCII"),
+    ({"name": "Иванов"}, "name", "ASCII"),
+    ({"name": "王"}, "name", "ASCII"),
+    ({"name": "\t"}, "name", "empty"),
+    ({"name": "Smith", "k": 0}, "k", "greater than or equal to 1"),
+    ({"name": "Smith", "k": 100}, "k", "less than or equal to 18"),
+    ({"k": 3}, "name", "required"),
+])
+def test_bad_predict_requests_name_the_field(client: TestClient, body: dict, field: str, words: str):
+    res = client.post("/api/names/predict", json=body)
+    assert res.status_code == 422, res.text
+    detail = res.json()["detail"][0]
+    assert detail["loc"][-1] == field
+    assert words in detail["msg"]
+
+
+def test_batch_stages_equal_the_model(client: TestClient):
+    names = ["Chan", "Dvořák", "Li"]
+    res = client.post("/api/names/batch", json={"names": names, "encoding": "f32"})
+    assert res.status_code == 200, res.text
+    body = res.json()
+    net = load_pretrained()
+    codes, lengths = to_batch(body["names"])
+    with torch.no_grad():
+        t = net.forward_trace(codes, lengths)
+    assert body["batch_sizes"] == [3, 3, 2, 2, 1, 1]
+    for key, ref in (("embedded_data", t["packed_data"]), ("h_n", t["h_n"]), ("hidden", t["hidden"]),
+                     ("logits", t["logits"])):
+        torch.testing.assert_close(decode(body[key]), ref, rtol=0, atol=1e-6)
+    assert decode(body["h_n"]).shape == (4, 3, net.cfg.hidden_size)
+    assert client.post("/api/names/batch", json={"names": ["ok", "李"]}).json()["detail"][0]["loc"] == \
+        ["body", "names", "1"]
+
+
+def test_model_card(client: TestClient):
+    body = client.get("/api/names/model").json()
+    assert len(body["classes"]) == 18 and body["classes"][14] == "Russian"
+    assert body["train_size"] + body["held_out_size"] == 17984
+    assert sum(body["held_out_counts"]) == body["held_out_size"] == 5994
+    assert body["duplicates_dropped"] == 2065
+    assert body["held_out_accuracy"] >= 0.85
+    assert 0.51 < body["majority_accuracy"] < 0.52
+    assert len(body["confusion"]) == 18 and sum(map(sum, body["confusion"])) == 5994
+    table = body["table"]
+    assert set(table) == {"input_size", "hidden_size", "num_layers", "output_size", "seq_len", "batch_size",
+                          "dropout", "bidirectional"}
+    assert table["output_size"] == 18 and table["num_layers"] == 2 and table["bidirectional"] is True
+    assert body["parameters"] == sum(p.numel() for p in load_pretrained().parameters())
+
+
+def test_a_short_names_job_reaches_its_end_event(client: TestClient):
+    params = {"epochs": 1, "train_size": 300, "batch_size": 64, "hidden_size": 8, "embedding_dim": 4}
+    res = client.post("/api/jobs", json={"kind": "names", "params": params})
+    assert res.status_code == 202, res.text
+    events = sse(client, res.json()["events_url"])
+    kinds = [name for name, _ in events]
+    assert kinds[-3:] == ["epoch", "done", "end"]
+    epoch = events[-3][1]
+    assert len(epoch["per_class"]) == 18 and 0 <= epoch["held_out_accuracy"] <= 1
+    end = events[-1][1]
+    assert end["state"] == "done"
+    assert len(end["result"]["confusion"]) == 18
+    assert abs(end["result"]["held_out_accuracy"] - epoch["held_out_accuracy"]) < 1e-9
+
+
+def test_bad_job_params_name_the_field(client: TestClient):
+    res = client.post("/api/jobs", json={"kind": "names", "params": {"hidden_size": 5000}})
+    assert res.status_code == 422
+    assert res.json()["detail"][0]["loc"][-1] == "hidden_size"

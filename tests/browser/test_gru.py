@@ -1,0 +1,97 @@
+"""§5.3 in real Chromium: the λ slider redraws the gradient plot, a typed name shows the gate
+heatmaps, and the PyTorch panel's code reproduces the plotted norms."""
+
+import contextlib
+import io
+import re
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from engine.models.names import WEIGHTS_PATH
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _open(page: Page, base_url: str, lang: str = "en") -> None:
+    page.goto(f"{base_url}/rnn/gru?lang={lang}")
+    page.wait_for_function("() => (document.getElementById('plot-flow').data || []).length === 4")
+
+
+def _trace(page: Page, plot: str, i: int) -> list:
+    return page.evaluate(f"() => document.getElementById('{plot}').data[{i}].y")
+
+
+def test_moving_the_slider_redraws_the_gradient_plot(page: Page, base_url: str):
+    _open(page, base_url)
+    names = page.evaluate("() => document.getElementById('plot-flow').data.map(tr => tr.name)")
+    assert names == ["tanh RNN", "linear RNN (no tanh)", "GRU", "λ^(T−t), λ = 0.9"]
+    before = _trace(page, "plot-flow", 0)
+    assert len(before) == 101 and before[-1] == pytest.approx(1.0)
+    slider = page.locator("#radius")
+    slider.focus()
+    for _ in range(20):  # keyboard: 0.9 → 1.1
+        page.keyboard.press("ArrowRight")
+    expect(page.locator("#radius-out")).to_have_text("1.1")
+    page.wait_for_function("() => document.getElementById('plot-flow').data[3].name.endsWith('1.1')")
+    after = _trace(page, "plot-flow", 0)
+    assert after[0] > 10 * before[0]  # less vanishing with a larger spectral radius
+    linear = _trace(page, "plot-flow", 1)
+    assert linear[0] > 1  # the linear RNN's gradient grows when λ > 1
+    expect(page.locator("#flow-summary")).to_contain_text("measured: 1.1")
+    shapes = page.evaluate("() => document.getElementById('plot-sweep').layout.shapes.at(-1).x0")
+    assert shapes == pytest.approx(1.1)
+    assert page.errors == []
+
+
+@pytest.mark.skipif(not WEIGHTS_PATH.exists(), reason="the trained name model is not there yet")
+def test_typing_a_name_shows_the_gate_heatmaps(page: Page, base_url: str, monkeypatch: pytest.MonkeyPatch):
+    _open(page, base_url)
+    page.wait_for_function("() => (document.getElementById('plot-z').data || []).length > 0")
+    page.fill("#name", "Nakamura")
+    page.wait_for_function("() => document.getElementById('plot-z').data[0].z.length === 8")
+    for gate in "zrnh":
+        z = page.evaluate(f"() => document.getElementById('plot-{gate}').data[0].z")
+        assert len(z) == 8 and len(z[0]) == 96  # letters × hidden units
+    z = page.evaluate("() => document.getElementById('plot-z').data[0].z")
+    assert all(0 <= v <= 1 for row in z for v in row)
+    expect(page.locator("#prediction")).to_contain_text("nakamura")
+    page.select_option("#z-form", "seed")  # the course's z = 1 − torch's z
+    flipped = page.evaluate("() => document.getElementById('plot-z').data[0].z")
+    assert flipped[0][0] == pytest.approx(1 - z[0][0])
+    page.select_option("#layer", "0")
+    page.select_option("#direction", "1")
+    assert page.evaluate("() => document.getElementById('plot-h').data[0].z")[0] != z[0]
+    assert len(page.evaluate("() => document.getElementById('plot-units').data")) == 4
+    monkeypatch.chdir(ROOT)  # the panel loads engine/models/weights/names_bigru.pt
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        exec(page.text_content("#torch-code"), {})  # noqa: S102 - the page's own code
+    assert out.getvalue().strip().endswith("True")  # the hand-written GRU step equals nn.GRU
+    assert page.errors == []
+
+
+def test_torch_panel_reproduces_the_plotted_norms(page: Page, base_url: str):
+    _open(page, base_url)
+    page.select_option("#hidden", "16")
+    page.wait_for_function("() => document.getElementById('torch-code').textContent.includes('H = 16')")
+    text = page.text_content("#torch-code") or ""
+    flow_code = text.split("# (b)")[0]
+    scope: dict = {}
+    with contextlib.redirect_stdout(io.StringIO()):
+        exec(flow_code, scope)  # noqa: S102 - the page's own code
+    for i, key in enumerate(("rnn", "linear", "gru")):
+        assert scope[key] == pytest.approx(_trace(page, "plot-flow", i), rel=1e-9)
+    assert page.errors == []
+
+
+def test_chinese_page_and_narrow_screen(page: Page, base_url: str):
+    page.set_viewport_size({"width": 375, "height": 800})
+    _open(page, base_url, "zh")
+    expect(page.locator("#flow-summary")).to_contain_text("谱半径")
+    if WEIGHTS_PATH.exists():
+        page.wait_for_function("() => (document.getElementById('plot-prediction').data || []).length > 0")
+        expect(page.locator("#prediction")).to_contain_text(re.compile("语|苏格兰"))  # a translated language
+    assert page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 1
+    assert page.errors == []

@@ -1,0 +1,39 @@
+"""§6 in Chromium: the packing views follow the typed names; a typed name gets its top-5 bars."""
+
+from playwright.sync_api import Page, expect
+
+from tests.browser.conftest import plot_points
+
+
+def packed_count(page: Page) -> int:
+    return page.evaluate("() => { const el = document.getElementById('plot-packed');"
+                         " return el && el.data ? el.data[0].z[0].length : 0; }")
+
+
+def test_typing_names_updates_the_packing_views(page: Page, base_url: str):
+    page.goto(f"{base_url}/rnn/practice?lang=en")
+    page.wait_for_function("() => document.getElementById('plot-packed').data")
+    assert packed_count(page) == len("nguyenschmidtrossio'brientanakadvorak")
+    page.fill("#names", "Li, Chan, Dvořák")
+    page.wait_for_function("() => document.getElementById('plot-packed').data[0].z[0].length === 12")
+    expect(page.locator("#caption-packed")).to_contain_text("batch_sizes = [3, 3, 2, 2, 1, 1]")
+    assert plot_points(page, "#plot-batch-sizes") == 6
+    assert plot_points(page, "#plot-probs") == 3 * 18
+    assert page.locator("#shown-name option").count() == 3
+    assert page.errors == []
+    page.fill("#names", "Li, Иванов")  # Cyrillic: the server answers 422, the status line says why
+    expect(page.locator("#status")).to_contain_text("names.1")
+    assert all("422" in e for e in page.errors)
+
+
+def test_typing_a_name_shows_top_five_bars(page: Page, base_url: str):
+    page.goto(f"{base_url}/rnn/practice?lang=zh")
+    page.wait_for_function("() => document.getElementById('plot-predict').data")
+    page.fill("#predict-name", "Nakamura")
+    expect(page.locator("#predict-text")).to_contain_text("nakamura")
+    expect(page.locator("#predict-text")).to_contain_text("Japanese")
+    assert plot_points(page, "#plot-predict") == 5
+    bars = page.evaluate("() => document.getElementById('plot-predict').data[0].x")
+    assert bars[0] == "Japanese"
+    expect(page.locator("#param-table tbody tr")).to_have_count(8)
+    assert page.errors == []

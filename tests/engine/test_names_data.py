@@ -1,0 +1,59 @@
+"""The names: ASCII normalisation, codes, and the deterministic stratified split."""
+
+import pytest
+
+from engine.data.names import (
+    ALPHABET,
+    PAD,
+    VOCAB_SIZE,
+    BadName,
+    decode,
+    encode,
+    names_split,
+    normalise,
+    read_languages,
+)
+
+
+@pytest.mark.parametrize(("raw", "clean"), [
+    ("Dvořák", "dvorak"), ("Groß", "gross"), ("O’Brien", "o'brien"), ("  Van   der Berg ", "van der berg"),
+    ("Nguyễn", "nguyen"), ("Marszałek", "marszalek"), ("Álvarez-Núñez", "alvarez-nunez"),
+])
+def test_normalise_to_ascii(raw: str, clean: str):
+    assert normalise(raw) == clean
+
+
+@pytest.mark.parametrize(("raw", "msg"), [("", "empty"), ("   ", "empty"), ("😀", "ASCII"),
+                                          ("Иванов", "ASCII"), ("李", "ASCII"), ("Maxa/B", "'/'")])
+def test_bad_names_say_why(raw: str, msg: str):
+    with pytest.raises(BadName, match=msg):
+        normalise(raw)
+
+
+def test_codes_round_trip():
+    assert VOCAB_SIZE == 30 and PAD == 0
+    assert encode("ab z'-") == [1, 2, 27, 26, 28, 29]
+    assert decode([1, 2, 0, 0]) == "ab"
+    assert decode(list(range(1, VOCAB_SIZE))) == ALPHABET
+    with pytest.raises(ValueError, match="alphabet"):
+        encode("A")
+
+
+def test_split_is_stratified_disjoint_and_deterministic():
+    s = names_split()
+    raw = read_languages()
+    assert s.languages == sorted(raw) and len(s.languages) == 18
+    assert s.lines == 20050 and s.dropped == 1  # "Maxa/B"
+    train, held = set(s.train.tolist()), set(s.held_out.tolist())
+    assert not train & held and len(train | held) == len(s.names)
+    for k, (n_train, n_held) in enumerate(zip(s.counts("train"), s.counts("held_out"), strict=True)):
+        total = n_train + n_held
+        assert n_train == round(2 * total / 3), s.languages[k]
+    # no name repeats within a language
+    pairs = list(zip(s.names, s.labels.tolist(), strict=True))
+    assert len(set(pairs)) == len(pairs)
+    assert s.counts("train")[s.languages.index("Arabic")] + s.counts("held_out")[0] == 108
+    again = names_split.__wrapped__()
+    assert again.train.tolist() == s.train.tolist() and again.held_out.tolist() == s.held_out.tolist()
+    other = names_split.__wrapped__(seed=1)
+    assert other.held_out.tolist() != s.held_out.tolist()
