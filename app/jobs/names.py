@@ -33,7 +33,8 @@ def run(params: NamesParams, ctx: JobContext) -> dict[str, Any] | None:
                               num_layers=params.num_layers, dropout=params.dropout), params.seed)
     per_epoch = -(-params.train_size // params.batch_size)
     cfg = TrainConfig(epochs=params.epochs, batch_size=params.batch_size, lr=params.lr,
-                      optimizer=params.optimizer, schedule=params.schedule, seed=params.seed,
+                      optimizer=params.optimizer, weight_decay=params.weight_decay,
+                      schedule=params.schedule, seed=params.seed,
                       report_every=max(1, per_epoch // 8))
 
     def report(event: Event) -> None:

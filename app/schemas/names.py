@@ -91,15 +91,16 @@ class NamesParams(BaseModel):
     """Train the bidirectional GRU from scratch on the training two thirds; evaluate on the held-out third."""
 
     epochs: int = Field(12, ge=1, le=40)
-    batch_size: int = Field(128, ge=8, le=1024)
-    lr: float = Field(0.006, gt=0, le=1, description="learning rate (the peak one with onecycle)")
-    optimizer: Literal["sgd", "adam", "adamw"] = "adam"
+    batch_size: int = Field(64, ge=8, le=1024)
+    lr: float = Field(0.004, gt=0, le=1, description="learning rate (the peak one with onecycle)")
+    optimizer: Literal["sgd", "adam", "adamw"] = "adamw"
+    weight_decay: float = Field(0.01, ge=0, le=1, description="L2 pull towards 0 (decoupled with adamw)")
     schedule: Literal["constant", "onecycle"] = "onecycle"
     embedding_dim: int = Field(32, ge=2, le=128, description="input_size of the GRU")
     hidden_size: int = Field(96, ge=2, le=256)
     num_layers: int = Field(2, ge=1, le=3)
-    dropout: float = Field(0.2, ge=0, le=0.8)
-    class_weight_power: float = Field(0.3, ge=0, le=1, description="loss weight (n_c / n_max)^−power: "
+    dropout: float = Field(0.4, ge=0, le=0.8)
+    class_weight_power: float = Field(0.0, ge=0, le=1, description="loss weight (n_c / n_max)^−power: "
                                       "0 plain cross-entropy, 1 every language counts equally")
     train_size: int = Field(11990, ge=100, le=11990, description="how many training names to use")
     seed: int = Field(0, ge=0, le=2**31 - 1)

@@ -90,17 +90,30 @@ class DepthStack(nn.Module):
         return self.forward_with_outputs(x)[0]
 
 
+def init_linear(lin: nn.Linear, init: str, g: torch.Generator) -> None:
+    """Draw one layer's weights from `g`: PyTorch's own default (kaiming_uniform with a=√5, bias
+    uniform ±1/√fan_in), Xavier normal or He normal (biases 0)."""
+    if init == "default":
+        nn.init.kaiming_uniform_(lin.weight, a=math.sqrt(5), generator=g)
+        bound = 1 / math.sqrt(lin.in_features)
+        nn.init.uniform_(lin.bias, -bound, bound, generator=g)
+        return
+    if init == "xavier":
+        nn.init.xavier_normal_(lin.weight, generator=g)  # std √(2 / (fan_in + fan_out))
+    else:
+        nn.init.kaiming_normal_(lin.weight, nonlinearity="relu", generator=g)  # std √(2 / fan_in)
+    nn.init.zeros_(lin.bias)
+
+
+@torch.no_grad()
 def build(cfg: StackConfig, seed: int) -> DepthStack:
-    """The stack with weights drawn from `seed` (the same for plain and residual)."""
-    torch.manual_seed(seed)
+    """The stack with weights drawn from `seed` (the same for plain and residual). The draws come
+    from a generator of its own, never the global one, so requests served side by side in threads
+    cannot interleave their draws."""
     model = DepthStack(cfg)
-    if cfg.init != "default":
-        for lin in (model.stem, *model.layers, model.head):
-            if cfg.init == "xavier":
-                nn.init.xavier_normal_(lin.weight)  # std √(2 / (fan_in + fan_out))
-            else:
-                nn.init.kaiming_normal_(lin.weight, nonlinearity="relu")  # std √(2 / fan_in)
-            nn.init.zeros_(lin.bias)
+    g = torch.Generator().manual_seed(seed)
+    for lin in (model.stem, *model.layers, model.head):
+        init_linear(lin, cfg.init, g)
     if cfg.residual and cfg.zero_init_residual:
         for lin, norm in zip(model.layers, model.norms, strict=True):
             nn.init.zeros_(norm.weight if cfg.batch_norm else lin.weight)

@@ -34,14 +34,17 @@ class NamesConfig:
     embedding_dim: int = 32  # input_size of the GRU's first layer
     hidden_size: int = 96
     num_layers: int = 2
-    dropout: float = 0.2  # between the GRU's layers (and before the linear layer)
+    dropout: float = 0.4  # between the GRU's layers (and before the linear layer)
     bidirectional: bool = True
 
 
-# How the shipped weights were trained (scripts/train_names.py): Adam with a one-cycle schedule,
-# and a cross-entropy whose class weights are (n_c / n_max) ** -CLASS_WEIGHT_POWER.
-RECIPE = TrainConfig(epochs=12, batch_size=64, lr=0.006, optimizer="adam", schedule="onecycle")
-CLASS_WEIGHT_POWER = 0.3
+# How the shipped weights were trained (scripts/train_names.py): AdamW with a one-cycle schedule.
+# The loss may weight class c by (n_c / n_max) ** -power; on the held-out third power 0.3 gave
+# 80.9% against 82.2% for plain cross-entropy (better on small languages, worse on the large ones
+# that dominate accuracy), so the shipped recipe uses plain cross-entropy.
+RECIPE = TrainConfig(epochs=12, batch_size=64, lr=0.004, optimizer="adamw", weight_decay=0.01,
+                     schedule="onecycle")
+CLASS_WEIGHT_POWER = 0.0
 
 
 class NameClassifier(nn.Module):

@@ -103,3 +103,29 @@ def test_a_tiny_experiment_reports_four_runs():
     assert [k for _, _, k in seen].count("done") == 4
     assert all(0 <= r.train_error <= 1 and 0 <= r.held_out_error <= 1 for r in result.runs)
     assert {i for i, _, _ in seen} == {0, 1, 2, 3}
+
+
+def test_build_is_safe_beside_other_threads_drawing_random_numbers():
+    """Weights come from build's own generator: another thread's draws cannot change them."""
+    import threading
+
+    cfg = StackConfig(depth=3, residual=False, init="default")
+    alone = build(cfg, seed=4)
+    stop = threading.Event()
+
+    def draw() -> None:
+        while not stop.is_set():
+            torch.rand(100)
+
+    thread = threading.Thread(target=draw)
+    thread.start()
+    try:
+        busy = [build(cfg, seed=4) for _ in range(20)]
+    finally:
+        stop.set()
+        thread.join()
+    for model in busy:
+        for a, b in zip(alone.parameters(), model.parameters(), strict=True):
+            assert torch.equal(a, b)
+    bound = 1 / 28  # PyTorch's default for nn.Linear(784, ·): |w| ≤ 1/√784
+    assert alone.stem.weight.abs().max() <= bound

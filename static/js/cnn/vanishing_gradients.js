@@ -36,7 +36,7 @@
       hovertemplate: `${t(K + "axis_layer")} %{x}: %{y:.3e}<extra>${t(K + STACKS[i][1])}</extra>`,
     }));
     const opts = { xTitle: t(K + "axis_layer"), yaxis: { type: "log", exponentformat: "power" },
-      xaxis: { range: [0.5, s.depth + 0.5] } };
+      xaxis: { range: [0.5, s.depth + 0.5] }, margin: { l: 72 } };
     lines("plot-weights", traces("weight_norms"), { ...opts, yTitle: t(K + "axis_weight") });
     lines("plot-outputs", traces("output_norms"), { ...opts, yTitle: t(K + "axis_output") });
     $("ratio").textContent = t(K + "ratio", {
@@ -136,16 +136,19 @@
 
   function drawCurves() {
     const names = Object.keys(curves).sort((a, b) => curves[a].index - curves[b].index);
+    const annotations = names.length ? [] : [{ text: t(K + "empty"), showarrow: false, xref: "paper",
+      yref: "paper", x: 0.5, y: 0.5, font: { color: COLORS.muted } }];
     const label = (n) => t(K + `run_${n.split("-")[0]}`, { depth: n.split("-")[1] });
     lines("plot-train", names.map((n) => ({
       x: curves[n].steps.map((s) => s.step), y: curves[n].steps.map((s) => 100 * (1 - s.accuracy)),
       name: label(n), line: style(n),
-    })), { xTitle: t(K + "axis_step"), yTitle: t(K + "axis_train_error"), yaxis: { range: [0, 100] }, showlegend: true });
+    })), { xTitle: t(K + "axis_step"), yTitle: t(K + "axis_train_error"), yaxis: { range: [0, 100] },
+      showlegend: true, annotations });
     lines("plot-held", names.map((n) => ({
       x: curves[n].epochs.map((e) => e.epoch), y: curves[n].epochs.map((e) => 100 * (1 - e.held_out_accuracy)),
       name: label(n), mode: "lines+markers", line: style(n),
     })), { xTitle: t(K + "axis_epoch"), yTitle: t(K + "axis_held_error"), yaxis: { range: [0, 100] },
-      xaxis: { dtick: 1 }, showlegend: true });
+      xaxis: { dtick: 1 }, showlegend: true, annotations });
   }
 
   function finish(end) {
@@ -179,6 +182,7 @@
       const id = sessionStorage.getItem(JOB_KEY);
       if (id) await api("DELETE", `/api/jobs/${id}`).catch(() => {});
     });
+    drawCurves();
     await update();
     const id = sessionStorage.getItem(JOB_KEY);
     if (id) {

@@ -7,7 +7,7 @@
   const $ = (id) => document.getElementById(id);
   const P = "rnn.practice.";
   const JOB_KEY = "naturally.names.job";
-  const FIELDS = ["epochs", "batch_size", "lr", "embedding_dim", "hidden_size", "num_layers", "dropout",
+  const FIELDS = ["epochs", "batch_size", "lr", "weight_decay", "embedding_dim", "hidden_size", "num_layers", "dropout",
     "class_weight_power", "train_size", "seed"];
   const form = $("train-form");
   let classes = [];
@@ -16,7 +16,8 @@
   let epochs = [];
   let drawPending = false;
 
-  const params = () => Object.fromEntries(FIELDS.map((f) => [f, Number($(f).value)]));
+  const params = () => ({ ...Object.fromEntries(FIELDS.map((f) => [f, Number($(f).value)])),
+    optimizer: $("optimizer").value });
 
   async function start(ev) {
     ev.preventDefault();
