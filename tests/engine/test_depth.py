@@ -69,7 +69,7 @@ def test_sigmoid_vanishes_in_the_plain_stack_not_the_residual_one():
     plain = gradient_norms(build(StackConfig(depth=56, residual=False), seed=0), x, y)
     res = gradient_norms(build(StackConfig(depth=56, residual=True), seed=0), x, y)
     assert plain.weight[0] * 1000 <= plain.weight[-1]
-    assert 0 < plain.weight[0], "float64 keeps the tiny norm instead of rounding it to 0"
+    assert plain.weight[0] > 0, "float64 keeps the tiny norm instead of rounding it to 0"
     assert 1 / 100 <= res.weight[0] / res.weight[-1] <= 100
 
 

@@ -98,7 +98,7 @@
       scale: "diverging", zmin: -1, zmax: 1, unit: "h", xTitle: t(P + "axis_hidden", { last: h - 1 }), yTitle: "",
       yaxis: { ...rowAxis(s.names), scaleanchor: false },
       shapes: [{ type: "line", x0: h - 0.5, x1: h - 0.5, y0: -0.5, y1: s.names.length - 0.5,
-        line: { color: COLORS.ink, width: 2 } }],
+        line: { color: "#000000", width: 3 } }],
       hovertemplate: "%{y}, %{x}: %{z:.3f}<extra></extra>",
     });
     $("caption-hidden").textContent = t(P + "caption_hidden", { last: h - 1, h2: 2 * h });
