@@ -8,10 +8,12 @@ training seconds until it first reaches 97% and 98%, the final accuracy and the 
 Then the in-process latency of `predict` on one 28×28 digit with the default shipped model
 (target: p50 ≤ 20 ms). Threads: 2. Timings move with whatever else runs on the machine."""
 
+import os
 import statistics
 import time
 from dataclasses import replace
 
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # as app/__init__.py, if torch is not loaded yet
 import torch
 
 from engine.data.mnist import load_digits, mnist_split, random_shift

@@ -118,9 +118,9 @@ def _call(model: nn.Module, inputs: Any) -> torch.Tensor:
 
 
 def _tensor_batches(
-    x: torch.Tensor, y: torch.Tensor, batch_size: int, generator: torch.Generator | None
+    x: torch.Tensor, y: torch.Tensor, batch_size: int, gen: torch.Generator
 ) -> Iterable[tuple[torch.Tensor, torch.Tensor]]:
-    order = torch.randperm(len(x), generator=generator) if generator is not None else torch.arange(len(x))
+    order = torch.randperm(len(x), generator=gen)  # a new shuffle every epoch
     for i in range(0, len(x), batch_size):
         idx = order[i:i + batch_size]
         yield x[idx], y[idx]

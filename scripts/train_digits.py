@@ -14,6 +14,7 @@ import time
 from dataclasses import asdict, replace
 from pathlib import Path
 
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # as app/__init__.py: idle threads sleep, not spin
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -63,7 +64,7 @@ def run(name: str, args: argparse.Namespace) -> None:
         "hyperparameters": {**asdict(cfg), "max_shift": MAX_SHIFT},
         "data": "shipped MNIST test set, 8,000 train / 2,000 held out (engine.data.mnist, seed 0)",
         "history": [
-            {"epoch": e.epoch, "loss": round(e.loss, 4), "held_out_accuracy": e.held_out_accuracy,
+            {"epoch": e.epoch, "loss": round(e.loss, 4), "held_out_accuracy": round(e.held_out_accuracy, 4),
              "seconds": round(e.elapsed, 1)}
             for e in result.history
         ],
