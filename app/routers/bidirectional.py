@@ -5,7 +5,7 @@ import torch
 from fastapi import APIRouter
 
 from app.errors import field_error
-from app.routers.rnn_forward import f64
+from app.rnn_inputs import f64
 from app.schemas.bidirectional import BidirectionalRequest, BidirectionalResponse
 from app.tensors import encode
 from engine.rnn import bidirectional as bi

@@ -4,7 +4,7 @@ import torch
 from fastapi import APIRouter
 
 from app.errors import field_error
-from app.routers.rnn_forward import f64, resolve, unrolled, weights_out
+from app.rnn_inputs import f64, resolve, unrolled, weights_out
 from app.schemas.rnn import BPTTRequest, BPTTResponse
 from app.tensors import encode
 from engine.rnn.bptt import autograd, bptt

@@ -6,7 +6,7 @@ import torch
 from fastapi import APIRouter
 
 from app.errors import field_error
-from app.routers.rnn_forward import f64
+from app.rnn_inputs import f64
 from app.schemas.gru import (
     GatesRequest,
     GatesResponse,

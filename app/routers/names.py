@@ -7,7 +7,7 @@ import torch.nn.functional as F
 from fastapi import APIRouter
 
 from app.errors import field_error
-from app.routers.pack import normalise_all
+from app.rnn_inputs import normalise_all
 from app.schemas.names import (
     BatchRequest,
     BatchResponse,

@@ -2,23 +2,12 @@
 
 from fastapi import APIRouter
 
-from app.errors import field_error
+from app.rnn_inputs import normalise_all
 from app.schemas.names import PackRequest, PackResponse
-from engine.data.names import ALPHABET, BadName, encode, normalise
+from engine.data.names import ALPHABET, encode
 from engine.rnn.pack import pack, pad
 
 router = APIRouter(prefix="/api/rnn", tags=["packing"])
-
-
-def normalise_all(names: list[str], field: str = "names") -> list[str]:
-    """Each name normalised, or a 422 naming the one that cannot be (names.2: …)."""
-    out = []
-    for i, name in enumerate(names):
-        try:
-            out.append(normalise(name))
-        except BadName as e:
-            raise field_error(f"{field}.{i}", f"{name[:40]!r}: {e}") from None
-    return out
 
 
 @router.post("/pack", response_model=PackResponse)

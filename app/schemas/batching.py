@@ -5,7 +5,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, BeforeValidator, Field, ValidationInfo, field_validator
 
 from app.schemas.common import EncodingOption, TensorOut
-from app.schemas.rnn import _int
+from app.schemas.rnn import bounded_int
 
 MAX_SAMPLES = 1024
 MAX_SEQ_LEN = 60
@@ -24,16 +24,18 @@ def _learning_rate(v: Any) -> Any:
 
 
 class TaskSpec(BaseModel):
-    samples: _int(16, MAX_SAMPLES) = Field(256, description=f"N, training sequences: 16–{MAX_SAMPLES}")
-    seq_len: _int(5, MAX_SEQ_LEN) = Field(20, description=f"T, steps per sequence: 5–{MAX_SEQ_LEN}")
-    batch_size: _int(1, MAX_BATCH) = Field(16, description=f"B, sequences per mini-batch: 1–{MAX_BATCH}")
-    seed: _int(0, 2**31 - 1) = Field(0, description="draws the waves, the shuffle and the first weights")
+    samples: bounded_int(16, MAX_SAMPLES) = Field(256, description=f"N, training sequences: 16–{MAX_SAMPLES}")
+    seq_len: bounded_int(5, MAX_SEQ_LEN) = Field(20, description=f"T, steps per sequence: 5–{MAX_SEQ_LEN}")
+    batch_size: bounded_int(1, MAX_BATCH) = Field(16,
+                                                  description=f"B, sequences per mini-batch: 1–{MAX_BATCH}")
+    seed: bounded_int(0, 2**31 - 1) = Field(0,
+                                            description="draws the waves, the shuffle and the first weights")
 
 
 class LayoutRequest(TaskSpec, EncodingOption):
     """Which sample's step t sits where in a mini-batch tensor."""
 
-    batch: _int(0, MAX_SAMPLES - 1) = Field(0, description="which batch of the first epoch, 0-based: "
+    batch: bounded_int(0, MAX_SAMPLES - 1) = Field(0, description="which batch of the first epoch, 0-based: "
                                                              "below ceil(N / B)")
 
 
@@ -55,11 +57,11 @@ class LayoutResponse(BaseModel):
 class BatchingParams(TaskSpec):
     """Train the same RNN on the same waves twice: one sample per update, then B per update."""
 
-    epochs: _int(1, MAX_EPOCHS) = Field(4, description=f"passes over the N sequences: 1–{MAX_EPOCHS}; "
+    epochs: bounded_int(1, MAX_EPOCHS) = Field(4, description=f"passes over the N sequences: 1–{MAX_EPOCHS}; "
                                                              f"samples × epochs ≤ {MAX_ONE_SAMPLE_UPDATES:,}")
     lr: Annotated[float, BeforeValidator(_learning_rate)] = Field(
         0.01, gt=0, le=1, description="Adam's learning rate, the same in both modes: 0 < lr ≤ 1")
-    hidden_size: _int(1, MAX_HIDDEN) = Field(16, description=f"H, numbers in h_t: 1–{MAX_HIDDEN}")
+    hidden_size: bounded_int(1, MAX_HIDDEN) = Field(16, description=f"H, numbers in h_t: 1–{MAX_HIDDEN}")
 
     @field_validator("epochs")
     @classmethod

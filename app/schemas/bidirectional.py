@@ -5,7 +5,7 @@ from typing import Annotated
 from pydantic import BaseModel, BeforeValidator, Field, ValidationInfo, field_validator, model_validator
 
 from app.schemas.common import EncodingOption, Tensor, TensorIn, TensorOut
-from app.schemas.rnn import MAX_HIDDEN, MAX_INPUT, MAX_STEPS, _int, _numbers_only
+from app.schemas.rnn import MAX_HIDDEN, MAX_INPUT, MAX_STEPS, bounded_int, numbers_only
 from engine.rnn.cell import ALPHABET
 
 MAX_CLASSES = 32
@@ -21,7 +21,7 @@ class BidirectionalRequest(EncodingOption):
     """A sequence, both directions' weights and a linear layer; any weight left out is drawn from
     `seed`, and a weight of size 1 may be a bare number."""
 
-    sequence: Annotated[Tensor | None, BeforeValidator(_numbers_only)] = Field(
+    sequence: Annotated[Tensor | None, BeforeValidator(numbers_only)] = Field(
         None, description=f"(T,) numbers (input_size 1) or (T, I) vectors, time first; 1 ≤ T ≤ "
                           f"{MAX_STEPS}, 1 ≤ I ≤ {MAX_INPUT}. Give this or word")
     alphabet: str = Field(ALPHABET, min_length=1, max_length=MAX_INPUT,
@@ -30,9 +30,10 @@ class BidirectionalRequest(EncodingOption):
     word: str | None = Field(None, min_length=1, max_length=MAX_STEPS,
                              description=f"instead of sequence: 1–{MAX_STEPS} characters of the "
                                          "alphabet, each becoming a one-hot vector")
-    hidden_size: _int(1, MAX_HIDDEN) = Field(3, description=f"H, numbers per direction: 1–{MAX_HIDDEN}")
-    classes: _int(2, MAX_CLASSES) = Field(3, description=f"K, classes: 2–{MAX_CLASSES}")
-    target: _int(0, MAX_CLASSES - 1) = Field(0, description="the true class: 0 … classes − 1")
+    hidden_size: bounded_int(1, MAX_HIDDEN) = Field(3,
+                                                    description=f"H, numbers per direction: 1–{MAX_HIDDEN}")
+    classes: bounded_int(2, MAX_CLASSES) = Field(3, description=f"K, classes: 2–{MAX_CLASSES}")
+    target: bounded_int(0, MAX_CLASSES - 1) = Field(0, description="the true class: 0 … classes − 1")
     seed: int = Field(0, ge=0, le=2**31 - 1, description="draws the weights not given, uniform in "
                                                          "±1/√H (±1/√(2H) for the linear layer), 2 decimals")
     forward: DirectionIn = Field(default_factory=DirectionIn, description="the left-to-right cell")

@@ -23,7 +23,7 @@ def _in_range(lo: int, hi: int) -> BeforeValidator:
     return BeforeValidator(check)
 
 
-def _int(lo: int, hi: int) -> Any:
+def bounded_int(lo: int, hi: int) -> Any:
     return Annotated[int, _in_range(lo, hi), Field(ge=lo, le=hi)]
 
 
@@ -40,9 +40,10 @@ class ConvLayer(BaseModel):
     bias: list[float] | None = Field(None, max_length=MAX_GROUPS,
                                      description="(B,) one number added to each output map; zeros "
                                                  "if left out")
-    stride: _int(1, 8) = Field(1, description="how far the kernel moves per step, 1–8")
-    padding: _int(0, 10) = Field(0, description="rings of zeros added around the input, 0–10")
-    dilation: _int(1, 4) = Field(1, description="spacing between the kernel's taps, 1–4 (1 = touching)")
+    stride: bounded_int(1, 8) = Field(1, description="how far the kernel moves per step, 1–8")
+    padding: bounded_int(0, 10) = Field(0, description="rings of zeros added around the input, 0–10")
+    dilation: bounded_int(1, 4) = Field(1,
+                                        description="spacing between the kernel's taps, 1–4 (1 = touching)")
 
     @field_validator("weight")
     @classmethod
@@ -66,7 +67,7 @@ class ConvLayer(BaseModel):
 
 
 class ConvRequest(ImageOrTensor, ConvLayer):
-    partials_group: _int(0, MAX_GROUPS - 1) | None = Field(
+    partials_group: bounded_int(0, MAX_GROUPS - 1) | None = Field(
         None, description="also return this group's C per-channel maps (they add up to its output "
                           "map minus the bias); 0 ≤ partials_group < B")
 
@@ -93,10 +94,11 @@ class TraceRequest(ImageOrTensor, ConvLayer):
 
     input: Tensor | None = Field(None, description="(C, H, W) or (H, W), C ≤ 4, H and W ≤ 16; the "
                                                    "trace may hold at most 20,000 products")
-    top: _int(0, 1023) = Field(0, description="with image_id: the patch's top row (clipped to the image)")
-    left: _int(0, 1023) = Field(0, description="with image_id: the patch's left column")
-    size: _int(1, 16) = Field(8, description="with image_id: the patch's side, 1–16")
-    group: _int(0, MAX_GROUPS - 1) = Field(0, description="which kernel group to trace, 0 ≤ group < B")
+    top: bounded_int(0, 1023) = Field(0,
+                                      description="with image_id: the patch's top row (clipped to the image)")
+    left: bounded_int(0, 1023) = Field(0, description="with image_id: the patch's left column")
+    size: bounded_int(1, 16) = Field(8, description="with image_id: the patch's side, 1–16")
+    group: bounded_int(0, MAX_GROUPS - 1) = Field(0, description="which kernel group to trace, 0 ≤ group < B")
 
 
 class TraceStep(BaseModel):

@@ -5,7 +5,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, BeforeValidator, Field, field_validator, model_validator
 
 from app.schemas.common import EncodingOption, Tensor, TensorIn, TensorOut
-from app.schemas.rnn import MAX_HIDDEN, MAX_INPUT, MAX_STEPS, _int, _numbers_only
+from app.schemas.rnn import MAX_HIDDEN, MAX_INPUT, MAX_STEPS, bounded_int, numbers_only
 from engine.rnn.gradient_flow import CellKind
 
 MAX_NAME = 40
@@ -27,8 +27,8 @@ class GradientFlowRequest(EncodingOption):
     the loss L = uᵀ·h_T. The GRU uses the same W_hh as its candidate matrix W_hn."""
 
     spectral_radius: _float(0.5, 1.5) = Field(0.9, description="λ, the largest |eigenvalue| of W_hh: 0.5–1.5")
-    steps: _int(1, MAX_STEPS) = Field(100, description=f"T, time steps: 1–{MAX_STEPS}")
-    hidden_size: _int(1, MAX_HIDDEN) = Field(64, description=f"H: 1–{MAX_HIDDEN}")
+    steps: bounded_int(1, MAX_STEPS) = Field(100, description=f"T, time steps: 1–{MAX_STEPS}")
+    hidden_size: bounded_int(1, MAX_HIDDEN) = Field(64, description=f"H: 1–{MAX_HIDDEN}")
     seed: int = Field(0, ge=0, le=2**31 - 1, description="draws W_hh, the input weights, x_t and u")
     cells: list[CellKind] = Field(["rnn", "linear", "gru"], min_length=1, max_length=3,
                                   description='which cells to run: "rnn" (tanh), "linear" (no '
@@ -86,7 +86,7 @@ class GatesRequest(EncodingOption):
 
     name: Annotated[str | None, BeforeValidator(_name)] = Field(
         None, description=f"a surname, 1–{MAX_NAME} characters (accents are spelled in ASCII)")
-    sequence: Annotated[Tensor | None, BeforeValidator(_numbers_only)] = Field(
+    sequence: Annotated[Tensor | None, BeforeValidator(numbers_only)] = Field(
         None, description=f"(T, I) or (T,) input vectors; 1 ≤ T ≤ {MAX_STEPS}, 1 ≤ I ≤ {MAX_INPUT}")
     weight_ih: Tensor | None = Field(None, description="(3H, I) [W_ir; W_iz; W_in], torch's weight_ih_l0")
     weight_hh: Tensor | None = Field(None, description=f"(3H, H) [W_hr; W_hz; W_hn], H ≤ {MAX_HIDDEN}")

@@ -25,11 +25,11 @@ def _in_range(lo: int, hi: int) -> BeforeValidator:
     return BeforeValidator(check)
 
 
-def _int(lo: int, hi: int) -> Any:
+def bounded_int(lo: int, hi: int) -> Any:
     return Annotated[int, _in_range(lo, hi), Field(ge=lo, le=hi)]
 
 
-def _numbers_only(v: Any) -> Any:
+def numbers_only(v: Any) -> Any:
     """Name the first item of a sequence that is not a number (before pydantic's own union errors)."""
 
     def walk(item: Any, where: str) -> None:
@@ -53,7 +53,7 @@ class RNNSpec(EncodingOption):
     """The sequence and the network, shared by /forward and /bptt. Any weight left out is drawn from
     `seed`; a weight of size 1 may be a bare number."""
 
-    sequence: Annotated[Tensor | None, BeforeValidator(_numbers_only)] = Field(
+    sequence: Annotated[Tensor | None, BeforeValidator(numbers_only)] = Field(
         None, description=f"(T,) numbers (input_size 1) or (T, I) vectors, time first; 1 ≤ T ≤ "
                           f"{MAX_STEPS}, 1 ≤ I ≤ {MAX_INPUT}. Give this or word")
     alphabet: str = Field(ALPHABET, min_length=1, max_length=MAX_INPUT,
@@ -62,10 +62,10 @@ class RNNSpec(EncodingOption):
     word: str | None = Field(None, min_length=1, max_length=MAX_STEPS,
                              description=f"instead of sequence: 1–{MAX_STEPS} characters of the "
                                          "alphabet, each becoming a one-hot vector")
-    hidden_size: _int(1, MAX_HIDDEN) = Field(3, description=f"H, numbers in h_t: 1–{MAX_HIDDEN}")
-    output_size: _int(1, MAX_OUTPUT) = Field(
+    hidden_size: bounded_int(1, MAX_HIDDEN) = Field(3, description=f"H, numbers in h_t: 1–{MAX_HIDDEN}")
+    output_size: bounded_int(1, MAX_OUTPUT) = Field(
         1, description=f"O, numbers in y_t: 1–{MAX_OUTPUT}; a (O, H) W_hy sets it instead")
-    num_layers: _int(1, MAX_LAYERS) = Field(1, description=f"stacked RNN layers, 1–{MAX_LAYERS}")
+    num_layers: bounded_int(1, MAX_LAYERS) = Field(1, description=f"stacked RNN layers, 1–{MAX_LAYERS}")
     seed: int = Field(0, ge=0, le=2**31 - 1, description="draws the weights not given, uniform in "
                                                          "±1/√H and rounded to 2 decimals")
     W_xh: Tensor | None = Field(None, description="(H, I) input → hidden, layer 1")

@@ -1,0 +1,100 @@
+"""Turn a request's sequence and weights into the tensors the RNN engine takes (and back).
+
+Shared by the RNN routers, as app/inputs.py is by the CNN ones."""
+
+import torch
+
+from app.errors import field_error
+from app.schemas.common import TensorIn
+from app.schemas.rnn import RNNSpec
+from app.tensors import encode
+from engine.data.names import BadName, normalise
+from engine.rnn.cell import Trace, one_hot
+from engine.rnn.weights import RNNWeights, fit, from_dict, seeded, shapes, to_dict
+
+# what each dimension of a weight means, for error messages
+MEANING = {"W_xh": "(hidden_size, input_size)", "W_hh": "(hidden_size, hidden_size)",
+           "b_h": "(hidden_size,)", "W_hy": "(output_size, hidden_size)", "b_y": "(output_size,)"}
+
+
+def f64(t: TensorIn) -> torch.Tensor:
+    """A client tensor in float64, so that typed numbers such as 0.1 stay exactly what was typed."""
+    return torch.tensor(t.data, dtype=torch.float64)
+
+
+def _api_name(name: str) -> str:
+    """Engine name → request field: "layers.1.W_xh" (layer 2) is upper_layers.0.W_xh."""
+    if not name.startswith("layers."):
+        return name
+    _, layer, weight = name.split(".")
+    return f"upper_layers.{int(layer) - 1}.{weight}"
+
+
+def resolve(req: RNNSpec) -> tuple[torch.Tensor, RNNWeights, torch.Tensor | None]:
+    """The input x (T, I), the weights (given ones over seeded ones) and h0 (L, H), or a 422 naming
+    the field that does not fit."""
+    x = one_hot(req.word, req.alphabet) if req.word is not None else f64(req.sequence)  # type: ignore[arg-type]
+    x = x[:, None] if x.ndim == 1 else x  # (T,) numbers → (T, 1)
+    n_in, hidden, layers = x.shape[1], req.hidden_size, req.num_layers
+    if len(req.upper_layers) > layers - 1:
+        raise field_error("upper_layers", f"holds {len(req.upper_layers)} layers but num_layers = {layers} "
+                                          f"leaves room for {layers - 1} above the first")
+    w_hy = req.W_hy.to_torch() if req.W_hy is not None else None
+    n_out = w_hy.shape[0] if w_hy is not None and w_hy.ndim == 2 else req.output_size
+    given = {"W_xh": req.W_xh, "W_hh": req.W_hh, "b_h": req.b_h, "W_hy": req.W_hy, "b_y": req.b_y}
+    for i, la in enumerate(req.upper_layers, start=1):
+        given |= {f"layers.{i}.W_xh": la.W_xh, f"layers.{i}.W_hh": la.W_hh, f"layers.{i}.b_h": la.b_h}
+    weights = to_dict(seeded(n_in, hidden, n_out, layers, req.seed))
+    expected = shapes(n_in, hidden, n_out, layers)
+    for name, t in given.items():
+        if t is None:
+            continue
+        try:
+            weights[name] = fit(name, f64(t), expected[name])
+        except ValueError:
+            short = name.split(".")[-1]
+            meaning = "(hidden_size, hidden_size)" if name.startswith("layers.") else MEANING[short]
+            raise field_error(_api_name(name), f"must have shape {list(expected[name])} = {meaning} "
+                                               f"(input_size {n_in}, hidden_size {hidden}, output_size "
+                                               f"{n_out}), got {list(t.to_torch().shape)}") from None
+    h0 = None
+    if req.h0 is not None:
+        try:
+            h0 = fit("h0", f64(req.h0), (layers, hidden))
+        except ValueError as e:
+            raise field_error("h0", f"{e} = (num_layers, hidden_size)") from None
+    return x, from_dict(weights), h0
+
+
+def weights_out(w: RNNWeights, encoding: str) -> dict:
+    """RNNWeights in the request's own names."""
+    first = w.layers[0]
+    return {"W_xh": encode(first.W_xh, encoding), "W_hh": encode(first.W_hh, encoding),
+            "b_h": encode(first.b_h, encoding), "W_hy": encode(w.W_hy, encoding),
+            "b_y": encode(w.b_y, encoding),
+            "upper_layers": [{k: encode(getattr(la, k), encoding) for k in ("W_xh", "W_hh", "b_h")}
+                             for la in w.layers[1:]]}
+
+
+def unrolled(req: RNNSpec, w: RNNWeights, tr: Trace) -> dict:
+    """The fields every RNN response shares: sizes, input, weights and every step's values."""
+    e = req.encoding
+    return {
+        "steps": tr.steps, "input_size": w.input_size, "hidden_size": w.hidden_size,
+        "output_size": w.output_size, "num_layers": w.num_layers, "seed": req.seed,
+        "tokens": list(req.word) if req.word is not None else None,
+        "alphabet": req.alphabet if req.word is not None else None,
+        "x": encode(tr.x, e), "h0": encode(tr.h0, e), "weights": weights_out(w, e),
+        "xw": encode(tr.xw, e), "hw": encode(tr.hw, e), "a": encode(tr.a, e), "h": encode(tr.h, e),
+    }
+
+
+def normalise_all(names: list[str], field: str = "names") -> list[str]:
+    """Each name normalised, or a 422 naming the one that cannot be (names.2: …)."""
+    out = []
+    for i, name in enumerate(names):
+        try:
+            out.append(normalise(name))
+        except BadName as e:
+            raise field_error(f"{field}.{i}", f"{name[:40]!r}: {e}") from None
+    return out
