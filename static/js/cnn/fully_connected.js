@@ -8,6 +8,7 @@
   const pad = $("pad");
   const ctx = pad.getContext("2d");
   const STAGES = ["gray", "ink", "cropped", "fitted", "centred"];
+  const FIRST_DIGIT = 0;
   let res = null;
   let again = null; // re-asks the current picture (after the model changes)
 
@@ -71,8 +72,8 @@
     render();
   }
 
-  async function sample() {
-    const index = Math.floor(Math.random() * 2000);
+  /** A held-out digit: `index`, or a random one (every visitor first sees the same one). */
+  async function sample(index = Math.floor(Math.random() * 2000)) {
     const digit = await api("GET", `/api/digits/held-out/${index}`);
     paint(digit.pixels.data);
     show(() => api("POST", "/api/digits/predict", { pixels: digit.pixels.data, model: $("model").value }),
@@ -170,8 +171,8 @@
     draw("plot-flatten", [{ type: "heatmap", z: [Array.from(vec.data)], colorscale: SCALES.diverging, zmid: 0,
       zmin: -lim, zmax: lim, colorbar: { thickness: 10 },
       hovertemplate: `${t("cnn.fully_connected.element")} %{x}: %{z:.3~g}<extra></extra>` }], {
-      xTitle: t("cnn.fully_connected.axis_element", { n: vec.shape[0] }), shapes: boundaries,
-      yaxis: { showticklabels: false },
+      xTitle: t("cnn.fully_connected.axis_element", { n: vec.shape[0] - 1 }), shapes: boundaries,
+      yaxis: { showticklabels: false, ticks: "" },
     });
     $("flatten-text").textContent = t("cnn.fully_connected.flatten_text", {
       layer: maps.name, c, h, w, n: vec.shape[0] });
@@ -193,7 +194,7 @@
     draw("plot-fc", [{ type: "heatmap", z: [x, w, prod].map(norm), y: labels, customdata: [x, w, prod],
       colorscale: SCALES.diverging, zmid: 0, zmin: -1, zmax: 1, showscale: false,
       hovertemplate: `%{y}, ${t("cnn.fully_connected.element")} %{x}: %{customdata:.4~g}<extra></extra>` }], {
-      xTitle: t("cnn.fully_connected.axis_element", { n: x.length }), yaxis: { autorange: "reversed" },
+      xTitle: t("cnn.fully_connected.axis_element", { n: x.length - 1 }), yaxis: { autorange: "reversed" },
       margin: { l: 120 },
     });
     const sum = prod.reduce((a, b) => a + b, 0);
@@ -231,7 +232,7 @@
   }
 
   $("clear").addEventListener("click", () => { clearPad(); $("answer").textContent = ""; });
-  $("sample").addEventListener("click", sample);
+  $("sample").addEventListener("click", () => sample());
   $("digit-file").addEventListener("change", () => {
     const file = $("digit-file").files[0];
     if (file) show(() => upload(`/api/digits/predict/upload?model=${$("model").value}`, file), file.name);
@@ -240,6 +241,12 @@
   $("model").addEventListener("change", () => again?.());
   $("layer").addEventListener("change", drawMaps);
   $("fc-class").addEventListener("change", drawFc);
-  clearPad();
-  sample();
+  async function init() {
+    clearPad();
+    const models = await fetch("/api/digits/models").then((r) => r.json());
+    $("model").value = models.find((m) => m.default)?.name ?? $("model").value;
+    sample(FIRST_DIGIT);
+  }
+
+  init();
 })();

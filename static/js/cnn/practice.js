@@ -65,7 +65,7 @@
     const x = steps.map((s) => s.step);
     lines("plot-loss", [{ x, y: steps.map((s) => s.loss), name: t("cnn.practice.train_loss"),
       line: { color: COLORS.accent } }], {
-      xTitle: t("cnn.practice.axis_step"), yTitle: t("cnn.practice.axis_loss"), yaxis: { type: "log" },
+      xTitle: t("cnn.practice.axis_step"), yTitle: t("cnn.practice.axis_loss"), yaxis: { type: "log", dtick: 1 },
     });
     lines("plot-acc", [
       { x, y: steps.map((s) => 100 * s.accuracy), name: t("cnn.practice.train_acc"),
@@ -99,7 +99,8 @@
       hovertemplate: `${t("cnn.practice.axis_true")} %{y} → ${t("cnn.practice.axis_predicted")} %{x}: %{z}<extra></extra>`,
     });
     $("result-text").textContent = t("cnn.practice.result_text", {
-      who, acc: (100 * result.held_out_accuracy).toFixed(2), wrong: result.misread_count });
+      who, acc: (100 * result.held_out_accuracy).toFixed(2), wrong: result.misread_count,
+      shown: result.misread.length });
     gallery(result);
   }
 
@@ -139,7 +140,9 @@
       const tr = document.createElement("tr");
       r.forEach((v, i) => {
         const td = document.createElement("td");
-        td.textContent = i === 5 && v !== null ? `${(100 * v).toFixed(2)} %` : String(v ?? "");
+        td.textContent = v === null || v === undefined || v === "" ? ""
+          : i === 5 ? `${(100 * v).toFixed(2)} %` : i === 4 ? Number(v).toFixed(1)
+            : typeof v === "number" ? v.toLocaleString(N.page.lang === "zh" ? "zh-CN" : "en") : String(v);
         tr.append(td);
       });
       return tr;
@@ -177,6 +180,12 @@
     ].join("\n");
   }
 
+  /** Before (or without) a run of one's own: how the shipped weights of the chosen net do. */
+  async function showShipped() {
+    const shipped = await api("GET", `/api/digits/evaluation?model=${$("model").value}`);
+    drawResult(shipped, t("cnn.practice.shipped_model", { model: shipped.model }));
+  }
+
   async function init() {
     form.addEventListener("submit", start);
     form.addEventListener("input", () => code(torchCode()));
@@ -185,9 +194,11 @@
       if (id) await api("DELETE", `/api/jobs/${id}`).catch(() => {});
     });
     code(torchCode());
+    const models = await fetch("/api/digits/models").then((r) => r.json());
+    $("model").value = models.find((m) => m.default)?.name ?? $("model").value;
+    $("model").addEventListener("change", () => { if (!source || source.readyState === 2) showShipped(); });
     compare();
-    const shipped = await api("GET", "/api/digits/evaluation");
-    drawResult(shipped, t("cnn.practice.shipped_model", { model: shipped.model }));
+    await showShipped();
     const id = sessionStorage.getItem(JOB_KEY);
     if (id) {
       const job = await fetch(`/api/jobs/${id}`).then((r) => (r.ok ? r.json() : null));
