@@ -10,7 +10,7 @@ from app.jobs.runner import JobContext
 from app.schemas.digits import DigitsJobRequest, DigitsParams
 from app.tensors import encode
 from engine.data.mnist import MnistSplit, load_digits, mnist_split, random_shift
-from engine.models.digits import build, parameter_count
+from engine.models.digits import MAX_SHIFT, build, parameter_count
 from engine.train import TrainConfig, evaluate, train
 
 KIND = "digits"
@@ -31,7 +31,7 @@ def run(params: DigitsParams, ctx: JobContext) -> dict[str, Any] | None:
     cfg = TrainConfig(epochs=params.epochs, batch_size=params.batch_size, lr=params.lr,
                       optimizer=params.optimizer, schedule=params.schedule, seed=params.seed,
                       report_every=max(1, n // params.batch_size // 10))
-    augment = (lambda x, g: random_shift(x, 2, g)) if params.augment else None
+    augment = (lambda x, g: random_shift(x, MAX_SHIFT, g)) if params.augment else None
     run = train(model, (data.x_train[:n], data.y_train[:n]), (data.x_held_out, data.y_held_out), cfg,
                 report=ctx.report, should_stop=ctx.should_stop, augment=augment)
     if run.done.stopped:

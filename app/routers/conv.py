@@ -16,10 +16,9 @@ from app.schemas.conv import (
     TraceStep,
 )
 from app.tensors import encode
-from engine.cnn.channels import patch
 from engine.cnn.conv import ConvSettings, conv, multiplications, output_size, partial_maps
 from engine.cnn.kernels import KERNEL_NAMES, kernel, weight
-from engine.cnn.trace import trace
+from engine.cnn.trace import trace, trace_patch
 
 router = APIRouter(prefix="/api/cnn", tags=["convolution"])
 
@@ -96,28 +95,41 @@ def convolution(req: ConvRequest, store: ImageStoreDep) -> Response:
 @router.post("/conv/trace", response_model=TraceResponse)
 def conv_trace(req: TraceRequest, store: ImageStoreDep) -> TraceResponse:
     """One kernel group sliding over a small input (≤ 4 channels, ≤ 16×16, or a patch of an image):
-    every step's window, products, their sum, the bias and the output value."""
+    every step's window, products, their sum, the bias and the output value.
+
+    A typed input is padded with zeros. A patch keeps the image's own pixels as its padding ring
+    (zeros only beyond the image's edge), so every step is the whole image's output at
+    (first_row + row, first_col + col); its corner is moved inside the image and down to a
+    multiple of the stride."""
     x = resolve_input(req, store)  # (C, H, W)
     top = left = None
     if req.image_id is not None:
         top = max(0, min(req.top, x.shape[1] - req.size))  # keep the whole patch inside the image
         left = max(0, min(req.left, x.shape[2] - req.size))
-        x = patch(x, top, left, req.size)  # (C, size, size), or smaller for a tiny image
-    w, bias, s = _layer(req, x)
-    if req.group >= w.shape[0]:
-        raise field_error("group", f"must be 0–{w.shape[0] - 1} (B = {w.shape[0]}), got {req.group}")
-    a = w.shape[2]
-    n_steps = output_size(x.shape[1], a, s) * output_size(x.shape[2], a, s)
-    if n_steps * x.shape[0] * a * a > MAX_TRACE_PRODUCTS:
-        raise field_error("input", f"the trace would hold {n_steps * x.shape[0] * a * a:,} products; at "
+        top, left = top - top % req.stride, left - left % req.stride  # on the image's output grid
+        xin = x[:, top:top + req.size, left:left + req.size]  # (C, size, size), less in a tiny image
+    else:
+        xin = x
+    c, h, w = xin.shape  # the traced input: the patch, or the whole typed matrix
+    wt, bias, s = _layer(req, xin)
+    if req.group >= wt.shape[0]:
+        raise field_error("group", f"must be 0–{wt.shape[0] - 1} (B = {wt.shape[0]}), got {req.group}")
+    a = wt.shape[2]
+    n_steps = output_size(h, a, s) * output_size(w, a, s)
+    if n_steps * c * a * a > MAX_TRACE_PRODUCTS:
+        raise field_error("input", f"the trace would hold {n_steps * c * a * a:,} products; at "
                                    f"most {MAX_TRACE_PRODUCTS:,}: use a smaller input, kernel or padding")
-    tr = trace(x, w, bias, req.group, s)
+    if top is None:
+        tr = trace(x, wt, bias, req.group, s)
+    else:
+        tr = trace_patch(x, wt, bias, req.group, s, top, left, req.size)
     steps = [TraceStep(row=st.row, col=st.col, top=st.top, left=st.left, window=st.window.tolist(),
                        products=st.products.tolist(), channel_sums=st.channel_sums.tolist(),
                        sum=st.total, bias=st.bias, value=st.value) for st in tr.steps]
     return TraceResponse(
-        input_shape=list(x.shape), top=top, left=left, padded=encode(tr.padded, "list"),
-        weight_shape=list(w.shape), group=req.group, kernel=encode(tr.kernel, "list"), bias=tr.bias,
+        input_shape=list(xin.shape), top=top, left=left, first_row=tr.first_row, first_col=tr.first_col,
+        padded=encode(tr.padded, "list"), weight_shape=list(wt.shape), group=req.group,
+        kernel=encode(tr.kernel, "list"), bias=tr.bias,
         stride=s.stride, padding=s.padding, dilation=s.dilation, output=encode(tr.output, "list"),
         steps=steps,
     )

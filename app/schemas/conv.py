@@ -94,16 +94,17 @@ class TraceRequest(ImageOrTensor, ConvLayer):
 
     input: Tensor | None = Field(None, description="(C, H, W) or (H, W), C ≤ 4, H and W ≤ 16; the "
                                                    "trace may hold at most 20,000 products")
-    top: bounded_int(0, 1023) = Field(0,
-                                      description="with image_id: the patch's top row (clipped to the image)")
-    left: bounded_int(0, 1023) = Field(0, description="with image_id: the patch's left column")
+    top: bounded_int(0, 1023) = Field(
+        0, description="with image_id: the patch's top row (moved inside the image, then down to a "
+                       "multiple of stride so the steps are the image's own output positions)")
+    left: bounded_int(0, 1023) = Field(0, description="with image_id: the patch's left column (the same)")
     size: bounded_int(1, 16) = Field(8, description="with image_id: the patch's side, 1–16")
     group: bounded_int(0, MAX_GROUPS - 1) = Field(0, description="which kernel group to trace, 0 ≤ group < B")
 
 
 class TraceStep(BaseModel):
-    row: int = Field(description="output row")
-    col: int = Field(description="output column")
+    row: int = Field(description="output row in the traced map (first_row + row in the image's map)")
+    col: int = Field(description="output column in the traced map (first_col + col in the image's map)")
     top: int = Field(description="the window's first tap in the padded input: row")
     left: int = Field(description="…and column")
     window: list[list[list[float]]] = Field(description="(C, a, a) input values under the taps")
@@ -118,7 +119,12 @@ class TraceResponse(BaseModel):
     input_shape: list[int] = Field(description="(C, H, W) of the traced input (the patch)")
     top: int | None = Field(description="where the patch starts in the image (after clipping)")
     left: int | None
-    padded: TensorOut = Field(description="(C, H + 2p, W + 2p) the input with its zero border")
+    first_row: int = Field(description="where the traced map's row 0 lies in the whole image's feature "
+                                       "map (top / stride); 0 for a typed input")
+    first_col: int = Field(description="…and its column 0 (left / stride)")
+    padded: TensorOut = Field(description="(C, h + 2p, w + 2p) what the kernel slides over: a typed input "
+                                          "with a ring of zeros, or the patch with a ring of its real "
+                                          "neighbouring pixels (zeros only beyond the image's edge)")
     weight_shape: list[int] = Field(description="(B, C, a, a) of the whole layer")
     group: int
     kernel: TensorOut = Field(description="(C, a, a) the traced group's kernels")
@@ -126,7 +132,9 @@ class TraceResponse(BaseModel):
     stride: int
     padding: int
     dilation: int
-    output: TensorOut = Field(description="(H', W') the traced group's map, as F.conv2d computes it")
+    output: TensorOut = Field(description="(h', w') the traced group's map, as F.conv2d computes it; for a "
+                                          "patch, the whole image's map at rows first_row… and columns "
+                                          "first_col…")
     steps: list[TraceStep] = Field(description="one per output position, row by row")
 
 

@@ -1,6 +1,8 @@
 """§1.2 One convolution, step by step: every output position's window, products and sum.
 
-Built by hand (no conv2d), so each step can be checked against F.conv2d: sum + bias = output."""
+Built by hand (no conv2d), so each step can be checked against F.conv2d: sum + bias = output.
+A typed matrix is padded with zeros; a patch of an image keeps its real neighbouring pixels as its
+padding ring (zeros only beyond the image's edge), so each step is the whole image's output there."""
 
 from dataclasses import dataclass
 
@@ -12,7 +14,7 @@ from engine.cnn.conv import ConvSettings, check, output_size, span
 
 @dataclass
 class Step:
-    row: int  # output position
+    row: int  # output position in the traced map
     col: int
     top: int  # the window's first tap, in padded-input coordinates
     left: int
@@ -26,16 +28,32 @@ class Step:
 
 @dataclass
 class Trace:
-    padded: torch.Tensor  # (C, H + 2p, W + 2p) the input with its border of zeros
+    padded: torch.Tensor  # (C, h + 2p, w + 2p) the input with its border ring
     kernel: torch.Tensor  # (C, a, a) the traced group's kernels
     bias: float
-    output: torch.Tensor  # (H', W') the traced group's map
+    output: torch.Tensor  # (h', w') the traced group's map
     steps: list[Step]
+    first_row: int = 0  # where output[0, 0] sits in the whole input's map
+    first_col: int = 0
 
 
 def pad(x: torch.Tensor, p: int) -> torch.Tensor:
     """(C, H, W) → (C, H + 2p, W + 2p) with zeros around."""
     return F.pad(x, (p, p, p, p))
+
+
+def neighbourhood(x: torch.Tensor, top: int, left: int, size: int, p: int) -> torch.Tensor:
+    """(C, H, W) → (C, h + 2p, w + 2p): the patch at (top, left), side `size` (h, w ≤ size where the
+    image ends), with a ring of p of the image's own pixels around it; zeros only beyond the image,
+    exactly where F.conv2d(padding=p) on the whole image puts them."""
+    _, h, w = x.shape
+    if not (0 <= top < h and 0 <= left < w):
+        raise ValueError(f"patch corner (top {top}, left {left}) must lie inside the {h}×{w} image")
+    if size < 1:
+        raise ValueError(f"size must be at least 1, got {size}")
+    ph, pw = min(size, h - top), min(size, w - left)
+    xp = pad(x, p)  # (C, H + 2p, W + 2p): image row r is padded row r + p
+    return xp[:, top:top + ph + 2 * p, left:left + pw + 2 * p]  # (C, ph + 2p, pw + 2p)
 
 
 def window(xp: torch.Tensor, top: int, left: int, a: int, dilation: int) -> torch.Tensor:
@@ -44,16 +62,18 @@ def window(xp: torch.Tensor, top: int, left: int, a: int, dilation: int) -> torc
     return xp[:, top:end_r:dilation, left:end_c:dilation]
 
 
-def trace(x: torch.Tensor, w: torch.Tensor, bias: torch.Tensor | None = None, group: int = 0,
-          s: ConvSettings | None = None) -> Trace:
-    """Slide kernel group `group` of w (B, C, a, a) over x (C, H, W), row by row."""
-    s = s or ConvSettings()
-    check(x, w, bias)
+def _group(w: torch.Tensor, group: int) -> None:
     if not 0 <= group < w.shape[0]:
         raise ValueError(f"group must be 0–{w.shape[0] - 1}, got {group}")
+
+
+def slide(xp: torch.Tensor, w: torch.Tensor, bias: torch.Tensor | None, group: int,
+          s: ConvSettings) -> Trace:
+    """Slide kernel group `group` of w (B, C, a, a) over an already padded xp (C, h + 2p, w + 2p),
+    row by row, with s.stride and s.dilation (s.padding is only the ring xp already has)."""
     a = w.shape[2]
-    h2, w2 = output_size(x.shape[1], a, s), output_size(x.shape[2], a, s)
-    xp = pad(x, s.padding)  # (C, H + 2p, W + 2p)
+    inner = ConvSettings(s.stride, 0, s.dilation)
+    h2, w2 = output_size(xp.shape[1], a, inner), output_size(xp.shape[2], a, inner)
     k = w[group]  # (C, a, a)
     b = float(bias[group]) if bias is not None else 0.0
     steps = []
@@ -65,5 +85,35 @@ def trace(x: torch.Tensor, w: torch.Tensor, bias: torch.Tensor | None = None, gr
             sums = prod.sum(dim=(1, 2))  # (C,)
             total = float(sums.sum())
             steps.append(Step(i, j, top, left, win, prod, sums, total, b, total + b))
-    out = torch.tensor([st.value for st in steps], dtype=x.dtype).reshape(h2, w2)
+    out = torch.tensor([st.value for st in steps], dtype=xp.dtype).reshape(h2, w2)
     return Trace(padded=xp, kernel=k, bias=b, output=out, steps=steps)
+
+
+def trace(x: torch.Tensor, w: torch.Tensor, bias: torch.Tensor | None = None, group: int = 0,
+          s: ConvSettings | None = None) -> Trace:
+    """Slide kernel group `group` of w over the whole x (C, H, W), padded with zeros."""
+    s = s or ConvSettings()
+    check(x, w, bias)
+    _group(w, group)
+    for n in x.shape[1:]:
+        output_size(n, w.shape[2], s)  # a clear ValueError when the kernel does not fit
+    return slide(pad(x, s.padding), w, bias, group, s)  # (C, H + 2p, W + 2p)
+
+
+def trace_patch(x: torch.Tensor, w: torch.Tensor, bias: torch.Tensor | None = None, group: int = 0,
+                s: ConvSettings | None = None, top: int = 0, left: int = 0, size: int = 8) -> Trace:
+    """The steps of the whole image's convolution that belong to the patch at (top, left): the
+    kernel slides over the patch and its real neighbours (`neighbourhood`), so step (i, j) is the
+    image's output at (top / stride + i, left / stride + j). top and left must be multiples of the
+    stride (otherwise the windows would fall between the image's own output positions)."""
+    s = s or ConvSettings()
+    check(x, w, bias)
+    _group(w, group)
+    if top % s.stride or left % s.stride:
+        raise ValueError(f"top {top} and left {left} must be multiples of the stride {s.stride}")
+    xp = neighbourhood(x, top, left, size, s.padding)  # (C, h + 2p, w + 2p)
+    for n in xp.shape[1:]:
+        output_size(n - 2 * s.padding, w.shape[2], s)  # a clear ValueError when the kernel does not fit
+    tr = slide(xp, w, bias, group, s)
+    tr.first_row, tr.first_col = top // s.stride, left // s.stride
+    return tr

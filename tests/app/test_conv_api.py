@@ -82,10 +82,51 @@ def test_trace_of_an_image_patch(client: TestClient):
     body = {"image_id": "scene", "kernels": ["sharpen"], "top": 235, "left": 40, "size": 6}
     out = client.post("/api/cnn/conv/trace", json=body).json()
     assert (out["top"], out["left"], out["input_shape"]) == (234, 40, [3, 6, 6])  # moved inside
+    assert (out["first_row"], out["first_col"]) == (234, 40)
     x = _sample("scene")[:, 234:240, 40:46]
     expected = F.conv2d(x[None], weight(["sharpen"], 3))[0, 0]
     assert_close(torch.tensor(out["output"]["data"]), expected, atol=1e-3, rtol=1e-5)
     assert len(out["steps"]) == 16
+
+
+@pytest.mark.parametrize(("top", "left", "stride", "padding", "dilation", "corner"), [
+    (117, 157, 1, 1, 1, (117, 157)),  # the page's default patch on the scene
+    (0, 0, 1, 2, 1, (0, 0)),  # at the image's corner the ring is zeros, as in F.conv2d
+    (239, 319, 1, 1, 2, (234, 314)),  # moved inside at the bottom-right
+    (101, 57, 2, 1, 1, (100, 56)),  # rounded down to a multiple of the stride
+    (50, 99, 3, 3, 2, (48, 99)),
+])
+def test_patch_steps_are_the_whole_images_output(client: TestClient, top: int, left: int, stride: int,
+                                                  padding: int, dilation: int, corner: tuple):
+    """A patch's padding ring is the image's own pixels: each step equals F.conv2d on the whole image."""
+    body = {"image_id": "scene", "kernels": ["sobel_x", "blur"], "bias": [3, -1], "group": 0, "top": top,
+            "left": left, "size": 6, "stride": stride, "padding": padding, "dilation": dilation}
+    res = client.post("/api/cnn/conv/trace", json=body)
+    assert res.status_code == 200, res.text
+    out = res.json()
+    assert (out["top"], out["left"]) == corner
+    x = _sample("scene")  # (3, 240, 320)
+    whole = F.conv2d(x[None], weight(["sobel_x", "blur"], 3), torch.tensor([3.0, -1]), stride=stride,
+                     padding=padding, dilation=dilation)[0, 0]
+    r0, c0 = out["first_row"], out["first_col"]
+    assert (r0, c0) == (corner[0] // stride, corner[1] // stride)
+    got = torch.tensor(out["output"]["data"])
+    assert_close(got, whole[r0:r0 + got.shape[0], c0:c0 + got.shape[1]], atol=1e-3, rtol=1e-5)
+    for st in out["steps"]:
+        assert_close(st["value"], whole[r0 + st["row"], c0 + st["col"]].item(), atol=1e-3, rtol=1e-5)
+    padded = torch.tensor(out["padded"]["data"])  # the patch and its real neighbours
+    p = padding
+    ring = F.pad(x, (p, p, p, p))[:, corner[0]:corner[0] + 6 + 2 * p, corner[1]:corner[1] + 6 + 2 * p]
+    assert_close(padded, ring)
+
+
+def test_typed_matrix_is_padded_with_zeros(client: TestClient):
+    body = {"input": X.tolist(), "kernels": ["blur"], "padding": 2}
+    out = client.post("/api/cnn/conv/trace", json=body).json()
+    assert out["top"] is None and (out["first_row"], out["first_col"]) == (0, 0)
+    assert_close(torch.tensor(out["padded"]["data"]), F.pad(X, (2, 2, 2, 2)))
+    expected = F.conv2d(X[None], weight(["blur"], 1), padding=2)[0, 0]
+    assert_close(torch.tensor(out["output"]["data"]), expected, atol=1e-4, rtol=1e-5)
 
 
 def test_kernel_library(client: TestClient):

@@ -8,7 +8,9 @@
   // the legend inside the plot's empty corner (the helper's default, under the x axis, covers its title)
   const legendAt = (id, x, y) => Plotly.relayout(id, { legend: { x, y, xanchor: x < 0.5 ? "left" : "right",
     yanchor: y < 0.5 ? "bottom" : "top", orientation: "v", bgcolor: "rgba(255,255,255,0.85)" } });
-  const FN_COLORS = { relu: COLORS.accent, sigmoid: COLORS.red, tanh: COLORS.green, leaky_relu: COLORS.warn };
+  // each function its own colour and dash, so that the thin (not chosen) curves stay apart
+  const FN_COLORS = { relu: COLORS.accent, sigmoid: COLORS.red, tanh: COLORS.green, leaky_relu: "#7c3aed" };
+  const FN_DASH = { relu: "solid", sigmoid: "dash", tanh: "dashdot", leaky_relu: "dot" };
   const fnName = (f) => t(`${P}fn.${f}`);
   const pct = (v) => `${(100 * v).toFixed(1)} %`;
   const sci = (v) => (v === 0 || v === 1 ? String(v) : v.toExponential(2));
@@ -113,8 +115,8 @@
 
   function style(name) {
     const chosen = name === fn();
-    return { name: fnName(name), line: { color: FN_COLORS[name], width: chosen ? 4 : 1.5,
-      dash: chosen ? "solid" : "dot" }, opacity: chosen ? 1 : 0.7 };
+    return { name: fnName(name), line: { color: FN_COLORS[name], width: chosen ? 4 : 2,
+      dash: chosen ? "solid" : FN_DASH[name] }, opacity: chosen ? 1 : 0.8 };
   }
 
   function drawCurves() {
@@ -143,14 +145,15 @@
     const smallest = Math.min(...traces.flatMap((tr) => tr.y.filter((v) => v > 0)));
     lines("plot-depth", traces, { xTitle: t(`${P}depth_x`), yTitle: t(`${P}depth_y`),
       yaxis: { type: "log", exponentformat: "power", range: [Math.log10(smallest) - 0.5, 0.4] },
-      xaxis: { range: [0.5, n + 0.5] } });
-    legendAt("plot-depth", 0.02, 0.02);
+      xaxis: { range: [0.5, n + 0.5] },
+      // the legend above the plot, clear of the y axis's ticks and title
+      legend: { orientation: "h", x: 0, xanchor: "left", y: 1.02, yanchor: "bottom" }, margin: { t: 64 } });
     const chosen = chains.chains.find((c) => c.function === fn());
-    let text = t(`${P}depth_summary`, { n, g: sci(sig.gradient[n - 1]), b: sci(sig.bound[n - 1]) });
+    let text = t(`${P}depth_summary_html`, { n, g: sci(sig.gradient[n - 1]), b: sci(sig.bound[n - 1]) });
     if (chosen.function !== "sigmoid") {
       text += ` ${t(`${P}depth_chosen`, { n, fn: fnName(chosen.function), g: sci(chosen.gradient[n - 1]) })}`;
     }
-    $("act-depth-summary").textContent = text;
+    $("act-depth-summary").innerHTML = text;
     const zero = chains.chains.filter((c) => c.gradient.some((g) => g === 0)).map((c) => fnName(c.function));
     $("act-zero-grad").textContent = zero.length ? t(`${P}zero_grad`, { fns: zero.join(", ") }) : "";
   }

@@ -9,8 +9,8 @@
   let res = null;
 
   const num = (v) => v.toLocaleString(N.page.lang === "zh" ? "zh-CN" : "en");
-  const ratio = (v) => (v === null || v === undefined ? "–" : `${fmt(v, 2)}×`);
-  const ms = (v) => (v === null ? "–" : `${fmt(v, 3)} ms`);
+  const ratio = (v) => (v === null || v === undefined ? "—" : `${fmt(v, 2)}×`);
+  const ms = (v) => (v === null ? "—" : `${fmt(v, 3)} ms`);
 
   function el(tag, props = {}, ...children) {
     const node = Object.assign(document.createElement(tag), props);
@@ -66,18 +66,18 @@
       t(i ? "cnn.bottleneck.reduced" : "cnn.bottleneck.direct"))), ...(r ? [el("th", { scope: "col" }, t("cnn.bottleneck.ratio"))] : []));
     const row = (key, cells, rat, text = false) => el("tr", {}, el("th", { scope: "row" }, t(`cnn.bottleneck.row_${key}`)),
       ...cells.map((c) => el("td", { className: text ? "text mono" : "" }, c)),
-      ...(r ? [el("td", { className: "ratio" }, rat ?? "")] : []));
+      ...(r ? [el("td", { className: "ratio" }, rat || "—")] : [])); // "—": no ratio for this row
     const ratios = res.ratios || {};
     $("cost-table").replaceChildren(el("thead", {}, head), el("tbody", {},
       row("layers", variants.map((v) => v.torch), "", true),
       row("shapes", variants.map((v) => v.layers.map((ly) => `(${ly.output_shape.join(", ")})`).join(" → ")), "", true),
       row("mults", variants.map((v) => num(v.multiplications)), ratio(ratios.multiplications)),
       row("flops", variants.map((v) => num(v.torch_flops)), ratio(ratios.torch_flops)),
-      row("flops_half", variants.map((v) => num(v.torch_flops / 2)), ""),
+      row("flops_half", variants.map((v) => num(v.torch_flops / 2)), ratio(ratios.torch_flops)),
       row("params", variants.map((v) => num(v.parameters)), ratio(ratios.parameters)),
       row("time", variants.map((v) => ms(v.ms)), ratio(ratios.time))));
     $("time-note").textContent = res.timed
-      ? t("cnn.bottleneck.time_note", { repeats: res.repeats, threads: res.threads }) + (res.note ? ` ${res.note}` : "")
+      ? t(res.threads === 1 ? "cnn.bottleneck.time_note_one" : "cnn.bottleneck.time_note", { repeats: res.repeats, threads: res.threads }) + (res.note ? ` ${res.note}` : "")
       : t("cnn.bottleneck.not_timed", { note: res.note });
   }
 
@@ -106,7 +106,8 @@
       { type: "scatter", mode: "markers", name: t("cnn.bottleneck.runs"), x: runs, y: variants.flatMap((v) => v.runs_ms),
         marker: { color: COLORS.ink, size: 6 }, hovertemplate: "%{y:.3f} ms<extra></extra>" },
     ], { showlegend: true, yTitle: t("cnn.bottleneck.time_axis"), xTitle: t("cnn.bottleneck.variant_axis") });
-    $("time-caption").textContent = res.timed ? t("cnn.bottleneck.caption_time", { repeats: res.repeats, threads: res.threads })
+    $("time-caption").textContent = res.timed
+      ? t(res.threads === 1 ? "cnn.bottleneck.caption_time_one" : "cnn.bottleneck.caption_time", { repeats: res.repeats, threads: res.threads })
       : t("cnn.bottleneck.not_timed", { note: res.note });
   }
 

@@ -13,6 +13,7 @@
   let step = 0;
   let timer = null;
   let centre = false; // move the patch to the middle of a newly chosen image
+  let wanted = null; // { row, col } of a clicked feature-map cell: the step to show once traced
 
   /** A new element with properties (and attributes via `attrs`) and children. */
   function el(tag, props = {}, ...children) {
@@ -121,7 +122,7 @@
     const line = (key, vars) => el("p", { textContent: t(`cnn.convolution.${key}`, vars) });
     $("formula").replaceChildren(line("formula_layer", { b, c }),
       line("formula_shapes", { b, c, a, h, w, h2, w2 }),
-      line("formula_size", { h, p, s, h2, span: d * (a - 1) + 1 }),
+      line("formula_size", { h, p, s, d, a, h2 }),
       line("formula_mults", { n: res.multiplications.toLocaleString(), b, h2, w2, c, a }));
     $("channels-hint").textContent = t("cnn.convolution.channels_hint", { c, g: $("group").value });
     $("groups-hint").textContent = t("cnn.convolution.groups_hint", { b, c, a });
@@ -164,12 +165,18 @@
     for (const [div, rows, title] of todo) heatmap(div, rows, mapOpts(rows, title));
   }
 
-  /** Clicking output (r, c) of any map moves the stepper's patch to the window that made it. */
+  /** Clicking output (r, c) of any map moves the stepper's patch so that its steps include
+   * (r, c) near their middle, and shows that step (the server keeps the patch inside the image). */
   function pickable(div, res) {
     div.on("plotly_click", (ev) => {
-      const half = Math.floor(Number($("patch-size").value) / 2);
-      $("patch-top").value = Math.max(0, ev.points[0].y * res.stride - res.padding - half + 1);
-      $("patch-left").value = Math.max(0, ev.points[0].x * res.stride - res.padding - half + 1);
+      const { stride: s, padding: p, dilation: d } = res;
+      const span = d * (res.weight_shape[2] - 1) + 1;
+      const steps = Math.max(1, Math.floor((Number($("patch-size").value) + 2 * p - span) / s) + 1);
+      const back = Math.floor((steps - 1) / 2); // output positions before (r, c) in the patch
+      const { y: row, x: col } = ev.points[0];
+      $("patch-top").value = Math.max(0, (row - back) * s);
+      $("patch-left").value = Math.max(0, (col - back) * s);
+      wanted = { row, col };
       $("trace-source").value = "patch";
       $("trace-source").dispatchEvent(new Event("change"));
     });
@@ -208,8 +215,59 @@
     const slider = $("step-index");
     if (Number(slider.max) !== tr.steps.length - 1) step = 0; // a new shape starts over
     slider.max = tr.steps.length - 1;
+    if (wanted && !typed) {
+      const [h2, w2] = tr.output.shape;
+      const r = wanted.row - tr.first_row;
+      const c = wanted.col - tr.first_col;
+      if (r >= 0 && r < h2 && c >= 0 && c < w2) step = r * w2 + c;
+    }
+    wanted = null;
+    drawCovers();
+    drawKernel();
     drawTraceInputs();
     showStep(step);
+  }
+
+  /** Which output positions the stepper covers, and where its padding ring comes from. */
+  function drawCovers() {
+    const [h2, w2] = tr.output.shape;
+    const [, h, w] = tr.input_shape;
+    const g = tr.group;
+    $("trace-covers").textContent = tr.typed
+      ? t("cnn.convolution.covers_typed", { p: tr.padding, n: tr.steps.length, h2, w2 })
+      : t("cnn.convolution.covers_patch", { top: tr.top, bottom: tr.top + h - 1, left: tr.left,
+        right: tr.left + w - 1, r0: tr.first_row, r1: tr.first_row + h2 - 1, c0: tr.first_col,
+        c1: tr.first_col + w2 - 1, g, name: groupName(g) });
+  }
+
+  /** A number table with a caption. */
+  function grid(rows, caption, digits = 3) {
+    return el("table", { className: "grid" }, el("caption", { textContent: caption }),
+      ...rows.map((row) => el("tr", {}, ...row.map((v) => el("td", { textContent: fmt(v, digits) })))));
+  }
+
+  /** The traced group's kernel as named or typed, then divided by C: the a×a weights on each channel. */
+  function drawKernel() {
+    const g = tr.group;
+    const c = tr.kernel.shape[0];
+    const names = channelNames(c);
+    const box = $("trace-kernel");
+    box.replaceChildren(grid(spec.mats[g], t("cnn.convolution.kernel_as_given", { name: groupName(g) })));
+    op(box, `÷ ${c} =`);
+    tr.kernel.data.forEach((k, ch) => box.append(grid(k, tr.typed
+      ? t("cnn.convolution.kernel_on_matrix", { c }) : t("cnn.convolution.kernel_on_channel", { name: names[ch], c }))));
+  }
+
+  /** Square cells that fit the plot's width (at most 56 px) and the numbers printed in them: with
+   * `digits` decimals, else whole, else none where even that would not fit (hover still reads them). */
+  function fitCells(div, data, showscale, digits) {
+    const h = data.length;
+    const w = data[0].length;
+    const cell = Math.max(6, Math.min(56, (div.clientWidth - 72 - (showscale ? 80 : 0)) / w));
+    const widest = (d) => Math.max(...data.map((row) => Math.max(...row.map((v) => fmt(v, d).length))));
+    const d = [digits, 0].find((k) => widest(k) * 7.5 + 6 <= cell);
+    const label = (v) => (v === null || d === undefined ? "" : fmt(d ? v : Math.round(v), d));
+    return { layout: { height: Math.round(cell * h) + 84 }, label };
   }
 
   function drawTraceInputs() {
@@ -217,14 +275,16 @@
     box.querySelectorAll(".trace-in").forEach((f) => f.remove());
     const padded = tensor(tr.padded);
     const names = tr.typed ? [t("cnn.convolution.your_matrix")] : channelNames(tr.input_shape[0]);
+    const caption = tr.typed ? "cnn.convolution.trace_input_caption" : "cnn.convolution.trace_patch_caption";
     const divs = names.map((name, ch) => figure(box, `plot-trace-in-${ch}`,
-      t("cnn.convolution.trace_input_caption", { name, p: tr.padding }), $("trace-output-figure")));
+      t(caption, { name, p: tr.padding }), $("trace-output-figure")));
     names.forEach((name, ch) => {
       divs[ch].parentElement.classList.add("trace-in");
       const rows = matrix(padded, ch);
       const [lo, hi] = tr.typed ? extent(rows) : [0, 255];
+      const cells = fitCells(divs[ch], rows, false, 1);
       heatmap(divs[ch], rows, { title: name, scale: "gray", zmin: lo, zmax: hi, showscale: false,
-        text: rows.map((r) => r.map((v) => fmt(v, 1))), shapes: windowShapes(0) });
+        text: rows.map((r) => r.map(cells.label)), shapes: windowShapes(0), layout: cells.layout });
     });
   }
 
@@ -257,9 +317,23 @@
     const done = (r, c) => r * w2 + c <= i;
     const z = tr.output.data.map((row, r) => row.map((v, c) => (done(r, c) ? v : null)));
     const m = Math.max(...extent(tr.output.data).map(Math.abs)) || 1;
-    heatmap("plot-trace-output", z, { title: t("cnn.convolution.trace_output_title", { h2, w2 }),
-      scale: "diverging", zmin: -m, zmax: m,
-      text: z.map((row) => row.map((v) => (v === null ? "" : fmt(v, 1)))),
+    const div = $("plot-trace-output");
+    const showscale = div.clientWidth >= 480; // on a phone the cells need the colour bar's room
+    const cells = fitCells(div, tr.output.data, showscale, 1);
+    // the axes count the whole feature map's rows and columns, where this patch's steps land
+    const ticks = (first, n) => {
+      const every = Math.ceil(n / 6);
+      const vals = [...Array(n).keys()].filter((k) => k % every === 0);
+      return { tickmode: "array", tickvals: vals, ticktext: vals.map((k) => String(first + k)) };
+    };
+    const axis = (key) => t(key, { g: tr.group });
+    heatmap(div, z, { title: t("cnn.convolution.trace_output_title", { h2, w2 }),
+      scale: "diverging", zmin: -m, zmax: m, showscale, layout: cells.layout,
+      text: z.map((row) => row.map(cells.label)),
+      xTitle: tr.typed ? undefined : axis("cnn.convolution.map_col"),
+      yTitle: tr.typed ? undefined : axis("cnn.convolution.map_row"),
+      xaxis: ticks(tr.first_col, w2), yaxis: ticks(tr.first_row, h2),
+      hovertemplate: tr.typed ? undefined : `${t("cnn.convolution.hover_value")} %{z:.4~g}<extra></extra>`,
       shapes: [{ type: "rect", x0: st.col - 0.5, x1: st.col + 0.5, y0: st.row - 0.5, y1: st.row + 0.5,
         line: { color: WINDOW, width: 3 } }] });
     drawCalc(st);
@@ -274,8 +348,9 @@
       ...prod.map((row, r) => el("tr", {}, ...row.map((v, c) => el("td", {
         textContent: `${fmt(st.window[ch][r][c], 1)}×${fmt(kernel[ch][r][c], 3)} = ${fmt(v, 2)}` })))))));
     const parts = st.channel_sums.map((s, ch) => `${names[ch]} ${fmt(s, 2)}`).join(" + ");
-    $("trace-sum").textContent = t("cnn.convolution.sum_line", { parts, sum: fmt(st.sum, 2),
-      bias: fmt(st.bias, 2), value: fmt(st.value, 2), row: st.row, col: st.col });
+    $("trace-sum").textContent = t(tr.typed ? "cnn.convolution.sum_line" : "cnn.convolution.sum_line_patch",
+      { parts, sum: fmt(st.sum, 2), bias: fmt(st.bias, 2), value: fmt(st.value, 2), g: tr.group,
+        row: tr.first_row + st.row, col: tr.first_col + st.col });
   }
 
   /* ---- play / pause ---- */

@@ -138,9 +138,12 @@
     const inside = (i) => i >= 0 && i < n;
     const z = idx.map((i) => idx.map((j) => (inside(i) && inside(j) ? patch.z[i][j] : null)));
     const padText = res.kind === "max" ? "−∞" : "0";
-    const text = idx.map((i) => idx.map((j) => (inside(i) && inside(j) ? show(patch.z[i][j], 1) : padText)));
+    // on a narrow screen whole numbers in a smaller font, so that neighbouring cells stay apart
+    const narrow = $("plot-patch").clientWidth < 480;
+    const text = idx.map((i) => idx.map((j) => (inside(i) && inside(j) ? show(patch.z[i][j], narrow ? 0 : 1) : padText)));
     const style = mapStyle(maps.s, patch.c);
     draw("plot-patch", [{ type: "heatmap", x: idx, y: idx, z, text, texttemplate: "%{text}",
+      textfont: { size: narrow ? (n + 2 * p > 8 ? 8 : 9) : 12 },
       colorscale: N.SCALES[style.scale], zmin: style.zmin, zmax: style.zmax, showscale: false,
       hovertemplate: `${t("common.row")} %{y}, ${t("common.col")} %{x}: %{text}<extra></extra>` }], {
       title: t("cnn.pooling.patch_title", { n, p }), xTitle: t("common.col"), yTitle: t("common.row"),
@@ -148,7 +151,7 @@
       yaxis: { autorange: "reversed", scaleanchor: "x", constrain: "domain", showgrid: false, dtick: 1 },
     });
     const [h, w] = [patch.out.length, patch.out[0].length];
-    const text2 = patch.out.map((r) => r.map((v) => show(v, 1)));
+    const text2 = patch.out.map((r) => r.map((v) => show(v, narrow ? 0 : 1)));
     heatmap("plot-pooled", patch.out, { ...style, showscale: false, text: text2,
       title: t("cnn.pooling.pooled_title", { h, w }), xaxis: { dtick: 1 }, yaxis: { dtick: 1 } });
     $("patch-caption").textContent = t(`cnn.pooling.patch_caption${res.kind === "max" ? "" : "_avg"}`,
@@ -234,6 +237,7 @@
     if (!el.data) el.textContent = "";
     const p = res.padding;
     const idx = [...Array(P).keys()].map((i) => i - p);
+    const ticks = { tickmode: "linear", tick0: -p, dtick: P <= 16 ? 1 : P <= 30 ? 2 : 5 };
     const z = res.coverage.map((ri) => res.coverage.map((cj) => ri * cj));
     const span = res.effective_kernel;
     const win = (start, dash, color) => ({ type: "rect", x0: start - p - 0.5, x1: start - p + span - 0.5,
@@ -250,8 +254,9 @@
       hovertemplate: `${t("common.row")} %{y}, ${t("common.col")} %{x}: ${t("cnn.pooling.reads", { z: "%{z}" })}`
         + "<extra></extra>" }], {
       title: t("cnn.pooling.grid_title"), xTitle: t("cnn.pooling.grid_col"), yTitle: t("cnn.pooling.grid_row"),
-      shapes, xaxis: { constrain: "domain", showgrid: false },
-      yaxis: { autorange: "reversed", scaleanchor: "x", constrain: "domain", showgrid: false },
+      // rows and columns carry the same ticks, padding included (−1, −2, … left of and above the input)
+      shapes, xaxis: { constrain: "domain", showgrid: false, ...ticks },
+      yaxis: { autorange: "reversed", scaleanchor: "x", constrain: "domain", showgrid: false, ...ticks },
     });
   }
 

@@ -137,8 +137,12 @@
 
   function drawCurves() {
     const names = Object.keys(curves).sort((a, b) => curves[a].index - curves[b].index);
-    const annotations = names.length ? [] : [{ text: t(K + "empty"), showarrow: false, xref: "paper",
-      yref: "paper", x: 0.5, y: 0.5, font: { color: COLORS.muted } }];
+    if (!names.length) {
+      // nothing trained yet: empty the plots, so that CSS shows their data-empty hint instead of bare axes
+      for (const id of ["plot-train", "plot-held"]) Plotly.purge(id);
+      return;
+    }
+    const annotations = [];
     const label = (n) => t(K + `run_${n.split("-")[0]}`, { depth: n.split("-")[1] });
     lines("plot-train", names.map((n) => ({
       x: curves[n].steps.map((s) => s.step), y: curves[n].steps.map((s) => 100 * (1 - s.accuracy)),

@@ -93,7 +93,9 @@
       tr.append(cell("th", `t = ${s + 1}`));
       for (let j = 0; j < shown; j++) {
         const td = cell("td", "");
-        td.append(cell("span", `x${sub(layout.indices[j])},${sub(s + 1)}`, "lbl"), cell("span", fmt(valueAt(s, j), 2)));
+        // "x₁₇₂,₁ = −0.67": subscripts (sample, step) as in the header, a real minus sign
+        td.append(cell("span", `x${sub(layout.indices[j])},${sub(s + 1)} =`, "lbl"),
+          cell("span", ` ${fmt(valueAt(s, j), 2).replace("-", "−")}`));
         tr.append(td);
       }
       if (cols > shown) tr.append(cell("td", "…"));
@@ -102,7 +104,7 @@
     const el = $("layout-table");
     el.tHead.replaceChildren(head);
     el.tBodies[0].replaceChildren(...body);
-    $("layout-caption").textContent = t(`${P}table_caption`, { T, b: cols });
+    $("layout-caption").innerHTML = t(`${P}table_caption_html`, { T, b: cols });
   }
 
   function budget() {

@@ -69,7 +69,12 @@
 
   /* ---- drawing ---- */
   const layerNow = () => Math.min(Number($("layer").value || 0), res.num_layers - 1);
-  const stepColor = (s, n) => `hsl(${200 + 30 * (n > 1 ? s / (n - 1) : 0)}, 75%, ${78 - 48 * (n > 1 ? s / (n - 1) : 0)}%)`;
+  // one clearly different colour per time step (Tableau 10 without its orange and gray, which the sum and
+  // autograd bars use); beyond 8 steps the colours repeat
+  const PALETTE = ["#4e79a7", "#59a14f", "#e15759", "#b07aa1", "#76b7b2", "#edc948", "#9c755f", "#ff9da7"];
+  const stepColor = (s) => PALETTE[s % PALETTE.length];
+  /** W_hh → W<sub>hh</sub> for Plotly titles and our own formula lines (numbers and catalog text only). */
+  const subs = (text) => text.replace(/\b([WbyL])_(\w+)/g, "$1<sub>$2</sub>");
   const grads = (which, l) => (l === 0 ? which : which.upper_layers[l - 1]);
 
   function drawAll() {
@@ -92,22 +97,23 @@
     const total = entries.length;
     entries = entries.filter(([i, j]) => terms.some((s) => s[i][j] !== 0) || autogradObj.data[i][j] !== 0);
     const shown = entries.slice(0, MAX_ENTRIES);
-    const x = shown.map(([i, j]) => `${name}[${i},${j}]`);
+    const x = shown.map(([i, j]) => `${subs(name)}[${i},${j}]`);
     const pos = shown.map(() => 0);
     const neg = shown.map(() => 0);
     const traces = [...Array(T).keys()].map((s) => {
       const y = shown.map(([i, j]) => terms[s][i][j]);
       const base = y.map((v, e) => (v >= 0 ? pos[e] : neg[e]));
       y.forEach((v, e) => { if (v >= 0) pos[e] += v; else neg[e] += v; });
-      return { type: "bar", name: `t = ${s + 1}`, x, y, base, offsetgroup: "terms", width: 0.26, marker: { color: stepColor(s, T) },
+      return { type: "bar", name: `t = ${s + 1}`, x, y, base, offsetgroup: "terms", width: 0.26, marker: { color: stepColor(s) },
         hovertemplate: `%{x}, ${t(`${P}term_of`, { t: s + 1 })}: %{y:.6~g}<extra></extra>` };
     });
     const side = (label, obj, color) => ({ type: "bar", name: label, x, y: shown.map(([i, j]) => obj.data[i][j]),
       offsetgroup: label, width: 0.26, marker: { color }, hovertemplate: `%{x}, ${label}: %{y:.6~g}<extra></extra>` });
     traces.push(side(t(`${P}sum`), sumsObj, COLORS.ink), side(t(`${P}autograd`), autogradObj, COLORS.warn));
-    draw(id, traces, { xTitle: t(`${P}axis_entry`), yTitle: t(`${P}axis_grad`, { name }), showlegend: T <= 16,
+    draw(id, traces, { xTitle: t(`${P}axis_entry`), yTitle: t(`${P}axis_grad`, { name: subs(name) }), showlegend: T <= 16,
       margin: { t: 48 }, xaxis: { type: "category" } });
-    $(captionId).textContent = t(`${P}caption_terms`, { name, shown: shown.length, total });
+    $(captionId).innerHTML = shown.length === total ? t(`${P}caption_terms_all_html`, { name: subs(name), total })
+      : t(`${P}caption_terms_html`, { name: subs(name), shown: shown.length, total });
   }
 
   function drawFlow(l) {
@@ -115,16 +121,16 @@
     const xaxis = { tick0: 1, dtick: Math.max(1, Math.ceil(res.steps / 10)) }; // whole time steps
     draw("plot-dh", [{ type: "bar", x: ts, y: res.dh_norm[l], marker: { color: COLORS.accent },
       hovertemplate: "t = %{x}: %{y:.6~g}<extra></extra>" }],
-    { xTitle: t(`${P}axis_t`), yTitle: "‖∂L/∂h_t‖", xaxis });
+    { xTitle: t(`${P}axis_t`), yTitle: "‖∂L/∂h<sub>t</sub>‖", xaxis });
     const y = matrix(tensor(res.y)).map((r) => r[0]);
     const target = res.loss_mode === "last" ? [res.target.data[0]] : res.target.data.map((r) => r[0]);
     draw("plot-y", [
-      { type: "scatter", mode: "lines+markers", name: "y_t", x: ts, y, line: { color: COLORS.accent } },
+      { type: "scatter", mode: "lines+markers", name: "y<sub>t</sub>", x: ts, y, line: { color: COLORS.accent } },
       { type: "scatter", mode: "markers", name: t(`${P}target`), x: res.loss_mode === "last" ? [res.steps] : ts,
         y: target, marker: { color: COLORS.red, size: 11, symbol: "x" } },
-    ], { xTitle: t(`${P}axis_t`), yTitle: "y_t", showlegend: true, xaxis });
+    ], { xTitle: t(`${P}axis_t`), yTitle: "y<sub>t</sub>", showlegend: true, xaxis });
     draw("plot-loss", [{ type: "bar", x: ts, y: res.step_losses, marker: { color: COLORS.warn },
-      hovertemplate: "L_%{x} = %{y:.6~g}<extra></extra>" }], { xTitle: t(`${P}axis_t`), yTitle: "L_t", xaxis });
+      hovertemplate: "L<sub>%{x}</sub> = %{y:.6~g}<extra></extra>" }], { xTitle: t(`${P}axis_t`), yTitle: "L<sub>t</sub>", xaxis });
   }
 
   /* ---- every number of a scalar RNN, to redo on paper ---- */
@@ -152,7 +158,7 @@
     });
     head("paper_loss");
     if (res.loss_mode === "last") line(`L = ½·(y${sub(res.steps)} − target)² = ½·(${f(y.at(-1))} − ${f(tx[0])})² = ${f(res.loss)}`);
-    else line(`L = Σ ½·(y_t − target_t)² = ${res.step_losses.map(f).join(" + ")} = ${f(res.loss)}`);
+    else line(`L = Σ ½·(y_t − target<sub>t</sub>)² = ${res.step_losses.map(f).join(" + ")} = ${f(res.loss)}`);
     head("paper_backward");
     for (let s = res.steps - 1; s >= 0; s--) {
       const n = sub(s + 1);
@@ -169,8 +175,9 @@
       const parts = res.terms[0][k].data.map((r) => r[0][0]);
       line(`∂L/∂${k} = ${parts.map(pf).join(" + ")} = ${f(one(res.sums[k]))};   autograd: ${f(one(res.autograd[k]))}`);
     }
-    line(t(`${P}paper_seed_note`));
-    box.replaceChildren(...out.map(([tag, text]) => Object.assign(document.createElement(tag), { textContent: text })));
+    line(t(`${P}paper_seed_note_html`));
+    // the lines hold only numbers and our own catalog text: render W_hh as W<sub>hh</sub>
+    box.replaceChildren(...out.map(([tag, text]) => Object.assign(document.createElement(tag), { innerHTML: subs(text) })));
   }
 
   /* ---- the PyTorch panel ---- */

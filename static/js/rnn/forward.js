@@ -90,9 +90,9 @@
         xaxis: ticks(z[0].length), yaxis: ticks(z.length) });
     };
     const inName = l === 0 ? t(`${P}axis_x`) : t(`${P}axis_below`);
-    show("plot-wxh", w.W_xh, inName, t(`${P}axis_h`), l === 0 ? "W_xh" : `W_xh (${t(`${P}layer`)} ${l + 1})`);
-    show("plot-whh", w.W_hh, t(`${P}axis_hprev`), t(`${P}axis_h`), "W_hh");
-    show("plot-why", res.W.W_hy, t(`${P}axis_h`), t(`${P}axis_y`), "W_hy");
+    show("plot-wxh", w.W_xh, inName, t(`${P}axis_h`), l === 0 ? "W<sub>xh</sub>" : `W<sub>xh</sub> (${t(`${P}layer`)} ${l + 1})`);
+    show("plot-whh", w.W_hh, t(`${P}axis_hprev`), t(`${P}axis_h`), "W<sub>hh</sub>");
+    show("plot-why", res.W.W_hy, t(`${P}axis_h`), t(`${P}axis_y`), "W<sub>hy</sub>");
     const count = [res.W.W_hy, res.W.b_y, ...res.layers.flatMap(Object.values)].reduce((n, v) => n + v.data.length, 0);
     $("shared-hint").textContent = t(`${P}shared_hint`, { n: count, steps: res.steps });
   }
@@ -126,7 +126,10 @@
     const many = res.outputs === "many_to_many";
     lines.push(many || step === res.steps - 1 ? `y${sub(s)} = W_hy · h${sub(s)} + b_y = ${vec(matrix(res.Y)[many ? step : 0])}`
       : t(`${P}no_output`, { t: s }));
-    $("step-calc").replaceChildren(...lines.map((text) => Object.assign(document.createElement("p"), { textContent: text })));
+    // escape (a typed word reaches these lines), then write W_xh as W<sub>xh</sub>
+    const html = (text) => text.replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[c])
+      .replace(/\b([Wby])_(\w+)/g, "$1<sub>$2</sub>");
+    $("step-calc").replaceChildren(...lines.map((text) => Object.assign(document.createElement("p"), { innerHTML: html(text) })));
   }
 
   function drawStepBars() {
@@ -136,8 +139,8 @@
     const bar = (name, y, color) => ({ type: "bar", name, x: units, y: Array.from(y), marker: { color },
       hovertemplate: `${name}, %{x}: %{y:.4~g}<extra></extra>` });
     draw("plot-step", [
-      bar("W_xh·x", at(res.XW, l, step), COLORS.green), bar("W_hh·h", at(res.HW, l, step), COLORS.accent),
-      bar("b_h", bias, COLORS.muted), bar("a", at(res.A, l, step), COLORS.warn),
+      bar("W<sub>xh</sub>·x", at(res.XW, l, step), COLORS.green), bar("W<sub>hh</sub>·h", at(res.HW, l, step), COLORS.accent),
+      bar("b<sub>h</sub>", bias, COLORS.muted), bar("a", at(res.A, l, step), COLORS.warn),
       bar("tanh(a)", at(res.H, l, step), COLORS.ink),
     ], { xTitle: t(`${P}step_plot_title`, { t: step + 1 }), yTitle: t(`${P}axis_value`), showlegend: true,
       margin: { t: 56 } });
@@ -159,7 +162,7 @@
       name: `y[${k}]`, x: many ? ts : [res.steps], y: ys.map((r) => r[k]), marker: { size: 9 } })),
     { xTitle: t(`${P}axis_t`), yTitle: t(`${P}axis_y_value`), shapes: now, showlegend: res.output_size > 1,
       xaxis: { range: [0.5, res.steps + 0.5], tick0: 1, dtick } });
-    $("caption-y").textContent = t(many ? `${P}caption_y_many` : `${P}caption_y_one`);
+    $("caption-y").innerHTML = t(many ? `${P}caption_y_many_html` : `${P}caption_y_one_html`);
   }
 
   /* ---- the unrolled diagram (SVG): T copies of one cell ---- */

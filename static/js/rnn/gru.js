@@ -70,7 +70,7 @@
       xTitle: t(`${P}axis_t`, { T: r.steps }), yTitle: t(`${P}axis_norm`), showlegend: true,
       yaxis: { type: "log", range, exponentformat: "power" }, ...bands(range) });
     const last = (k) => (r.norms[k] ? r.norms[k][0] : null);
-    $("flow-summary").textContent = t(`${P}flow_summary`, { T: r.steps, lam: fmt(r.spectral_radius, 2),
+    $("flow-summary").innerHTML = t(`${P}flow_summary_html`, { T: r.steps, lam: fmt(r.spectral_radius, 2),
       measured: fmt(r.measured_radius, 6), rnn: exp(last("rnn")), linear: exp(last("linear")),
       gru: exp(last("gru")), ref: exp(r.reference[0]), z: r.z_mean === null ? "—" : fmt(r.z_mean, 3) });
   }
@@ -146,7 +146,7 @@
       el.removeAllListeners?.("plotly_click");
       el.on("plotly_click", (ev) => toggleUnit(ev.points[0].x));
     }
-    $("caption-z").textContent = t(seedForm ? `${P}caption_z_seed` : `${P}caption_z`);
+    $("caption-z").innerHTML = t(seedForm ? `${P}caption_z_seed_html` : `${P}caption_z_html`);
     drawUnits();
     drawPrediction();
   }

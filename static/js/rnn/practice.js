@@ -101,19 +101,22 @@
         line: { color: "#000000", width: 3 } }],
       hovertemplate: "%{y}, %{x}: %{z:.3f}<extra></extra>",
     });
-    $("caption-hidden").textContent = t(P + "caption_hidden", { last: h - 1, h2: 2 * h });
+    $("caption-hidden").innerHTML = t(P + "caption_hidden_html", { last: h - 1, h2: 2 * h });
   }
 
   function drawProbs() {
     const s = batch.stages;
-    const z = matrix(tensor(s.probabilities)).map((r) => r.map((v) => 100 * v));
+    const byName = matrix(tensor(s.probabilities)).map((r) => r.map((v) => 100 * v)); // (names, 18)
+    // languages down the y axis (18 horizontal labels never collide), one column per name
+    const z = s.classes.map((_, c) => byName.map((r) => r[c]));
     heatmap("plot-probs", z, {
       scale: "heat", zmin: 0, zmax: 100, unit: "%", xTitle: "", yTitle: "",
       text: z.map((r) => r.map((v) => (v >= 10 ? String(Math.round(v)) : ""))),
-      xaxis: { tickvals: s.classes.map((_, i) => i), ticktext: s.classes, tickangle: -45 },
-      yaxis: { ...rowAxis(s.names), scaleanchor: false }, margin: { b: 90 },
-      hovertemplate: "%{y} → %{customdata}: %{z:.1f} %<extra></extra>",
-      customdata: z.map(() => s.classes),
+      xaxis: { tickvals: s.names.map((_, i) => i), ticktext: s.names, automargin: true },
+      yaxis: { ...rowAxis(s.classes), scaleanchor: false },
+      layout: { height: 18 * 22 + 110 },
+      hovertemplate: "%{customdata[0]} → %{customdata[1]}: %{z:.1f} %<extra></extra>",
+      customdata: s.classes.map((lang) => s.names.map((name) => [name, lang])),
     });
   }
 
