@@ -91,7 +91,7 @@ class DigitsParams(BaseModel):
     lr: float = Field(0.01, gt=0, le=1, description="learning rate (the peak one with onecycle)")
     optimizer: Literal["sgd", "adam", "adamw"] = "adam"
     schedule: Literal["constant", "onecycle"] = "onecycle"
-    augment: bool = Field(True, description="shift each training digit by up to 1 pixel, as the shipped weights were trained")
+    augment: bool = Field(True, description="shift each training digit by up to 1 pixel")
     train_size: int = Field(8000, ge=100, le=8000, description="how many training digits to use")
     seed: int = Field(0, ge=0, le=2**31 - 1)
 

@@ -138,12 +138,15 @@
     const inside = (i) => i >= 0 && i < n;
     const z = idx.map((i) => idx.map((j) => (inside(i) && inside(j) ? patch.z[i][j] : null)));
     const padText = res.kind === "max" ? "−∞" : "0";
-    // on a narrow screen whole numbers in a smaller font, so that neighbouring cells stay apart
-    const narrow = $("plot-patch").clientWidth < 480;
+    // small cells (a narrow screen, signed edge responses) get whole numbers in a smaller font,
+    // so that neighbouring numbers stay apart
+    const box = $("plot-patch");
+    const cellPx = Math.min(box.clientWidth - 72, (box.clientHeight || 320) - 84) / (n + 2 * p);
+    const narrow = cellPx < 46;
     const text = idx.map((i) => idx.map((j) => (inside(i) && inside(j) ? show(patch.z[i][j], narrow ? 0 : 1) : padText)));
     const style = mapStyle(maps.s, patch.c);
     draw("plot-patch", [{ type: "heatmap", x: idx, y: idx, z, text, texttemplate: "%{text}",
-      textfont: { size: narrow ? (n + 2 * p > 8 ? 8 : 9) : 12 },
+      textfont: { size: cellPx < 30 ? 8 : cellPx < 38 ? 10 : 12 },
       colorscale: N.SCALES[style.scale], zmin: style.zmin, zmax: style.zmax, showscale: false,
       hovertemplate: `${t("common.row")} %{y}, ${t("common.col")} %{x}: %{text}<extra></extra>` }], {
       title: t("cnn.pooling.patch_title", { n, p }), xTitle: t("common.col"), yTitle: t("common.row"),
