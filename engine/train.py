@@ -23,6 +23,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from engine.seeding import reseed
+
 OPTIMIZERS = ("sgd", "adam", "adamw")
 SCHEDULES = ("constant", "onecycle")
 Batches = tuple[torch.Tensor, torch.Tensor] | Iterable[tuple[Any, torch.Tensor]]
@@ -185,7 +187,7 @@ def train(
     cfg = cfg or TrainConfig()
     report = report or (lambda event: None)
     should_stop = should_stop or (lambda: False)
-    torch.manual_seed(cfg.seed)
+    reseed(cfg.seed)
     gen = torch.Generator().manual_seed(cfg.seed)
     pair = _is_pair(train_data)
     if pair and len(train_data[0]) != len(train_data[1]):

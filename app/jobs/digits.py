@@ -11,6 +11,7 @@ from app.schemas.digits import DigitsJobRequest, DigitsParams
 from app.tensors import encode
 from engine.data.mnist import MnistSplit, load_digits, mnist_split, random_shift
 from engine.models.digits import MAX_SHIFT, build, parameter_count
+from engine.seeding import seeded
 from engine.train import TrainConfig, evaluate, train
 
 KIND = "digits"
@@ -26,8 +27,8 @@ def split() -> MnistSplit:
 def run(params: DigitsParams, ctx: JobContext) -> dict[str, Any] | None:
     data = split()
     n = params.train_size
-    torch.manual_seed(params.seed)
-    model = build(params.model)
+    with seeded(params.seed):
+        model = build(params.model)
     cfg = TrainConfig(epochs=params.epochs, batch_size=params.batch_size, lr=params.lr,
                       optimizer=params.optimizer, schedule=params.schedule, seed=params.seed,
                       report_every=max(1, n // params.batch_size // 10))

@@ -15,6 +15,7 @@ from torch import nn
 from engine.cnn.inception import InceptionBlock
 from engine.cnn.residual import ResidualBlock
 from engine.data.mnist import MnistSplit, mnist_split, normalise, random_shift
+from engine.seeding import seeded
 from engine.train import Event, TrainConfig, TrainResult, train
 
 WEIGHTS_DIR = Path(__file__).resolve().parent / "weights"
@@ -154,8 +155,8 @@ def fit(
     _check_name(name)
     cfg = cfg or RECIPES[name]
     split = split or mnist_split()
-    torch.manual_seed(cfg.seed)
-    model = build(name)  # (B, 1, 28, 28) → (B, 10)
+    with seeded(cfg.seed):
+        model = build(name)  # (B, 1, 28, 28) → (B, 10)
     result = train(
         model,
         (split.x_train, split.y_train),

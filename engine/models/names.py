@@ -21,6 +21,7 @@ from torch.nn.utils.rnn import pack_padded_sequence
 from engine.data.names import PAD, VOCAB_SIZE, NamesSplit, encode, names_split, normalise
 from engine.rnn.gru import GRUWeights, all_weights
 from engine.rnn.pack import pad
+from engine.seeding import seeded
 from engine.train import Event, TrainConfig, TrainResult, train
 
 WEIGHTS_PATH = Path(__file__).resolve().parent / "weights" / "names_bigru.pt"
@@ -149,8 +150,8 @@ def names_data(split: NamesSplit | None = None, train_size: int | None = None) -
 
 def build(model_cfg: NamesConfig = NamesConfig(), seed: int = 0) -> NameClassifier:
     """A freshly initialised model, from torch.manual_seed(seed)."""
-    torch.manual_seed(seed)
-    return NameClassifier(model_cfg)
+    with seeded(seed):
+        return NameClassifier(model_cfg)
 
 
 def fit(

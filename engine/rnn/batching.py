@@ -17,6 +17,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from engine.seeding import seeded
 from engine.train import DoneEvent, EpochEvent, Event, StepEvent, TrainConfig, train
 
 PERIOD = (6.0, 16.0)  # each wave's period, in time steps, drawn uniformly from this range
@@ -112,8 +113,8 @@ def train_mode(mode: str, batch_size: int, task: SineTask, held_out: SineTask, h
     report = report or (lambda event: None)
     per_epoch = updates_per_epoch(len(task.y), batch_size)
     run = ModeRun(mode, batch_size, per_epoch)
-    torch.manual_seed(seed)
-    model = NextValue(task.x.shape[2], hidden_size)
+    with seeded(seed):
+        model = NextValue(task.x.shape[2], hidden_size)
     cfg = TrainConfig(epochs=epochs, batch_size=batch_size, lr=lr, optimizer="adam", seed=seed,
                       report_every=max(1, per_epoch // POINTS_PER_EPOCH))
     checking = 0.0  # seconds spent on held-out checks, taken out of every time
