@@ -6,6 +6,7 @@
   const $ = (id) => document.getElementById(id);
   const DEFAULT_KERNELS = ["sobel_x", "sobel_y", "blur"];
   const WINDOW = "#f59e0b";
+  const NARROW = window.matchMedia("(max-width: 600px)"); // the stylesheet's phone layout
   let library = {}; // name → 3×3 rows
   let imageId = null;
   let spec = null; // the layer as sent: { names, mats, a, c, body }
@@ -318,7 +319,7 @@
     const z = tr.output.data.map((row, r) => row.map((v, c) => (done(r, c) ? v : null)));
     const m = Math.max(...extent(tr.output.data).map(Math.abs)) || 1;
     const div = $("plot-trace-output");
-    const showscale = div.clientWidth >= 480; // on a phone the cells need the colour bar's room
+    const showscale = !NARROW.matches; // on a phone the cells need the colour bar's room
     const cells = fitCells(div, tr.output.data, showscale, 1);
     // the axes count the whole feature map's rows and columns, where this patch's steps land
     const ticks = (first, n) => {

@@ -73,7 +73,7 @@
   // autograd bars use); beyond 8 steps the colours repeat
   const PALETTE = ["#4e79a7", "#59a14f", "#e15759", "#b07aa1", "#76b7b2", "#edc948", "#9c755f", "#ff9da7"];
   const stepColor = (s) => PALETTE[s % PALETTE.length];
-  /** W_hh → W<sub>hh</sub> for Plotly titles and our own formula lines (numbers and catalog text only). */
+  /** W_hh → W<sub>hh</sub> for Plotly titles and captions (weight names only). */
   const subs = (text) => text.replace(/\b([WbyL])_(\w+)/g, "$1<sub>$2</sub>");
   const grads = (which, l) => (l === 0 ? which : which.upper_layers[l - 1]);
 
@@ -158,7 +158,7 @@
     });
     head("paper_loss");
     if (res.loss_mode === "last") line(`L = ½·(y${sub(res.steps)} − target)² = ½·(${f(y.at(-1))} − ${f(tx[0])})² = ${f(res.loss)}`);
-    else line(`L = Σ ½·(y_t − target<sub>t</sub>)² = ${res.step_losses.map(f).join(" + ")} = ${f(res.loss)}`);
+    else line(`L = Σₜ ½·(yₜ − targetₜ)² = ${res.step_losses.map(f).join(" + ")} = ${f(res.loss)}`);
     head("paper_backward");
     for (let s = res.steps - 1; s >= 0; s--) {
       const n = sub(s + 1);
@@ -175,9 +175,9 @@
       const parts = res.terms[0][k].data.map((r) => r[0][0]);
       line(`∂L/∂${k} = ${parts.map(pf).join(" + ")} = ${f(one(res.sums[k]))};   autograd: ${f(one(res.autograd[k]))}`);
     }
-    line(t(`${P}paper_seed_note_html`));
-    // the lines hold only numbers and our own catalog text: render W_hh as W<sub>hh</sub>
-    box.replaceChildren(...out.map(([tag, text]) => Object.assign(document.createElement(tag), { innerHTML: subs(text) })));
+    out.push(["p", t(`${P}paper_seed_note_html`), true]); // our own markup (h<sub>…</sub>)
+    box.replaceChildren(...out.map(([tag, text, html]) => Object.assign(document.createElement(tag),
+      html ? { innerHTML: text } : { textContent: text })));
   }
 
   /* ---- the PyTorch panel ---- */
