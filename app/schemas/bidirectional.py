@@ -1,12 +1,10 @@
 """§5.1–5.2 classification with a bidirectional RNN: two directions, one joined state, softmax."""
 
-from typing import Annotated
 
-from pydantic import BaseModel, BeforeValidator, Field, ValidationInfo, field_validator, model_validator
+from pydantic import BaseModel, Field, ValidationInfo, field_validator
 
-from app.schemas.common import EncodingOption, Tensor, TensorIn, TensorOut
-from app.schemas.rnn import MAX_HIDDEN, MAX_INPUT, MAX_STEPS, bounded_int, numbers_only
-from engine.rnn.cell import ALPHABET
+from app.schemas.common import Tensor, TensorOut
+from app.schemas.rnn import MAX_HIDDEN, WordOrSequence, bounded_int
 
 MAX_CLASSES = 32
 
@@ -17,19 +15,10 @@ class DirectionIn(BaseModel):
     b_h: Tensor | None = Field(None, description="(H,) (torch's b_ih + b_hh)")
 
 
-class BidirectionalRequest(EncodingOption):
+class BidirectionalRequest(WordOrSequence):
     """A sequence, both directions' weights and a linear layer; any weight left out is drawn from
     `seed`, and a weight of size 1 may be a bare number."""
 
-    sequence: Annotated[Tensor | None, BeforeValidator(numbers_only)] = Field(
-        None, description=f"(T,) numbers (input_size 1) or (T, I) vectors, time first; 1 ≤ T ≤ "
-                          f"{MAX_STEPS}, 1 ≤ I ≤ {MAX_INPUT}. Give this or word")
-    alphabet: str = Field(ALPHABET, min_length=1, max_length=MAX_INPUT,
-                          description=f"the characters a word may use, ≤ {MAX_INPUT}, no repeats: "
-                                      "input_size = len(alphabet)")
-    word: str | None = Field(None, min_length=1, max_length=MAX_STEPS,
-                             description=f"instead of sequence: 1–{MAX_STEPS} characters of the "
-                                         "alphabet, each becoming a one-hot vector")
     hidden_size: bounded_int(1, MAX_HIDDEN) = Field(3,
                                                     description=f"H, numbers per direction: 1–{MAX_HIDDEN}")
     classes: bounded_int(2, MAX_CLASSES) = Field(3, description=f"K, classes: 2–{MAX_CLASSES}")
@@ -41,36 +30,8 @@ class BidirectionalRequest(EncodingOption):
     W_out: Tensor | None = Field(None, description="(K, 2H) the linear layer on [h^f_T; h^b_1]")
     b_out: Tensor | None = Field(None, description="(K,)")
 
-    @field_validator("alphabet")
-    @classmethod
-    def _unique(cls, v: str) -> str:
-        repeated = sorted({c for c in v if v.count(c) > 1})
-        if repeated:
-            raise ValueError(f"repeats {''.join(repeated)!r}; each character may appear once")
-        return v
 
-    @field_validator("word")
-    @classmethod
-    def _in_alphabet(cls, v: str | None, info: ValidationInfo) -> str | None:
-        alphabet = info.data.get("alphabet")
-        missing = sorted({c for c in v or "" if alphabet is not None and c not in alphabet})
-        if missing:
-            raise ValueError(f"characters {''.join(missing)!r} are not in the alphabet {alphabet!r}")
-        return v
 
-    @field_validator("sequence")
-    @classmethod
-    def _sequence_shape(cls, v: TensorIn | None) -> TensorIn | None:
-        if v is None:
-            return v
-        shape = list(v.to_torch().shape)
-        if len(shape) not in (1, 2):
-            raise ValueError(f"must be (T,) numbers or (T, I) vectors, got shape {shape}")
-        if not 1 <= shape[0] <= MAX_STEPS:
-            raise ValueError(f"must hold 1 to {MAX_STEPS} time steps, got {shape[0]}")
-        if len(shape) == 2 and not 1 <= shape[1] <= MAX_INPUT:
-            raise ValueError(f"vectors must hold 1 to {MAX_INPUT} numbers (input_size), got {shape[1]}")
-        return v
 
     @field_validator("target")
     @classmethod
@@ -80,11 +41,6 @@ class BidirectionalRequest(EncodingOption):
             raise ValueError(f"must be a class from 0 to classes − 1 = {k - 1}, got {v}")
         return v
 
-    @model_validator(mode="after")
-    def _one_source(self) -> "BidirectionalRequest":
-        if (self.sequence is None) == (self.word is None):
-            raise ValueError("give exactly one of sequence and word")
-        return self
 
 
 class DirectionOut(BaseModel):

@@ -4,8 +4,8 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, Field, field_validator, model_validator
 
-from app.schemas.common import EncodingOption, Tensor, TensorIn, TensorOut
-from app.schemas.rnn import MAX_HIDDEN, MAX_INPUT, MAX_STEPS, bounded_int, numbers_only
+from app.schemas.common import EncodingOption, Tensor, TensorOut
+from app.schemas.rnn import MAX_HIDDEN, MAX_INPUT, MAX_STEPS, Sequence, bounded_int
 from engine.rnn.gradient_flow import CellKind
 
 MAX_NAME = 40
@@ -86,26 +86,12 @@ class GatesRequest(EncodingOption):
 
     name: Annotated[str | None, BeforeValidator(_name)] = Field(
         None, description=f"a surname, 1–{MAX_NAME} characters (accents are spelled in ASCII)")
-    sequence: Annotated[Tensor | None, BeforeValidator(numbers_only)] = Field(
+    sequence: Sequence = Field(
         None, description=f"(T, I) or (T,) input vectors; 1 ≤ T ≤ {MAX_STEPS}, 1 ≤ I ≤ {MAX_INPUT}")
     weight_ih: Tensor | None = Field(None, description="(3H, I) [W_ir; W_iz; W_in], torch's weight_ih_l0")
     weight_hh: Tensor | None = Field(None, description=f"(3H, H) [W_hr; W_hz; W_hn], H ≤ {MAX_HIDDEN}")
     bias_ih: Tensor | None = Field(None, description="(3H,) [b_ir; b_iz; b_in]")
     bias_hh: Tensor | None = Field(None, description="(3H,) [b_hr; b_hz; b_hn]")
-
-    @field_validator("sequence")
-    @classmethod
-    def _sequence_shape(cls, v: TensorIn | None) -> TensorIn | None:
-        if v is None:
-            return v
-        shape = list(v.to_torch().shape)
-        if len(shape) not in (1, 2):
-            raise ValueError(f"must be (T,) numbers or (T, I) vectors, got shape {shape}")
-        if not 1 <= shape[0] <= MAX_STEPS:
-            raise ValueError(f"must hold 1 to {MAX_STEPS} time steps, got {shape[0]}")
-        if len(shape) == 2 and not 1 <= shape[1] <= MAX_INPUT:
-            raise ValueError(f"vectors must hold 1 to {MAX_INPUT} numbers (input_size), got {shape[1]}")
-        return v
 
     @model_validator(mode="after")
     def _one_source(self) -> "GatesRequest":

@@ -2,7 +2,7 @@
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, Field, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, Field, field_validator, model_validator
 
 from app.schemas.common import EncodingOption, Tensor, TensorIn, TensorOut
 from engine.rnn.cell import ALPHABET
@@ -43,17 +43,33 @@ def numbers_only(v: Any) -> Any:
     return v
 
 
+def sequence_shape(v: TensorIn | None) -> TensorIn | None:
+    """(T,) numbers or (T, I) vectors, 1 ≤ T ≤ MAX_STEPS, 1 ≤ I ≤ MAX_INPUT."""
+    if v is None:
+        return v
+    shape = list(v.to_torch().shape)
+    if len(shape) not in (1, 2):
+        raise ValueError(f"must be (T,) numbers or (T, I) vectors, got shape {shape}")
+    if not 1 <= shape[0] <= MAX_STEPS:
+        raise ValueError(f"must hold 1 to {MAX_STEPS} time steps, got {shape[0]}")
+    if len(shape) == 2 and not 1 <= shape[1] <= MAX_INPUT:
+        raise ValueError(f"vectors must hold 1 to {MAX_INPUT} numbers (input_size), got {shape[1]}")
+    return v
+
+
+Sequence = Annotated[Tensor | None, BeforeValidator(numbers_only), AfterValidator(sequence_shape)]
+
+
 class LayerIn(BaseModel):
     W_xh: Tensor | None = Field(None, description="(H, H): this layer's input is the layer below's h_t")
     W_hh: Tensor | None = Field(None, description="(H, H)")
     b_h: Tensor | None = Field(None, description="(H,)")
 
 
-class RNNSpec(EncodingOption):
-    """The sequence and the network, shared by /forward and /bptt. Any weight left out is drawn from
-    `seed`; a weight of size 1 may be a bare number."""
+class WordOrSequence(EncodingOption):
+    """A sequence of numbers or vectors, or a word whose characters become one-hot vectors."""
 
-    sequence: Annotated[Tensor | None, BeforeValidator(numbers_only)] = Field(
+    sequence: Sequence = Field(
         None, description=f"(T,) numbers (input_size 1) or (T, I) vectors, time first; 1 ≤ T ≤ "
                           f"{MAX_STEPS}, 1 ≤ I ≤ {MAX_INPUT}. Give this or word")
     alphabet: str = Field(ALPHABET, min_length=1, max_length=MAX_INPUT,
@@ -62,20 +78,6 @@ class RNNSpec(EncodingOption):
     word: str | None = Field(None, min_length=1, max_length=MAX_STEPS,
                              description=f"instead of sequence: 1–{MAX_STEPS} characters of the "
                                          "alphabet, each becoming a one-hot vector")
-    hidden_size: bounded_int(1, MAX_HIDDEN) = Field(3, description=f"H, numbers in h_t: 1–{MAX_HIDDEN}")
-    output_size: bounded_int(1, MAX_OUTPUT) = Field(
-        1, description=f"O, numbers in y_t: 1–{MAX_OUTPUT}; a (O, H) W_hy sets it instead")
-    num_layers: bounded_int(1, MAX_LAYERS) = Field(1, description=f"stacked RNN layers, 1–{MAX_LAYERS}")
-    seed: int = Field(0, ge=0, le=2**31 - 1, description="draws the weights not given, uniform in "
-                                                         "±1/√H and rounded to 2 decimals")
-    W_xh: Tensor | None = Field(None, description="(H, I) input → hidden, layer 1")
-    W_hh: Tensor | None = Field(None, description="(H, H) hidden → hidden, layer 1")
-    b_h: Tensor | None = Field(None, description="(H,) hidden bias, layer 1 (torch's b_ih + b_hh)")
-    W_hy: Tensor | None = Field(None, description="(O, H) hidden → output, on the top layer's h_t")
-    b_y: Tensor | None = Field(None, description="(O,) output bias")
-    upper_layers: list[LayerIn] = Field([], max_length=MAX_LAYERS - 1,
-                                        description="weights of layers 2 … num_layers, in order")
-    h0: Tensor | None = Field(None, description="(num_layers, H) the state before step 1; zeros if left out")
 
     @field_validator("alphabet")
     @classmethod
@@ -94,25 +96,31 @@ class RNNSpec(EncodingOption):
             raise ValueError(f"characters {''.join(missing)!r} are not in the alphabet {alphabet!r}")
         return v
 
-    @field_validator("sequence")
-    @classmethod
-    def _sequence_shape(cls, v: TensorIn | None) -> TensorIn | None:
-        if v is None:
-            return v
-        shape = list(v.to_torch().shape)
-        if len(shape) not in (1, 2):
-            raise ValueError(f"must be (T,) numbers or (T, I) vectors, got shape {shape}")
-        if not 1 <= shape[0] <= MAX_STEPS:
-            raise ValueError(f"must hold 1 to {MAX_STEPS} time steps, got {shape[0]}")
-        if len(shape) == 2 and not 1 <= shape[1] <= MAX_INPUT:
-            raise ValueError(f"vectors must hold 1 to {MAX_INPUT} numbers (input_size), got {shape[1]}")
-        return v
-
     @model_validator(mode="after")
-    def _one_source(self) -> "RNNSpec":
+    def _one_source(self) -> "WordOrSequence":
         if (self.sequence is None) == (self.word is None):
             raise ValueError("give exactly one of sequence and word")
         return self
+
+
+class RNNSpec(WordOrSequence):
+    """The sequence and the network, shared by /forward and /bptt. Any weight left out is drawn from
+    `seed`; a weight of size 1 may be a bare number."""
+
+    hidden_size: bounded_int(1, MAX_HIDDEN) = Field(3, description=f"H, numbers in h_t: 1–{MAX_HIDDEN}")
+    output_size: bounded_int(1, MAX_OUTPUT) = Field(
+        1, description=f"O, numbers in y_t: 1–{MAX_OUTPUT}; a (O, H) W_hy sets it instead")
+    num_layers: bounded_int(1, MAX_LAYERS) = Field(1, description=f"stacked RNN layers, 1–{MAX_LAYERS}")
+    seed: int = Field(0, ge=0, le=2**31 - 1, description="draws the weights not given, uniform in "
+                                                         "±1/√H and rounded to 2 decimals")
+    W_xh: Tensor | None = Field(None, description="(H, I) input → hidden, layer 1")
+    W_hh: Tensor | None = Field(None, description="(H, H) hidden → hidden, layer 1")
+    b_h: Tensor | None = Field(None, description="(H,) hidden bias, layer 1 (torch's b_ih + b_hh)")
+    W_hy: Tensor | None = Field(None, description="(O, H) hidden → output, on the top layer's h_t")
+    b_y: Tensor | None = Field(None, description="(O,) output bias")
+    upper_layers: list[LayerIn] = Field([], max_length=MAX_LAYERS - 1,
+                                        description="weights of layers 2 … num_layers, in order")
+    h0: Tensor | None = Field(None, description="(num_layers, H) the state before step 1; zeros if left out")
 
 
 class ForwardRequest(RNNSpec):
