@@ -5,6 +5,7 @@ and residual nets add a block after each ReLU. `forward_trace(x)` returns every 
 output in order (conv1, pool1, relu1, …, flatten, logits) so a page can draw each layer."""
 
 import json
+from abc import ABC, abstractmethod
 from collections.abc import Callable
 from pathlib import Path
 
@@ -23,11 +24,12 @@ DEFAULT_MODEL = "residual"
 MAX_SHIFT = 1  # augmentation: each training digit moves by up to 1 pixel each way
 
 
-class DigitNet(nn.Module):
+class DigitNet(nn.Module, ABC):
     """Base: forward is the last stage of forward_trace."""
 
+    @abstractmethod
     def forward_trace(self, x: torch.Tensor) -> dict[str, torch.Tensor]:
-        raise NotImplementedError
+        """Every named stage's output, in order, ending with "logits" (B, 10)."""
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.forward_trace(x)["logits"]  # (B, 10)
