@@ -243,6 +243,19 @@
     if (first) choose(first);
   }
 
+  /* ---- training jobs (app/routers/jobs.py): follow one's Server-Sent Events ---- */
+  /** Calls on.step / on.epoch / on.done with each event's data, in order, then on.end(final) once.
+   * Returns the EventSource: close() it to stop following. */
+  function followJob(job, on) {
+    const source = new EventSource(job.events_url);
+    for (const kind of ["step", "epoch", "done"]) {
+      if (on[kind]) source.addEventListener(kind, (e) => on[kind](JSON.parse(e.data)));
+    }
+    source.addEventListener("end", (e) => { source.close(); on.end(JSON.parse(e.data)); });
+    source.onerror = () => status(t("common.reconnecting"), "error");
+    return source;
+  }
+
   /* ---- panels and small utilities ---- */
   function code(text) {
     const el = document.getElementById("torch-code");
@@ -264,6 +277,6 @@
 
   const fmt = (v, digits = 4) => (Number.isInteger(v) ? String(v) : Number(v).toFixed(digits).replace(/\.?0+$/, ""));
 
-  window.N = { page, t, status, api, upload, imagePicker, tensor, matrix, heatmap, bars, lines, draw, code,
+  window.N = { page, t, status, api, upload, imagePicker, followJob, tensor, matrix, heatmap, bars, lines, draw, code,
     debounce, fmt, COLORS, SCALES };
 })();

@@ -79,3 +79,20 @@ def plot_points(page: Page, selector: str) -> int:
              return el.data.reduce((n, tr) => n + (tr.z ? tr.z.flat().length
                                                       : (tr.y ? tr.y.length : 0)), 0); }""",
         selector)
+
+
+def run_panel_code(code: str) -> dict:
+    """Run the page's PyTorch panel code here, as a learner would in a notebook, and return its
+    variables. torch's process-wide state (default dtype, threads, random generator) is restored
+    afterwards so one page's code cannot change the tests that follow."""
+    import torch
+
+    dtype, threads, rng = torch.get_default_dtype(), torch.get_num_threads(), torch.get_rng_state()
+    scope: dict = {}
+    try:
+        exec(code, scope)  # noqa: S102 - the page's own code
+    finally:
+        torch.set_default_dtype(dtype)
+        torch.set_num_threads(threads)
+        torch.set_rng_state(rng)
+    return scope

@@ -6,7 +6,7 @@ import io
 
 from playwright.sync_api import Page
 
-from tests.browser.conftest import plot_points
+from tests.browser.conftest import plot_points, run_panel_code
 
 
 def _open(page: Page, base_url: str) -> None:
@@ -49,9 +49,8 @@ def test_torch_panel_reproduces_the_loss(page: Page, base_url: str):
     _open(page, base_url)
     page.select_option("#source", "word")
     page.wait_for_function("() => document.getElementById('torch-code').textContent.includes('alphabet')")
-    scope: dict = {}
     with contextlib.redirect_stdout(io.StringIO()):
-        exec(page.text_content("#torch-code"), scope)  # noqa: S102 - the page's own code
+        scope = run_panel_code(page.text_content("#torch-code") or "")
     shown = page.evaluate("() => document.getElementById('caption-probs').textContent")
     assert f"{scope['loss'].item():.4f}".rstrip("0") in shown
     assert tuple(scope["output"].shape) == (5, 4) and page.errors == []

@@ -8,6 +8,8 @@ import torch
 from playwright.sync_api import Page
 from torch.testing import assert_close
 
+from tests.browser.conftest import run_panel_code
+
 
 def _bars(page: Page, plot: str) -> list:
     """Every trace's (name, y) of a stacked-bar plot."""
@@ -58,9 +60,8 @@ def test_torch_panel_terms_match_the_bars(page: Page, base_url: str):
     _open(page, base_url)
     page.select_option("#loss", "every")
     page.wait_for_function("() => document.getElementById('torch-code').textContent.includes('summed over')")
-    scope: dict = {}
     with contextlib.redirect_stdout(io.StringIO()):
-        exec(page.text_content("#torch-code"), scope)  # noqa: S102 - the page's own code
+        scope = run_panel_code(page.text_content("#torch-code") or "")
     bars = _bars(page, "plot-whh")
     steps = torch.tensor([y for _, y in bars[:-2]], dtype=torch.float64)  # (T, entries)
     ours = scope["terms"].reshape(len(steps), -1).double()

@@ -15,7 +15,7 @@ from torch.testing import assert_close
 
 from engine.cnn.channels import to_channels
 from engine.cnn.kernels import weight
-from tests.browser.conftest import plot_points
+from tests.browser.conftest import plot_points, run_panel_code
 
 SAMPLES = Path(__file__).resolve().parents[2] / "app" / "samples"
 
@@ -82,7 +82,7 @@ def test_pytorch_panel_runs_and_bad_kernels_are_explained(page: Page, base_url: 
     monkeypatch.chdir(SAMPLES)  # the code opens checker.png
     out = io.StringIO()
     with contextlib.redirect_stdout(out):
-        exec(page.text_content("#torch-code") or "", {})  # noqa: S102
+        run_panel_code(page.text_content("#torch-code") or "")
     lines = out.getvalue().splitlines()
     assert lines == ["torch.Size([3, 3, 3, 3])", "torch.Size([3, 16, 16])", "True"]
 

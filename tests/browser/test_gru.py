@@ -10,8 +10,10 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from engine.models.names import WEIGHTS_PATH
+from tests.browser.conftest import run_panel_code
 
 ROOT = Path(__file__).resolve().parents[2]
+
 
 
 def _open(page: Page, base_url: str, lang: str = "en") -> None:
@@ -26,7 +28,7 @@ def _trace(page: Page, plot: str, i: int) -> list:
 def test_moving_the_slider_redraws_the_gradient_plot(page: Page, base_url: str):
     _open(page, base_url)
     names = page.evaluate("() => document.getElementById('plot-flow').data.map(tr => tr.name)")
-    assert names == ["tanh RNN", "linear RNN (no tanh)", "GRU", "λ^(T−t), λ = 0.9"]
+    assert names == ["tanh RNN", "linear RNN (no tanh)", "GRU", "λ<sup>T−t</sup>, λ = 0.9"]
     before = _trace(page, "plot-flow", 0)
     assert len(before) == 101 and before[-1] == pytest.approx(1.0)
     slider = page.locator("#radius")
@@ -67,7 +69,7 @@ def test_typing_a_name_shows_the_gate_heatmaps(page: Page, base_url: str, monkey
     monkeypatch.chdir(ROOT)  # the panel loads engine/models/weights/names_bigru.pt
     out = io.StringIO()
     with contextlib.redirect_stdout(out):
-        exec(page.text_content("#torch-code"), {})  # noqa: S102 - the page's own code
+        run_panel_code(page.text_content("#torch-code") or "")
     assert out.getvalue().strip().endswith("True")  # the hand-written GRU step equals nn.GRU
     assert page.errors == []
 
@@ -78,9 +80,8 @@ def test_torch_panel_reproduces_the_plotted_norms(page: Page, base_url: str):
     page.wait_for_function("() => document.getElementById('torch-code').textContent.includes('H = 16')")
     text = page.text_content("#torch-code") or ""
     flow_code = text.split("# (b)")[0]
-    scope: dict = {}
     with contextlib.redirect_stdout(io.StringIO()):
-        exec(flow_code, scope)  # noqa: S102 - the page's own code
+        scope = run_panel_code(flow_code)
     for i, key in enumerate(("rnn", "linear", "gru")):
         assert scope[key] == pytest.approx(_trace(page, "plot-flow", i), rel=1e-9)
     assert page.errors == []

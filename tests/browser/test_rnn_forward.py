@@ -7,7 +7,7 @@ import torch
 from playwright.sync_api import Page
 from torch.testing import assert_close
 
-from tests.browser.conftest import plot_points
+from tests.browser.conftest import plot_points, run_panel_code
 
 
 def _open(page: Page, base_url: str) -> None:
@@ -71,9 +71,8 @@ def test_torch_panel_reproduces_the_page(page: Page, base_url: str):
     _open(page, base_url)
     page.select_option("#num-layers", "2")
     page.wait_for_function("() => document.getElementById('torch-code').textContent.includes('num_layers=2')")
-    scope: dict = {}
     with contextlib.redirect_stdout(io.StringIO()):
-        exec(page.text_content("#torch-code"), scope)  # noqa: S102 - the page's own code
+        scope = run_panel_code(page.text_content("#torch-code") or "")
     page.select_option("#layer", index=1)
     page.wait_for_function("() => document.getElementById('plot-wxh').layout.title.text.includes('Layer 2')")
     top = page.evaluate("() => document.getElementById('plot-h').data.map(tr => tr.y)")  # (H, T) of layer 2

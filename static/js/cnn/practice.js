@@ -35,11 +35,11 @@
     epochs = [];
     running(true);
     $("job-text").textContent = t("cnn.practice.waiting");
-    source = new EventSource(job.events_url);
-    source.addEventListener("step", (e) => { steps.push(JSON.parse(e.data)); progress(steps.at(-1)); });
-    source.addEventListener("epoch", (e) => { epochs.push(JSON.parse(e.data)); progress(epochs.at(-1)); });
-    source.addEventListener("end", (e) => { source.close(); finish(job, JSON.parse(e.data)); });
-    source.onerror = () => status(t("cnn.practice.reconnecting"), "error");
+    source = N.followJob(job, {
+      step: (ev) => { steps.push(ev); progress(ev); },
+      epoch: (ev) => { epochs.push(ev); progress(ev); },
+      end: (end) => finish(job, end),
+    });
   }
 
   function running(on) {

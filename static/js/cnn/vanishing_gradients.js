@@ -96,17 +96,12 @@
     curves = {};
     running(true);
     $("job-text").textContent = t(K + "waiting");
-    source = new EventSource(job.events_url);
-    const add = (kind) => (e) => {
-      const d = JSON.parse(e.data);
+    const add = (kind) => (d) => {
       const c = curves[d.run] ??= { steps: [], epochs: [], index: d.run_index };
       c[kind].push(d);
       progress(d);
     };
-    source.addEventListener("step", add("steps"));
-    source.addEventListener("epoch", add("epochs"));
-    source.addEventListener("end", (e) => { source.close(); finish(JSON.parse(e.data)); });
-    source.onerror = () => status(t(K + "reconnecting"), "error");
+    source = N.followJob(job, { step: add("steps"), epoch: add("epochs"), end: finish });
   }
 
   function running(on) {

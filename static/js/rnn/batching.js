@@ -130,11 +130,7 @@
     curves = {};
     running(true);
     $("job-text").textContent = t(`${P}waiting`);
-    source = new EventSource(job.events_url);
-    source.addEventListener("step", (e) => progress(JSON.parse(e.data)));
-    source.addEventListener("epoch", (e) => progress(JSON.parse(e.data)));
-    source.addEventListener("end", (e) => { source.close(); finish(JSON.parse(e.data)); });
-    source.onerror = () => status(t(`${P}reconnecting`), "error");
+    source = N.followJob(job, { step: progress, epoch: progress, end: finish });
   }
 
   function running(on) {

@@ -34,15 +34,15 @@
     epochs = [];
     running(true);
     $("job-text").textContent = t(P + "waiting");
-    source = new EventSource(job.events_url);
-    source.addEventListener("step", (e) => { steps.push(JSON.parse(e.data)); progress(steps.at(-1)); });
-    source.addEventListener("epoch", (e) => {
-      epochs.push(JSON.parse(e.data));
-      progress(epochs.at(-1));
-      drawPerClass(epochs.at(-1).per_class, t(P + "after_epoch", { epoch: epochs.at(-1).epoch }));
+    source = N.followJob(job, {
+      step: (ev) => { steps.push(ev); progress(ev); },
+      epoch: (ev) => {
+        epochs.push(ev);
+        progress(ev);
+        drawPerClass(ev.per_class, t(P + "after_epoch", { epoch: ev.epoch }));
+      },
+      end: finish,
     });
-    source.addEventListener("end", (e) => { source.close(); finish(JSON.parse(e.data)); });
-    source.onerror = () => status(t(P + "reconnecting"), "error");
   }
 
   function running(on) {
