@@ -39,7 +39,7 @@ def test_a_blank_picture_gets_a_message_not_a_guess(page: Page, base_url: str, t
 
 def test_a_tiny_training_job_runs_to_the_end(page: Page, base_url: str):
     page.goto(f"{base_url}/cnn/practice?lang=en")
-    page.wait_for_function("document.getElementById('plot-confusion').data")
+    page.wait_for_function("() => document.getElementById('plot-confusion').data")
     page.fill("#epochs", "1")
     page.fill("#train_size", "300")
     page.select_option("#batch_size", "32")
