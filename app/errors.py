@@ -1,6 +1,12 @@
 """One error shape everywhere: FastAPI's own 422 body, {"detail": [{"loc", "msg", "type"}]}."""
 
-from fastapi import HTTPException
+import math
+from typing import Any
+
+from fastapi import HTTPException, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
 
 
 def field_error(field: str, msg: str, status_code: int = 422, where: str = "body") -> HTTPException:
@@ -8,3 +14,19 @@ def field_error(field: str, msg: str, status_code: int = 422, where: str = "body
     what is allowed."""
     loc = [where, *field.split(".")]
     return HTTPException(status_code, detail=[{"loc": loc, "msg": msg, "type": "value_error"}])
+
+
+def _json_safe(value: Any) -> Any:
+    """Non-finite floats (a client may send 1e999 or NaN) as strings, so the error can be written."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)
+    if isinstance(value, dict):
+        return {k: _json_safe(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_json_safe(v) for v in value]
+    return value
+
+
+async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
+    """FastAPI's own 422 body, safe to encode whatever the client sent."""
+    return JSONResponse(status_code=422, content={"detail": _json_safe(jsonable_encoder(exc.errors()))})

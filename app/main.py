@@ -5,9 +5,11 @@ from contextlib import asynccontextmanager
 
 import torch
 from fastapi import FastAPI
+from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.gzip import GZipMiddleware
 
 from app.deps import shutdown_runners
+from app.errors import validation_error
 from app.middleware import BodyLimit
 from app.routers import (
     activation,
@@ -52,6 +54,7 @@ def create_app() -> FastAPI:
         docs_url=None,  # served by app/routers/assets.py with a local Swagger UI
         redoc_url=None,
     )
+    app.add_exception_handler(RequestValidationError, validation_error)
     settings = get_settings()
     app.add_middleware(GZipMiddleware, minimum_size=1024, compresslevel=1)
     app.add_middleware(BodyLimit, max_bytes=settings.upload_max_bytes + 64 * 1024)

@@ -9,6 +9,7 @@ from typing_extensions import TypeAliasType
 from app.tensors import Encoding
 
 MAX_TENSOR_ELEMENTS = 1 << 20
+MAX_ABS_VALUE = 1e6  # keeps every computation of the lessons far from float32's overflow
 Nested = TypeAliasType("Nested", "float | list[Nested]")
 
 
@@ -26,6 +27,8 @@ class TensorIn(BaseModel):
             raise ValueError(f"at most {MAX_TENSOR_ELEMENTS} numbers, got {t.numel()}")
         if self.shape is not None and list(t.shape) != self.shape:
             raise ValueError(f"data has shape {list(t.shape)} but shape says {self.shape}")
+        if t.numel() and not (t.isfinite().all() and t.abs().max() <= MAX_ABS_VALUE):
+            raise ValueError(f"numbers must be finite and within ±{MAX_ABS_VALUE:g}")
         return self
 
     def to_torch(self) -> torch.Tensor:
