@@ -7,6 +7,7 @@ import json
 import os
 import re
 import shutil
+import socket
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -15,6 +16,10 @@ from typing import Any
 JOB_ID = re.compile(r"^[0-9a-f]{32}$")
 ACTIVE = ("queued", "running")
 FINAL = ("done", "error", "cancelled")
+
+
+def this_process() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
 
 
 @dataclass
@@ -29,6 +34,7 @@ class JobRecord:
     error: str | None = None
     events: list[dict[str, Any]] = field(default_factory=list)  # progress, in order, each with "seq"
     result: dict[str, Any] | None = None
+    owner: str = field(default_factory=this_process)  # "host:pid" of the process running it
 
 
 class JobStore:
@@ -70,9 +76,10 @@ class JobStore:
         return (self.dir(job_id) / "cancel").exists()
 
     def mark_interrupted(self) -> None:
-        """After a restart, no job of this store is running any more: say so in their records."""
+        """Records left active by a process of this host that no longer runs (a restart) say so.
+        Jobs of live processes (other workers on the same data folder) are left alone."""
         for r in self.all():
-            if r.state in ACTIVE:
+            if r.state in ACTIVE and not owner_alive(r.owner):
                 r.state, r.error, r.finished = "error", "the server restarted during this job", time.time()
                 self.save(r)
 
@@ -81,6 +88,21 @@ class JobStore:
         finished = [r for r in self.all() if r.state in FINAL]
         for r in finished[: max(0, len(finished) - self.max_kept)]:
             shutil.rmtree(self.dir(r.id), ignore_errors=True)
+
+
+def owner_alive(owner: str) -> bool:
+    """Whether the process that owns a job still runs (only knowable for this host's processes;
+    another host's jobs count as alive)."""
+    host, _, pid = owner.rpartition(":")
+    if host != socket.gethostname():
+        return bool(host)
+    try:
+        os.kill(int(pid), 0)
+    except (ValueError, ProcessLookupError):
+        return False
+    except PermissionError:
+        return True
+    return int(pid) != os.getpid()  # a runner starting in this process: its old jobs are gone
 
 
 def write_atomic(path: Path, data: bytes) -> None:
