@@ -4,8 +4,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, Field, ValidationInfo, field_validator
 
-from app.schemas.common import EncodingOption, TensorOut
-from app.schemas.rnn import bounded_int
+from app.schemas.common import EncodingOption, TensorOut, bounded_int
 
 MAX_SAMPLES = 1024
 MAX_SEQ_LEN = 60

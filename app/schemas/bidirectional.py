@@ -3,8 +3,8 @@
 
 from pydantic import BaseModel, Field, ValidationInfo, field_validator
 
-from app.schemas.common import Tensor, TensorOut
-from app.schemas.rnn import MAX_HIDDEN, WordOrSequence, bounded_int
+from app.schemas.common import Tensor, TensorOut, bounded_int
+from app.schemas.rnn import MAX_HIDDEN, WordOrSequence
 
 MAX_CLASSES = 32
 

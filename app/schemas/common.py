@@ -78,3 +78,19 @@ class ImageOrTensor(EncodingOption):
         if (self.image_id is None) == (self.input is None):
             raise ValueError("give exactly one of image_id and input")
         return self
+
+
+
+def _in_range(lo: int, hi: int) -> BeforeValidator:
+    """A message that states the whole range (pydantic's own names only the bound crossed)."""
+
+    def check(v: Any) -> Any:
+        if isinstance(v, int) and not isinstance(v, bool) and not lo <= v <= hi:
+            raise ValueError(f"must be an integer from {lo} to {hi}, got {v}")
+        return v
+
+    return BeforeValidator(check)
+
+
+def bounded_int(lo: int, hi: int) -> Any:
+    return Annotated[int, _in_range(lo, hi), Field(ge=lo, le=hi)]

@@ -1,30 +1,16 @@
 """§1.2 convolution: the layer on a whole image, and one kernel group step by step."""
 
-from typing import Annotated, Any, Literal
+from typing import Literal
 
-from pydantic import BaseModel, BeforeValidator, Field, field_validator, model_validator
+from pydantic import BaseModel, Field, field_validator, model_validator
 
-from app.schemas.common import ImageOrTensor, Tensor, TensorIn, TensorOut
+from app.schemas.common import ImageOrTensor, Tensor, TensorIn, TensorOut, bounded_int
 from engine.cnn.kernels import KERNEL_NAMES
 
 MAX_GROUPS = 64
 MAX_SIDE = 11
 KernelName = Literal[KERNEL_NAMES]  # type: ignore[valid-type]
 
-
-def _in_range(lo: int, hi: int) -> BeforeValidator:
-    """A message that states the whole range (pydantic's own names only the bound crossed)."""
-
-    def check(v: Any) -> Any:
-        if isinstance(v, int) and not isinstance(v, bool) and not lo <= v <= hi:
-            raise ValueError(f"must be an integer from {lo} to {hi}, got {v}")
-        return v
-
-    return BeforeValidator(check)
-
-
-def bounded_int(lo: int, hi: int) -> Any:
-    return Annotated[int, _in_range(lo, hi), Field(ge=lo, le=hi)]
 
 
 class ConvLayer(BaseModel):

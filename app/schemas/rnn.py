@@ -4,7 +4,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, Field, field_validator, model_validator
 
-from app.schemas.common import EncodingOption, Tensor, TensorIn, TensorOut
+from app.schemas.common import EncodingOption, Tensor, TensorIn, TensorOut, bounded_int
 from engine.rnn.cell import ALPHABET
 
 MAX_STEPS = 200
@@ -13,20 +13,6 @@ MAX_INPUT = 64
 MAX_OUTPUT = 64
 MAX_LAYERS = 4
 
-
-def _in_range(lo: int, hi: int) -> BeforeValidator:
-    """A message that states the whole range (pydantic's own names only the bound crossed)."""
-
-    def check(v: Any) -> Any:
-        if isinstance(v, int) and not isinstance(v, bool) and not lo <= v <= hi:
-            raise ValueError(f"must be an integer from {lo} to {hi}, got {v}")
-        return v
-
-    return BeforeValidator(check)
-
-
-def bounded_int(lo: int, hi: int) -> Any:
-    return Annotated[int, _in_range(lo, hi), Field(ge=lo, le=hi)]
 
 
 def numbers_only(v: Any) -> Any:
