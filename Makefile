@@ -4,12 +4,12 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint bench chromium
+.PHONY: run test lint bench system worker
 
 run: $(VENV)/.runtime
 	$(VENV)/bin/uvicorn app.main:app --host $(HOST) --port $(PORT)
 
-test: $(VENV)/.dev chromium
+test: $(VENV)/.dev system
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/pytest
 
@@ -29,9 +29,15 @@ $(VENV)/.dev: requirements.txt requirements-dev.txt
 	$(PY) -m pip install -q -r requirements-dev.txt
 	touch $(VENV)/.runtime $@
 
-# Browser tests drive Debian's Chromium (Playwright cannot download its own browser here).
-chromium:
-	@command -v chromium >/dev/null && fc-list | grep -qi "noto sans cjk" || { \
+# A queue worker of the Redis job backend (NATURALLY_JOB_BACKEND=redis; see README).
+worker: $(VENV)/.runtime
+	$(PY) -m app.jobs.worker
+
+# Browser tests drive Debian's Chromium (Playwright cannot download its own browser here); the
+# Redis backend's tests start Debian's redis-server on a free loopback port.
+system:
+	@command -v chromium >/dev/null && command -v redis-server >/dev/null \
+	  && fc-list | grep -qi "noto sans cjk" || { \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -q && \
-	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -q chromium fonts-noto-cjk; }
+	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -q chromium fonts-noto-cjk redis-server; }

@@ -5,9 +5,11 @@ from pathlib import Path
 from typing import Annotated
 
 from fastapi import Depends, Request
+from redis import Redis
 
 from app.i18n import pick_language
 from app.images import ImageStore
+from app.jobs.redis_runner import RedisRunner
 from app.jobs.runner import InProcessRunner, JobRunner
 from app.jobs.store import JobStore
 from app.settings import Settings, get_settings
@@ -33,16 +35,26 @@ ImageStoreDep = Annotated[ImageStore, Depends(get_image_store)]
 LangDep = Annotated[str, Depends(get_lang)]
 
 
-_RUNNERS: dict[Path, JobRunner] = {}  # one per data folder in this process
+_RUNNERS: dict[tuple[str, ...], JobRunner] = {}  # one per data folder or Redis queue in this process
+
+
+def redis_runner(redis: Redis, prefix: str, settings: Settings) -> RedisRunner:
+    return RedisRunner(redis, prefix, max_running=settings.max_running_jobs,
+                       max_kept=settings.jobs_max_kept, workdir_root=settings.data_dir / "jobs")
 
 
 def get_job_runner(settings: SettingsDep) -> JobRunner:
+    if settings.job_backend == "redis":
+        key = ("redis", settings.redis_url, settings.redis_prefix)
+        if key not in _RUNNERS:
+            _RUNNERS[key] = redis_runner(Redis.from_url(settings.redis_url), settings.redis_prefix, settings)
+        return _RUNNERS[key]
     root = settings.data_dir / "jobs"
-    runner = _RUNNERS.get(root)
-    if runner is None:
-        runner = _RUNNERS[root] = InProcessRunner(JobStore(root, max_kept=settings.jobs_max_kept),
-                                                  max_running=settings.max_running_jobs)
-    return runner
+    key = ("thread", str(root))
+    if key not in _RUNNERS:
+        _RUNNERS[key] = InProcessRunner(JobStore(root, max_kept=settings.jobs_max_kept),
+                                        max_running=settings.max_running_jobs)
+    return _RUNNERS[key]
 
 
 def shutdown_runners() -> None:

@@ -7,6 +7,7 @@ from fastapi import HTTPException, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from redis.exceptions import RedisError
 
 
 def field_error(field: str, msg: str, status_code: int = 422, where: str = "body") -> HTTPException:
@@ -30,3 +31,10 @@ def _json_safe(value: Any) -> Any:
 async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
     """FastAPI's own 422 body, safe to encode whatever the client sent."""
     return JSONResponse(status_code=422, content={"detail": _json_safe(jsonable_encoder(exc.errors()))})
+
+
+async def queue_unreachable(request: Request, exc: RedisError) -> JSONResponse:
+    """The Redis job backend is down or unreachable: a 503 the client may retry, not a 500."""
+    return JSONResponse(status_code=503, headers={"Retry-After": "10"},
+                        content={"detail": f"the job queue is unreachable ({type(exc).__name__}); "
+                                           "try again later"})

@@ -7,9 +7,10 @@ import torch
 from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.gzip import GZipMiddleware
+from redis.exceptions import RedisError
 
 from app.deps import shutdown_runners
-from app.errors import validation_error
+from app.errors import queue_unreachable, validation_error
 from app.middleware import BodyLimit
 from app.routers import (
     activation,
@@ -55,6 +56,7 @@ def create_app() -> FastAPI:
         redoc_url=None,
     )
     app.add_exception_handler(RequestValidationError, validation_error)
+    app.add_exception_handler(RedisError, queue_unreachable)
     settings = get_settings()
     app.add_middleware(GZipMiddleware, minimum_size=1024, compresslevel=1)
     app.add_middleware(BodyLimit, max_bytes=settings.upload_max_bytes + 64 * 1024)

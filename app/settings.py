@@ -2,6 +2,7 @@
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -20,7 +21,13 @@ class Settings(BaseSettings):
     image_store_max_count: int = Field(200, ge=1)
     image_store_max_bytes: int = Field(200 * 1024 * 1024, ge=1024)
     max_running_jobs: int = Field(2, ge=1, le=16, description="training jobs at once; one more gets 429")
-    jobs_max_kept: int = Field(50, ge=1, description="finished jobs kept on disk (oldest removed)")
+    job_backend: Literal["thread", "redis"] = Field(
+        "thread", description="thread: jobs run in the app's own process; redis: on an RQ queue "
+                              "that `python -m app.jobs.worker` processes run (on any machine)")
+    redis_url: str = Field("redis://127.0.0.1:6379/0", description="the Redis of the redis backend")
+    redis_prefix: str = Field("naturally", pattern=r"^[A-Za-z0-9_.-]{1,40}$",
+                              description="queue name and key prefix in Redis")
+    jobs_max_kept: int = Field(50, ge=1, description="finished jobs kept (oldest removed)")
     torch_threads: int = Field(2, ge=1, le=64)
 
 

@@ -1,9 +1,9 @@
 """The kinds of job. Each kind is a module of app/jobs with `KIND`, `Request` (the pydantic body
 `{"kind": KIND, "params": {...}}`) and `run(params, ctx)`; add a kind by listing its module here."""
 
-from typing import Annotated, Union
+from typing import Annotated, Any, Union
 
-from pydantic import Field
+from pydantic import BaseModel, Field
 
 from app.jobs import batching, depth, digits, names
 from app.jobs.runner import RunFn
@@ -16,5 +16,13 @@ MODULES = (
 )
 
 KINDS: dict[str, RunFn] = {m.KIND: m.run for m in MODULES}
+_REQUESTS = {m.KIND: m.Request for m in MODULES}
 
 JobRequest = Annotated[Union[tuple(m.Request for m in MODULES)], Field(discriminator="kind")]  # noqa: UP007
+
+
+def parse_params(kind: str, params: dict[str, Any]) -> BaseModel:
+    """A job's params as its kind's model again (a queue worker receives them as plain JSON)."""
+    if kind not in _REQUESTS:
+        raise ValueError(f"no kind of job called {kind!r}; kinds: {sorted(_REQUESTS)}")
+    return _REQUESTS[kind].model_validate({"kind": kind, "params": params}).params

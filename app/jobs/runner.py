@@ -1,4 +1,5 @@
 """The job runner: one interface, and the in-process backend (threads; nothing else to start).
+The other backend, a Redis queue whose workers may run on other machines, is app/jobs/redis_runner.py.
 
 A kind of job is a function `run(params, ctx) -> result` (see app/jobs/kinds.py). It reports
 progress through `ctx.report(event)` and checks `ctx.should_stop()` often; the runner keeps the
@@ -95,36 +96,48 @@ class InProcessRunner:
         stop = self._stops[record.id]
         last_save = time.monotonic()
 
-        def report(event: Any) -> None:
+        def added(event: dict[str, Any]) -> None:
             nonlocal last_save
-            data = asdict(event) if is_dataclass(event) else dict(event)
-            record.events.append({"seq": len(record.events), **data})
-            if data.get("kind") != "step" or time.monotonic() - last_save > SAVE_EVERY_SECONDS:
+            if event.get("kind") != "step" or time.monotonic() - last_save > SAVE_EVERY_SECONDS:
                 self.store.save(record)
                 last_save = time.monotonic()
 
-        record.state, record.started = "running", time.time()
-        self.store.save(record)
-        try:
-            def should_stop() -> bool:
-                if not stop.is_set() and self.store.cancel_requested(record.id):
-                    stop.set()  # asked through another worker process
-                return stop.is_set()
+        def should_stop() -> bool:
+            if not stop.is_set() and self.store.cancel_requested(record.id):
+                stop.set()  # asked through another worker process
+            return stop.is_set()
 
-            ctx = JobContext(workdir=self.store.dir(record.id), report=report, should_stop=should_stop)
-            record.result = run(params, ctx)
-            record.state = "cancelled" if stop.is_set() else "done"
-        except Exception as e:  # noqa: BLE001 - any failure of a job becomes its error state
-            record.state, record.error = "error", f"{type(e).__name__}: {e}"
+        try:
+            execute(record, params, run, self.store.dir(record.id), self.store.save, added, should_stop)
         finally:
-            record.finished = time.time()
-            self.store.save(record)
             with self._lock:
                 self._active.pop(record.id, None)
                 self._stops.pop(record.id, None)
                 self._threads.pop(record.id, None)
             self.store.prune()
 
+
+def execute(record: JobRecord, params: Any, run: RunFn, workdir: Path,
+            save: Callable[[JobRecord], None], added: Callable[[dict[str, Any]], None],
+            should_stop: Callable[[], bool]) -> None:
+    """Run one job to its end, whatever the backend: running → done | cancelled | error.
+    `save` writes the record (at every change of state), `added` is told of each new event."""
+
+    def report(event: Any) -> None:
+        data = {"seq": len(record.events), **(asdict(event) if is_dataclass(event) else dict(event))}
+        record.events.append(data)
+        added(data)
+
+    record.state, record.started = "running", time.time()
+    save(record)
+    try:
+        record.result = run(params, JobContext(workdir=workdir, report=report, should_stop=should_stop))
+        record.state = "cancelled" if should_stop() else "done"
+    except Exception as e:  # noqa: BLE001 - any failure of a job becomes its error state
+        record.state, record.error = "error", f"{type(e).__name__}: {e}"
+    finally:
+        record.finished = time.time()
+        save(record)
 
 def is_active(record: JobRecord) -> bool:
     return record.state in ACTIVE

@@ -1,0 +1,165 @@
+"""The Redis backend of the job runner: jobs go on an RQ queue, and `python -m app.jobs.worker`
+processes (on this machine or others, pointed at the same Redis) run them.
+
+Everything about a job lives in Redis under one prefix, so every app replica and every worker sees
+the same jobs:
+
+    <prefix>:job:<id>          the record as JSON, without its events (written at each change of state)
+    <prefix>:job:<id>:events   a list of the events, one JSON each, pushed as they happen
+    <prefix>:job:<id>:cancel   set when a cancel is asked; the worker sees it before its next batch
+    <prefix>:jobs              every job id, scored by creation time (listing and pruning)
+    <prefix>:active            the ids of queued and running jobs: the cap counts them, across replicas
+
+Files a job writes (a digits job's weights) stay in the worker's own data folder."""
+
+import json
+import secrets
+import time
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+from redis import Redis
+from rq import Queue
+from rq.exceptions import NoSuchJobError
+from rq.job import Job, JobStatus
+
+from app.jobs.runner import JobsBusy, RunFn, execute, is_active
+from app.jobs.store import FINAL, JOB_ID, JobRecord
+
+JOB_TIMEOUT_SECONDS = 6 * 3600  # RQ kills a work horse running longer than this
+CANCEL_CHECK_SECONDS = 0.2
+# Reserve a slot atomically: every replica checks and adds in one step.
+RESERVE = """
+if redis.call('SCARD', KEYS[1]) >= tonumber(ARGV[1]) then return 0 end
+redis.call('SADD', KEYS[1], ARGV[2])
+return 1
+"""
+LOST = (JobStatus.FAILED, JobStatus.STOPPED, JobStatus.CANCELED)
+
+
+class RedisRunner:
+    def __init__(self, redis: Redis, prefix: str, max_running: int, max_kept: int,
+                 workdir_root: Path) -> None:
+        self.redis = redis
+        self.prefix = prefix
+        self.max_running = max_running
+        self.max_kept = max_kept
+        self.workdir_root = workdir_root
+        self.queue = Queue(prefix, connection=redis)
+        self._reserve = redis.register_script(RESERVE)
+
+    def _key(self, job_id: str, part: str = "") -> str:
+        return f"{self.prefix}:job:{job_id}{part}"
+
+    def submit(self, kind: str, params: Any, run: RunFn) -> JobRecord:
+        record = JobRecord(id=secrets.token_hex(16), kind=kind, params=params.model_dump(), owner="queue")
+        self._forget_lost()
+        if not self._reserve(keys=[f"{self.prefix}:active"], args=[self.max_running, record.id]):
+            raise JobsBusy(self.max_running, retry_after=5)
+        with self.redis.pipeline() as pipe:  # one transaction: no one sees a record without its RQ job
+            self.queue.enqueue("app.jobs.worker.perform", self.prefix, record.id, job_id=record.id,
+                               job_timeout=JOB_TIMEOUT_SECONDS, result_ttl=0, failure_ttl=24 * 3600,
+                               pipeline=pipe)
+            pipe.set(self._key(record.id), self._head(record))
+            pipe.zadd(f"{self.prefix}:jobs", {record.id: record.created})
+            pipe.execute()
+        return record
+
+    def get(self, job_id: str) -> JobRecord | None:
+        if not JOB_ID.match(job_id):
+            return None
+        pipe = self.redis.pipeline()
+        pipe.get(self._key(job_id))
+        pipe.lrange(self._key(job_id, ":events"), 0, -1)
+        raw, events = pipe.execute()
+        if raw is None:
+            return None
+        record = JobRecord(**json.loads(raw), events=[json.loads(e) for e in events])
+        if is_active(record):
+            self._check_alive(record)
+        return record
+
+    def list(self) -> list[JobRecord]:
+        ids = [i.decode() for i in self.redis.zrange(f"{self.prefix}:jobs", 0, -1)]
+        return [r for r in map(self.get, ids) if r is not None]
+
+    def cancel(self, job_id: str) -> JobRecord | None:
+        record = self.get(job_id)
+        if record is not None and is_active(record):
+            self.redis.set(self._key(job_id, ":cancel"), 1, ex=JOB_TIMEOUT_SECONDS)
+            if record.state == "queued" and self._cancel_queued(job_id):
+                record.state, record.finished = "cancelled", time.time()
+                self.finish(record)
+        return record
+
+    def shutdown(self, timeout: float = 5.0) -> None:
+        """Nothing runs in this process: jobs go on in the workers."""
+        self.redis.close()
+
+    # The worker's side (app/jobs/worker.py) and the bookkeeping both sides share.
+
+    def save(self, record: JobRecord) -> None:
+        self.redis.set(self._key(record.id), self._head(record))
+
+    @staticmethod
+    def _head(record: JobRecord) -> str:
+        return json.dumps({k: v for k, v in asdict(record).items() if k != "events"})
+
+    def add_event(self, job_id: str, event: dict[str, Any]) -> None:
+        self.redis.rpush(self._key(job_id, ":events"), json.dumps(event))
+
+    def finish(self, record: JobRecord) -> None:
+        """A job ended: save it, free its slot, and keep only the newest `max_kept` finished jobs."""
+        self.save(record)
+        self.redis.srem(f"{self.prefix}:active", record.id)
+        self.redis.delete(self._key(record.id, ":cancel"))
+        self._prune()
+
+    def perform(self, record: JobRecord, run: RunFn, params: Any, owner: str) -> None:
+        """Run a queued job in this (worker) process until it ends."""
+        job_id, record.owner = record.id, owner
+        last_check, stop = 0.0, False
+
+        def should_stop() -> bool:
+            nonlocal last_check, stop
+            if not stop and time.monotonic() - last_check > CANCEL_CHECK_SECONDS:
+                stop, last_check = bool(self.redis.exists(self._key(job_id, ":cancel"))), time.monotonic()
+            return stop
+
+        workdir = self.workdir_root / job_id
+        workdir.mkdir(parents=True, exist_ok=True)
+        try:
+            execute(record, params, run, workdir, self.save, lambda e: self.add_event(job_id, e), should_stop)
+        finally:
+            self.finish(record)
+
+    def _cancel_queued(self, job_id: str) -> bool:
+        """Take a job off the queue before a worker starts it (False: a worker already has it)."""
+        return bool(self.redis.lrem(self.queue.key, 0, job_id))
+
+    def _check_alive(self, record: JobRecord) -> None:
+        """A job whose RQ job failed outside our code (its worker was killed, it timed out) or
+        vanished ends in `error` instead of staying active forever."""
+        try:
+            status = Job.fetch(record.id, connection=self.redis).get_status()
+        except NoSuchJobError:
+            status = None
+        if status is None or status in LOST:
+            record.state, record.finished = "error", time.time()
+            why = status.value if status else "its queue entry is gone"
+            record.error = f"the worker running this job stopped ({why})"
+            self.finish(record)
+
+    def _forget_lost(self) -> None:
+        for job_id in self.redis.smembers(f"{self.prefix}:active"):
+            if self.get(job_id.decode()) is None:
+                self.redis.srem(f"{self.prefix}:active", job_id)
+
+    def _prune(self) -> None:
+        ids = [i.decode() for i in self.redis.zrange(f"{self.prefix}:jobs", 0, -1)]
+        finished = [i for i in ids if (r := self.redis.get(self._key(i))) is None
+                    or json.loads(r)["state"] in FINAL]
+        for job_id in finished[: max(0, len(finished) - self.max_kept)]:
+            self.redis.delete(self._key(job_id), self._key(job_id, ":events"))
+            self.redis.zrem(f"{self.prefix}:jobs", job_id)
