@@ -1,5 +1,6 @@
 """The ASGI app: `uvicorn app.main:app`."""
 
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -42,6 +43,7 @@ from app.static import STATIC_DIR, VersionedStaticFiles
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     torch.set_num_threads(get_settings().torch_threads)
+    threading.Thread(target=assets.plotly_gzip, daemon=True).start()  # ready before the first page
     yield
     shutdown_runners()
 

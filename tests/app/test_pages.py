@@ -1,11 +1,14 @@
 """The home page, lesson pages, language choice, and the static assets they need."""
 
+import gzip
 import re
 
+import plotly
 import pytest
 from fastapi.testclient import TestClient
 
 from app.lessons import LESSONS
+from app.routers.assets import PLOTLY_JS
 
 
 def test_home_lists_every_lesson_and_links_only_built_ones(client: TestClient):
@@ -24,7 +27,8 @@ def test_every_built_lesson_renders(client: TestClient, lesson, lang: str):  # n
     assert res.status_code == 200
     html = res.text
     assert f'<html lang="{"zh-CN" if lang == "zh" else "en"}">' in html
-    for anchor in ('id="torch-code"', 'id="api-call"', 'id="page-data"', "/vendor/plotly.min.js"):
+    plotly_js = f"/vendor/plotly-{plotly.__version__}.min.js"
+    for anchor in ('id="torch-code"', 'id="api-call"', 'id="page-data"', plotly_js):
         assert anchor in html
     assert not re.search(r"(src|href)=\"(https?:)?//(?!testserver)", html), "no other hosts"
 
@@ -54,11 +58,17 @@ def test_language_from_accept_language(client: TestClient, header: str, lang: st
     assert f'<html lang="{lang}">' in html
 
 
-def test_plotly_is_served_locally(client: TestClient):
-    res = client.get("/vendor/plotly.min.js")
-    assert res.status_code == 200
-    assert res.headers["content-type"].startswith("text/javascript")
-    assert len(res.content) > 1_000_000
+def test_plotly_is_served_locally_and_gzipped_once_at_the_highest_level(client: TestClient):
+    url = f"/vendor/plotly-{plotly.__version__}.min.js"
+    plain = client.get(url, headers={"Accept-Encoding": "identity"})
+    assert plain.status_code == 200 and "content-encoding" not in plain.headers
+    assert plain.headers["content-type"].startswith("text/javascript")
+    assert plain.content == PLOTLY_JS.read_bytes()
+    with client.stream("GET", url, headers={"Accept-Encoding": "gzip"}) as res:
+        wire = b"".join(res.iter_raw())
+    assert res.headers["content-encoding"] == "gzip" and res.headers["vary"] == "Accept-Encoding"
+    assert gzip.decompress(wire) == plain.content
+    assert len(wire) < len(gzip.compress(plain.content, compresslevel=1))
 
 
 def test_healthz(client: TestClient):
