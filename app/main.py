@@ -11,7 +11,7 @@ from fastapi.middleware.gzip import GZipMiddleware
 from redis.exceptions import RedisError
 
 from app.deps import shutdown_runners
-from app.errors import queue_unreachable, validation_error
+from app.errors import EVERY_ROUTE, queue_unreachable, validation_error
 from app.middleware import BodyLimit
 from app.routers import (
     activation,
@@ -56,6 +56,7 @@ def create_app() -> FastAPI:
         lifespan=lifespan,
         docs_url=None,  # served by app/routers/assets.py with a local Swagger UI
         redoc_url=None,
+        responses=EVERY_ROUTE,
     )
     app.add_exception_handler(RequestValidationError, validation_error)
     app.add_exception_handler(RedisError, queue_unreachable)

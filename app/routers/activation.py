@@ -3,7 +3,7 @@
 from fastapi import APIRouter
 
 from app.deps import ImageStoreDep
-from app.errors import field_error
+from app.errors import IMAGE_NOT_FOUND, field_error
 from app.inputs import resolve_input
 from app.schemas.activation import (
     ActivationRequest,
@@ -37,7 +37,7 @@ def _curve(c: Curve) -> CurveOut:
     return CurveOut(x=c.x.tolist(), y=c.y.tolist(), dydx=c.dydx.tolist())
 
 
-@router.post("/activation", response_model=ActivationResponse)
+@router.post("/activation", response_model=ActivationResponse, responses=IMAGE_NOT_FOUND)
 def activation(req: ActivationRequest, store: ImageStoreDep) -> ActivationResponse:
     """Feature maps (the input convolved with named kernels) before and after the activation, their
     histograms, the share of zeros (and of saturated outputs), and f, f' over a grid."""

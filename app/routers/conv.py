@@ -4,7 +4,7 @@ import torch
 from fastapi import APIRouter, Response
 
 from app.deps import ImageStoreDep
-from app.errors import field_error
+from app.errors import IMAGE_NOT_FOUND, field_error
 from app.inputs import resolve_input
 from app.schemas.conv import (
     ConvLayer,
@@ -59,7 +59,7 @@ def kernels() -> KernelsResponse:
     return KernelsResponse(names=list(KERNEL_NAMES), kernels={n: kernel(n).tolist() for n in KERNEL_NAMES})
 
 
-@router.post("/conv", response_model=ConvResponse)
+@router.post("/conv", response_model=ConvResponse, responses=IMAGE_NOT_FOUND)
 def convolution(req: ConvRequest, store: ImageStoreDep) -> Response:
     """The layer on a whole image or tensor: B output maps, optionally one group's C partial maps.
 
@@ -92,7 +92,7 @@ def convolution(req: ConvRequest, store: ImageStoreDep) -> Response:
     return Response(res.model_dump_json(), media_type="application/json")
 
 
-@router.post("/conv/trace", response_model=TraceResponse)
+@router.post("/conv/trace", response_model=TraceResponse, responses=IMAGE_NOT_FOUND)
 def conv_trace(req: TraceRequest, store: ImageStoreDep) -> TraceResponse:
     """One kernel group sliding over a small input (≤ 4 channels, ≤ 16×16, or a patch of an image):
     every step's window, products, their sum, the bias and the output value.

@@ -9,7 +9,7 @@ import torch.nn.functional as F
 from fastapi import APIRouter, Path, Query, UploadFile
 
 from app.deps import ImageStoreDep, SettingsDep
-from app.errors import field_error
+from app.errors import IMAGE_NOT_FOUND, NOT_AN_IMAGE, field_error
 from app.images import ImageError, decode_upload
 from app.inputs import load_image
 from app.jobs.digits import held_out_report, split
@@ -59,7 +59,7 @@ def _predict(gray: torch.Tensor, name: str, encoding: Encoding, field: str) -> P
     )
 
 
-@router.post("/predict", response_model=PredictResponse)
+@router.post("/predict", response_model=PredictResponse, responses=IMAGE_NOT_FOUND)
 def predict(req: PredictRequest, store: ImageStoreDep) -> PredictResponse:
     """Read one digit. Returns the preprocessing stages, every layer's output, the fully connected
     layer's weights, the logits and the softmax probabilities."""
@@ -73,7 +73,7 @@ def predict(req: PredictRequest, store: ImageStoreDep) -> PredictResponse:
     return _predict(gray, req.model or DEFAULT_MODEL, req.encoding, field)
 
 
-@router.post("/predict/upload", response_model=PredictResponse)
+@router.post("/predict/upload", response_model=PredictResponse, responses=NOT_AN_IMAGE)
 def predict_upload(file: UploadFile, settings: SettingsDep,
                    model_name: Annotated[ModelName | None, Query(alias="model")] = None) -> PredictResponse:
     """The same as /predict for an uploaded picture (a canvas drawing or a photo), not stored."""

@@ -4,14 +4,14 @@ from fastapi import APIRouter, HTTPException, Request, UploadFile
 from fastapi.responses import FileResponse
 
 from app.deps import ImageStoreDep, SettingsDep
-from app.errors import field_error
+from app.errors import IMAGE_NOT_FOUND, NOT_AN_IMAGE, field_error
 from app.images import ImageError, decode_upload
 from app.schemas.images import ImageResponse, SampleResponse
 
 router = APIRouter(prefix="/api", tags=["images"])
 
 
-@router.post("/images", status_code=201, response_model=ImageResponse)
+@router.post("/images", status_code=201, response_model=ImageResponse, responses=NOT_AN_IMAGE)
 def upload_image(file: UploadFile, request: Request, store: ImageStoreDep,
                  settings: SettingsDep) -> ImageResponse:
     """Upload a PNG, JPEG, WebP, BMP or GIF (first frame) as multipart field `file`.
@@ -48,7 +48,7 @@ def list_samples(request: Request, store: ImageStoreDep) -> list[SampleResponse]
 
 
 @router.get("/images/{image_id}", name="get_image", response_class=FileResponse,
-            responses={200: {"content": {"image/png": {}}}})
+            responses={200: {"content": {"image/png": {}}}, **IMAGE_NOT_FOUND})
 def get_image(image_id: str, store: ImageStoreDep) -> FileResponse:
     """A stored image (upload or sample), always re-encoded PNG."""
     path = store.path(image_id)

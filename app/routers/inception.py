@@ -7,7 +7,7 @@ import torch.nn.functional as F
 from fastapi import APIRouter, Response
 
 from app.deps import ImageStoreDep
-from app.errors import field_error
+from app.errors import IMAGE_NOT_FOUND, field_error
 from app.inputs import resolve_input
 from app.schemas.inception import (
     BranchOut,
@@ -66,7 +66,7 @@ def _trained_block(x: torch.Tensor, field: str) -> tuple[torch.Tensor, torch.Ten
     return s.centred, trace["relu1"][0], net.inception1  # type: ignore[return-value]
 
 
-@router.post("/inception", response_model=InceptionResponse)
+@router.post("/inception", response_model=InceptionResponse, responses=IMAGE_NOT_FOUND)
 def inception(req: InceptionRequest, store: ImageStoreDep) -> Response:
     """Each branch's maps and their concatenation along the channels, with every layer's shape,
     multiplications and parameters. padding=false shows what breaks: the shapes each branch then

@@ -4,6 +4,7 @@ import torch
 from fastapi import APIRouter
 
 from app.deps import ImageStoreDep
+from app.errors import IMAGE_NOT_FOUND
 from app.inputs import load_image
 from app.schemas.input import ChannelsRequest, ChannelsResponse
 from app.tensors import encode
@@ -12,7 +13,7 @@ from engine.cnn.channels import LUMA, grayscale
 router = APIRouter(prefix="/api/cnn", tags=["input"])
 
 
-@router.post("/channels", response_model=ChannelsResponse)
+@router.post("/channels", response_model=ChannelsResponse, responses=IMAGE_NOT_FOUND)
 def channels(req: ChannelsRequest, store: ImageStoreDep) -> ChannelsResponse:
     """The image's R, G and B matrices (0–255) and its grayscale matrix."""
     x = load_image(store, req.image_id)  # (3, H, W)

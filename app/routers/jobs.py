@@ -3,6 +3,7 @@
 import asyncio
 import json
 from collections.abc import AsyncIterator
+from typing import Any
 
 from fastapi import APIRouter, HTTPException, Request, Response
 from fastapi.responses import StreamingResponse
@@ -13,6 +14,7 @@ from app.jobs.runner import JobsBusy
 from app.jobs.store import FINAL, JobRecord
 from app.schemas.jobs import JobResponse, JobSummary
 
+JOB_NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "no job with that id"}}
 router = APIRouter(prefix="/api/jobs", tags=["jobs"])
 
 HEADLINE = ("model", "parameters", "seconds", "held_out_accuracy")
@@ -30,6 +32,10 @@ def _response(record: JobRecord, request: Request) -> JobResponse:
     )
 
 
+def _sse(event: dict) -> str:
+    return f"id: {event['seq']}\nevent: {event['kind']}\ndata: {json.dumps(event)}\n\n"
+
+
 def _found(record: JobRecord | None, job_id: str) -> JobRecord:
     if record is None:
         raise HTTPException(404, detail=f"no job with id {job_id!r}")
@@ -37,7 +43,10 @@ def _found(record: JobRecord | None, job_id: str) -> JobRecord:
 
 
 @router.post("", status_code=202, response_model=JobResponse,
-             responses={429: {"description": "as many jobs are running as allowed; see Retry-After"}})
+             responses={429: {"description": "as many jobs are running as allowed; see Retry-After",
+                              "headers": {"Retry-After": {"description": "seconds to wait",
+                                                          "schema": {"type": "integer"}}}},
+                        503: {"description": "the Redis job queue is unreachable (redis backend)"}})
 def start_job(req: JobRequest, request: Request, response: Response,
               runner: JobRunnerDep) -> JobResponse:
     """Start a training job; follow it at `events_url` (Server-Sent Events)."""
@@ -58,20 +67,20 @@ def list_jobs(runner: JobRunnerDep) -> list[JobSummary]:
             for r in runner.list()]
 
 
-@router.get("/{job_id}", name="get_job", response_model=JobResponse)
+@router.get("/{job_id}", name="get_job", response_model=JobResponse, responses=JOB_NOT_FOUND)
 def get_job(job_id: str, request: Request, runner: JobRunnerDep) -> JobResponse:
     """State, params, progress so far, per-epoch history and (when done) the result."""
     return _response(_found(runner.get(job_id), job_id), request)
 
 
-@router.delete("/{job_id}", response_model=JobResponse)
+@router.delete("/{job_id}", response_model=JobResponse, responses=JOB_NOT_FOUND)
 def cancel_job(job_id: str, request: Request, runner: JobRunnerDep) -> JobResponse:
     """Ask a running job to stop; it ends in state `cancelled` within a second."""
     return _response(_found(runner.cancel(job_id), job_id), request)
 
 
 @router.get("/{job_id}/events", name="job_events", response_class=StreamingResponse,
-            responses={200: {"content": {"text/event-stream": {}}}})
+            responses={200: {"content": {"text/event-stream": {}}}, **JOB_NOT_FOUND})
 async def job_events(job_id: str, request: Request, runner: JobRunnerDep) -> StreamingResponse:
     """Progress as Server-Sent Events, in order (`step`, `epoch`, `done` from the training loop),
     then one last `end` event with the final state and result. Resumes after `Last-Event-ID`."""
@@ -82,12 +91,13 @@ async def job_events(job_id: str, request: Request, runner: JobRunnerDep) -> Str
     async def stream() -> AsyncIterator[str]:
         sent = start
         while True:
-            record = runner.get(job_id)
+            record = await asyncio.to_thread(runner.get, job_id)  # a file or a Redis read
             if record is None:
                 return
-            for event in record.events[sent:]:
-                yield f"id: {event['seq']}\nevent: {event['kind']}\ndata: {json.dumps(event)}\n\n"
-                sent += 1
+            backlog = record.events[sent:]
+            if backlog:  # one write per poll: a client gone mid-backlog costs one failed send, not one each
+                yield "".join(map(_sse, backlog))
+                sent += len(backlog)
             if record.state in FINAL and sent >= len(record.events):
                 end = {"state": record.state, "error": record.error, "result": record.result}
                 yield f"event: end\ndata: {json.dumps(end)}\n\n"

@@ -5,7 +5,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query
 
 from app.deps import ImageStoreDep
-from app.errors import field_error
+from app.errors import IMAGE_NOT_FOUND, field_error
 from app.inputs import resolve_input
 from app.schemas.pool import TRACE_MAX_SIDE, OutputSizeResponse, PoolRequest, PoolResponse, PoolTrace
 from app.tensors import encode
@@ -15,7 +15,7 @@ from engine.cnn import shape
 router = APIRouter(prefix="/api/cnn", tags=["pooling"])
 
 
-@router.post("/pool", response_model=PoolResponse)
+@router.post("/pool", response_model=PoolResponse, responses=IMAGE_NOT_FOUND)
 def pool(req: PoolRequest, store: ImageStoreDep) -> PoolResponse:
     """Max or average pooling of the image's channels (or of its feature maps under the named
     kernels), with the window behind each output cell for inputs up to 32×32."""

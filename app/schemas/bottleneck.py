@@ -1,8 +1,8 @@
 """§2.2 what a 1×1 convolution saves: multiplications, parameters and time, with and without it."""
 
-from typing import Annotated, Any
+from pydantic import BaseModel, Field
 
-from pydantic import BaseModel, BeforeValidator, Field
+from app.schemas.common import bounded_int
 
 MAX_CHANNELS = 1024
 MAX_SIDE = 224
@@ -10,34 +10,22 @@ MAX_KERNEL = 11
 MAX_REPEATS = 20
 
 
-def bounded(lo: int, hi: int) -> Any:
-    """An int from lo to hi whose error message states the whole range (pydantic's own names only
-    the bound that was crossed)."""
-
-    def check(v: Any) -> Any:
-        if isinstance(v, int) and not isinstance(v, bool) and not lo <= v <= hi:
-            raise ValueError(f"must be an integer from {lo} to {hi}, got {v:,}")
-        return v
-
-    return Annotated[int, BeforeValidator(check), Field(ge=lo, le=hi)]
-
-
 class CostRequest(BaseModel):
     """A k×k convolution C_in → C_out on a (C_in, H, W) input, padding "same" (H and W kept), with
     or without a 1×1 convolution C_in → reduce_to in front of it."""
 
-    in_channels: bounded(1, MAX_CHANNELS) = Field(192, description=f"C_in, 1–{MAX_CHANNELS}")
-    height: bounded(1, MAX_SIDE) = Field(28, description=f"H, 1–{MAX_SIDE}")
-    width: bounded(1, MAX_SIDE) = Field(28, description=f"W, 1–{MAX_SIDE}")
-    out_channels: bounded(1, MAX_CHANNELS) = Field(32, description=f"C_out, 1–{MAX_CHANNELS}")
-    kernel: bounded(1, MAX_KERNEL) = Field(5, description=f"k, the k×k kernel's side, 1–{MAX_KERNEL} "
+    in_channels: bounded_int(1, MAX_CHANNELS) = Field(192, description=f"C_in, 1–{MAX_CHANNELS}")
+    height: bounded_int(1, MAX_SIDE) = Field(28, description=f"H, 1–{MAX_SIDE}")
+    width: bounded_int(1, MAX_SIDE) = Field(28, description=f"W, 1–{MAX_SIDE}")
+    out_channels: bounded_int(1, MAX_CHANNELS) = Field(32, description=f"C_out, 1–{MAX_CHANNELS}")
+    kernel: bounded_int(1, MAX_KERNEL) = Field(5, description=f"k, the k×k kernel's side, 1–{MAX_KERNEL} "
                                                           "(odd or even)")
-    reduce_to: bounded(1, MAX_CHANNELS) | None = Field(
+    reduce_to: bounded_int(1, MAX_CHANNELS) | None = Field(
         16, description="r: the 1×1 reduction's output channels, 1 ≤ r ≤ in_channels; null for no "
                         "reduction (then only the direct layer is counted)")
-    repeats: bounded(1, MAX_REPEATS) = Field(5, description=f"timed forward passes, 1–{MAX_REPEATS}; "
+    repeats: bounded_int(1, MAX_REPEATS) = Field(5, description=f"timed forward passes, 1–{MAX_REPEATS}; "
                                                             "the median is reported")
-    threads: bounded(1, 64) = Field(1, description="CPU threads torch uses while timing, 1 to the "
+    threads: bounded_int(1, 64) = Field(1, description="CPU threads torch uses while timing, 1 to the "
                                                    "server's torch_threads (1 gives the steadiest times)")
 
 

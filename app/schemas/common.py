@@ -86,11 +86,12 @@ def _in_range(lo: int, hi: int) -> BeforeValidator:
 
     def check(v: Any) -> Any:
         if isinstance(v, int) and not isinstance(v, bool) and not lo <= v <= hi:
-            raise ValueError(f"must be an integer from {lo} to {hi}, got {v}")
+            raise ValueError(f"must be an integer from {lo} to {hi}, got {v:,}")
         return v
 
     return BeforeValidator(check)
 
 
 def bounded_int(lo: int, hi: int) -> Any:
-    return Annotated[int, _in_range(lo, hi), Field(ge=lo, le=hi)]
+    # Field first: the OpenAPI schema then shows minimum/maximum; the validator still runs first.
+    return Annotated[int, Field(ge=lo, le=hi), _in_range(lo, hi)]

@@ -19,7 +19,7 @@ def _float(lo: float, hi: float) -> Any:
             raise ValueError(f"must be a number from {lo} to {hi}, got {v}")
         return v
 
-    return Annotated[float, BeforeValidator(check), Field(ge=lo, le=hi, allow_inf_nan=False)]
+    return Annotated[float, Field(ge=lo, le=hi, allow_inf_nan=False), BeforeValidator(check)]
 
 
 class GradientFlowRequest(EncodingOption):

@@ -4,8 +4,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from app.schemas.bottleneck import bounded
-from app.schemas.common import ImageOrTensor, TensorOut
+from app.schemas.common import ImageOrTensor, TensorOut, bounded_int
 
 MAX_WIDTH = 256
 
@@ -14,12 +13,12 @@ class BranchWidths(BaseModel):
     """How many maps each convolution makes (each 1–256). The course's block is the default:
     16 + 24 + 24 + 24 = 88 channels out."""
 
-    width_1x1: bounded(1, MAX_WIDTH) = Field(16, description="branch 1: 1×1 conv → this many maps")
-    reduce_5x5: bounded(1, MAX_WIDTH) = Field(16, description="branch 2: the 1×1 conv before the 5×5")
-    width_5x5: bounded(1, MAX_WIDTH) = Field(24, description="branch 2: the 5×5 conv's maps")
-    reduce_3x3: bounded(1, MAX_WIDTH) = Field(16, description="branch 3: the 1×1 conv before the 3×3s")
-    width_3x3: bounded(1, MAX_WIDTH) = Field(24, description="branch 3: both 3×3 convs' maps")
-    width_pool: bounded(1, MAX_WIDTH) = Field(24, description="branch 4: the 1×1 conv after the 3×3 "
+    width_1x1: bounded_int(1, MAX_WIDTH) = Field(16, description="branch 1: 1×1 conv → this many maps")
+    reduce_5x5: bounded_int(1, MAX_WIDTH) = Field(16, description="branch 2: the 1×1 conv before the 5×5")
+    width_5x5: bounded_int(1, MAX_WIDTH) = Field(24, description="branch 2: the 5×5 conv's maps")
+    reduce_3x3: bounded_int(1, MAX_WIDTH) = Field(16, description="branch 3: the 1×1 conv before the 3×3s")
+    width_3x3: bounded_int(1, MAX_WIDTH) = Field(24, description="branch 3: both 3×3 convs' maps")
+    width_pool: bounded_int(1, MAX_WIDTH) = Field(24, description="branch 4: the 1×1 conv after the 3×3 "
                                                               "average pool")
 
 
@@ -35,8 +34,8 @@ class InceptionRequest(ImageOrTensor):
     weights: Literal["seed", "trained"] = Field(
         "seed", description='"seed": torch.manual_seed(seed), then InceptionBlock(C, **widths); '
                             '"trained": the trained digit model\'s block inception1')
-    seed: bounded(0, 2**31 - 1) = Field(0, description="for weights=seed, 0 to 2³¹ − 1")
-    max_side: bounded(8, 128) = Field(64, description="a larger input is scaled down (area average) "
+    seed: bounded_int(0, 2**31 - 1) = Field(0, description="for weights=seed, 0 to 2³¹ − 1")
+    max_side: bounded_int(8, 128) = Field(64, description="a larger input is scaled down (area average) "
                                                       "so its longer side is this, 8–128")
 
 

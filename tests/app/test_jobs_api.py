@@ -73,6 +73,12 @@ def test_a_short_job_from_start_to_final_event(jobs_client: TestClient):
     assert result["misread_images"]["shape"][1:] == [28, 28]
     listed = {j["id"]: j for j in jobs_client.get("/api/jobs").json()}
     assert listed[job["id"]]["result"]["held_out_accuracy"] == result["held_out_accuracy"]
+    # a finished job's stream is its backlog in one write, then `end` (a client that leaves early
+    # makes the server fail one send, not one per event)
+    with jobs_client.stream("GET", job["events_url"]) as res:
+        chunks = list(res.iter_raw())
+    assert len(chunks) == 2 and chunks[1].startswith(b"event: end")
+    assert chunks[0].count(b"\nevent: ") == len(seqs)  # each event: "id: n\nevent: kind\ndata: …"
 
 
 def test_cancel_stops_a_job_within_a_second(jobs_client: TestClient):
