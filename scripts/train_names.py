@@ -29,8 +29,9 @@ from engine.models.names import (  # noqa: E402
     fit,
     names_data,
     parameter_count,
+    unseen_accuracy,
 )
-from engine.train import EpochEvent, Event  # noqa: E402
+from engine.train import EpochEvent, Event, evaluate  # noqa: E402
 
 THREADS = 1
 
@@ -62,8 +63,10 @@ def main() -> None:
     seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
     acc = result.done.held_out_accuracy
     n = len(data.y_held_out)
+    unseen = unseen_accuracy(evaluate(model, data.x_held_out, data.y_held_out), data)
     print(f"held-out accuracy {acc:.4f} ({acc * n:.0f}/{n}) in {seconds:.1f} s "
-          f"({cpu:.1f} s of CPU; load average {os.getloadavg()[0]:.1f})")
+          f"({cpu:.1f} s of CPU; load average {os.getloadavg()[0]:.1f}); on the "
+          f"{int(data.unseen.sum())} held-out names never seen in training {unseen:.4f}")
     if args.dry_run:
         return
     state = {k: v.detach().clone() for k, v in model.state_dict().items()}
@@ -72,6 +75,7 @@ def main() -> None:
     record = {
         "config": asdict(model_cfg),
         "held_out_accuracy": round(acc, 4),
+        "unseen_accuracy": round(unseen, 4),
         "seconds": round(seconds, 1),
         "cpu_seconds": round(cpu, 1),
         "load_average": round(load, 1),
@@ -80,8 +84,9 @@ def main() -> None:
         "parameters": parameter_count(model),
         "train": asdict(cfg),
         "class_weight_power": CLASS_WEIGHT_POWER,
-        "data": f"data/names: {len(data.y_train)} training / {n} held-out names "
-                "(engine.data.names, seed 0, repeats within a language dropped)",
+        "data": f"data/names: {len(data.y_train)} training / {n} held-out lines "
+                f"(engine.data.names, seed 0, protocol 'lines'; {int(data.unseen.sum())} held-out "
+                "names never seen in training)",
         "history": [{"epoch": e.epoch, "loss": round(e.loss, 4), "held_out_accuracy": e.held_out_accuracy,
                      "seconds": round(e.elapsed, 1)} for e in result.history],
     }

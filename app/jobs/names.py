@@ -10,7 +10,15 @@ import torch
 
 from app.jobs.runner import JobContext
 from app.schemas.names import NamesJobRequest, NamesParams
-from engine.models.names import NamesConfig, NamesData, build, fit, names_data, parameter_count
+from engine.models.names import (
+    NamesConfig,
+    NamesData,
+    build,
+    fit,
+    names_data,
+    parameter_count,
+    unseen_accuracy,
+)
 from engine.train import EpochEvent, Event, TrainConfig, evaluate
 
 KIND = "names"
@@ -52,5 +60,6 @@ def run(params: NamesParams, ctx: JobContext) -> dict[str, Any] | None:
     os.replace(tmp, ctx.workdir / "weights.pt")
     ev = evaluate(model, d.x_held_out, d.y_held_out)
     return {"model": "bigru", "parameters": parameter_count(model), "seconds": round(result.done.elapsed, 2),
-            "held_out_accuracy": ev.accuracy, "per_class": per_class(ev.confusion),
-            "confusion": ev.confusion.tolist()}
+            "held_out_accuracy": ev.accuracy, "unseen_accuracy": unseen_accuracy(ev, d),
+            "unseen_size": int(d.unseen.sum()),
+            "per_class": per_class(ev.confusion), "confusion": ev.confusion.tolist()}

@@ -25,6 +25,7 @@ from engine.models.names import (
     predict,
     to_batch,
     training_record,
+    unseen_accuracy,
 )
 from engine.train import evaluate
 
@@ -49,8 +50,9 @@ def _card() -> dict:
     return {
         "classes": split.languages, "train_size": len(split.train), "held_out_size": len(split.held_out),
         "train_counts": split.counts("train"), "held_out_counts": counts, "lines": split.lines,
-        "duplicates_dropped": split.lines - split.dropped - len(split.names),
+        "protocol": split.protocol, "repeats": split.repeats, "unseen_size": int(data.unseen.sum()),
         "majority_accuracy": max(counts) / sum(counts), "held_out_accuracy": ev.accuracy,
+        "unseen_accuracy": unseen_accuracy(ev, data),
         "per_class_accuracy": per_class, "confusion": ev.confusion.tolist(),
         "parameters": parameter_count(net), "alphabet": ALPHABET, "training": record,
         "table": {"input_size": cfg.embedding_dim, "hidden_size": cfg.hidden_size,

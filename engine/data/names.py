@@ -4,10 +4,14 @@
 A name becomes plain lower-case ASCII (`normalise`: Unicode NFD splits "é" into "e" + a combining
 accent, which is dropped; a few letters NFD cannot split, such as "ß" and "ł", are spelled out),
 then one code per character (`encode`): 1–26 for a–z, 27 space, 28 apostrophe, 29 hyphen; 0 is
-kept for padding. Repeats within a language are dropped (Arabic.txt holds 2,000 lines but only 108
-different names: kept, they would sit in both parts of the split and inflate held-out accuracy).
-The same name under two languages stays under both. Each language is split on its own, by a
-seeded permutation, into two thirds to train on and one third held out."""
+kept for padding. Each language is split on its own, by a seeded permutation, into two thirds to
+train on and one third held out.
+
+Two protocols. "lines" (the default, the course's): every line is a sample, so a name repeated
+within a language (Arabic.txt holds 2,000 lines but only 108 different names) can sit on both
+sides of the split, as it would in the world: a common name is asked for often. "distinct": repeats
+within a language are dropped first, so no held-out name was seen in training under its language.
+(engine.models.names also measures accuracy on the held-out names never seen in training.)"""
 
 import unicodedata
 from dataclasses import dataclass
@@ -75,12 +79,14 @@ class NamesSplit:
     """Normalised names with their language index; `train` and `held_out` index into them."""
 
     languages: list[str]  # the 18 classes, sorted
-    names: list[str]  # normalised, deduplicated within a language
+    names: list[str]  # normalised (under "distinct", each once per language)
     labels: torch.Tensor  # (N,) int64
     train: torch.Tensor  # (N_train,) int64 indices, shuffled
     held_out: torch.Tensor  # (N_held_out,) int64 indices, sorted
     lines: int  # lines read from the files
     dropped: int  # lines that could not be normalised (e.g. "Maxa/B")
+    repeats: int  # lines repeating a name already read under the same language
+    protocol: str  # "lines" or "distinct"
 
     def part(self, which: str) -> tuple[list[str], torch.Tensor]:
         idx = {"train": self.train, "held_out": self.held_out}[which]
@@ -100,25 +106,32 @@ def read_languages(root: Path = NAMES_DIR) -> dict[str, list[str]]:
             for f in files}
 
 
-@lru_cache(maxsize=2)
-def names_split(seed: int = SPLIT_SEED, root: Path = NAMES_DIR) -> NamesSplit:
-    """Load, normalise, drop repeats within each language, and split each language 2/3 : 1/3."""
+PROTOCOLS = ("lines", "distinct")
+
+
+@lru_cache(maxsize=4)
+def names_split(seed: int = SPLIT_SEED, root: Path = NAMES_DIR, protocol: str = "lines") -> NamesSplit:
+    """Load, normalise, (under "distinct", drop repeats within each language) and split each
+    language 2/3 : 1/3."""
+    if protocol not in PROTOCOLS:
+        raise ValueError(f"protocol must be one of {PROTOCOLS}, got {protocol!r}")
     raw = read_languages(root)
     rng = np.random.default_rng(seed)
     names: list[str] = []
     labels: list[int] = []
     train: list[int] = []
     held: list[int] = []
-    lines = dropped = 0
+    lines = dropped = repeats = 0
     for k, lang in enumerate(raw):
-        unique: dict[str, None] = {}
+        read: list[str] = []
         for line in raw[lang]:
             lines += 1
             try:
-                unique[normalise(line)] = None
+                read.append(normalise(line))
             except BadName:
                 dropped += 1
-        ordered = sorted(unique)  # independent of the file's order
+        repeats += len(read) - len(set(read))
+        ordered = sorted(read if protocol == "lines" else set(read))  # independent of the file's order
         start = len(names)
         names += ordered
         labels += [k] * len(ordered)
@@ -128,4 +141,5 @@ def names_split(seed: int = SPLIT_SEED, root: Path = NAMES_DIR) -> NamesSplit:
         held += order[n_train:].tolist()
     train_t = torch.tensor(train)[torch.from_numpy(rng.permutation(len(train)))]
     return NamesSplit(languages=list(raw), names=names, labels=torch.tensor(labels),
-                      train=train_t, held_out=torch.tensor(sorted(held)), lines=lines, dropped=dropped)
+                      train=train_t, held_out=torch.tensor(sorted(held)), lines=lines, dropped=dropped,
+                      repeats=repeats, protocol=protocol)

@@ -1,11 +1,15 @@
 """Name → country over HTTP: predict, a batch's stages, the model card, a short training job."""
 
+import re
+
 import pytest
 import torch
 import torch.nn.functional as F
 from fastapi.testclient import TestClient
 
+from app.schemas.names import NamesParams
 from app.tensors import decode
+from engine.data.names import names_split
 from engine.models.names import load_pretrained, to_batch
 from tests.app.test_jobs_api import sse
 
@@ -17,7 +21,8 @@ def test_predict_equals_the_model(client: TestClient):
     assert body["name"] == "nguyen" and body["codes"] == [14, 7, 21, 25, 5, 14]
     probs = F.softmax(load_pretrained()(torch.tensor([body["codes"]]))[0], dim=0)
     top = torch.topk(probs, 5)
-    assert [g["language"] for g in body["top"]][0] == "Vietnamese"
+    languages = names_split().languages
+    assert [g["language"] for g in body["top"]] == [languages[i] for i in top.indices]
     torch.testing.assert_close(torch.tensor([g["probability"] for g in body["top"]]), top.values)
     assert len(body["top"]) == 5
 
@@ -62,12 +67,13 @@ def test_batch_stages_equal_the_model(client: TestClient):
 def test_model_card(client: TestClient):
     body = client.get("/api/names/model").json()
     assert len(body["classes"]) == 18 and body["classes"][14] == "Russian"
-    assert body["train_size"] + body["held_out_size"] == 17984
-    assert sum(body["held_out_counts"]) == body["held_out_size"] == 5994
-    assert body["duplicates_dropped"] == 2065
-    assert body["held_out_accuracy"] >= 0.82  # see tests/engine/test_names_model.py
-    assert 0.51 < body["majority_accuracy"] < 0.52
-    assert len(body["confusion"]) == 18 and sum(map(sum, body["confusion"])) == 5994
+    assert body["train_size"] + body["held_out_size"] == 20049 == body["lines"] - 1  # "Maxa/B"
+    assert sum(body["held_out_counts"]) == body["held_out_size"] == 6681
+    assert body["protocol"] == "lines" and body["repeats"] == 2065 and body["unseen_size"] == 5680
+    assert body["held_out_accuracy"] >= 0.84  # see tests/engine/test_names_model.py
+    assert body["unseen_accuracy"] >= 0.84
+    assert round(body["majority_accuracy"], 3) == 0.468
+    assert len(body["confusion"]) == 18 and sum(map(sum, body["confusion"])) == 6681
     table = body["table"]
     assert set(table) == {"input_size", "hidden_size", "num_layers", "output_size", "seq_len", "batch_size",
                           "dropout", "bidirectional"}
@@ -94,3 +100,16 @@ def test_bad_job_params_name_the_field(client: TestClient):
     res = client.post("/api/jobs", json={"kind": "names", "params": {"hidden_size": 5000}})
     assert res.status_code == 422
     assert res.json()["detail"][0]["loc"][-1] == "hidden_size"
+
+
+def test_the_training_form_starts_from_the_shipped_recipe(client: TestClient):
+    html = client.get("/rnn/practice").text
+    defaults = NamesParams().model_dump()
+    for field in ("epochs", "lr", "weight_decay", "embedding_dim", "hidden_size", "dropout",
+                  "class_weight_power", "train_size", "seed"):
+        value = re.search(rf'<input type="number" id="{field}"[^>]* value="([^"]+)"', html).group(1)
+        assert float(value) == defaults[field], field
+    assert f'max="{defaults["train_size"]}"' in html
+    for field in ("batch_size", "num_layers"):
+        select = re.search(rf'<select id="{field}">(.*?)</select>', html).group(1)
+        assert f"<option selected>{defaults[field]}</option>" in select, field

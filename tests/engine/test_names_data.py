@@ -44,16 +44,25 @@ def test_split_is_stratified_disjoint_and_deterministic():
     raw = read_languages()
     assert s.languages == sorted(raw) and len(s.languages) == 18
     assert s.lines == 20050 and s.dropped == 1  # "Maxa/B"
+    assert s.protocol == "lines" and len(s.names) == 20049 and s.repeats == 2065
     train, held = set(s.train.tolist()), set(s.held_out.tolist())
     assert not train & held and len(train | held) == len(s.names)
     for k, (n_train, n_held) in enumerate(zip(s.counts("train"), s.counts("held_out"), strict=True)):
         total = n_train + n_held
+        assert total == len(raw[s.languages[k]]) - (s.languages[k] == "Czech")  # "Maxa/B" is Czech
         assert n_train == round(2 * total / 3), s.languages[k]
-    # no name repeats within a language
-    pairs = list(zip(s.names, s.labels.tolist(), strict=True))
-    assert len(set(pairs)) == len(pairs)
-    assert s.counts("train")[s.languages.index("Arabic")] + s.counts("held_out")[0] == 108
+    majority = max(s.counts("held_out")) / len(s.held_out)
+    assert round(majority, 3) == 0.468  # always "Russian": the course's 47 %
     again = names_split.__wrapped__()
     assert again.train.tolist() == s.train.tolist() and again.held_out.tolist() == s.held_out.tolist()
     other = names_split.__wrapped__(seed=1)
     assert other.held_out.tolist() != s.held_out.tolist()
+
+
+def test_the_distinct_protocol_keeps_each_name_once_per_language():
+    s = names_split(protocol="distinct")
+    pairs = list(zip(s.names, s.labels.tolist(), strict=True))
+    assert len(set(pairs)) == len(pairs) == 20049 - 2065
+    assert s.counts("train")[s.languages.index("Arabic")] + s.counts("held_out")[0] == 108
+    with pytest.raises(ValueError, match="'raw'"):
+        names_split(protocol="raw")

@@ -83,7 +83,7 @@
       $("job-bar").value = $("job-bar").max;
       $("job-text").textContent = t(P + "done_text", {
         acc: (100 * end.result.held_out_accuracy).toFixed(2), seconds: end.result.seconds });
-      drawResult(end.result.per_class, end.result.confusion, end.result.held_out_accuracy, t(P + "your_model"));
+      drawResult(end.result.per_class, end.result.confusion, end.result, t(P + "your_model"));
     } else {
       $("job-text").textContent = end.state === "cancelled" ? t(P + "cancelled")
         : t(P + "failed", { error: end.error });
@@ -97,7 +97,8 @@
     });
   }
 
-  function drawResult(perClass, z, acc, who) {
+  // `res`: held_out_accuracy, unseen_accuracy and unseen_size (the model card and a job's result).
+  function drawResult(perClass, z, res, who) {
     drawPerClass(perClass, who);
     const rowPct = z.map((r) => { const n = r.reduce((a, b) => a + b, 0) || 1; return r.map((v) => (100 * v) / n); });
     heatmap("plot-confusion", rowPct, {
@@ -108,7 +109,8 @@
       customdata: z.map((r, i) => r.map((v, j) => [classes[i], classes[j], v])),
       hovertemplate: `${t(P + "axis_true")} %{customdata[0]} → %{customdata[1]}: %{customdata[2]} (%{z:.1f} %)<extra></extra>`,
     });
-    $("result-text").textContent = t(P + "result_text", { who, acc: (100 * acc).toFixed(2) });
+    $("result-text").textContent = t(P + "result_text", { who, acc: (100 * res.held_out_accuracy).toFixed(2) }) +
+      " " + t(P + "unseen_text", { n: res.unseen_size, acc: (100 * res.unseen_accuracy).toFixed(2) });
   }
 
   async function init() {
@@ -119,7 +121,7 @@
     });
     const card = await fetch("/api/names/model").then((r) => r.json());
     classes = card.classes;
-    drawResult(card.per_class_accuracy, card.confusion, card.held_out_accuracy, t(P + "shipped_model"));
+    drawResult(card.per_class_accuracy, card.confusion, card, t(P + "shipped_model"));
     $("result-text").textContent += " " + t(P + "baseline_text", { majority: (100 * card.majority_accuracy).toFixed(1) });
     const id = sessionStorage.getItem(JOB_KEY);
     if (id) {
