@@ -38,7 +38,7 @@ def model() -> NameClassifier:
 
 
 @lru_cache(maxsize=1)
-def _card() -> dict:
+def card() -> dict:
     """Everything about the shipped model that does not change: split sizes, held-out results."""
     split, net = names_split(), model()
     data = names_data(split)
@@ -67,7 +67,7 @@ def _card() -> dict:
 def model_card() -> ModelResponse:
     """The shipped model: the 18 classes, the split sizes, held-out accuracy (overall, per class,
     confusion matrix), its size and the seed's parameter table with its values."""
-    return ModelResponse(**_card())
+    return ModelResponse(**card())
 
 
 @router.post("/predict", response_model=PredictResponse)
