@@ -1,0 +1,225 @@
+"""Every compute endpoint with a large input: engine vs API time (in-process and over HTTP), and
+the response size.  Run: .venv/bin/python -m benchmarks.endpoints
+
+Requests are the largest their lesson page sends, within the schemas' limits (images: a 512×512
+RGB upload). "engine" times the engine/ calls the router makes (and its own torch ops), models
+loaded beforehand; validation, the image store, encode() and JSON count as API. API calls send
+Accept-Encoding gzip and read the body undecoded: in-process through fastapi's TestClient, over
+HTTP to a uvicorn on loopback (scripts/loadtest.serve). Medians of 15 runs after a warm-up; sizes
+are wire bytes with identity and gzip. Target: HTTP ≤ 1.5 × engine for large inputs."""
+
+import io
+import os
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import httpx
+import numpy as np
+import torch
+import torch.nn.functional as F
+from fastapi.testclient import TestClient
+
+from app.main import create_app
+from app.routers.gru import SWEEP
+from app.schemas.inception import BranchWidths
+from app.settings import Settings, get_settings
+from benchmarks.conv import RUNS, image, timed
+from engine.cnn import activation, cost, depth, pool
+from engine.cnn.channels import grayscale, to_channels
+from engine.cnn.conv import ConvSettings, conv
+from engine.cnn.inception import InceptionBlock
+from engine.cnn.kernels import KERNEL_NAMES, weight
+from engine.data import mnist, preprocess
+from engine.data import names as name_data
+from engine.models import digits, names
+from engine.rnn import bptt, gradient_flow, gru, pack
+from engine.rnn.cell import forward, one_hot
+from engine.rnn.weights import seeded as rnn_weights
+from scripts.loadtest import serve
+
+IMAGE = "<image id>"  # replaced by the id each client got for the upload
+TARGET = 1.5
+KERNELS8 = list(KERNEL_NAMES[:8])
+SOBEL = ["sobel_x", "sobel_y"]  # the pooling page's largest choice of maps
+WORD = ("thequickbrownfoxjumpsoverthelazydog" * 6)[:200]  # the pages' longest word
+ALPHABET = "".join(sorted(set(WORD)))
+SURNAME = "Wolfeschlegelsteinhausenbergerdorff"  # 35 letters
+GRU_NAME = SURNAME + "-Ruiz"  # 40 characters, /api/rnn/gru's limit
+NAME30 = SURNAME[:30]  # the names endpoints' limit
+BATCH = [SURNAME[:30 - i] for i in range(16)]  # 16 names (the limit), 30 … 15 characters
+Case = tuple[str, str, dict, Callable[[], object]]  # (label, path, JSON body, engine call)
+COST = {"in_channels": 192, "height": 28, "width": 28, "out_channels": 32, "kernel": 5, "reduce_to": 16,
+        "repeats": 20, "threads": 1}  # 21 passes ≈ the 3·10⁹ multiplications the server allows
+
+
+def cost_engine() -> None:
+    """What /api/cnn/cost runs: both variants counted on meta, then timed on one thread."""
+    c, h, w, out, k, r = (COST[n] for n in ("in_channels", "height", "width", "out_channels", "kernel",
+                                             "reduce_to"))
+    for meta in (cost.conv_layers(c, out, k, r_, device="meta") for r_ in (None, r)):
+        cost.torch_flops(meta, c, h, w), cost.costs(meta, h, w)
+    x = torch.randn(1, c, h, w, generator=torch.Generator().manual_seed(0))  # (1, C_in, H, W)
+    before = torch.get_num_threads()
+    torch.set_num_threads(COST["threads"])
+    for r_ in (None, r):
+        cost.forward_ms(cost.seeded(cost.conv_layers(c, out, k, r_, "meta"), 0), x, COST["repeats"])
+    torch.set_num_threads(before)
+
+
+def inception_engine(x: torch.Tensor) -> None:
+    """Scale to max_side 128, build the seeded block, count it, run the four branches, join them."""
+    x = F.interpolate(x[None], size=(128, 128), mode="area")[0]  # (3, 128, 128)
+    with torch.device("meta"):
+        block = InceptionBlock(x.shape[0], **BranchWidths().model_dump())
+    block = cost.seeded(block, 0)
+    cost.block_costs(block, *x.shape, padded=True)
+    with torch.no_grad():
+        torch.cat(block.branches(x[None]).as_tuple(), dim=1)  # (1, 88, 128, 128)
+
+
+def cases(x: torch.Tensor) -> list[Case]:
+    """The CNN cases on x, the upload as (3, 512, 512) float, then the RNN ones."""
+    digit_net = digits.load_pretrained(digits.DEFAULT_MODEL)
+    k10, slope = list(KERNEL_NAMES), activation.LEAKY_SLOPE
+    s = ConvSettings(padding=1)
+    stack = depth.StackConfig(depth=56, residual=False, activation="sigmoid", init="default",
+                              batch_norm=False, width=64)
+
+    def digit() -> None:
+        st = preprocess.mnist_style(grayscale(x)[0])
+        with torch.no_grad():
+            F.softmax(digit_net.forward_trace(mnist.normalise(st.centred[None]))["logits"][0], dim=0)
+
+    return [
+        ("cnn/conv (8 kernels, pad 1)", "/api/cnn/conv",
+         {"image_id": IMAGE, "kernels": KERNELS8, "padding": 1},
+         lambda: conv(x, weight(KERNELS8, 3), torch.zeros(8), s)),
+        ("cnn/pool (2 kernels, 2×2 s1)", "/api/cnn/pool",
+         {"image_id": IMAGE, "kernels": SOBEL, "kind": "max", "kernel_size": 2, "stride": 1},
+         lambda: pool.pool2d(pool.feature_maps(x, SOBEL)[0], "max", 2, 1, 0)),
+        ("cnn/activation (10 kernels)", "/api/cnn/activation",
+         {"image_id": IMAGE, "function": "relu", "kernels": k10, "bins": 200},
+         lambda: (activation.apply(x, "relu", k10, 200, slope, 1 / 255),
+                  activation.curve("relu", 6.0, 241, slope), activation.kernel_stack(k10))),
+        ("cnn/channels", "/api/cnn/channels", {"image_id": IMAGE},
+         lambda: (grayscale(x), x.to(torch.uint8))),
+        ("cnn/inception (max_side 128)", "/api/cnn/inception", {"image_id": IMAGE, "max_side": 128},
+         lambda: inception_engine(x)),
+        ("cnn/gradient-norms (56, 32)", "/api/cnn/gradient-norms",
+         {"depth": 56, "batch": 32, "activation": "sigmoid", "init": "default"},
+         lambda: depth.gradient_norms(depth.build(stack, 0), *depth.digit_batch(32, 0))),
+        ("cnn/cost (course layer, 20 reps)", "/api/cnn/cost", COST, cost_engine),
+        ("digits/predict (512² image)", "/api/digits/predict", {"image_id": IMAGE}, digit),
+    ] + rnn_cases()
+
+
+def rnn_cases() -> list[Case]:
+    net = names.load_pretrained()
+    x = one_hot(WORD, ALPHABET)  # (200, I)
+    target = torch.full((len(WORD), 1), 0.5, dtype=torch.float64)  # (T, O)
+
+    def back() -> None:
+        w = rnn_weights(len(ALPHABET), 6, 1, 3, 1)
+        b = bptt.bptt(forward(x, w), w, target, "every")
+        bptt.autograd(x, w, target, "every", None)
+        b.totals()
+
+    def flows() -> None:
+        st = gradient_flow.setup(256, 200, 0, input_scale=0.3, update_bias=3.0)
+        for kind in ("rnn", "linear", "gru"):
+            gradient_flow.flow(st, [0.9, *SWEEP], kind)
+        gradient_flow.spectral_radius(gradient_flow.scaled(st.W, 0.9))
+        gradient_flow.reference(0.9, 200)
+
+    def gates() -> None:
+        name = name_data.normalise(GRU_NAME)
+        with torch.no_grad():
+            e = net.embedding(torch.tensor([name_data.encode(name)]))[0]  # (T, E)
+            gru.gru(e[None], torch.tensor([len(name)]), net.gru_weights())
+            names.predict(net, name)
+
+    def batch() -> None:
+        codes, lengths = names.to_batch([name_data.normalise(n) for n in BATCH])  # (B, T_max), (B,)
+        with torch.no_grad():
+            F.softmax(net.forward_trace(codes, lengths)["logits"], dim=1)
+
+    word = {"word": WORD, "alphabet": ALPHABET}
+    return [
+        ("rnn/forward (T 200, H 8, 4 layers)", "/api/rnn/forward",
+         {**word, "hidden_size": 8, "output_size": 4, "num_layers": 4},
+         lambda: forward(x, rnn_weights(len(ALPHABET), 8, 4, 4, 0))),
+        ("rnn/bptt (T 200, H 6, 3 layers)", "/api/rnn/bptt",
+         {**word, "hidden_size": 6, "num_layers": 3, "loss": "every", "target": [0.5] * len(WORD),
+          "seed": 1, "encoding": "list"}, back),
+        ("rnn/gradient-flow (T 200, H 256)", "/api/rnn/gradient-flow",
+         {"spectral_radius": 0.9, "steps": 200, "hidden_size": 256}, flows),
+        ("rnn/gru (trained, 40 chars)", "/api/rnn/gru", {"name": GRU_NAME}, gates),
+        ("rnn/pack (16 names)", "/api/rnn/pack", {"names": BATCH},
+         lambda: pack.pack(*pack.pad([name_data.encode(name_data.normalise(n)) for n in BATCH]))),
+        ("names/predict (30 chars, k 18)", "/api/names/predict", {"name": NAME30, "k": 18},
+         lambda: torch.topk(names.predict(net, NAME30)[2], 18)),
+        ("names/batch (16 names)", "/api/names/batch", {"names": BATCH}, batch),
+    ]
+
+
+def upload(client: httpx.Client) -> str:
+    buf = io.BytesIO()
+    image().save(buf, format="PNG")
+    res = client.post("/api/images", files={"file": ("bench.png", buf.getvalue())})
+    res.raise_for_status()
+    return res.json()["id"]
+
+
+def wire_bytes(client: httpx.Client, path: str, body: dict, accept: str = "gzip") -> int:
+    """POST and read the body as sent (not decompressed); its size in bytes."""
+    with client.stream("POST", path, json=body, headers={"Accept-Encoding": accept}) as r:
+        r.raise_for_status()
+        return sum(len(chunk) for chunk in r.iter_raw())
+
+
+def with_image(body: dict, image_id: str) -> dict:
+    return {k: image_id if v == IMAGE else v for k, v in body.items()}
+
+
+def measure(case: Case, local: TestClient, http: httpx.Client, ids: tuple[str, str]) -> tuple[float, ...]:
+    """(engine, in-process, HTTP) median ms and the identity and gzip sizes in KB."""
+    _, path, body, engine = case
+    here, there = with_image(body, ids[0]), with_image(body, ids[1])
+    times = [timed(fn)[1] for fn in (engine, lambda: wire_bytes(local, path, here),
+                                     lambda: wire_bytes(http, path, there))]
+    return *times, *(wire_bytes(http, path, there, accept) / 1024 for accept in ("identity", "gzip"))
+
+
+def main() -> None:
+    load = " ".join(f"{v:.2f}" for v in os.getloadavg())
+    table = cases(to_channels(np.asarray(image())))  # the upload as (3, 512, 512)
+    app = create_app()
+    with tempfile.TemporaryDirectory() as tmp, tempfile.TemporaryDirectory() as tmp_http:
+        app.dependency_overrides[get_settings] = lambda: Settings(data_dir=Path(tmp))
+        proc, base = serve(tmp_http)
+        try:
+            with TestClient(app) as local, httpx.Client(base_url=base, timeout=120) as http:
+                ids = (upload(local), upload(http))
+                rows = [(c[0], measure(c, local, http, ids)) for c in table]
+        finally:
+            proc.terminate()
+            proc.wait(timeout=10)
+    print(f"torch threads {torch.get_num_threads()}; load average before {load}; "
+          f"{time.strftime('%Y-%m-%d %H:%M')}; "
+          f"medians of {RUNS} runs; API calls with Accept-Encoding gzip\n")
+    print("| endpoint | engine ms | API in-process ms | API over HTTP ms | HTTP/engine "
+          "| KB identity | KB gzip |")
+    print("|---|---:|---:|---:|---:|---:|---:|")
+    for label, (eng, local_ms, http_ms, kb, kb_gz) in rows:
+        print(f"| {label} | {eng:.1f} | {local_ms:.1f} | {http_ms:.1f} | {http_ms / eng:.1f}× "
+              f"| {kb:,.1f} | {kb_gz:,.1f} |")
+    print()
+    for label, (eng, _, http_ms, _, _) in rows:
+        if http_ms / eng > TARGET:
+            print(f"{label}: HTTP takes {http_ms / eng:.1f}× the engine time, above the {TARGET}× target")
+
+
+if __name__ == "__main__":
+    main()
