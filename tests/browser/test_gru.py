@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from engine.models.names import WEIGHTS_PATH
+from engine.models.names import WEIGHTS_PATH, NamesConfig
 from tests.browser.conftest import run_panel_code
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -55,7 +55,7 @@ def test_typing_a_name_shows_the_gate_heatmaps(page: Page, base_url: str, monkey
     page.wait_for_function("() => document.getElementById('plot-z').data[0].z.length === 8")
     for gate in "zrnh":
         z = page.evaluate(f"() => document.getElementById('plot-{gate}').data[0].z")
-        assert len(z) == 8 and len(z[0]) == 96  # letters × hidden units
+        assert len(z) == 8 and len(z[0]) == NamesConfig().hidden_size  # letters × hidden units
     z = page.evaluate("() => document.getElementById('plot-z').data[0].z")
     assert all(0 <= v <= 1 for row in z for v in row)
     expect(page.locator("#prediction")).to_contain_text("nakamura")

@@ -129,7 +129,7 @@
         api("POST", "/api/names/batch", { names }), api("POST", "/api/rnn/pack", { names })]);
       batch = { pack, stages };
       drawStages();
-      if (card) fillTable();
+      fillTable();
     } catch (e) { /* the status line names the bad name */ }
   }
 
@@ -169,7 +169,7 @@
 
   function torchCode() {
     const p = batch.pack;
-    const c = card ? card.table : { input_size: 32, hidden_size: 96, num_layers: 2, dropout: 0.2 };
+    const c = card.table;
     const sizes = `tensor([${p.batch_sizes.join(", ")}])`;
     return [
       "import torch",
@@ -204,11 +204,9 @@
     $("predict-name").addEventListener("input", again);
     $("k").addEventListener("input", again);
     $("predict-form").addEventListener("submit", (ev) => { ev.preventDefault(); predict(); });
+    card = await fetch("/api/names/model").then((r) => r.json()); // the model's sizes, for the table and the code
     await runPipeline();
     await predict();
-    card = await fetch("/api/names/model").then((r) => r.json());
-    fillTable();
-    if (batch) code(torchCode());
   }
 
   init();
