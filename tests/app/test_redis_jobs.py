@@ -7,7 +7,6 @@ session; each test uses its own key prefix, so tests never see each other's jobs
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -23,12 +22,7 @@ from rq.job import Job
 from app.main import create_app
 from app.settings import PROJECT_ROOT, Settings, get_settings
 from tests.app.test_jobs_api import LONG, SHORT, sse, wait_for
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from tests.net import free_port
 
 
 @pytest.fixture(scope="session")

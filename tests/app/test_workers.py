@@ -2,7 +2,6 @@
 
 import io
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -13,14 +12,14 @@ import httpx
 import pytest
 from PIL import Image
 
+from tests.net import free_port
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")
 def two_workers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = free_port()
     env = {**os.environ, "NATURALLY_DATA_DIR": str(tmp_path_factory.mktemp("var"))}
     proc = subprocess.Popen([sys.executable, "-m", "uvicorn", "app.main:app", "--port", str(port),
                              "--workers", "2", "--log-level", "warning"], cwd=ROOT, env=env)
