@@ -5,7 +5,7 @@ Requests are the largest their lesson page sends, within the schemas' limits (im
 RGB upload). "engine" times the engine/ calls the router makes (and its own torch ops), models
 loaded beforehand; validation, the image store, encode() and JSON count as API. API calls send
 Accept-Encoding gzip and read the body undecoded: in-process through fastapi's TestClient, over
-HTTP to a uvicorn on loopback (scripts/loadtest.serve). Medians of 15 runs after a warm-up; sizes
+HTTP to a uvicorn on loopback (scripts/server.serve). Medians of 15 runs after a warm-up; sizes
 are wire bytes with identity and gzip. Target: HTTP ≤ 1.5 × engine for large inputs."""
 
 import io
@@ -37,7 +37,7 @@ from engine.models import digits, names
 from engine.rnn import bptt, gradient_flow, gru, pack
 from engine.rnn.cell import forward, one_hot
 from engine.rnn.weights import seeded as rnn_weights
-from scripts.loadtest import serve
+from scripts.server import serve
 
 IMAGE = "<image id>"  # replaced by the id each client got for the upload
 TARGET = 1.5

@@ -4,20 +4,14 @@ bytes transferred, on a fresh browser context (cold cache) against a uvicorn sta
     python -m benchmarks.pages
 """
 
-import os
-import socket
-import subprocess
-import sys
 import time
-from pathlib import Path
 
-import httpx
 from playwright.sync_api import Page, sync_playwright
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from app.lessons import LESSONS
+from scripts.server import serve
 
-ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
 PLOTS_DRAWN = """() => [...document.querySelectorAll('.plot:not([data-waits])')]
@@ -28,24 +22,6 @@ TIMINGS = """() => {
     .reduce((n, e) => n + (e.transferSize || 0), 0);
   return {paint: paint ? paint.startTime : null, bytes};
 }"""
-
-
-def serve(tmp: Path) -> tuple[subprocess.Popen, str]:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    env = {**os.environ, "NATURALLY_DATA_DIR": str(tmp)}
-    proc = subprocess.Popen([sys.executable, "-m", "uvicorn", "app.main:app", "--port", str(port)],
-                            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    for _ in range(300):
-        try:
-            httpx.get(f"{url}/healthz", timeout=1)
-            return proc, url
-        except httpx.TransportError:
-            time.sleep(0.2)
-    proc.kill()
-    raise RuntimeError("uvicorn did not start")
 
 
 def measure(page: Page, url: str) -> tuple[float | None, float, int]:
@@ -62,7 +38,7 @@ def main() -> None:
     import tempfile
 
     with tempfile.TemporaryDirectory() as tmp, sync_playwright() as p:
-        proc, base = serve(Path(tmp))
+        proc, base = serve(tmp)
         try:
             browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
             print(f"{'page':28} {'first paint ms':>15} {'plots drawn ms':>15} {'KB transferred':>15}")

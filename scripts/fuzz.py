@@ -2,7 +2,7 @@
 
     .venv/bin/python scripts/fuzz.py [--seconds 300] [--max-examples 50]
 
-It starts its own uvicorn with scripts/loadtest.py's serve() (one process, a temporary data folder,
+It starts its own uvicorn with scripts/server.py's serve() (one process, a temporary data folder,
 a free 127.0.0.1 port) and runs the `schemathesis run` CLI on the server's /openapi.json: every
 operation and method, phases examples, coverage, fuzzing and stateful, at most --max-examples cases
 per operation per round, rounds repeating until the budget is spent (--seconds covers start-up and
@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
-from loadtest import serve
+from server import serve
 
 CHECKS = "not_a_server_error,status_code_conformance,content_type_conformance"
 PHASES = "examples,coverage,fuzzing,stateful"

@@ -10,20 +10,14 @@ and the throughput. Only loopback is ever contacted."""
 import argparse
 import asyncio
 import io
-import os
-import socket
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
-from pathlib import Path
 
 import httpx
 import numpy as np
 from PIL import Image
-
-ROOT = Path(__file__).resolve().parent.parent
+from server import serve
 
 
 def mix(image_id: str) -> list[tuple[str, str, str, dict | None]]:
@@ -38,24 +32,6 @@ def mix(image_id: str) -> list[tuple[str, str, str, dict | None]]:
         ("name predict", "POST", "/api/names/predict", {"name": "Kowalski", "k": 5}),
         ("page", "GET", "/cnn/convolution", None),
     ]
-
-
-def serve(data_dir: str) -> tuple[subprocess.Popen, str]:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    proc = subprocess.Popen([sys.executable, "-m", "uvicorn", "app.main:app", "--port", str(port),
-                             "--log-level", "warning"], cwd=ROOT,
-                            env={**os.environ, "NATURALLY_DATA_DIR": data_dir})
-    base = f"http://127.0.0.1:{port}"
-    for _ in range(300):
-        try:
-            httpx.get(f"{base}/healthz", timeout=1)
-            return proc, base
-        except httpx.TransportError:
-            time.sleep(0.2)
-    proc.kill()
-    raise RuntimeError("uvicorn did not start")
 
 
 async def client(http: httpx.AsyncClient, jobs: list, until: float, results: dict) -> None:

@@ -21,8 +21,8 @@ from rq.job import Job
 
 from app.main import create_app
 from app.settings import PROJECT_ROOT, Settings, get_settings
+from scripts.server import free_port
 from tests.app.test_jobs_api import LONG, SHORT, sse, wait_for
-from tests.net import free_port
 
 
 @pytest.fixture(scope="session")

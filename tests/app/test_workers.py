@@ -1,35 +1,19 @@
 """Scale-out on one machine: `uvicorn --workers 2` on one data folder behaves as one app."""
 
 import io
-import os
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import httpx
 import pytest
 from PIL import Image
 
-from tests.net import free_port
-
-ROOT = Path(__file__).resolve().parents[2]
+from scripts.server import serve
 
 
 @pytest.fixture(scope="module")
 def two_workers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    port = free_port()
-    env = {**os.environ, "NATURALLY_DATA_DIR": str(tmp_path_factory.mktemp("var"))}
-    proc = subprocess.Popen([sys.executable, "-m", "uvicorn", "app.main:app", "--port", str(port),
-                             "--workers", "2", "--log-level", "warning"], cwd=ROOT, env=env)
-    base = f"http://127.0.0.1:{port}"
-    for _ in range(300):
-        try:
-            httpx.get(f"{base}/healthz", timeout=1)
-            break
-        except httpx.TransportError:
-            time.sleep(0.2)
+    proc, base = serve(tmp_path_factory.mktemp("var"), "--workers", "2")
     yield base
     proc.terminate()
     proc.wait(timeout=20)
