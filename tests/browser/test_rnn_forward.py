@@ -4,7 +4,7 @@ import contextlib
 import io
 
 import torch
-from playwright.sync_api import Page
+from playwright.sync_api import Page, Response
 from torch.testing import assert_close
 
 from tests.browser.conftest import plot_points, run_panel_code
@@ -78,3 +78,29 @@ def test_torch_panel_reproduces_the_page(page: Page, base_url: str):
     top = page.evaluate("() => document.getElementById('plot-h').data.map(tr => tr.y)")  # (H, T) of layer 2
     assert_close(scope["out"].detach().double(), torch.tensor(top, dtype=torch.float64).T, atol=1e-5, rtol=0)
     assert len(top) == 3 and page.errors == []
+
+
+def test_typed_weights_reach_the_api_and_a_bad_split_is_named(page: Page, base_url: str):
+    _open(page, base_url)
+    page.select_option("#weights-source", "typed")  # the boxes start from the seeded weights
+    page.wait_for_load_state("networkidle")
+    zeros = [[0, 0, 0]] * 3
+
+    def typed_zeros(res: Response) -> bool:
+        sent = res.request.post_data_json or {}
+        return (res.url.endswith("/api/rnn/forward")
+                and sent.get("W_hh") == zeros and sent.get("b_h") == [0] * 3)
+
+    with page.expect_response(typed_zeros) as answer:
+        page.fill("#typed-b_h", "0 0 0")
+        page.fill("#typed-W_hh", "0 0 0\n0 0 0\n0 0 0")  # no recurrence: h_t = tanh(W_xh x_t)
+    sent, out = answer.value.request.post_data_json, answer.value.json()
+    w_xh = torch.tensor(sent["W_xh"])  # (H, I) = (3, 1), as the boxes showed it
+    h = torch.tensor(out["h"]["data"])[0]  # (L, T, H) → layer 0: (T, H)
+    assert_close(h, torch.tanh(torch.tensor([[1.0], [0.5], [-1.0], [2.0]]) @ w_xh.T), atol=1e-6, rtol=0)
+
+    page.evaluate("() => { const s = document.getElementById('input-size'); s.value = 3;"
+                  " s.dispatchEvent(new Event('input')); }")
+    page.wait_for_function("() => document.getElementById('status').textContent.includes('multiple')")
+    assert "holds 4 numbers, which is not a multiple of input_size 3" in page.text_content("#status")
+    assert page.errors == []

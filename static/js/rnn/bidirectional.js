@@ -2,7 +2,7 @@
  * to left; their last states [h^f_T; h^b_1] feed a linear layer, softmax and cross-entropy. */
 (() => {
   "use strict";
-  const { t, api, tensor, matrix, draw, code, fmt, debounce, COLORS } = N;
+  const { t, api, tensor, matrix, draw, code, fmt, debounce, COLORS, readSequence, svg } = N;
   const $ = (id) => document.getElementById(id);
   const P = "rnn.bidirectional.";
   const SUB = "₀₁₂₃₄₅₆₇₈₉";
@@ -13,21 +13,11 @@
   let res = null; // the last /api/rnn/bidirectional response, tensors decoded
 
   /* ---- the request ---- */
-  const tokens = (text) => text.split(/[\s,;]+/).filter(Boolean).map((v) => (Number.isFinite(Number(v)) ? Number(v) : v));
-  const wordAlphabet = () => $("alphabet").value || [...new Set($("word").value)].sort().join("");
-
   function body() {
-    const b = { hidden_size: Number($("hidden-size").value), classes: Number($("classes").value),
-      target: Number($("target").value), seed: Number($("seed").value) || 0 };
-    if ($("source").value === "word") return { ...b, word: $("word").value, alphabet: wordAlphabet() };
-    const nums = tokens($("sequence").value);
-    const size = Number($("input-size").value);
-    if (nums.length % size) {
-      N.status(t(`${P}not_multiple`, { n: nums.length, i: size }), "error");
-      return null;
-    }
-    b.sequence = size === 1 ? nums : [...Array(nums.length / size).keys()].map((i) => nums.slice(i * size, (i + 1) * size));
-    return b;
+    const seq = readSequence();
+    if (!seq) return null;
+    return { hidden_size: Number($("hidden-size").value), classes: Number($("classes").value),
+      target: Number($("target").value), seed: Number($("seed").value) || 0, ...seq.fields };
   }
 
   async function update() {
@@ -112,14 +102,6 @@
   }
 
   /* ---- the diagram (SVG): forward row on top, inputs between, backward row below ---- */
-  const SVG = "http://www.w3.org/2000/svg";
-  function svg(tag, attrs, text) {
-    const el = document.createElementNS(SVG, tag);
-    for (const [k, v] of Object.entries(attrs)) el.setAttribute(k, v);
-    if (text !== undefined) el.textContent = text;
-    return el;
-  }
-
   function drawDiagram() {
     const T = res.steps;
     const [col, left, cw, ch, yF, yX, yB] = [112, 76, 34, 22, 40, 112, 184];

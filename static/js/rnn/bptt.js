@@ -2,7 +2,7 @@
  * step-t use of the weight); stacked, the terms add up to autograd's gradient. */
 (() => {
   "use strict";
-  const { t, api, tensor, matrix, draw, code, fmt, debounce, COLORS } = N;
+  const { t, api, tensor, matrix, draw, code, fmt, debounce, COLORS, tokens, readSequence, typedWeights } = N;
   const $ = (id) => document.getElementById(id);
   const P = "rnn.bptt.";
   const WEIGHTS = ["W_xh", "W_hh", "b_h", "W_hy", "b_y"];
@@ -15,36 +15,14 @@
   let res = null;
 
   /* ---- the request ---- */
-  const tokens = (text) => text.split(/[\s,;]+/).filter(Boolean)
-    .map((v) => (Number.isFinite(Number(v)) ? Number(v) : v));
-
   function body(typed) {
+    const seq = readSequence();
+    if (!seq) return null;
     const b = { hidden_size: Number($("hidden-size").value), num_layers: Number($("num-layers").value),
-      loss: $("loss").value, seed: Number($("seed").value) || 0, encoding: "list" };
-    let steps;
-    if ($("source").value === "word") {
-      const word = $("word").value;
-      Object.assign(b, { word, alphabet: $("alphabet").value || [...new Set(word)].sort().join("") });
-      steps = word.length;
-    } else {
-      const nums = tokens($("sequence").value);
-      const size = Number($("input-size").value);
-      if (nums.length % size) {
-        N.status(t(`${P}not_multiple`, { n: nums.length, i: size }), "error");
-        return null;
-      }
-      steps = nums.length / size;
-      b.sequence = size === 1 ? nums : [...Array(steps).keys()].map((i) => nums.slice(i * size, (i + 1) * size));
-    }
+      loss: $("loss").value, seed: Number($("seed").value) || 0, encoding: "list", ...seq.fields };
     const target = tokens($("target").value);
-    b.target = b.loss === "last" || target.length !== 1 ? target : Array(steps).fill(target[0]);
-    if (typed) {
-      for (const name of WEIGHTS) {
-        const text = $(`typed-${name}`).value;
-        b[name] = name.startsWith("b_") ? tokens(text) : text.split("\n").map(tokens).filter((r) => r.length);
-      }
-    }
-    return b;
+    b.target = b.loss === "last" || target.length !== 1 ? target : Array(seq.steps).fill(target[0]);
+    return typed ? { ...b, ...typedWeights(WEIGHTS) } : b;
   }
 
   async function update() {

@@ -2,7 +2,7 @@
  * copies of the cell but one set of weights (W_xh, W_hh, W_hy), the same at every step. */
 (() => {
   "use strict";
-  const { t, api, tensor, matrix, heatmap, draw, code, fmt, debounce, COLORS } = N;
+  const { t, api, tensor, matrix, heatmap, draw, code, fmt, debounce, COLORS, readSequence, typedWeights, svg } = N;
   const $ = (id) => document.getElementById(id);
   const P = "rnn.forward.";
   const WEIGHTS = ["W_xh", "W_hh", "b_h", "W_hy", "b_y"];
@@ -14,30 +14,13 @@
   let timer = null;
 
   /* ---- the request ---- */
-  const tokens = (text) => text.split(/[\s,;]+/).filter(Boolean).map((v) => (Number.isFinite(Number(v)) ? Number(v) : v));
-  const wordAlphabet = () => $("alphabet").value || [...new Set($("word").value)].sort().join("");
-
   function body(typed) {
+    const seq = readSequence();
+    if (!seq) return null;
     const b = { hidden_size: Number($("hidden-size").value), output_size: Number($("output-size").value),
-      num_layers: Number($("num-layers").value), outputs: $("outputs").value, seed: Number($("seed").value) || 0 };
-    if ($("source").value === "word") {
-      Object.assign(b, { word: $("word").value, alphabet: wordAlphabet() });
-    } else {
-      const nums = tokens($("sequence").value);
-      const size = Number($("input-size").value);
-      if (nums.length % size) {
-        N.status(t(`${P}not_multiple`, { n: nums.length, i: size }), "error");
-        return null;
-      }
-      b.sequence = size === 1 ? nums : [...Array(nums.length / size).keys()].map((i) => nums.slice(i * size, (i + 1) * size));
-    }
-    if (typed) {
-      for (const name of WEIGHTS) {
-        const text = $(`typed-${name}`).value;
-        b[name] = name.startsWith("b_") ? tokens(text) : text.split("\n").map(tokens).filter((r) => r.length);
-      }
-    }
-    return b;
+      num_layers: Number($("num-layers").value), outputs: $("outputs").value, seed: Number($("seed").value) || 0,
+      ...seq.fields };
+    return typed ? { ...b, ...typedWeights(WEIGHTS) } : b;
   }
 
   async function update() {
@@ -166,14 +149,6 @@
   }
 
   /* ---- the unrolled diagram (SVG): T copies of one cell ---- */
-  const SVG = "http://www.w3.org/2000/svg";
-  function svg(tag, attrs, text) {
-    const el = document.createElementNS(SVG, tag);
-    for (const [k, v] of Object.entries(attrs)) el.setAttribute(k, v);
-    if (text !== undefined) el.textContent = text;
-    return el;
-  }
-
   function drawDiagram() {
     const T = res.steps;
     const L = res.num_layers;
