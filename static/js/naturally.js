@@ -244,16 +244,84 @@
   }
 
   /* ---- training jobs (app/routers/jobs.py): follow one's Server-Sent Events ---- */
-  /** Calls on.step / on.epoch / on.done with each event's data, in order, then on.end(final) once.
+  /** Calls on.step / on.epoch with each event's data, in order, then on.end(final) once.
    * Returns the EventSource: close() it to stop following. */
   function followJob(job, on) {
     const source = new EventSource(job.events_url);
-    for (const kind of ["step", "epoch", "done"]) {
-      if (on[kind]) source.addEventListener(kind, (e) => on[kind](JSON.parse(e.data)));
-    }
+    for (const kind of ["step", "epoch"]) source.addEventListener(kind, (e) => on[kind](JSON.parse(e.data)));
     source.addEventListener("end", (e) => { source.close(); on.end(JSON.parse(e.data)); });
     source.onerror = () => status(t("common.reconnecting"), "error");
     return source;
+  }
+
+  /** A training job's form: #train-form (its #start submits {kind, params: opts.params()}), #cancel,
+   * #job-bar and #job-text. The job's id stays in this tab, so a reload follows it again (call
+   * resume() once the page can draw). opts.reset(job) clears the page's data before a job is
+   * followed; opts.event(ev) takes each step and epoch event and may return {value, max, text} for
+   * the bar (by default: step of total_steps, and `${prefix}progress_text` with epoch, step, total,
+   * loss, elapsed and eta); opts.draw() redraws, at most once a frame; opts.done(result, job) shows a
+   * finished job; following() says whether a job is being followed now. Waiting, cancelled and
+   * failed say `${prefix}waiting`, `${prefix}cancelled`, `${prefix}failed`. */
+  function jobForm(kind, prefix, opts) {
+    const $ = (id) => document.getElementById(id);
+    const key = `naturally.${kind}.job`;
+    let source = null;
+    let drawPending = false;
+    const running = (on) => { $("start").disabled = on; $("cancel").disabled = !on; };
+
+    function progress(ev) {
+      status("");
+      const { value, max, text } = opts.event(ev) ?? {
+        value: ev.step, max: ev.total_steps || 1, text: t(prefix + "progress_text", {
+          epoch: ev.epoch, step: ev.step, total: ev.total_steps ?? "?", loss: fmt(ev.loss, 4),
+          elapsed: Math.round(ev.elapsed), eta: ev.eta == null ? "?" : Math.round(ev.eta) }) };
+      Object.assign($("job-bar"), { max, value });
+      $("job-text").textContent = text;
+      if (drawPending) return;
+      drawPending = true;
+      requestAnimationFrame(() => { drawPending = false; opts.draw(); });
+    }
+
+    function end(job, final) {
+      running(false);
+      opts.draw();
+      if (final.state === "done") {
+        $("job-bar").value = $("job-bar").max;
+        opts.done(final.result, job);
+      } else {
+        $("job-text").textContent = final.state === "cancelled" ? t(prefix + "cancelled")
+          : t(prefix + "failed", { error: final.error });
+      }
+    }
+
+    function follow(job) {
+      sessionStorage.setItem(key, job.id);
+      source?.close();
+      opts.reset(job);
+      running(true);
+      $("job-text").textContent = t(prefix + "waiting");
+      source = followJob(job, { step: progress, epoch: progress, end: (final) => end(job, final) });
+    }
+
+    $("train-form").addEventListener("submit", async (ev) => {
+      ev.preventDefault();
+      if (!ev.target.reportValidity()) return;
+      try {
+        follow(await api("POST", "/api/jobs", { kind, params: opts.params() }));
+      } catch (e) { /* the status line says why (e.g. too many jobs) */ }
+    });
+    $("cancel").addEventListener("click", async () => {
+      const id = sessionStorage.getItem(key);
+      if (id) await api("DELETE", `/api/jobs/${id}`).catch(() => {});
+    });
+    return {
+      following: () => source !== null && source.readyState !== EventSource.CLOSED,
+      async resume() {
+        const id = sessionStorage.getItem(key);
+        const job = id && await fetch(`/api/jobs/${id}`).then((r) => (r.ok ? r.json() : null));
+        if (job?.kind === kind) follow(job);
+      },
+    };
   }
 
   /* ---- panels and small utilities ---- */
@@ -313,6 +381,6 @@
     return el;
   }
 
-  window.N = { page, t, status, api, upload, imagePicker, followJob, tensor, matrix, heatmap, bars, lines, draw, code,
+  window.N = { page, t, status, api, upload, imagePicker, jobForm, tensor, matrix, heatmap, bars, lines, draw, code,
     debounce, fmt, COLORS, SCALES, tokens, readSequence, typedWeights, svg };
 })();

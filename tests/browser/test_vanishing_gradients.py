@@ -39,3 +39,18 @@ def test_bad_batch_shows_the_fields_message(page: Page, base_url: str):
     page.locator("#batch").fill("16")
     expect(page.locator("#status")).to_have_text("")
     assert page.errors == [] or all("422" in e for e in page.errors)
+
+
+def test_a_running_job_is_followed_again_after_a_reload_and_cancelled(page: Page, base_url: str):
+    page.goto(f"{base_url}{URL}?lang=en")
+    page.wait_for_function("() => document.getElementById('plot-weights').data?.length === 2")
+    page.locator("#epochs").fill("1")
+    page.click("#start")
+    expect(page.locator("#job-text")).to_contain_text("Run 1 of 4", timeout=30_000)
+    page.reload()  # the tab remembers its job and follows it again
+    expect(page.locator("#job-text")).to_contain_text("of 4", timeout=30_000)
+    expect(page.locator("#start")).to_be_disabled()
+    page.click("#cancel")
+    expect(page.locator("#job-text")).to_have_text("Cancelled.", timeout=10_000)
+    expect(page.locator("#start")).to_be_enabled()
+    assert page.errors == []

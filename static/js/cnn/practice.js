@@ -2,14 +2,10 @@
  * matrix and misread digits; compare finished runs with the shipped models. */
 (() => {
   "use strict";
-  const { t, api, tensor, matrix, heatmap, lines, code, status, fmt, COLORS } = N;
+  const { t, api, tensor, matrix, heatmap, lines, code, COLORS } = N;
   const $ = (id) => document.getElementById(id);
-  const JOB_KEY = "naturally.practice.job";
-  const form = $("train-form");
-  let source = null;
   let steps = [];
   let epochs = [];
-  let drawPending = false;
 
   function params() {
     return {
@@ -20,46 +16,18 @@
     };
   }
 
-  async function start(ev) {
-    ev.preventDefault();
-    if (!form.reportValidity()) return;
-    try {
-      follow(await api("POST", "/api/jobs", { kind: "digits", params: params() }));
-    } catch (e) { /* the status line says why (e.g. too many jobs) */ }
-  }
-
-  function follow(job) {
-    sessionStorage.setItem(JOB_KEY, job.id);
-    source?.close();
-    steps = [];
-    epochs = [];
-    running(true);
-    $("job-text").textContent = t("cnn.practice.waiting");
-    source = N.followJob(job, {
-      step: (ev) => { steps.push(ev); progress(ev); },
-      epoch: (ev) => { epochs.push(ev); progress(ev); },
-      end: (end) => finish(job, end),
-    });
-  }
-
-  function running(on) {
-    $("start").disabled = on;
-    $("cancel").disabled = !on;
-  }
-
-  function progress(ev) {
-    status("");
-    $("job-bar").max = ev.total_steps || 1;
-    $("job-bar").value = ev.step;
-    $("job-text").textContent = t("cnn.practice.progress_text", {
-      epoch: ev.epoch, step: ev.step, total: ev.total_steps ?? "?", loss: fmt(ev.loss, 4),
-      elapsed: Math.round(ev.elapsed), eta: ev.eta == null ? "?" : Math.round(ev.eta),
-    });
-    if (!drawPending) {
-      drawPending = true;
-      requestAnimationFrame(() => { drawPending = false; drawCurves(); });
-    }
-  }
+  const job = N.jobForm("digits", "cnn.practice.", {
+    params,
+    reset: () => { steps = []; epochs = []; },
+    event: (ev) => { (ev.kind === "epoch" ? epochs : steps).push(ev); },
+    draw: drawCurves,
+    done: (result) => {
+      $("job-text").textContent = t("cnn.practice.done_text", {
+        acc: (100 * result.held_out_accuracy).toFixed(2), seconds: result.seconds });
+      drawResult(result, t("cnn.practice.your_model", { model: result.model }));
+      compare();
+    },
+  });
 
   function drawCurves() {
     const x = steps.map((s) => s.step);
@@ -73,21 +41,6 @@
       { x: epochs.map((e) => e.step), y: epochs.map((e) => 100 * e.held_out_accuracy),
         name: t("cnn.practice.held_out_acc"), mode: "lines+markers", line: { color: COLORS.red } },
     ], { xTitle: t("cnn.practice.axis_step"), yTitle: t("cnn.practice.axis_acc"), yaxis: { range: [0, 100] } });
-  }
-
-  function finish(job, end) {
-    running(false);
-    drawCurves();
-    if (end.state === "done") {
-      $("job-bar").value = $("job-bar").max;
-      $("job-text").textContent = t("cnn.practice.done_text", {
-        acc: (100 * end.result.held_out_accuracy).toFixed(2), seconds: end.result.seconds });
-      drawResult(end.result, t("cnn.practice.your_model", { model: end.result.model }));
-      compare();
-    } else {
-      $("job-text").textContent = end.state === "cancelled" ? t("cnn.practice.cancelled")
-        : t("cnn.practice.failed", { error: end.error });
-    }
   }
 
   function drawResult(result, who) {
@@ -187,23 +140,14 @@
   }
 
   async function init() {
-    form.addEventListener("submit", start);
-    form.addEventListener("input", () => code(torchCode()));
-    $("cancel").addEventListener("click", async () => {
-      const id = sessionStorage.getItem(JOB_KEY);
-      if (id) await api("DELETE", `/api/jobs/${id}`).catch(() => {});
-    });
+    $("train-form").addEventListener("input", () => code(torchCode()));
     code(torchCode());
     const models = await fetch("/api/digits/models").then((r) => r.json());
     $("model").value = models.find((m) => m.default)?.name ?? $("model").value;
-    $("model").addEventListener("change", () => { if (!source || source.readyState === 2) showShipped(); });
+    $("model").addEventListener("change", () => { if (!job.following()) showShipped(); });
     compare();
     await showShipped();
-    const id = sessionStorage.getItem(JOB_KEY);
-    if (id) {
-      const job = await fetch(`/api/jobs/${id}`).then((r) => (r.ok ? r.json() : null));
-      if (job) follow(job);
-    }
+    await job.resume();
   }
 
   init();

@@ -2,14 +2,11 @@
  * (one backward pass each), then the depth experiment as a job whose curves fill live. */
 (() => {
   "use strict";
-  const { t, api, lines, code, status, debounce, COLORS } = N;
+  const { t, api, lines, code, debounce, COLORS } = N;
   const $ = (id) => document.getElementById(id);
   const K = "cnn.vanishing_gradients.";
-  const JOB_KEY = "naturally.depth.job";
   const STACKS = [[false, "plain", COLORS.red], [true, "residual", COLORS.blue]];
-  let source = null;
   let curves = {}; // run name → { steps: [], epochs: [], index }
-  let drawPending = false;
 
   /* ---- one backward pass: plain vs residual ---- */
   function settings() {
@@ -81,47 +78,33 @@
   }
 
   /* ---- the depth experiment: four trainings as one job ---- */
-  async function start(ev) {
-    ev.preventDefault();
-    if (!$("train-form").reportValidity()) return;
-    const params = { epochs: Number($("epochs").value), seed: Number($("train-seed").value) };
-    try {
-      follow(await api("POST", "/api/jobs", { kind: "depth", params }));
-    } catch (e) { /* the status line says why (e.g. too many jobs) */ }
-  }
-
-  function follow(job) {
-    sessionStorage.setItem(JOB_KEY, job.id);
-    source?.close();
-    curves = {};
-    running(true);
-    $("job-text").textContent = t(K + "waiting");
-    const add = (kind) => (d) => {
+  const job = N.jobForm("depth", K, {
+    params: () => ({ epochs: Number($("epochs").value), seed: Number($("train-seed").value) }),
+    reset: () => { curves = {}; },
+    event: (d) => {
       const c = curves[d.run] ??= { steps: [], epochs: [], index: d.run_index };
-      c[kind].push(d);
-      progress(d);
-    };
-    source = N.followJob(job, { step: add("steps"), epoch: add("epochs"), end: finish });
-  }
-
-  function running(on) {
-    $("start").disabled = on;
-    $("cancel").disabled = !on;
-  }
-
-  function progress(d) {
-    status("");
-    const total = d.total_steps || 1;
-    $("job-bar").max = d.runs;
-    $("job-bar").value = d.run_index + d.step / total;
-    $("job-text").textContent = t(K + "progress_text", {
-      run: d.run, index: d.run_index + 1, runs: d.runs, step: d.step, total, elapsed: Math.round(d.elapsed),
-    });
-    if (!drawPending) {
-      drawPending = true;
-      requestAnimationFrame(() => { drawPending = false; drawCurves(); });
-    }
-  }
+      c[d.kind === "epoch" ? "epochs" : "steps"].push(d);
+      const total = d.total_steps || 1;
+      return { value: d.run_index + d.step / total, max: d.runs, text: t(K + "progress_text", {
+        run: d.run, index: d.run_index + 1, runs: d.runs, step: d.step, total, elapsed: Math.round(d.elapsed) }) };
+    },
+    draw: drawCurves,
+    done: (result) => {
+      $("job-text").textContent = t(K + "done_text", { seconds: result.seconds });
+      const pct = (v) => `${(100 * v).toFixed(2)} %`;
+      $("runs").tBodies[0].replaceChildren(...result.runs.map((r) => {
+        const tr = document.createElement("tr");
+        for (const v of [t(K + `run_${r.residual ? "residual" : "plain"}`, { depth: r.depth }), r.parameters,
+          r.seconds.toFixed(1), pct(r.train_error), pct(r.held_out_error)]) {
+          const td = document.createElement("td");
+          td.textContent = String(v);
+          tr.append(td);
+        }
+        return tr;
+      }));
+      $("verdict").textContent = t(K + (result.figure1_shape ? "verdict_yes" : "verdict_no"));
+    },
+  });
 
   function style(name) {
     const [kind, depth] = name.split("-");
@@ -151,44 +134,12 @@
       xaxis: { dtick: 1 }, showlegend: true, annotations });
   }
 
-  function finish(end) {
-    running(false);
-    drawCurves();
-    if (end.state !== "done") {
-      $("job-text").textContent = end.state === "cancelled" ? t(K + "cancelled") : t(K + "failed", { error: end.error });
-      return;
-    }
-    $("job-bar").value = $("job-bar").max;
-    $("job-text").textContent = t(K + "done_text", { seconds: end.result.seconds });
-    const pct = (v) => `${(100 * v).toFixed(2)} %`;
-    $("runs").tBodies[0].replaceChildren(...end.result.runs.map((r) => {
-      const tr = document.createElement("tr");
-      for (const v of [t(K + `run_${r.residual ? "residual" : "plain"}`, { depth: r.depth }), r.parameters,
-        r.seconds.toFixed(1), pct(r.train_error), pct(r.held_out_error)]) {
-        const td = document.createElement("td");
-        td.textContent = String(v);
-        tr.append(td);
-      }
-      return tr;
-    }));
-    $("verdict").textContent = t(K + (end.result.figure1_shape ? "verdict_yes" : "verdict_no"));
-  }
-
   async function init() {
     $("norms-form").addEventListener("input", debounce(update, 150));
     $("norms-form").addEventListener("submit", (ev) => ev.preventDefault());
-    $("train-form").addEventListener("submit", start);
-    $("cancel").addEventListener("click", async () => {
-      const id = sessionStorage.getItem(JOB_KEY);
-      if (id) await api("DELETE", `/api/jobs/${id}`).catch(() => {});
-    });
     drawCurves();
     await update();
-    const id = sessionStorage.getItem(JOB_KEY);
-    if (id) {
-      const job = await fetch(`/api/jobs/${id}`).then((r) => (r.ok ? r.json() : null));
-      if (job) follow(job);
-    }
+    await job.resume();
   }
 
   init();

@@ -3,20 +3,16 @@
  * update, drawing both loss curves against updates and against seconds. */
 (() => {
   "use strict";
-  const { t, api, tensor, draw, lines, code, status, fmt, debounce, COLORS } = N;
+  const { t, api, tensor, draw, lines, code, fmt, debounce, COLORS } = N;
   const $ = (id) => document.getElementById(id);
   const P = "rnn.batching.";
-  const JOB_KEY = "naturally.batching.job";
   const MAX_ONE_SAMPLE_UPDATES = 2048;
   const SHOWN_COLUMNS = 8;
   const SUB = "₀₁₂₃₄₅₆₇₈₉";
   const sub = (n) => String(n).replace(/\d/g, (d) => SUB[d]);
   const MODES = { one: { color: COLORS.warn }, mini: { color: COLORS.accent } };
-  const form = $("train-form");
   let layout = null; // the last /api/rnn/batching/layout response, x decoded
-  let source = null;
   let curves = {};
-  let drawPending = false;
 
   const modeName = (mode, b) => t(`${P}mode_${mode}`, { b });
 
@@ -116,45 +112,26 @@
   }
 
   /* ---- the job: both modes, live ---- */
-  async function start(ev) {
-    ev.preventDefault();
-    if (!form.reportValidity()) return;
-    try {
-      follow(await api("POST", "/api/jobs", { kind: "batching", params: params() }));
-    } catch (e) { /* the status line says why */ }
-  }
-
-  function follow(job) {
-    sessionStorage.setItem(JOB_KEY, job.id);
-    source?.close();
-    curves = {};
-    running(true);
-    $("job-text").textContent = t(`${P}waiting`);
-    source = N.followJob(job, { step: progress, epoch: progress, end: finish });
-  }
-
-  function running(on) {
-    $("start").disabled = on;
-    $("cancel").disabled = !on;
-  }
-
-  function progress(ev) {
-    status("");
-    const c = (curves[ev.mode] ??= { b: ev.batch_size, steps: [], secs: [], loss: [], epochs: [] });
-    if (ev.kind === "step") {
-      c.steps.push(ev.step);
-      c.secs.push(ev.elapsed);
-      c.loss.push(ev.loss);
-    } else c.epochs.push(ev);
-    $("job-bar").max = ev.overall_total;
-    $("job-bar").value = ev.overall_step;
-    $("job-text").textContent = t(`${P}progress_text`, { mode: modeName(ev.mode, ev.batch_size), epoch: ev.epoch,
-      step: ev.step, total: ev.total_steps, loss: fmt(ev.loss, 4), elapsed: fmt(ev.elapsed, 1) });
-    if (!drawPending) {
-      drawPending = true;
-      requestAnimationFrame(() => { drawPending = false; drawCurves(); });
-    }
-  }
+  const job = N.jobForm("batching", P, {
+    params,
+    reset: () => { curves = {}; },
+    event: (ev) => {
+      const c = (curves[ev.mode] ??= { b: ev.batch_size, steps: [], secs: [], loss: [], epochs: [] });
+      if (ev.kind === "step") {
+        c.steps.push(ev.step);
+        c.secs.push(ev.elapsed);
+        c.loss.push(ev.loss);
+      } else c.epochs.push(ev);
+      return { value: ev.overall_step, max: ev.overall_total, text: t(`${P}progress_text`, {
+        mode: modeName(ev.mode, ev.batch_size), epoch: ev.epoch, step: ev.step, total: ev.total_steps,
+        loss: fmt(ev.loss, 4), elapsed: fmt(ev.elapsed, 1) }) };
+    },
+    draw: () => { if (Object.keys(curves).length) drawCurves(); },
+    done: (result) => {
+      $("job-text").textContent = t(`${P}done_text`, { seconds: result.seconds });
+      results(result);
+    },
+  });
 
   function drawCurves() {
     const trace = (mode, x) => ({ x: curves[mode][x], y: curves[mode].loss, name: modeName(mode, curves[mode].b),
@@ -169,18 +146,6 @@
       x: curves[m].epochs.map((e) => e.epoch), y: perEpoch(curves[m]), marker: { color: MODES[m].color },
       hovertemplate: `${t(`${P}epoch`)} %{x}: %{y:.2f} s<extra></extra>` })),
     { xTitle: t(`${P}epoch`), yTitle: t(`${P}axis_epoch_seconds`), showlegend: true, xaxis: { dtick: 1 } });
-  }
-
-  function finish(end) {
-    running(false);
-    if (Object.keys(curves).length) drawCurves();
-    if (end.state !== "done") {
-      $("job-text").textContent = end.state === "cancelled" ? t(`${P}cancelled`) : t(`${P}failed`, { error: end.error });
-      return;
-    }
-    $("job-bar").value = $("job-bar").max;
-    $("job-text").textContent = t(`${P}done_text`, { seconds: end.result.seconds });
-    results(end.result);
   }
 
   function results(r) {
@@ -253,19 +218,10 @@
   }
   $("batch").addEventListener("input", later);
   for (const id of ["epochs", "lr", "hidden-size"]) $(id).addEventListener("input", () => { budget(); code(torchCode()); });
-  form.addEventListener("submit", start);
-  $("cancel").addEventListener("click", async () => {
-    const id = sessionStorage.getItem(JOB_KEY);
-    if (id) await api("DELETE", `/api/jobs/${id}`).catch(() => {});
-  });
 
   async function init() {
     await loadLayout();
-    const id = sessionStorage.getItem(JOB_KEY);
-    if (id) {
-      const job = await fetch(`/api/jobs/${id}`).then((r) => (r.ok ? r.json() : null));
-      if (job && job.kind === "batching") follow(job);
-    }
+    await job.resume();
   }
   init();
 })();
