@@ -2,11 +2,13 @@
 
 Shared by the RNN routers, as app/inputs.py is by the CNN ones."""
 
+from collections.abc import Callable
+
 import torch
 
 from app.errors import field_error
 from app.schemas.common import TensorIn
-from app.schemas.rnn import RNNSpec
+from app.schemas.rnn import RNNSpec, WordOrSequence
 from app.tensors import encode
 from engine.data.names import BadName, normalise
 from engine.rnn.cell import Trace, one_hot
@@ -22,6 +24,31 @@ def f64(t: TensorIn) -> torch.Tensor:
     return torch.tensor(t.data, dtype=torch.float64)
 
 
+def sequence_input(req: WordOrSequence) -> torch.Tensor:
+    """The request's word (one-hot over its alphabet) or numbers as x (T, I)."""
+    x = one_hot(req.word, req.alphabet) if req.word is not None else f64(req.sequence)  # type: ignore[arg-type]
+    return x[:, None] if x.ndim == 1 else x  # (T,) numbers → (T, 1)
+
+
+def put_given(weights: dict[str, torch.Tensor], given: dict[str, TensorIn | None],
+              expected: dict[str, tuple[int, ...]], sizes: str, meaning: Callable[[str], str],
+              field: Callable[[str], str] = str) -> None:
+    """Put each weight the client gave over the seeded one, or raise a 422 naming its request field
+    (`field(name)`) with the shape it must have, what the shape means and the sizes in use."""
+    for name, t in given.items():
+        if t is None:
+            continue
+        try:
+            weights[name] = fit(name, f64(t), expected[name])
+        except ValueError:
+            raise field_error(field(name), f"must have shape {list(expected[name])} = {meaning(name)} "
+                                           f"({sizes}), got {list(t.to_torch().shape)}") from None
+
+
+def _meaning(name: str) -> str:
+    return "(hidden_size, hidden_size)" if name.startswith("layers.") else MEANING[name.split(".")[-1]]
+
+
 def _api_name(name: str) -> str:
     """Engine name → request field: "layers.1.W_xh" (layer 2) is upper_layers.0.W_xh."""
     if not name.startswith("layers."):
@@ -33,8 +60,7 @@ def _api_name(name: str) -> str:
 def resolve(req: RNNSpec) -> tuple[torch.Tensor, RNNWeights, torch.Tensor | None]:
     """The input x (T, I), the weights (given ones over seeded ones) and h0 (L, H), or a 422 naming
     the field that does not fit."""
-    x = one_hot(req.word, req.alphabet) if req.word is not None else f64(req.sequence)  # type: ignore[arg-type]
-    x = x[:, None] if x.ndim == 1 else x  # (T,) numbers → (T, 1)
+    x = sequence_input(req)  # (T, I)
     n_in, hidden, layers = x.shape[1], req.hidden_size, req.num_layers
     if len(req.upper_layers) > layers - 1:
         raise field_error("upper_layers", f"holds {len(req.upper_layers)} layers but num_layers = {layers} "
@@ -45,18 +71,8 @@ def resolve(req: RNNSpec) -> tuple[torch.Tensor, RNNWeights, torch.Tensor | None
     for i, la in enumerate(req.upper_layers, start=1):
         given |= {f"layers.{i}.W_xh": la.W_xh, f"layers.{i}.W_hh": la.W_hh, f"layers.{i}.b_h": la.b_h}
     weights = to_dict(seeded(n_in, hidden, n_out, layers, req.seed))
-    expected = shapes(n_in, hidden, n_out, layers)
-    for name, t in given.items():
-        if t is None:
-            continue
-        try:
-            weights[name] = fit(name, f64(t), expected[name])
-        except ValueError:
-            short = name.split(".")[-1]
-            meaning = "(hidden_size, hidden_size)" if name.startswith("layers.") else MEANING[short]
-            raise field_error(_api_name(name), f"must have shape {list(expected[name])} = {meaning} "
-                                               f"(input_size {n_in}, hidden_size {hidden}, output_size "
-                                               f"{n_out}), got {list(t.to_torch().shape)}") from None
+    sizes = f"input_size {n_in}, hidden_size {hidden}, output_size {n_out}"
+    put_given(weights, given, shapes(n_in, hidden, n_out, layers), sizes, meaning=_meaning, field=_api_name)
     h0 = None
     if req.h0 is not None:
         try:

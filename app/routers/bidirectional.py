@@ -4,13 +4,11 @@ a linear layer, softmax and cross-entropy, checked against torch.nn.RNN(bidirect
 import torch
 from fastapi import APIRouter
 
-from app.errors import field_error
-from app.rnn_inputs import f64
+from app.rnn_inputs import put_given, sequence_input
 from app.schemas.bidirectional import BidirectionalRequest, BidirectionalResponse
 from app.tensors import encode
 from engine.rnn import bidirectional as bi
-from engine.rnn.cell import one_hot
-from engine.rnn.weights import Layer, fit
+from engine.rnn.weights import Layer
 
 router = APIRouter(prefix="/api/rnn", tags=["bidirectional"])
 
@@ -20,25 +18,16 @@ MEANING = {"W_xh": "(hidden_size, input_size)", "W_hh": "(hidden_size, hidden_si
 
 def resolve(req: BidirectionalRequest) -> tuple[torch.Tensor, bi.BiWeights]:
     """The input x (T, I) and the weights (given ones over seeded ones), or a 422 naming the field."""
-    x = one_hot(req.word, req.alphabet) if req.word is not None else f64(req.sequence)  # type: ignore[arg-type]
-    x = x[:, None] if x.ndim == 1 else x  # (T,) numbers → (T, 1)
+    x = sequence_input(req)  # (T, I)
     n_in, hidden, k = x.shape[1], req.hidden_size, req.classes
     weights = bi.seeded(n_in, hidden, k, req.seed)
     given = {"W_out": req.W_out, "b_out": req.b_out}
     for p in ("forward", "backward"):
         d = getattr(req, p)
         given |= {f"{p}.W_xh": d.W_xh, f"{p}.W_hh": d.W_hh, f"{p}.b_h": d.b_h}
-    expected = bi.shapes(n_in, hidden, k)
-    for name, t in given.items():
-        if t is None:
-            continue
-        try:
-            weights[name] = fit(name, f64(t), expected[name])
-        except ValueError:
-            meaning = MEANING[name.split(".")[-1]]
-            raise field_error(name, f"must have shape {list(expected[name])} = {meaning} "
-                                    f"(input_size {n_in}, hidden_size {hidden}, classes {k}), got "
-                                    f"{list(t.to_torch().shape)}") from None
+    sizes = f"input_size {n_in}, hidden_size {hidden}, classes {k}"
+    put_given(weights, given, bi.shapes(n_in, hidden, k), sizes,
+              meaning=lambda name: MEANING[name.split(".")[-1]])
     return x, bi.from_dict(weights)
 
 

@@ -345,42 +345,6 @@
 
   const fmt = (v, digits = 4) => (Number.isInteger(v) ? String(v) : Number(v).toFixed(digits).replace(/\.?0+$/, ""));
 
-  /* ---- the RNN pages' inputs (the sequence_input macro) and diagrams ---- */
-  // "1, 2; x" → [1, 2, "x"]: numbers where they parse, the rest as typed
-  const tokens = (text) => text.split(/[\s,;]+/).filter(Boolean).map((v) => (Number.isFinite(Number(v)) ? Number(v) : v));
-
-  // {fields: {word, alphabet} or {sequence: T vectors of input_size}, steps: T}, or null (with a status
-  // message) when the numbers do not split into vectors of input_size
-  function readSequence() {
-    const $ = (id) => document.getElementById(id);
-    if ($("source").value === "word") {
-      const word = $("word").value;
-      return { fields: { word, alphabet: $("alphabet").value || [...new Set(word)].sort().join("") }, steps: word.length };
-    }
-    const nums = tokens($("sequence").value);
-    const size = Number($("input-size").value);
-    if (nums.length % size) {
-      status(t("common.not_multiple", { n: nums.length, i: size }), "error");
-      return null;
-    }
-    const steps = nums.length / size;
-    const sequence = size === 1 ? nums : [...Array(steps).keys()].map((i) => nums.slice(i * size, (i + 1) * size));
-    return { fields: { sequence }, steps };
-  }
-
-  // the typed-<name> text boxes → {name: vector (b_…) or matrix (one row per line)}
-  const typedWeights = (names) => Object.fromEntries(names.map((name) => {
-    const text = document.getElementById(`typed-${name}`).value;
-    return [name, name.startsWith("b_") ? tokens(text) : text.split("\n").map(tokens).filter((r) => r.length)];
-  }));
-
-  function svg(tag, attrs, text) {
-    const el = document.createElementNS("http://www.w3.org/2000/svg", tag);
-    for (const [k, v] of Object.entries(attrs)) el.setAttribute(k, v);
-    if (text !== undefined) el.textContent = text;
-    return el;
-  }
-
   window.N = { page, t, status, api, upload, imagePicker, jobForm, tensor, matrix, heatmap, bars, lines, draw, code,
-    debounce, fmt, COLORS, SCALES, tokens, readSequence, typedWeights, svg };
+    debounce, fmt, COLORS, SCALES };
 })();

@@ -2,7 +2,7 @@
  * to left; their last states [h^f_T; h^b_1] feed a linear layer, softmax and cross-entropy. */
 (() => {
   "use strict";
-  const { t, api, tensor, matrix, draw, code, fmt, debounce, COLORS, readSequence, svg } = N;
+  const { t, api, tensor, matrix, draw, code, fmt, debounce, COLORS, readSequence, pyTensor, pyInput, svg } = N;
   const $ = (id) => document.getElementById(id);
   const P = "rnn.bidirectional.";
   const SUB = "₀₁₂₃₄₅₆₇₈₉";
@@ -158,16 +158,11 @@
   /* ---- the PyTorch panel ---- */
   function torchCode() {
     const w = res.weights;
-    const py = (v) => (Array.isArray(v) ? `[${v.map(py).join(", ")}]` : Number.isInteger(v) ? `${v}.0` : String(v));
-    const lit = (obj) => `torch.tensor(${py(obj.data)})`;
-    const x = res.tokens
-      ? [`alphabet = ${JSON.stringify(res.alphabet)}`,
-        `x = torch.eye(${res.input_size})[[alphabet.index(c) for c in ${JSON.stringify(res.tokens.join(""))}]]   # one-hot, (T, I)`]
-      : [`x = ${lit(res.x)}   # (T, I) = (${res.steps}, ${res.input_size}), time first`];
+    const x = pyInput(res);
     const copies = [["", w.forward, "forward: left to right"], ["_reverse", w.backward, "backward: right to left"]].flatMap(
       ([suffix, d, note]) => [
-        `    rnn.weight_ih_l0${suffix}.copy_(${lit(d.W_xh)}); rnn.weight_hh_l0${suffix}.copy_(${lit(d.W_hh)})   # ${note}`,
-        `    rnn.bias_ih_l0${suffix}.copy_(${lit(d.b_h)}); rnn.bias_hh_l0${suffix}.zero_()`]);
+        `    rnn.weight_ih_l0${suffix}.copy_(${pyTensor(d.W_xh)}); rnn.weight_hh_l0${suffix}.copy_(${pyTensor(d.W_hh)})   # ${note}`,
+        `    rnn.bias_ih_l0${suffix}.copy_(${pyTensor(d.b_h)}); rnn.bias_hh_l0${suffix}.zero_()`]);
     const H = res.hidden_size;
     return [
       "import torch",
@@ -177,7 +172,7 @@
       "torch.set_default_dtype(torch.float64)",
       ...x,
       `rnn = nn.RNN(input_size=${res.input_size}, hidden_size=${H}, bidirectional=True)   # tanh`,
-      `W_out, b_out = ${lit(w.W_out)}, ${lit(w.b_out)}   # (K, 2H) = (${res.classes}, ${2 * H})`,
+      `W_out, b_out = ${pyTensor(w.W_out)}, ${pyTensor(w.b_out)}   # (K, 2H) = (${res.classes}, ${2 * H})`,
       "with torch.no_grad():",
       ...copies,
       "    output, h_n = rnn(x)   # (T, 2H): output[t] = [h_fwd at t; h_bwd at t];  (2, H)",

@@ -2,7 +2,7 @@
  * step-t use of the weight); stacked, the terms add up to autograd's gradient. */
 (() => {
   "use strict";
-  const { t, api, tensor, matrix, draw, code, fmt, debounce, COLORS, tokens, readSequence, typedWeights } = N;
+  const { t, api, tensor, matrix, draw, code, fmt, debounce, COLORS, tokens, readSequence, typedWeights, fillTypedWeights, layerChoice, pyTensor } = N;
   const $ = (id) => document.getElementById(id);
   const P = "rnn.bptt.";
   const WEIGHTS = ["W_xh", "W_hh", "b_h", "W_hy", "b_y"];
@@ -30,18 +30,8 @@
     const b = body(typed);
     if (!b) return;
     try { res = await api("POST", "/api/rnn/bptt", b); } catch (e) { return; }
-    if (!typed) {
-      for (const name of WEIGHTS) {
-        const w = tensor(res.weights[name]);
-        const rows = w.shape.length === 2 ? matrix(w) : [Array.from(w.data)];
-        $(`typed-${name}`).value = rows.map((r) => r.map((v) => fmt(v, 6)).join(" ")).join("\n");
-      }
-    }
-    const layer = $("layer");
-    if (layer.options.length !== res.num_layers) {
-      layer.replaceChildren(...[...Array(res.num_layers).keys()].map((l) => new Option(String(l + 1), l)));
-    }
-    $("layer-box").hidden = res.num_layers === 1;
+    if (!typed) fillTypedWeights(Object.fromEntries(WEIGHTS.map((name) => [name, tensor(res.weights[name])])));
+    layerChoice(res.num_layers);
     drawAll();
   }
 
@@ -160,8 +150,6 @@
 
   /* ---- the PyTorch panel ---- */
   function torchCode() {
-    const py = (v) => (Array.isArray(v) ? `[${v.map(py).join(", ")}]` : Number.isInteger(v) ? `${v}.0` : String(v));
-    const lit = (obj) => `torch.tensor(${py(obj.data)})`;
     const w = res.weights;
     const layers = [{ W_xh: w.W_xh, W_hh: w.W_hh, b_h: w.b_h }, ...w.upper_layers];
     const last = res.loss_mode === "last";
@@ -170,15 +158,15 @@
       "import torch",
       "from torch import nn",
       "",
-      `x = ${lit(res.x)}   # (T, I)${res.tokens ? ` one-hot letters of "${res.tokens.join("")}", alphabet "${res.alphabet}"` : ""}`,
-      `target = ${lit(res.target)}`,
+      `x = ${pyTensor(res.x)}   # (T, I)${res.tokens ? ` one-hot letters of "${res.tokens.join("")}", alphabet "${res.alphabet}"` : ""}`,
+      `target = ${pyTensor(res.target)}`,
       `rnn = nn.RNN(${res.input_size}, ${res.hidden_size}, num_layers=${res.num_layers})`,
-      `W_hy = ${lit(w.W_hy)}.requires_grad_()`,
-      `b_y = ${lit(w.b_y)}.requires_grad_()`,
+      `W_hy = ${pyTensor(w.W_hy)}.requires_grad_()`,
+      `b_y = ${pyTensor(w.b_y)}.requires_grad_()`,
       "with torch.no_grad():",
       ...layers.flatMap((la, l) => [
-        `    rnn.weight_ih_l${l}.copy_(${lit(la.W_xh)}); rnn.weight_hh_l${l}.copy_(${lit(la.W_hh)})`,
-        `    rnn.bias_ih_l${l}.copy_(${lit(la.b_h)}); rnn.bias_hh_l${l}.zero_()   # b_h = b_ih + b_hh`]),
+        `    rnn.weight_ih_l${l}.copy_(${pyTensor(la.W_xh)}); rnn.weight_hh_l${l}.copy_(${pyTensor(la.W_hh)})`,
+        `    rnn.bias_ih_l${l}.copy_(${pyTensor(la.b_h)}); rnn.bias_hh_l${l}.zero_()   # b_h = b_ih + b_hh`]),
       "out, _ = rnn(x)   # (T, H): h_1 … h_T of the top layer",
       "y = out @ W_hy.T + b_y   # (T, 1)",
       last ? "loss = 0.5 * ((y[-1] - target) ** 2).sum()   # on the last output only"

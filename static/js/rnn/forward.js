@@ -2,7 +2,7 @@
  * copies of the cell but one set of weights (W_xh, W_hh, W_hy), the same at every step. */
 (() => {
   "use strict";
-  const { t, api, tensor, matrix, heatmap, draw, code, fmt, debounce, COLORS, readSequence, typedWeights, svg } = N;
+  const { t, api, tensor, matrix, heatmap, draw, code, fmt, debounce, COLORS, readSequence, typedWeights, fillTypedWeights, layerChoice, pyTensor, pyInput, svg } = N;
   const $ = (id) => document.getElementById(id);
   const P = "rnn.forward.";
   const WEIGHTS = ["W_xh", "W_hh", "b_h", "W_hy", "b_y"];
@@ -34,18 +34,8 @@
     res = { ...out, X: dec("x"), H: dec("h"), XW: dec("xw"), HW: dec("hw"), A: dec("a"), Y: dec("y"),
       W: Object.fromEntries(WEIGHTS.map((k) => [k, tensor(out.weights[k])])),
       layers: [out.weights, ...out.weights.upper_layers].map(layer3) };
-    if (!typed) { // the typed-weight boxes hold the weights in use, so switching to "typed" starts from them
-      for (const name of WEIGHTS) {
-        const w = res.W[name];
-        const rows = w.shape.length === 2 ? matrix(w) : [Array.from(w.data)];
-        $(`typed-${name}`).value = rows.map((r) => r.map((v) => fmt(v, 6)).join(" ")).join("\n");
-      }
-    }
-    const layer = $("layer");
-    if (layer.options.length !== out.num_layers) {
-      layer.replaceChildren(...[...Array(out.num_layers).keys()].map((l) => new Option(String(l + 1), l)));
-    }
-    $("layer-box").hidden = out.num_layers === 1;
+    if (!typed) fillTypedWeights(res.W); // the boxes hold the weights in use: "typed" starts from them
+    layerChoice(out.num_layers);
     $("step-index").max = out.steps - 1;
     drawAll();
   }
@@ -206,16 +196,11 @@
   /* ---- the PyTorch panel ---- */
   function torchCode() {
     const w = res.weights;
-    const py = (v) => (Array.isArray(v) ? `[${v.map(py).join(", ")}]` : Number.isInteger(v) ? `${v}.0` : String(v));
-    const lit = (obj) => `torch.tensor(${py(obj.data)})`;
-    const x = res.tokens
-      ? [`alphabet = ${JSON.stringify(res.alphabet)}`,
-        `x = torch.eye(${res.input_size})[[alphabet.index(c) for c in ${JSON.stringify(res.tokens.join(""))}]]   # one-hot, (T, I)`]
-      : [`x = ${lit(res.x)}   # (T, I) = (${res.steps}, ${res.input_size}), time first`];
+    const x = pyInput(res);
     const layers = [{ W_xh: w.W_xh, W_hh: w.W_hh, b_h: w.b_h }, ...w.upper_layers];
     const copies = layers.flatMap((la, l) => [
-      `    rnn.weight_ih_l${l}.copy_(${lit(la.W_xh)}); rnn.weight_hh_l${l}.copy_(${lit(la.W_hh)})   # W_xh, W_hh`,
-      `    rnn.bias_ih_l${l}.copy_(${lit(la.b_h)}); rnn.bias_hh_l${l}.zero_()   # b_h = b_ih + b_hh (only their sum counts)`]);
+      `    rnn.weight_ih_l${l}.copy_(${pyTensor(la.W_xh)}); rnn.weight_hh_l${l}.copy_(${pyTensor(la.W_hh)})   # W_xh, W_hh`,
+      `    rnn.bias_ih_l${l}.copy_(${pyTensor(la.b_h)}); rnn.bias_hh_l${l}.zero_()   # b_h = b_ih + b_hh (only their sum counts)`]);
     const last = matrix(res.H, res.num_layers - 1)[res.steps - 1];
     return [
       "import torch",
@@ -223,7 +208,7 @@
       "",
       ...x,
       `rnn = nn.RNN(input_size=${res.input_size}, hidden_size=${res.hidden_size}, num_layers=${res.num_layers})   # tanh`,
-      `W_hy, b_y = ${lit(w.W_hy)}, ${lit(w.b_y)}`,
+      `W_hy, b_y = ${pyTensor(w.W_hy)}, ${pyTensor(w.b_y)}`,
       "with torch.no_grad():",
       ...copies,
       "    out, h_n = rnn(x)   # out[t - 1] = h_t of the top layer, (T, H)",

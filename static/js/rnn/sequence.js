@@ -1,0 +1,69 @@
+/* What the RNN pages (§4–5.2: forward, bptt, bidirectional) share: reading the sequence_input
+ * macro's fields and the typed weights, the layer choice, Python literals for the PyTorch panel, SVG.
+ * Loaded after naturally.js; adds its helpers to window.N. */
+(() => {
+  "use strict";
+  const { t, status, matrix, fmt } = N;
+
+  // "1, 2; x" → [1, 2, "x"]: numbers where they parse, the rest as typed
+  const tokens = (text) => text.split(/[\s,;]+/).filter(Boolean).map((v) => (Number.isFinite(Number(v)) ? Number(v) : v));
+
+  // {fields: {word, alphabet} or {sequence: T vectors of input_size}, steps: T}, or null (with a status
+  // message) when the numbers do not split into vectors of input_size
+  function readSequence() {
+    const $ = (id) => document.getElementById(id);
+    if ($("source").value === "word") {
+      const word = $("word").value;
+      return { fields: { word, alphabet: $("alphabet").value || [...new Set(word)].sort().join("") }, steps: word.length };
+    }
+    const nums = tokens($("sequence").value);
+    const size = Number($("input-size").value);
+    if (nums.length % size) {
+      status(t("common.not_multiple", { n: nums.length, i: size }), "error");
+      return null;
+    }
+    const steps = nums.length / size;
+    const sequence = size === 1 ? nums : [...Array(steps).keys()].map((i) => nums.slice(i * size, (i + 1) * size));
+    return { fields: { sequence }, steps };
+  }
+
+  // the typed-<name> text boxes → {name: vector (b_…) or matrix (one row per line)}
+  const typedWeights = (names) => Object.fromEntries(names.map((name) => {
+    const text = document.getElementById(`typed-${name}`).value;
+    return [name, name.startsWith("b_") ? tokens(text) : text.split("\n").map(tokens).filter((r) => r.length)];
+  }));
+
+  // the inverse of typedWeights: decoded tensors into their boxes (six decimals, one matrix row a line)
+  function fillTypedWeights(tensors) {
+    for (const [name, w] of Object.entries(tensors)) {
+      const rows = w.shape.length === 2 ? matrix(w) : [Array.from(w.data)];
+      document.getElementById(`typed-${name}`).value = rows.map((r) => r.map((v) => fmt(v, 6)).join(" ")).join("\n");
+    }
+  }
+
+  // #layer (in #layer-box, hidden when there is one layer) offers layers 1…n
+  function layerChoice(n) {
+    const layer = document.getElementById("layer");
+    if (layer.options.length !== n) layer.replaceChildren(...[...Array(n).keys()].map((l) => new Option(String(l + 1), l)));
+    document.getElementById("layer-box").hidden = n === 1;
+  }
+
+  // a tensor of an answer ({data: nested lists}) as Python: torch.tensor([[1.0, -0.5]]), floats throughout
+  const pyFloat = (v) => (Array.isArray(v) ? `[${v.map(pyFloat).join(", ")}]` : Number.isInteger(v) ? `${v}.0` : String(v));
+  const pyTensor = (obj) => `torch.tensor(${pyFloat(obj.data)})`;
+
+  // the PyTorch panels' input lines for an RNN answer: the word one-hot over its alphabet, or the numbers
+  const pyInput = (res) => (res.tokens
+    ? [`alphabet = ${JSON.stringify(res.alphabet)}`,
+      `x = torch.eye(${res.input_size})[[alphabet.index(c) for c in ${JSON.stringify(res.tokens.join(""))}]]   # one-hot, (T, I)`]
+    : [`x = ${pyTensor(res.x)}   # (T, I) = (${res.steps}, ${res.input_size}), time first`]);
+
+  function svg(tag, attrs, text) {
+    const el = document.createElementNS("http://www.w3.org/2000/svg", tag);
+    for (const [k, v] of Object.entries(attrs)) el.setAttribute(k, v);
+    if (text !== undefined) el.textContent = text;
+    return el;
+  }
+
+  Object.assign(N, { tokens, readSequence, typedWeights, fillTypedWeights, layerChoice, pyTensor, pyInput, svg });
+})();
