@@ -64,7 +64,8 @@
       hovertemplate: `${t(P + "axis_true")} %{customdata[0]} → %{customdata[1]}: %{customdata[2]} (%{z:.1f} %)<extra></extra>`,
     });
     $("result-text").textContent = t(P + "result_text", { who, acc: (100 * res.held_out_accuracy).toFixed(2) }) +
-      " " + t(P + "unseen_text", { n: res.unseen_size, acc: (100 * res.unseen_accuracy).toFixed(2) });
+      " " + t(P + "unseen_text", { n: res.unseen_size.toLocaleString(N.page.lang === "zh" ? "zh-CN" : "en"),
+        acc: (100 * res.unseen_accuracy).toFixed(2) });
   }
 
   async function init() {
