@@ -39,8 +39,8 @@ _RUNNERS: dict[tuple[str, ...], JobRunner] = {}  # one per data folder or Redis 
 
 
 def redis_runner(redis: Redis, prefix: str, settings: Settings) -> RedisRunner:
-    return RedisRunner(redis, prefix, max_running=settings.max_running_jobs,
-                       max_kept=settings.jobs_max_kept, workdir_root=settings.data_dir / "jobs")
+    return RedisRunner(redis, prefix, max_running=settings.max_running_jobs, max_kept=settings.jobs_max_kept,
+                       workdir_root=settings.data_dir / "jobs", alive_seconds=settings.job_alive_seconds)
 
 
 def get_job_runner(settings: SettingsDep) -> JobRunner:

@@ -7,6 +7,8 @@ the same jobs:
     <prefix>:job:<id>          the record as JSON, without its events (written at each change of state)
     <prefix>:job:<id>:events   a list of the events, one JSON each, pushed as they happen
     <prefix>:job:<id>:cancel   set when a cancel is asked; the worker sees it before its next batch
+    <prefix>:job:<id>:alive    renewed by the worker while the job runs; it expires `alive_seconds`
+                               (NATURALLY_JOB_ALIVE_SECONDS) after the worker stops
     <prefix>:jobs              every job id, scored by creation time (listing and pruning)
     <prefix>:active            the ids of queued and running jobs: the cap counts them, across replicas
 
@@ -40,12 +42,13 @@ LOST = (JobStatus.FAILED, JobStatus.STOPPED, JobStatus.CANCELED)
 
 class RedisRunner:
     def __init__(self, redis: Redis, prefix: str, max_running: int, max_kept: int,
-                 workdir_root: Path) -> None:
+                 workdir_root: Path, alive_seconds: int = 30) -> None:
         self.redis = redis
         self.prefix = prefix
         self.max_running = max_running
         self.max_kept = max_kept
         self.workdir_root = workdir_root
+        self.alive_seconds = alive_seconds
         self.queue = Queue(prefix, connection=redis)
         self._reserve = redis.register_script(RESERVE)
 
@@ -113,7 +116,7 @@ class RedisRunner:
         """A job ended: save it, free its slot, and keep only the newest `max_kept` finished jobs."""
         self.save(record)
         self.redis.srem(f"{self.prefix}:active", record.id)
-        self.redis.delete(self._key(record.id, ":cancel"))
+        self.redis.delete(self._key(record.id, ":cancel"), self._key(record.id, ":alive"))
         self._prune()
 
     def perform(self, record: JobRecord, run: RunFn, params: Any, owner: str) -> None:
@@ -124,32 +127,47 @@ class RedisRunner:
         def should_stop() -> bool:
             nonlocal last_check, stop
             if not stop and time.monotonic() - last_check > CANCEL_CHECK_SECONDS:
-                stop, last_check = bool(self.redis.exists(self._key(job_id, ":cancel"))), time.monotonic()
+                stop, last_check = self._beat(job_id), time.monotonic()
             return stop
 
         workdir = self.workdir_root / job_id
         workdir.mkdir(parents=True, exist_ok=True)
+        self._beat(job_id)
         try:
             execute(record, params, run, workdir, self.save, lambda e: self.add_event(job_id, e), should_stop)
         finally:
             self.finish(record)
+
+    def _beat(self, job_id: str) -> bool:
+        """Say this job is alive; whether a cancel was asked."""
+        with self.redis.pipeline() as pipe:
+            pipe.set(self._key(job_id, ":alive"), 1, ex=self.alive_seconds)
+            pipe.exists(self._key(job_id, ":cancel"))
+            return bool(pipe.execute()[1])
 
     def _cancel_queued(self, job_id: str) -> bool:
         """Take a job off the queue before a worker starts it (False: a worker already has it)."""
         return bool(self.redis.lrem(self.queue.key, 0, job_id))
 
     def _check_alive(self, record: JobRecord) -> None:
-        """A job whose RQ job failed outside our code (its worker was killed, it timed out) or
-        vanished ends in `error` instead of staying active forever."""
+        """A job whose worker is gone (killed, stopped, its machine down) or whose queue entry vanished
+        ends in `error` and frees its slot, instead of staying active for ever."""
+        why = self._lost(record)
+        if why is not None:
+            record.state, record.finished = "error", time.time()
+            record.error = f"the worker running this job stopped ({why})"
+            self.finish(record)
+
+    def _lost(self, record: JobRecord) -> str | None:
         try:
             status = Job.fetch(record.id, connection=self.redis).get_status()
         except NoSuchJobError:
-            status = None
-        if status is None or status in LOST:
-            record.state, record.finished = "error", time.time()
-            why = status.value if status else "its queue entry is gone"
-            record.error = f"the worker running this job stopped ({why})"
-            self.finish(record)
+            return "its queue entry is gone"
+        if status in LOST:
+            return status.value
+        if record.state == "running" and not self.redis.exists(self._key(record.id, ":alive")):
+            return "no sign of life from its worker"
+        return None
 
     def _forget_lost(self) -> None:
         for job_id in self.redis.smembers(f"{self.prefix}:active"):

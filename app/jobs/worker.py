@@ -3,13 +3,17 @@
     NATURALLY_REDIS_URL=redis://host:6379/0 .venv/bin/python -m app.jobs.worker [--burst]
 
 Start as many as the machines allow (one job at a time each); they need this repository, its
-requirements and the same NATURALLY_REDIS_URL and NATURALLY_REDIS_PREFIX as the app."""
+requirements and the same NATURALLY_REDIS_URL and NATURALLY_REDIS_PREFIX as the app.
+
+Each job runs in a fresh Python process (RQ's SpawnWorker), not a fork: torch's OpenMP thread pool
+does not survive fork(), and a forked work horse with more than one torch thread hangs."""
 
 import argparse
 
 import torch
 from redis import Redis
-from rq import Worker, get_current_job
+from rq import get_current_job
+from rq.worker import SpawnWorker
 
 from app.deps import redis_runner
 from app.jobs.kinds import KINDS, parse_params
@@ -33,9 +37,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--burst", action="store_true", help="stop when the queue is empty")
     args = parser.parse_args()
-    torch.set_num_threads(settings.torch_threads)
     connection = Redis.from_url(settings.redis_url)
-    Worker([settings.redis_prefix], connection=connection).work(burst=args.burst)
+    SpawnWorker([settings.redis_prefix], connection=connection).work(burst=args.burst)
 
 
 if __name__ == "__main__":

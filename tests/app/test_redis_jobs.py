@@ -69,7 +69,7 @@ def replicas(tmp_path: Path, redis_url: str, prefix: str) -> Iterator[tuple[Test
 
 def start_worker(tmp_path: Path, redis_url: str, prefix: str, burst: bool = False) -> subprocess.Popen:
     env = {**os.environ, "NATURALLY_REDIS_URL": redis_url, "NATURALLY_REDIS_PREFIX": prefix,
-           "NATURALLY_DATA_DIR": str(tmp_path / "worker"), "NATURALLY_TORCH_THREADS": "1"}
+           "NATURALLY_DATA_DIR": str(tmp_path / "worker"), "NATURALLY_JOB_ALIVE_SECONDS": "3"}
     return subprocess.Popen([sys.executable, "-m", "app.jobs.worker", *(["--burst"] if burst else [])],
                             cwd=PROJECT_ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                             text=True)
@@ -152,6 +152,21 @@ def test_a_job_whose_worker_dies_ends_in_error_and_frees_its_slot(
     assert final["error"] == "the worker running this job stopped (failed)"
     again = a.post("/api/jobs", json=SHORT).json()  # the slot is free, and the worker goes on
     assert wait_for(a, again["id"], ("done", "error"), timeout=60)["state"] == "done"
+
+
+def test_a_job_whose_worker_is_stopped_cold_ends_in_error(
+        replicas: tuple[TestClient, TestClient], tmp_path: Path, redis_url: str, prefix: str):
+    a, _ = replicas
+    proc = start_worker(tmp_path, redis_url, prefix)
+    job = a.post("/api/jobs", json=LONG).json()
+    wait_for_progress(a, job["id"])
+    proc.send_signal(signal.SIGTERM)  # the first asks for a warm shut-down (after the job) …
+    time.sleep(1.5)  # (RQ ignores a second signal within a second)
+    proc.send_signal(signal.SIGTERM)  # … the second stops the worker now
+    proc.wait(30)
+    final = wait_for(a, job["id"], ("cancelled", "done", "error"), timeout=20)  # its sign of life expires
+    assert final["error"] == "the worker running this job stopped (no sign of life from its worker)"
+    assert a.post("/api/jobs", json=SHORT).status_code == 202  # its slot is free
 
 
 def test_a_job_whose_queue_entry_vanished_ends_in_error(
