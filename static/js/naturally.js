@@ -343,8 +343,11 @@
     return (...args) => { clearTimeout(timer); timer = setTimeout(() => fn(...args), ms); };
   }
 
+  // one of the name model's 18 classes ("Czech") in the page's language
+  const language = (name) => t(`common.lang.${name}`);
+
   const fmt = (v, digits = 4) => (Number.isInteger(v) ? String(v) : Number(v).toFixed(digits).replace(/\.?0+$/, ""));
 
   window.N = { page, t, status, api, upload, imagePicker, jobForm, tensor, matrix, heatmap, bars, lines, draw, code,
-    debounce, fmt, COLORS, SCALES };
+    debounce, fmt, language, COLORS, SCALES };
 })();

@@ -67,10 +67,15 @@ def test_typing_a_name_shows_the_gate_heatmaps(page: Page, base_url: str, monkey
     assert page.evaluate("() => document.getElementById('plot-h').data[0].z")[0] != z[0]
     assert len(page.evaluate("() => document.getElementById('plot-units').data")) == 4
     monkeypatch.chdir(ROOT)  # the panel loads engine/models/weights/names_bigru.pt
-    out = io.StringIO()
-    with contextlib.redirect_stdout(out):
-        run_panel_code(page.text_content("#torch-code") or "")
-    assert out.getvalue().strip().endswith("True")  # the hand-written GRU step equals nn.GRU
+    for layer, direction in ((0, 1), (1, 0), (1, 1)):  # the panel follows the choice
+        page.select_option("#layer", index=layer)  # (by index: "1" would match the label "1" of layer 0)
+        page.select_option("#direction", index=direction)
+        expect(page.locator("#torch-code")).to_contain_text(
+            f"layer {layer + 1}, {'backward' if direction else 'forward'} direction")
+        out = io.StringIO()
+        with contextlib.redirect_stdout(out):
+            run_panel_code(page.text_content("#torch-code") or "")
+        assert out.getvalue().strip().endswith("True")  # the hand-written GRU step equals nn.GRU
     assert page.errors == []
 
 

@@ -31,9 +31,20 @@ def test_typing_a_name_shows_top_five_bars(page: Page, base_url: str):
     page.wait_for_function("() => document.getElementById('plot-predict').data")
     page.fill("#predict-name", "Nakamura")
     expect(page.locator("#predict-text")).to_contain_text("nakamura")
-    expect(page.locator("#predict-text")).to_contain_text("Japanese")
+    expect(page.locator("#predict-text")).to_contain_text("日语")  # the language in the page's language
     assert plot_points(page, "#plot-predict") == 5
     bars = page.evaluate("() => document.getElementById('plot-predict').data[0].x")
-    assert bars[0] == "Japanese"
+    assert bars[0] == "日语"
     expect(page.locator("#param-table tbody tr")).to_have_count(8)
     assert page.errors == []
+
+
+def test_a_name_the_model_cannot_read_clears_the_old_answer(page: Page, base_url: str):
+    page.goto(f"{base_url}/rnn/practice?lang=en")
+    page.wait_for_function("() => document.getElementById('plot-predict').data")
+    page.fill("#predict-name", "李")
+    expect(page.locator("#predict-text")).to_contain_text("no ASCII spelling")  # beside the box
+    assert page.evaluate("() => document.getElementById('plot-predict').data") is None
+    page.fill("#predict-name", "")
+    expect(page.locator("#predict-text")).to_have_text("Type a surname to see the model's guess.")
+    assert all("422" in e for e in page.errors)

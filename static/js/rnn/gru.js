@@ -172,11 +172,10 @@
 
   function drawPrediction() {
     const top = gates.res.prediction.slice(0, 6);
-    const lang = (name) => t(`${P}lang.${name}`);
-    bars("plot-prediction", top.map((p) => lang(p.language)), top.map((p) => p.probability),
+    bars("plot-prediction", top.map((p) => N.language(p.language)), top.map((p) => p.probability),
       { xTitle: t(`${P}axis_language`), yTitle: t(`${P}axis_probability`), yaxis: { range: [0, 1] } });
     const best = top[0];
-    $("prediction").textContent = t(`${P}predicted`, { name: gates.res.name, language: lang(best.language),
+    $("prediction").textContent = t(`${P}predicted`, { name: gates.res.name, language: N.language(best.language),
       p: fmt(100 * best.probability, 1) });
   }
 
@@ -230,27 +229,35 @@
   function gatesCode(res) {
     const codes = [...res.name].map((c) => ALPHABET.indexOf(c) + 1);
     const H = res.hidden_size;
+    const [layer, dir] = chosen();
+    const sfx = `_l${layer}${dir ? "_reverse" : ""}`;
+    const below = layer === 0 ? "emb(codes)[0]                    # layer 1 reads the embedded letters"
+      : `gru_below(emb(codes))[0][0]     # layer ${layer + 1} reads layer ${layer}'s [forward; backward] outputs`;
     return [
-      `# (b) the gates of the name model for "${res.name}", layer 1, forward direction`,
+      `# (b) the gates of the name model for "${res.name}", layer ${layer + 1}, ${dir ? "backward" : "forward"} direction`,
       "from torch import nn",
       "",
       'state = torch.load("engine/models/weights/names_bigru.pt", weights_only=True)   # in the Naturally repo',
       "emb = nn.Embedding.from_pretrained(state[\"embedding.weight\"])",
       `gru = nn.GRU(${res.input_size}, ${H}, num_layers=${res.num_layers}, bidirectional=${res.directions === 2 ? "True" : "False"}, batch_first=True)`,
       'gru.load_state_dict({k[4:]: v for k, v in state.items() if k.startswith("gru.")})',
+      ...(layer === 0 ? [] : [
+        `gru_below = nn.GRU(${res.input_size}, ${H}, num_layers=${layer}, bidirectional=True, batch_first=True)`,
+        "gru_below.load_state_dict({k: v for k, v in gru.state_dict().items() "
+          + `if int(k.split("_l")[1][0]) < ${layer}})`]),
       `codes = torch.tensor([${JSON.stringify(codes)}])   # a = 1 … z = 26, space 27, ' 28, - 29`,
-      "W_ir, W_iz, W_in = gru.weight_ih_l0.chunk(3); W_hr, W_hz, W_hn = gru.weight_hh_l0.chunk(3)",
-      "b_ir, b_iz, b_in = gru.bias_ih_l0.chunk(3); b_hr, b_hz, b_hn = gru.bias_hh_l0.chunk(3)",
+      `W_ir, W_iz, W_in = gru.weight_ih${sfx}.chunk(3); W_hr, W_hz, W_hn = gru.weight_hh${sfx}.chunk(3)`,
+      `b_ir, b_iz, b_in = gru.bias_ih${sfx}.chunk(3); b_hr, b_hz, b_hn = gru.bias_hh${sfx}.chunk(3)`,
       `h = torch.zeros(${H})`,
       "with torch.no_grad():",
-      `    x = emb(codes)                  # (1, ${codes.length}, ${res.input_size})`,
-      `    out, h_n = gru(x)               # out (1, ${codes.length}, ${res.directions * H}): [h_t forward; h_t backward], top layer`,
-      "    for x_t in x[0]:",
+      `    xs = ${below}`,
+      `    _, h_n = gru(emb(codes))        # h_n (${res.num_layers * res.directions}, 1, ${H}): each layer and direction's last state`,
+      `    for x_t in ${dir ? "xs.flip(0):      # the backward direction reads the name from its last letter" : "xs:"}`,
       "        r = torch.sigmoid(W_ir @ x_t + b_ir + W_hr @ h + b_hr)",
       "        z = torch.sigmoid(W_iz @ x_t + b_iz + W_hz @ h + b_hz)   # the course's z is 1 − z",
       "        n = torch.tanh(W_in @ x_t + b_in + r * (W_hn @ h + b_hn))  # r after the matrix product",
       "        h = (1 - z) * n + z * h",
-      `print(torch.allclose(h, h_n[0, 0], atol=1e-6))   # True: h_n[0] is layer 1, forward, after the last letter`,
+      `print(torch.allclose(h, h_n[${res.directions * layer + dir}, 0], atol=1e-6))   # True: this layer and direction's last state`,
     ];
   }
 
@@ -262,7 +269,9 @@
   for (const id of ["hidden", "seed"]) $(id).addEventListener("change", updateFlow);
   $("name").addEventListener("input", debounce(updateGates, 300));
   for (const id of ["layer", "direction"]) {
-    $(id).addEventListener("change", () => { if (gates) { $("units").value = topUnits(4).join(" "); drawGates(); } });
+    $(id).addEventListener("change", () => {
+      if (gates) { $("units").value = topUnits(4).join(" "); drawGates(); code(torchCode()); }
+    });
   }
   $("z-form").addEventListener("change", () => { if (gates) drawGates(); });
   $("units").addEventListener("input", debounce(() => { if (gates) drawUnits(); }, 200));

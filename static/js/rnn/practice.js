@@ -109,14 +109,15 @@
     const byName = matrix(tensor(s.probabilities)).map((r) => r.map((v) => 100 * v)); // (names, 18)
     // languages down the y axis (18 horizontal labels never collide), one column per name
     const z = s.classes.map((_, c) => byName.map((r) => r[c]));
+    const languages = s.classes.map(N.language);
     heatmap("plot-probs", z, {
       scale: "heat", zmin: 0, zmax: 100, unit: "%", xTitle: "", yTitle: "",
       text: z.map((r) => r.map((v) => (v >= 10 ? String(Math.round(v)) : ""))),
       xaxis: { tickvals: s.names.map((_, i) => i), ticktext: s.names, automargin: true },
-      yaxis: { ...rowAxis(s.classes), scaleanchor: false },
+      yaxis: { ...rowAxis(languages), scaleanchor: false },
       layout: { height: 18 * 22 + 110 },
       hovertemplate: "%{customdata[0]} → %{customdata[1]}: %{z:.1f} %<extra></extra>",
-      customdata: s.classes.map((lang) => s.names.map((name) => [name, lang])),
+      customdata: languages.map((lang) => s.names.map((name) => [name, lang])),
     });
   }
 
@@ -156,15 +157,18 @@
     const name = $("predict-name").value.trim();
     const k = Number($("k").value);
     $("k-out").value = k;
-    if (!name) return;
-    try {
-      const res = await api("POST", "/api/names/predict", { name, k });
-      bars("plot-predict", res.top.map((g) => g.language), res.top.map((g) => 100 * g.probability), {
-        xTitle: t(P + "axis_language"), yTitle: t(P + "axis_probability"), yaxis: { range: [0, 100] },
-      });
-      $("predict-text").textContent = t(P + "predict_text",
-        { name: res.name, codes: res.codes.join(" "), top: res.top[0].language, p: fmt(100 * res.top[0].probability, 1) });
-    } catch (e) { /* the status line says what is wrong with the name */ }
+    let res = null;
+    if (name) {
+      try { res = await api("POST", "/api/names/predict", { name, k }); } catch (e) {
+        $("predict-text").textContent = e.message; // beside the box, not only in the status line above
+      }
+    } else $("predict-text").textContent = t(P + "no_name");
+    if (!res) { Plotly.purge("plot-predict"); return; } // no stale answer for another name
+    bars("plot-predict", res.top.map((g) => N.language(g.language)), res.top.map((g) => 100 * g.probability), {
+      xTitle: t(P + "axis_language"), yTitle: t(P + "axis_probability"), yaxis: { range: [0, 100] },
+    });
+    $("predict-text").textContent = t(P + "predict_text", { name: res.name, codes: res.codes.join(" "),
+      top: N.language(res.top[0].language), p: fmt(100 * res.top[0].probability, 1) });
   }
 
   function torchCode() {

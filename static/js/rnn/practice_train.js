@@ -9,6 +9,7 @@
   const FIELDS = ["epochs", "batch_size", "lr", "weight_decay", "embedding_dim", "hidden_size", "num_layers", "dropout",
     "class_weight_power", "train_size", "seed"];
   let classes = [];
+  let majority = 0; // held-out accuracy of always answering the largest language
   let steps = [];
   let epochs = [];
 
@@ -64,15 +65,16 @@
       hovertemplate: `${t(P + "axis_true")} %{customdata[0]} → %{customdata[1]}: %{customdata[2]} (%{z:.1f} %)<extra></extra>`,
     });
     $("result-text").textContent = t(P + "result_text", { who, acc: (100 * res.held_out_accuracy).toFixed(2) }) +
+      " " + t(P + "baseline_text", { majority: (100 * majority).toFixed(1) }) +
       " " + t(P + "unseen_text", { n: res.unseen_size.toLocaleString(N.page.lang === "zh" ? "zh-CN" : "en"),
         acc: (100 * res.unseen_accuracy).toFixed(2) });
   }
 
   async function init() {
     const card = await fetch("/api/names/model").then((r) => r.json());
-    classes = card.classes;
+    classes = card.classes.map(N.language);
+    majority = card.majority_accuracy;
     drawResult(card.per_class_accuracy, card.confusion, card, t(P + "shipped_model"));
-    $("result-text").textContent += " " + t(P + "baseline_text", { majority: (100 * card.majority_accuracy).toFixed(1) });
     await job.resume();
   }
 
