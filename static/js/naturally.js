@@ -255,8 +255,8 @@
   }
 
   /** A training job's form: #train-form (its #start submits {kind, params: opts.params()}), #cancel,
-   * #job-bar and #job-text. The job's id stays in this tab, so a reload follows it again (call
-   * resume() once the page can draw). opts.reset(job) clears the page's data before a job is
+   * #job-bar and #job-text. The job's id stays in this tab, so a reload follows it again while it
+   * runs (call resume() once the page can draw). opts.reset(job) clears the page's data before a job is
    * followed; opts.event(ev) takes each step and epoch event and may return {value, max, text} for
    * the bar (by default: step of total_steps, and `${prefix}progress_text` with epoch, step, total,
    * loss, elapsed and eta); opts.draw() redraws, at most once a frame; opts.done(result, job) shows a
@@ -319,7 +319,8 @@
       async resume() {
         const id = sessionStorage.getItem(key);
         const job = id && await fetch(`/api/jobs/${id}`).then((r) => (r.ok ? r.json() : null));
-        if (job?.kind === kind) follow(job);
+        if (job?.kind === kind && ["queued", "running"].includes(job.state)) follow(job); // not a finished one
+
       },
     };
   }

@@ -18,7 +18,7 @@
 
   const job = N.jobForm("digits", "cnn.practice.", {
     params,
-    reset: () => { steps = []; epochs = []; },
+    reset: () => { steps = []; epochs = []; showShipped(); }, // not a previous run's results
     event: (ev) => { (ev.kind === "epoch" ? epochs : steps).push(ev); },
     draw: drawCurves,
     done: (result) => {

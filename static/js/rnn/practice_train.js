@@ -10,6 +10,7 @@
     "class_weight_power", "train_size", "seed"];
   let classes = [];
   let majority = 0; // held-out accuracy of always answering the largest language
+  let card = null; // GET /api/names/model: the shipped model's results
   let steps = [];
   let epochs = [];
 
@@ -18,7 +19,7 @@
 
   const job = N.jobForm("names", P, {
     params,
-    reset: () => { steps = []; epochs = []; },
+    reset: () => { steps = []; epochs = []; showShipped(); }, // not a previous run's results
     event: (ev) => {
       if (ev.kind === "epoch") {
         epochs.push(ev);
@@ -70,11 +71,13 @@
         acc: (100 * res.unseen_accuracy).toFixed(2) });
   }
 
+  const showShipped = () => card && drawResult(card.per_class_accuracy, card.confusion, card, t(P + "shipped_model"));
+
   async function init() {
-    const card = await fetch("/api/names/model").then((r) => r.json());
+    card = await fetch("/api/names/model").then((r) => r.json());
     classes = card.classes.map(N.language);
     majority = card.majority_accuracy;
-    drawResult(card.per_class_accuracy, card.confusion, card, t(P + "shipped_model"));
+    showShipped();
     await job.resume();
   }
 
