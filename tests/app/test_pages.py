@@ -31,8 +31,8 @@ def test_every_built_lesson_renders(client: TestClient, lesson, lang: str):  # n
     for anchor in ('id="torch-code"', 'id="api-call"', 'id="page-data"', plotly_js):
         assert anchor in html
     assert not re.search(r"(src|href)=\"(https?:)?//(?!testserver)", html), "no other hosts"
-    for plot in re.findall(r"<div [^>]*data-waits=\"job\"[^>]*>", html):  # an empty box says what it waits for
-        assert 'data-empty="' in plot, plot
+    for plot in re.findall(r"<div [^>]*data-waits=\"job\"[^>]*>", html):
+        assert 'data-empty="' in plot, plot  # an empty box says what it waits for
 
 
 def test_unbuilt_lessons_are_not_served(client: TestClient):

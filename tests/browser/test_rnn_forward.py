@@ -4,7 +4,7 @@ import contextlib
 import io
 
 import torch
-from playwright.sync_api import Page, Response
+from playwright.sync_api import Page, Response, expect
 from torch.testing import assert_close
 
 from tests.browser.conftest import plot_points, run_panel_code
@@ -99,6 +99,9 @@ def test_typed_weights_reach_the_api_and_a_bad_split_is_named(page: Page, base_u
     h = torch.tensor(out["h"]["data"])[0]  # (L, T, H) → layer 0: (T, H)
     assert_close(h, torch.tanh(torch.tensor([[1.0], [0.5], [-1.0], [2.0]]) @ w_xh.T), atol=1e-6, rtol=0)
 
+    page.fill("#typed-W_hy", "1 2 x")
+    expect(page.locator("#status")).to_have_text("“x” in W_hy is not a number.")
+    page.fill("#typed-W_hy", "1 2 3")
     page.evaluate("() => { const s = document.getElementById('input-size'); s.value = 3;"
                   " s.dispatchEvent(new Event('input')); }")
     page.wait_for_function("() => document.getElementById('status').textContent.includes('multiple')")

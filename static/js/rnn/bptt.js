@@ -2,7 +2,7 @@
  * step-t use of the weight); stacked, the terms add up to autograd's gradient. */
 (() => {
   "use strict";
-  const { t, api, tensor, matrix, draw, code, fmt, debounce, COLORS, tokens, readSequence, typedWeights, fillTypedWeights, layerChoice, pyTensor } = N;
+  const { t, api, tensor, matrix, draw, code, fmt, debounce, COLORS, numbers, readSequence, typedWeights, fillTypedWeights, layerChoice, pyTensor } = N;
   const $ = (id) => document.getElementById(id);
   const P = "rnn.bptt.";
   const WEIGHTS = ["W_xh", "W_hh", "b_h", "W_hy", "b_y"];
@@ -20,9 +20,11 @@
     if (!seq) return null;
     const b = { hidden_size: Number($("hidden-size").value), num_layers: Number($("num-layers").value),
       loss: $("loss").value, seed: Number($("seed").value) || 0, encoding: "list", ...seq.fields };
-    const target = tokens($("target").value);
+    const target = numbers($("target").value, "target");
+    const weights = typed ? typedWeights(WEIGHTS) : {};
+    if (!target || !weights) return null;
     b.target = b.loss === "last" || target.length !== 1 ? target : Array(seq.steps).fill(target[0]);
-    return typed ? { ...b, ...typedWeights(WEIGHTS) } : b;
+    return { ...b, ...weights };
   }
 
   async function update() {

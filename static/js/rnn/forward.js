@@ -20,7 +20,8 @@
     const b = { hidden_size: Number($("hidden-size").value), output_size: Number($("output-size").value),
       num_layers: Number($("num-layers").value), outputs: $("outputs").value, seed: Number($("seed").value) || 0,
       ...seq.fields };
-    return typed ? { ...b, ...typedWeights(WEIGHTS) } : b;
+    const weights = typed ? typedWeights(WEIGHTS) : {};
+    return weights && { ...b, ...weights };
   }
 
   async function update() {

@@ -5,8 +5,14 @@
   "use strict";
   const { t, status, matrix, fmt } = N;
 
-  // "1, 2; x" → [1, 2, "x"]: numbers where they parse, the rest as typed
-  const tokens = (text) => text.split(/[\s,;]+/).filter(Boolean).map((v) => (Number.isFinite(Number(v)) ? Number(v) : v));
+  // "1, 2; -0.5" → [1, 2, -0.5]; null, with a status message naming the field, if a part is not a number
+  function numbers(text, field) {
+    const parts = text.split(/[\s,;]+/).filter(Boolean);
+    const bad = parts.find((v) => !Number.isFinite(Number(v)));
+    if (bad === undefined) return parts.map(Number);
+    status(t("common.not_a_number", { value: bad, field }), "error");
+    return null;
+  }
 
   // {fields: {word, alphabet} or {sequence: T vectors of input_size}, steps: T}, or null (with a status
   // message) when the numbers do not split into vectors of input_size
@@ -16,7 +22,8 @@
       const word = $("word").value;
       return { fields: { word, alphabet: $("alphabet").value || [...new Set(word)].sort().join("") }, steps: word.length };
     }
-    const nums = tokens($("sequence").value);
+    const nums = numbers($("sequence").value, "sequence");
+    if (!nums) return null;
     const size = Number($("input-size").value);
     if (nums.length % size) {
       status(t("common.not_multiple", { n: nums.length, i: size }), "error");
@@ -27,11 +34,18 @@
     return { fields: { sequence }, steps };
   }
 
-  // the typed-<name> text boxes → {name: vector (b_…) or matrix (one row per line)}
-  const typedWeights = (names) => Object.fromEntries(names.map((name) => {
-    const text = document.getElementById(`typed-${name}`).value;
-    return [name, name.startsWith("b_") ? tokens(text) : text.split("\n").map(tokens).filter((r) => r.length)];
-  }));
+  // the typed-<name> text boxes → {name: vector (b_…) or matrix (one row per line)}, or null (with a
+  // status message) if a box holds something that is not a number
+  function typedWeights(names) {
+    const out = {};
+    for (const name of names) {
+      const lines = document.getElementById(`typed-${name}`).value.split("\n").filter((l) => l.trim());
+      const rows = lines.map((line) => numbers(line, name));
+      if (rows.includes(null)) return null;
+      out[name] = name.startsWith("b_") ? rows.flat() : rows;
+    }
+    return out;
+  }
 
   // the inverse of typedWeights: decoded tensors into their boxes (six decimals, one matrix row a line)
   function fillTypedWeights(tensors) {
@@ -65,5 +79,5 @@
     return el;
   }
 
-  Object.assign(N, { tokens, readSequence, typedWeights, fillTypedWeights, layerChoice, pyTensor, pyInput, svg });
+  Object.assign(N, { numbers, readSequence, typedWeights, fillTypedWeights, layerChoice, pyTensor, pyInput, svg });
 })();
