@@ -176,7 +176,7 @@
       zmin: opts.zmin, zmax: opts.zmax, zmid: opts.zmid, showscale: opts.showscale ?? true,
       hovertemplate: opts.hovertemplate
         || `${t("common.col")} %{x}, ${t("common.row")} %{y}: %{z:.4~g}<extra></extra>`,
-      text: opts.text, texttemplate: opts.text ? "%{text}" : undefined,
+      text: opts.text, texttemplate: opts.text ? "%{text}" : undefined, textfont: opts.textfont,
       colorbar: { thickness: 12, title: { text: opts.unit || "" } },
     };
     return draw(el, [trace], {

@@ -59,6 +59,7 @@
     const rowPct = z.map((r) => { const n = r.reduce((a, b) => a + b, 0) || 1; return r.map((v) => (100 * v) / n); });
     heatmap("plot-confusion", rowPct, {
       scale: "heat", zmin: 0, zmax: 100, unit: t(P + "row_percent"), text: z.map((r) => r.map((v) => (v ? String(v) : ""))),
+      textfont: { size: 9 }, // counts up to 4 digits (3,000 Russian names) fit their cells
       xTitle: t(P + "axis_predicted"), yTitle: t(P + "axis_true"),
       xaxis: { tickvals: classes.map((_, i) => i), ticktext: classes, tickangle: -45 },
       yaxis: { tickvals: classes.map((_, i) => i), ticktext: classes }, margin: { b: 100, l: 90 },
