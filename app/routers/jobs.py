@@ -3,13 +3,13 @@
 import asyncio
 import json
 from collections.abc import AsyncIterator
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Request, Response
+from fastapi import APIRouter, Body, HTTPException, Request, Response
 from fastapi.responses import StreamingResponse
 
 from app.deps import JobRunnerDep
-from app.jobs.kinds import KINDS, JobRequest
+from app.jobs.kinds import EXAMPLES, KINDS, JobRequest
 from app.jobs.runner import JobsBusy
 from app.jobs.store import FINAL, JobRecord
 from app.schemas.jobs import JobResponse, JobSummary
@@ -47,11 +47,11 @@ def _found(record: JobRecord | None, job_id: str) -> JobRecord:
                               "headers": {"Retry-After": {"description": "seconds to wait",
                                                           "schema": {"type": "integer"}}}},
                         503: {"description": "the Redis job queue is unreachable (redis backend)"}})
-def start_job(req: JobRequest, request: Request, response: Response,
-              runner: JobRunnerDep) -> JobResponse:
+def start_job(job: Annotated[JobRequest, Body(openapi_examples=EXAMPLES)], request: Request,
+              response: Response, runner: JobRunnerDep) -> JobResponse:
     """Start a training job; follow it at `events_url` (Server-Sent Events)."""
     try:
-        record = runner.submit(req.kind, req.params, KINDS[req.kind])
+        record = runner.submit(job.kind, job.params, KINDS[job.kind])
     except JobsBusy as e:
         raise HTTPException(429, detail=str(e), headers={"Retry-After": str(e.retry_after)}) from None
     response.headers["Location"] = str(request.url_for("get_job", job_id=record.id))

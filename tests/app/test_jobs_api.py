@@ -7,8 +7,10 @@ from collections.abc import Iterator
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from pydantic import TypeAdapter
 
 from app import deps
+from app.jobs.kinds import JobRequest
 from app.jobs.store import JobRecord, JobStore
 from app.settings import Settings
 
@@ -153,3 +155,12 @@ def test_a_cancel_asked_through_another_worker_stops_the_job(jobs_client: TestCl
     wait_for(jobs_client, job["id"], ("running",))
     JobStore(settings.data_dir / "jobs", max_kept=10).request_cancel(job["id"])  # as another process would
     assert wait_for(jobs_client, job["id"], ("cancelled", "done", "error"), timeout=5)["state"] == "cancelled"
+
+
+def test_the_docs_offer_one_valid_example_body_per_kind(client: TestClient):
+    body = client.get("/openapi.json").json()["paths"]["/api/jobs"]["post"]["requestBody"]
+    examples = body["content"]["application/json"]["examples"]
+    assert sorted(examples) == ["batching", "depth", "digits", "names"]
+    for kind, example in examples.items():
+        parsed = TypeAdapter(JobRequest).validate_python(example["value"])
+        assert parsed.kind == kind and parsed.params.model_dump(mode="json") == example["value"]["params"]

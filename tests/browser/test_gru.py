@@ -66,6 +66,10 @@ def test_typing_a_name_shows_the_gate_heatmaps(page: Page, base_url: str, monkey
     page.select_option("#direction", "1")
     assert page.evaluate("() => document.getElementById('plot-h').data[0].z")[0] != z[0]
     assert len(page.evaluate("() => document.getElementById('plot-units').data")) == 4
+    page.fill("#units", "3 x 500 7")  # two entries that are not units: drawn without them, and named
+    page.wait_for_function("() => document.getElementById('plot-units').data.length === 2")
+    expect(page.locator("#units-hint")).to_contain_text("Left out: x 500")
+    expect(page.locator("#units")).to_have_attribute("aria-invalid", "true")
     monkeypatch.chdir(ROOT)  # the panel loads engine/models/weights/names_bigru.pt
     for layer, direction in ((0, 1), (1, 0), (1, 1)):  # the panel follows the choice
         page.select_option("#layer", index=layer)  # (by index: "1" would match the label "1" of layer 0)

@@ -124,11 +124,18 @@
     return [...spread.keys()].sort((a, b) => spread[b] - spread[a]).slice(0, k).sort((a, b) => a - b);
   }
 
+  /** The typed unit numbers that exist (at most 8); the hint below the box names the others. */
   function units() {
     const H = gates.res.hidden_size;
-    const picked = $("units").value.split(/[\s,;]+/).filter(Boolean).map(Number)
-      .filter((u) => Number.isInteger(u) && u >= 0 && u < H);
-    return [...new Set(picked)].slice(0, 8);
+    const typed = $("units").value.split(/[\s,;]+/).filter(Boolean);
+    const valid = (s) => /^\d+$/.test(s) && Number(s) < H;
+    const picked = [...new Set(typed.filter(valid).map(Number))];
+    const ignored = typed.filter((s) => !valid(s));
+    const hint = ignored.length ? t(`${P}units_ignored`, { bad: ignored.join(" "), max: H - 1 })
+      : picked.length > 8 ? t(`${P}units_too_many`) : t(`${P}units_hint`);
+    $("units-hint").textContent = hint;
+    $("units").setAttribute("aria-invalid", String(ignored.length > 0));
+    return picked.slice(0, 8);
   }
 
   function drawGates() {
