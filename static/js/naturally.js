@@ -255,8 +255,8 @@
   }
 
   /** A training job's form: #train-form (its #start submits {kind, params: opts.params()}), #cancel,
-   * #job-bar and #job-text. The job's id stays in this tab, so a reload follows it again while it
-   * runs (call resume() once the page can draw). opts.reset(job) clears the page's data before a job is
+   * #job-bar and #job-text. The browser keeps the job's id, so a reload, or the same page in another
+   * tab, follows it while it runs (call resume() once the page can draw). opts.reset(job) clears the page's data before a job is
    * followed; opts.event(ev) takes each step and epoch event and may return {value, max, text} for
    * the bar (by default: step of total_steps, and `${prefix}progress_text` with epoch, step, total,
    * loss, elapsed and eta); opts.draw() redraws, at most once a frame; opts.done(result, job) shows a
@@ -295,7 +295,7 @@
     }
 
     function follow(job) {
-      sessionStorage.setItem(key, job.id);
+      localStorage.setItem(key, job.id);
       source?.close();
       opts.reset(job);
       running(true);
@@ -311,18 +311,20 @@
       } catch (e) { /* the status line says why (e.g. too many jobs) */ }
     });
     $("cancel").addEventListener("click", async () => {
-      const id = sessionStorage.getItem(key);
+      const id = localStorage.getItem(key);
       if (id) await api("DELETE", `/api/jobs/${id}`).catch(() => {});
     });
-    return {
-      following: () => source !== null && source.readyState !== EventSource.CLOSED,
-      async resume() {
-        const id = sessionStorage.getItem(key);
-        const job = id && await fetch(`/api/jobs/${id}`).then((r) => (r.ok ? r.json() : null));
-        if (job?.kind === kind && ["queued", "running"].includes(job.state)) follow(job); // not a finished one
-
-      },
-    };
+    const following = () => source !== null && source.readyState !== EventSource.CLOSED;
+    async function resume() {
+      const id = localStorage.getItem(key);
+      const job = id && await fetch(`/api/jobs/${id}`).then((r) => (r.ok ? r.json() : null));
+      if (job?.kind === kind && ["queued", "running"].includes(job.state)) follow(job); // not a finished one
+    }
+    let resumed = false;
+    window.addEventListener("storage", (ev) => { // a job started in another tab of this page
+      if (resumed && ev.key === key && ev.newValue && !following()) resume();
+    });
+    return { following, resume: () => { resumed = true; return resume(); } };
   }
 
   /* ---- panels and small utilities ---- */

@@ -48,3 +48,19 @@ def test_a_tiny_job_runs_to_the_end(page: Page, base_url: str):
     assert plot_points(page, "#plot-epoch-seconds") == 4
     assert page.evaluate("() => document.getElementById('job-bar').value") == 2 * 32 + 2 * 4
     assert not page.is_disabled("#start") and page.errors == []
+
+
+def test_a_second_tab_follows_the_job_and_can_cancel_it(page: Page, base_url: str):
+    _open(page, base_url)
+    other = page.context.new_page()  # same browser, so the same job key in localStorage
+    _open(other, base_url)
+    page.fill("#samples", "1024")
+    page.fill("#epochs", "2")  # 2,048 one-sample updates: several seconds
+    page.click("#start")
+    other.wait_for_function("() => !document.getElementById('cancel').disabled")  # it follows too
+    other.wait_for_function("() => document.getElementById('job-bar').value > 0")
+    other.click("#cancel")
+    for tab in (page, other):
+        tab.wait_for_function("() => document.getElementById('job-text').textContent === 'Cancelled.'")
+        assert not tab.is_disabled("#start")
+    assert page.errors == []
