@@ -101,7 +101,7 @@
     if (!name.trim()) { N.status(t(`${P}empty_name`), "error"); return; }
     const call = ++gatesCall;
     let res;
-    try { res = await api("POST", "/api/rnn/gru", { name }); } catch (e) { return; }
+    try { res = await api("POST", "/api/rnn/gru", { name, encoding: "f16" }); } catch (e) { return; } // float16 in base64: ~3 characters a value, not ~20
     if (call !== gatesCall) return;
     gates = { res, r: tensor(res.r), z: tensor(res.z), n: tensor(res.n), h: tensor(res.h) };
     $("units").value = topUnits(4).join(" ");
