@@ -1,6 +1,5 @@
 """The `digits` job: train a course digit CNN, evaluate it on the held-out digits, keep its weights."""
 
-import os
 from functools import lru_cache
 from typing import Any
 
@@ -37,9 +36,7 @@ def run(params: DigitsParams, ctx: JobContext) -> dict[str, Any] | None:
                 report=ctx.report, should_stop=ctx.should_stop, augment=augment)
     if run.done.stopped:
         return None
-    tmp = ctx.workdir / ".weights.pt.tmp"
-    torch.save(model.state_dict(), tmp)
-    os.replace(tmp, ctx.workdir / "weights.pt")
+    ctx.keep_weights(model)
     return {"model": params.model, "parameters": parameter_count(model),
             "seconds": round(run.done.elapsed, 2), **held_out_report(model)}
 

@@ -1,7 +1,6 @@
 """The `names` job: train the name → country GRU from scratch, with held-out accuracy per language
 after every epoch, and keep its weights."""
 
-import os
 from dataclasses import asdict
 from functools import lru_cache
 from typing import Any
@@ -55,9 +54,7 @@ def run(params: NamesParams, ctx: JobContext) -> dict[str, Any] | None:
     result = fit(model, d, cfg, params.class_weight_power, report=report, should_stop=ctx.should_stop)
     if result.done.stopped:
         return None
-    tmp = ctx.workdir / ".weights.pt.tmp"
-    torch.save(model.state_dict(), tmp)
-    os.replace(tmp, ctx.workdir / "weights.pt")
+    ctx.keep_weights(model)
     ev = evaluate(model, d.x_held_out, d.y_held_out)
     return {"model": "bigru", "parameters": parameter_count(model), "seconds": round(result.done.elapsed, 2),
             "held_out_accuracy": ev.accuracy, "unseen_accuracy": unseen_accuracy(ev, d),

@@ -12,10 +12,12 @@ the same jobs:
     <prefix>:jobs              every job id, scored by creation time (listing and pruning)
     <prefix>:active            the ids of queued and running jobs: the cap counts them, across replicas
 
-Files a job writes (a digits job's weights) stay in the worker's own data folder."""
+Files a job writes (the weights of a digits or names job) stay in the data folder of the worker that
+ran it: GET /api/jobs/{id}/weights finds them when app and workers share that folder."""
 
 import json
 import secrets
+import shutil
 import time
 from dataclasses import asdict
 from pathlib import Path
@@ -68,6 +70,11 @@ class RedisRunner:
             pipe.zadd(f"{self.prefix}:jobs", {record.id: record.created})
             pipe.execute()
         return record
+
+    def workdir(self, job_id: str) -> Path:
+        if not JOB_ID.match(job_id):
+            raise ValueError(f"not a job id: {job_id!r}")
+        return self.workdir_root / job_id
 
     def get(self, job_id: str) -> JobRecord | None:
         if not JOB_ID.match(job_id):
@@ -130,7 +137,7 @@ class RedisRunner:
                 stop, last_check = self._beat(job_id), time.monotonic()
             return stop
 
-        workdir = self.workdir_root / job_id
+        workdir = self.workdir(job_id)
         workdir.mkdir(parents=True, exist_ok=True)
         self._beat(job_id)
         try:
@@ -181,3 +188,4 @@ class RedisRunner:
         for job_id in finished[: max(0, len(finished) - self.max_kept)]:
             self.redis.delete(self._key(job_id), self._key(job_id, ":events"))
             self.redis.zrem(f"{self.prefix}:jobs", job_id)
+            shutil.rmtree(self.workdir(job_id), ignore_errors=True)  # this machine's copy, if any

@@ -6,6 +6,7 @@ progress through `ctx.report(event)` and checks `ctx.should_stop()` often; the r
 events in order, saves the record at most once a second (and at every epoch and at the end), and
 turns an exception into the job's error state."""
 
+import os
 import secrets
 import threading
 import time
@@ -13,6 +14,9 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, is_dataclass
 from pathlib import Path
 from typing import Any, Protocol
+
+import torch
+from torch import nn
 
 from app.jobs.store import ACTIVE, JobRecord, JobStore
 
@@ -27,11 +31,20 @@ class JobsBusy(Exception):
         self.retry_after = retry_after
 
 
+WEIGHTS_FILE = "weights.pt"  # a finished job's trained state_dict, in its workdir
+
+
 @dataclass
 class JobContext:
     workdir: Path  # where the job writes its files (weights, …)
     report: Callable[[Any], None]
     should_stop: Callable[[], bool]
+
+    def keep_weights(self, model: nn.Module) -> None:
+        """Save the trained state_dict for GET /api/jobs/{id}/weights (atomically: never half a file)."""
+        tmp = self.workdir / f".{WEIGHTS_FILE}.tmp"
+        torch.save(model.state_dict(), tmp)
+        os.replace(tmp, self.workdir / WEIGHTS_FILE)
 
 
 RunFn = Callable[[Any, JobContext], dict[str, Any] | None]
@@ -42,6 +55,7 @@ class JobRunner(Protocol):
     def get(self, job_id: str) -> JobRecord | None: ...
     def list(self) -> list[JobRecord]: ...
     def cancel(self, job_id: str) -> JobRecord | None: ...
+    def workdir(self, job_id: str) -> Path: ...  # the folder of the files a job wrote, on this machine
     def shutdown(self, timeout: float = 5.0) -> None: ...
 
 
@@ -84,6 +98,9 @@ class InProcessRunner:
             if stop is not None:
                 stop.set()
         return record
+
+    def workdir(self, job_id: str) -> Path:
+        return self.store.dir(job_id)
 
     def shutdown(self, timeout: float = 5.0) -> None:
         """Cancel every running job and wait for its thread (the server is stopping)."""

@@ -6,11 +6,11 @@ from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, HTTPException, Request, Response
-from fastapi.responses import StreamingResponse
+from fastapi.responses import FileResponse, StreamingResponse
 
 from app.deps import JobRunnerDep
 from app.jobs.kinds import EXAMPLES, KINDS, JobRequest
-from app.jobs.runner import JobsBusy
+from app.jobs.runner import WEIGHTS_FILE, JobsBusy
 from app.jobs.store import FINAL, JobRecord
 from app.schemas.jobs import JobResponse, JobSummary
 
@@ -77,6 +77,24 @@ def get_job(job_id: str, request: Request, runner: JobRunnerDep) -> JobResponse:
 def cancel_job(job_id: str, request: Request, runner: JobRunnerDep) -> JobResponse:
     """Ask a running job to stop; it ends in state `cancelled` within a second."""
     return _response(_found(runner.cancel(job_id), job_id), request)
+
+
+@router.get("/{job_id}/weights", response_class=FileResponse,
+            responses={200: {"content": {"application/octet-stream": {}},
+                             "description": "the trained state_dict, for torch.load(..., weights_only=True)"},
+                       **JOB_NOT_FOUND})
+def job_weights(job_id: str, runner: JobRunnerDep) -> FileResponse:
+    """The weights a finished `digits` or `names` job trained (a PyTorch state_dict). The model's
+    sizes are the job's params; engine.models builds it."""
+    record = _found(runner.get(job_id), job_id)
+    path = runner.workdir(record.id) / WEIGHTS_FILE
+    if record.state != "done":
+        raise HTTPException(404, detail=f"job {job_id!r} is {record.state}: only a finished job has weights")
+    if not path.is_file():
+        raise HTTPException(404, detail=f"no weights for job {job_id!r}: a {record.kind} job keeps none, "
+                                        "or it ran on a worker that does not share this server's data folder")
+    return FileResponse(path, media_type="application/octet-stream",
+                        filename=f"naturally-{record.kind}-{record.id[:8]}.pt")
 
 
 @router.get("/{job_id}/events", name="job_events", response_class=StreamingResponse,

@@ -260,7 +260,8 @@
    * followed; opts.event(ev) takes each step and epoch event and may return {value, max, text} for
    * the bar (by default: step of total_steps, and `${prefix}progress_text` with epoch, step, total,
    * loss, elapsed and eta); opts.draw() redraws, at most once a frame; opts.done(result, job) shows a
-   * finished job; following() says whether a job is being followed now. Waiting, cancelled and
+   * finished job, and an <a id="job-weights"> on the page becomes the link to its trained weights;
+   * following() says whether a job is being followed now. Waiting, cancelled and
    * failed say `${prefix}waiting`, `${prefix}cancelled`, `${prefix}failed`. */
   function jobForm(kind, prefix, opts) {
     const $ = (id) => document.getElementById(id);
@@ -287,6 +288,8 @@
       opts.draw();
       if (final.state === "done") {
         $("job-bar").value = $("job-bar").max;
+        const link = $("job-weights"); // pages whose jobs keep weights offer them for download
+        if (link) Object.assign(link, { href: `/api/jobs/${job.id}/weights`, hidden: false });
         opts.done(final.result, job);
       } else {
         $("job-text").textContent = final.state === "cancelled" ? t(prefix + "cancelled")
@@ -297,6 +300,7 @@
     function follow(job) {
       localStorage.setItem(key, job.id);
       source?.close();
+      if ($("job-weights")) $("job-weights").hidden = true;
       opts.reset(job);
       running(true);
       $("job-text").textContent = t(prefix + "waiting");

@@ -164,3 +164,17 @@ def test_the_docs_offer_one_valid_example_body_per_kind(client: TestClient):
     for kind, example in examples.items():
         parsed = TypeAdapter(JobRequest).validate_python(example["value"])
         assert parsed.kind == kind and parsed.params.model_dump(mode="json") == example["value"]["params"]
+
+
+def test_weights_only_of_a_finished_job_that_keeps_them(jobs_client: TestClient):
+    running = jobs_client.post("/api/jobs", json=LONG).json()
+    res = jobs_client.get(f"/api/jobs/{running['id']}/weights")
+    assert res.status_code == 404 and "only a finished job has weights" in res.json()["detail"]
+    jobs_client.delete(f"/api/jobs/{running['id']}")
+    tiny = {"kind": "batching", "params": {"samples": 16, "epochs": 1, "seq_len": 5}}
+    job = jobs_client.post("/api/jobs", json=tiny).json()
+    wait_for(jobs_client, job["id"], ("done",))
+    res = jobs_client.get(f"/api/jobs/{job['id']}/weights")
+    assert res.status_code == 404 and "a batching job keeps none" in res.json()["detail"]
+    assert jobs_client.get(f"/api/jobs/{'0' * 32}/weights").status_code == 404
+    assert jobs_client.get("/api/jobs/..%2F..%2Fetc/weights").status_code == 404

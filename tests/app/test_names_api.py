@@ -1,5 +1,6 @@
 """Name → country over HTTP: predict, a batch's stages, the model card, a short training job."""
 
+import io
 import re
 
 import pytest
@@ -10,7 +11,8 @@ from fastapi.testclient import TestClient
 from app.schemas.names import NamesParams
 from app.tensors import decode
 from engine.data.names import names_split
-from engine.models.names import load_pretrained, to_batch
+from engine.models.names import NameClassifier, NamesConfig, load_pretrained, names_data, to_batch
+from engine.train import evaluate
 from tests.app.test_jobs_api import sse
 
 
@@ -94,6 +96,12 @@ def test_a_short_names_job_reaches_its_end_event(client: TestClient):
     assert end["state"] == "done"
     assert len(end["result"]["confusion"]) == 18
     assert abs(end["result"]["held_out_accuracy"] - epoch["held_out_accuracy"]) < 1e-9
+    weights = client.get(f"/api/jobs/{res.json()['id']}/weights")  # the trained model, to take home
+    assert weights.status_code == 200 and weights.headers["content-type"] == "application/octet-stream"
+    model = NameClassifier(NamesConfig(embedding_dim=4, hidden_size=8))
+    model.load_state_dict(torch.load(io.BytesIO(weights.content), weights_only=True))
+    data = names_data(train_size=300)
+    assert evaluate(model, data.x_held_out, data.y_held_out).accuracy == end["result"]["held_out_accuracy"]
 
 
 def test_bad_job_params_name_the_field(client: TestClient):

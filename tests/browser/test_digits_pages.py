@@ -2,6 +2,7 @@
 
 from pathlib import Path
 
+import torch
 from PIL import Image
 from playwright.sync_api import Page, expect
 
@@ -50,4 +51,10 @@ def test_a_tiny_training_job_runs_to_the_end(page: Page, base_url: str):
         "document.getElementById('job-bar').max")
     assert plot_points(page, "#plot-loss") > 0
     expect(page.locator("#compare tbody tr")).to_have_count(4)  # 3 shipped models + this run
+    expect(page.locator("#job-weights")).to_be_visible()
+    with page.expect_download() as download:
+        page.click("#job-weights")
+    assert download.value.suggested_filename.startswith("naturally-digits-")
+    state = torch.load(download.value.path(), weights_only=True)
+    assert sum(t.numel() for t in state.values()) == 41_514  # the residual model (the default)
     assert page.errors == []
