@@ -45,7 +45,7 @@ def redis_runner(redis: Redis, prefix: str, settings: Settings) -> RedisRunner:
 
 def get_job_runner(settings: SettingsDep) -> JobRunner:
     if settings.job_backend == "redis":
-        key = ("redis", settings.redis_url, settings.redis_prefix)
+        key = ("redis", settings.redis_url, settings.redis_prefix, str(settings.data_dir))  # + its files
         if key not in _RUNNERS:
             _RUNNERS[key] = redis_runner(Redis.from_url(settings.redis_url), settings.redis_prefix, settings)
         return _RUNNERS[key]

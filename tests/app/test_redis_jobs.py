@@ -111,6 +111,11 @@ def test_a_job_queued_on_one_replica_runs_on_a_worker_and_streams_from_the_other
     assert end["state"] == "done" and end["result"]["held_out_accuracy"] > 0.5
     assert [j["id"] for j in a.get("/api/jobs").json()] == [job["id"]]
     assert (tmp_path / "worker" / "jobs" / job["id"] / "weights.pt").exists()  # the worker's folder
+    res = b.get(f"/api/jobs/{job['id']}/weights")  # b has a data folder of its own
+    assert res.status_code == 404 and "does not share this server's data folder" in res.json()["detail"]
+    with replica(tmp_path, "worker", redis_url, prefix) as shared:  # an app on the worker's folder
+        res = shared.get(f"/api/jobs/{job['id']}/weights")
+        assert res.content[:2] == b"PK", res.text  # torch.save writes a zip
 
 
 def test_cancel_on_another_replica_stops_the_running_job(
