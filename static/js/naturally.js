@@ -256,13 +256,17 @@
 
   /** A training job's form: #train-form (its #start submits {kind, params: opts.params()}), #cancel,
    * #job-bar and #job-text. The browser keeps the job's id, so a reload, or the same page in another
-   * tab, follows it while it runs (call resume() once the page can draw). opts.reset(job) clears the page's data before a job is
-   * followed; opts.event(ev) takes each step and epoch event and may return {value, max, text} for
-   * the bar (by default: step of total_steps, and `${prefix}progress_text` with epoch, step, total,
-   * loss, elapsed and eta); opts.draw() redraws, at most once a frame; opts.done(result, job) shows a
-   * finished job, and an <a id="job-weights"> on the page becomes the link to its trained weights;
-   * following() says whether a job is being followed now. Waiting, cancelled and
-   * failed say `${prefix}waiting`, `${prefix}cancelled`, `${prefix}failed`. */
+   * tab, follows it while it runs (call resume() once the page can draw).
+   * - opts.reset(job) clears the page's data before a job is followed;
+   * - opts.event(ev) takes each step and epoch event and may return {value, max, text} for the bar
+   *   (by default: step of total_steps, and `${prefix}progress_text` with epoch, step, total, loss,
+   *   elapsed and eta);
+   * - opts.draw() redraws, at most once a frame;
+   * - opts.done(result, job) shows a finished job, opts.stopped(final) (optional) one that was
+   *   cancelled or failed; an <a id="job-weights"> on the page becomes the link to a finished job's
+   *   trained weights.
+   * following() says whether a job is being followed now. Waiting, cancelled and failed say
+   * `${prefix}waiting`, `${prefix}cancelled`, `${prefix}failed`. */
   function jobForm(kind, prefix, opts) {
     const $ = (id) => document.getElementById(id);
     const key = `naturally.${kind}.job`;
@@ -294,11 +298,25 @@
       } else {
         $("job-text").textContent = final.state === "cancelled" ? t(prefix + "cancelled")
           : t(prefix + "failed", { error: final.error });
+        opts.stopped?.(final); // e.g. put back what the page showed before the run
+      }
+    }
+
+    /** The form shows the followed job's params (a job started in another tab had its own). */
+    function fill(params) {
+      for (const [name, value] of Object.entries(params)) {
+        const el = $("train-form").elements.namedItem(name); // by name, or else by id
+        if (!(el instanceof HTMLInputElement || el instanceof HTMLSelectElement)) continue;
+        const checkbox = el.type === "checkbox";
+        if (checkbox ? el.checked === Boolean(value) : el.value === String(value)) continue;
+        if (checkbox) el.checked = Boolean(value); else el.value = String(value);
+        el.dispatchEvent(new Event("input", { bubbles: true }));
       }
     }
 
     function follow(job) {
       localStorage.setItem(key, job.id);
+      fill(job.params);
       source?.close();
       if ($("job-weights")) $("job-weights").hidden = true;
       opts.reset(job);

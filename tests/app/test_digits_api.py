@@ -1,5 +1,7 @@
 """/api/digits: predict from an array, a stored image or an upload; the models; the held-out set."""
 
+import re
+
 import pytest
 import torch
 import torch.nn.functional as F
@@ -70,6 +72,8 @@ def test_models_lists_the_three_nets(client: TestClient):
     assert dict(models["inception"]["layers"])["flatten"] == [1408]
     assert dict(models["residual"]["layers"])["flatten"] == [512]
     assert models[DEFAULT_MODEL]["held_out_accuracy"] >= 0.985
+    selected = re.findall(r'<option value="(\w+)" selected>', client.get("/cnn/practice").text)
+    assert selected == [DEFAULT_MODEL]  # §3's form starts on it (the page no longer switches later)
 
 
 def test_the_evaluation_of_the_shipped_model(client: TestClient):

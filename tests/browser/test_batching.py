@@ -59,6 +59,7 @@ def test_a_second_tab_follows_the_job_and_can_cancel_it(page: Page, base_url: st
     page.click("#start")
     other.wait_for_function("() => !document.getElementById('cancel').disabled")  # it follows too
     other.wait_for_function("() => document.getElementById('job-bar').value > 0")
+    assert other.input_value("#samples") == "1024" and other.input_value("#epochs") == "2"  # the job's
     other.click("#cancel")
     for tab in (page, other):
         tab.wait_for_function("() => document.getElementById('job-text').textContent === 'Cancelled.'")

@@ -48,3 +48,19 @@ def test_a_name_the_model_cannot_read_clears_the_old_answer(page: Page, base_url
     page.fill("#predict-name", "")
     expect(page.locator("#predict-text")).to_have_text("Type a surname to see the model's guess.")
     assert all("422" in e for e in page.errors)
+
+
+def test_a_cancelled_run_gives_the_page_back_to_the_shipped_model(page: Page, base_url: str):
+    page.goto(f"{base_url}/rnn/practice?lang=en")
+    title = "() => document.getElementById('plot-per-class').layout?.title?.text"
+    page.wait_for_function(f"{title} === 'shipped model'")
+    tiny = {"epochs": "40", "train_size": "300", "hidden_size": "8", "embedding_dim": "4"}
+    for field, value in tiny.items():
+        page.fill(f"#{field}", value)
+    page.click("#start")
+    page.wait_for_function(f"{title}?.startsWith('your model after epoch')", timeout=60_000)
+    page.click("#cancel")
+    expect(page.locator("#job-text")).to_have_text("Cancelled.")
+    page.wait_for_function(f"{title} === 'shipped model'")  # not a cancelled run's epoch beside it
+    expect(page.locator("#job-weights")).to_be_hidden()
+    assert page.errors == []

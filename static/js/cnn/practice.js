@@ -33,7 +33,7 @@
     const x = steps.map((s) => s.step);
     lines("plot-loss", [{ x, y: steps.map((s) => s.loss), name: t("cnn.practice.train_loss"),
       line: { color: COLORS.accent } }], {
-      xTitle: t("cnn.practice.axis_step"), yTitle: t("cnn.practice.axis_loss"), yaxis: { type: "log", dtick: 1 },
+      xTitle: t("cnn.practice.axis_step"), yTitle: t("cnn.practice.axis_loss"), yaxis: { type: "log" },
     });
     lines("plot-acc", [
       { x, y: steps.map((s) => 100 * s.accuracy), name: t("cnn.practice.train_acc"),
@@ -142,8 +142,6 @@
   async function init() {
     $("train-form").addEventListener("input", () => code(torchCode()));
     code(torchCode());
-    const models = await fetch("/api/digits/models").then((r) => r.json());
-    $("model").value = models.find((m) => m.default)?.name ?? $("model").value;
     $("model").addEventListener("change", () => { if (!job.following()) showShipped(); });
     compare();
     await showShipped();

@@ -27,6 +27,7 @@
       } else steps.push(ev);
     },
     draw: drawCurves,
+    stopped: () => showShipped(), // a cancelled run's last epoch would sit beside the shipped results
     done: (result) => {
       $("job-text").textContent = t(P + "done_text", { acc: (100 * result.held_out_accuracy).toFixed(2),
         seconds: result.seconds });
