@@ -8,10 +8,12 @@ from fastapi.templating import Jinja2Templates
 
 from app.i18n import LANGS, messages, translate
 from app.lessons import LESSONS, Lesson, neighbours
+from app.schemas.names import MAX_NAME
 from app.static import version
 
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
 templates = Jinja2Templates(directory=TEMPLATES_DIR)
+templates.env.globals["max_name"] = MAX_NAME  # the name boxes' data-max, as the API bounds them
 
 
 def static_url(request: Request, path: str) -> str:

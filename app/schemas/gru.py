@@ -5,10 +5,9 @@ from typing import Annotated, Any
 from pydantic import BaseModel, BeforeValidator, Field, field_validator, model_validator
 
 from app.schemas.common import EncodingOption, Tensor, TensorOut, bounded_int
+from app.schemas.names import MAX_NAME
 from app.schemas.rnn import MAX_HIDDEN, MAX_INPUT, MAX_STEPS, Sequence
 from engine.rnn.gradient_flow import CellKind
-
-MAX_NAME = 40
 
 
 def _float(lo: float, hi: float) -> Any:

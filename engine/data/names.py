@@ -54,7 +54,8 @@ def normalise(name: str) -> str:
             bad.append(c)
     if bad:
         shown = "".join(dict.fromkeys(bad))
-        raise BadName(f"characters {shown!r} have no ASCII spelling; use Latin letters, space, ' or -")
+        raise BadName(f"characters {shown!r} cannot be read as a name: use Latin letters (accents are "
+                      "fine), space, ' or -")
     text = " ".join("".join(out).split())
     if not text:
         raise BadName("the name is empty; type at least one Latin letter")

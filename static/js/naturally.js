@@ -368,11 +368,21 @@
     return (...args) => { clearTimeout(timer); timer = setTimeout(() => fn(...args), ms); };
   }
 
+  /** What is wrong with a typed name (at most `max` characters), in the page's language, or null:
+   * the server reads Latin letters (accents are dropped), space, ' and -. */
+  function nameProblem(text, max) {
+    const name = text.trim();
+    if (!name) return t("common.name_empty", { max });
+    if ([...name].length > max) return t("common.name_too_long", { max, n: [...name].length });
+    const bad = [...new Set(name.match(/[^\p{Script=Latin}\p{M}\s'’‘\-‐–]/gu) ?? [])];
+    return bad.length ? t("common.name_bad_chars", { bad: bad.join(" ") }) : null;
+  }
+
   // one of the name model's 18 classes ("Czech") in the page's language
   const language = (name) => t(`common.lang.${name}`);
 
   const fmt = (v, digits = 4) => (Number.isInteger(v) ? String(v) : Number(v).toFixed(digits).replace(/\.?0+$/, ""));
 
   window.N = { page, t, status, api, upload, imagePicker, jobForm, tensor, matrix, heatmap, bars, lines, draw, code,
-    debounce, fmt, language, COLORS, SCALES };
+    debounce, fmt, language, nameProblem, COLORS, SCALES };
 })();

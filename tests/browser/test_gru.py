@@ -59,6 +59,12 @@ def test_typing_a_name_shows_the_gate_heatmaps(page: Page, base_url: str, monkey
     z = page.evaluate("() => document.getElementById('plot-z').data[0].z")
     assert all(0 <= v <= 1 for row in z for v in row)
     expect(page.locator("#prediction")).to_contain_text("nakamura")
+    page.fill("#name", "Naka😀")  # refused beside the box; the plots of "nakamura" fade, not vanish
+    expect(page.locator("#prediction")).to_have_text("Only Latin letters (accents are fine), space, ' and - "
+                                                     "can be read, not: 😀")
+    expect(page.locator("#plot-z")).to_have_class(re.compile("stale"))
+    page.fill("#name", "Nakamura")
+    expect(page.locator("#plot-z")).not_to_have_class(re.compile("stale"))
     page.select_option("#z-form", "seed")  # the course's z = 1 − torch's z
     flipped = page.evaluate("() => document.getElementById('plot-z').data[0].z")
     assert flipped[0][0] == pytest.approx(1 - z[0][0])

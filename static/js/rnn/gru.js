@@ -96,13 +96,24 @@
   }
 
   /* ---- (b) the gates of the trained name model ---- */
+  const GATE_PLOTS = ["plot-z", "plot-r", "plot-n", "plot-h", "plot-units", "plot-prediction"];
+  /** A name that cannot be read: say why under the box, and grey out the previous name's plots. */
+  function nameRefused(message) {
+    $("prediction").textContent = message;
+    $("prediction").classList.add("refused");
+    for (const id of GATE_PLOTS) $(id).classList.add("stale");
+  }
+
   async function updateGates() {
-    const name = $("name").value;
-    if (!name.trim()) { N.status(t(`${P}empty_name`), "error"); return; }
     const call = ++gatesCall;
+    const problem = N.nameProblem($("name").value, Number($("name").dataset.max));
+    if (problem) { nameRefused(problem); return; }
     let res;
-    try { res = await api("POST", "/api/rnn/gru", { name, encoding: "f16" }); } catch (e) { return; } // float16 in base64: ~3 characters a value, not ~20
+    try { res = await api("POST", "/api/rnn/gru", { name: $("name").value, encoding: "f16" }); } // f16: ~3 characters a value, not ~20
+    catch (e) { if (call === gatesCall) nameRefused(e.message); return; }
     if (call !== gatesCall) return;
+    $("prediction").classList.remove("refused");
+    for (const id of GATE_PLOTS) $(id).classList.remove("stale");
     gates = { res, r: tensor(res.r), z: tensor(res.z), n: tensor(res.n), h: tensor(res.h) };
     $("units").value = topUnits(4).join(" ");
     drawGates();

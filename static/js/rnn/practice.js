@@ -123,8 +123,13 @@
 
   async function runPipeline() {
     const names = parseNames($("names").value);
-    if (!names.length) { N.status(t(P + "no_names"), "error"); return; }
-    if (names.length > MAX_NAMES) { N.status(t(P + "too_many", { max: MAX_NAMES }), "error"); return; }
+    const max = Number($("names").dataset.max);
+    const problem = !names.length ? t(P + "no_names")
+      : names.length > MAX_NAMES ? t(P + "too_many", { max: MAX_NAMES })
+      : names.map((n) => N.nameProblem(n, max) && `${n}: ${N.nameProblem(n, max)}`).find(Boolean);
+    $("names-hint").textContent = problem ?? t(P + "names_hint", { max }); // beside the box
+    $("names-hint").classList.toggle("refused", Boolean(problem));
+    if (problem) return;
     try {
       const [stages, pack] = await Promise.all([
         api("POST", "/api/names/batch", { names }), api("POST", "/api/rnn/pack", { names })]);
@@ -158,11 +163,14 @@
     const k = Number($("k").value);
     $("k-out").value = k;
     let res = null;
-    if (name) {
+    const problem = name && N.nameProblem(name, Number($("predict-name").dataset.max));
+    if (problem) $("predict-text").textContent = problem; // beside the box, in the page's language
+    else if (name) {
       try { res = await api("POST", "/api/names/predict", { name, k }); } catch (e) {
         $("predict-text").textContent = e.message; // beside the box, not only in the status line above
       }
     } else $("predict-text").textContent = t(P + "no_name");
+    $("predict-text").classList.toggle("refused", !res && Boolean(name));
     if (!res) { Plotly.purge("plot-predict"); return; } // no stale answer for another name
     bars("plot-predict", res.top.map((g) => N.language(g.language)), res.top.map((g) => 100 * g.probability), {
       xTitle: t(P + "axis_language"), yTitle: t(P + "axis_probability"), yaxis: { range: [0, 100] },
