@@ -145,7 +145,8 @@
   }
 
   /* ---- plots ---- */
-  const CONFIG = { responsive: true, displaylogo: false, modeBarButtonsToRemove: ["lasso2d", "select2d"] };
+  // Two buttons a plot (PNG download, reset axes): dragging still zooms, and Tab does not pass 8 each.
+  const CONFIG = { responsive: true, displaylogo: false, modeBarButtons: [["toImage", "resetScale2d"]] };
 
   function layout(opts) {
     return {

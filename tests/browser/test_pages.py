@@ -44,6 +44,22 @@ def test_lesson_draws_its_plots(page: Page, base_url: str, lesson, lang: str):  
     assert page.errors == []
 
 
+UNNAMED_CONTROLS = """() => [...document.querySelectorAll(
+    "main input:not([type=hidden]), main select, main textarea")]
+  .filter((el) => !el.labels?.length && !el.getAttribute("aria-label") && !el.getAttribute("aria-labelledby"))
+  .map((el) => el.id || el.outerHTML)"""
+MODEBAR_BUTTONS = """() => Math.max(0, ...[...document.querySelectorAll(".modebar")]
+  .map((m) => m.querySelectorAll(".modebar-btn").length))"""
+
+
+@pytest.mark.parametrize("lesson", BUILT, ids=lambda ls: ls.path)
+def test_lesson_controls_have_names_and_plots_few_buttons(page: Page, base_url: str, lesson):  # noqa: ANN001
+    page.goto(f"{base_url}{lesson.path}?lang=en")
+    wait_for_plots(page)
+    assert page.evaluate(UNNAMED_CONTROLS) == []  # a screen reader can name every control
+    assert page.evaluate(MODEBAR_BUTTONS) <= 2  # download and reset: Tab does not wade through 8 a plot
+
+
 @pytest.mark.parametrize("lesson", BUILT, ids=lambda ls: ls.path)
 def test_lesson_fits_a_narrow_screen(page: Page, base_url: str, lesson):  # noqa: ANN001
     page.set_viewport_size({"width": 375, "height": 800})
