@@ -24,7 +24,7 @@
     done: (result) => {
       $("job-text").textContent = t("cnn.practice.done_text", {
         acc: (100 * result.held_out_accuracy).toFixed(2), seconds: result.seconds });
-      drawResult(result, t("cnn.practice.your_model", { model: result.model }));
+      drawResult(result, t("cnn.practice.your_model", { model: t(`cnn.practice.net_${result.model}`) }));
       compare();
     },
   });
@@ -136,7 +136,7 @@
   /** Before (or without) a run of one's own: how the shipped weights of the chosen net do. */
   async function showShipped() {
     const shipped = await api("GET", `/api/digits/evaluation?model=${$("model").value}`);
-    drawResult(shipped, t("cnn.practice.shipped_model", { model: shipped.model }));
+    drawResult(shipped, t("cnn.practice.shipped_model", { model: t(`cnn.practice.net_${shipped.model}`) }));
   }
 
   async function init() {
