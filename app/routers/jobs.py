@@ -82,14 +82,16 @@ def cancel_job(job_id: str, request: Request, runner: JobRunnerDep) -> JobRespon
 @router.get("/{job_id}/weights", response_class=FileResponse,
             responses={200: {"content": {"application/octet-stream": {}},
                              "description": "the trained state_dict, for torch.load(..., weights_only=True)"},
-                       **JOB_NOT_FOUND})
+                       404: {"description": "no job with that id, or no weights kept (its kind keeps none, "
+                                            "or a worker without this server's data folder ran it)"},
+                       409: {"description": "the job has not finished (or was cancelled or failed)"}})
 def job_weights(job_id: str, runner: JobRunnerDep) -> FileResponse:
     """The weights a finished `digits` or `names` job trained (a PyTorch state_dict). The model's
     sizes are the job's params; engine.models builds it."""
     record = _found(runner.get(job_id), job_id)
     path = runner.workdir(record.id) / WEIGHTS_FILE
     if record.state != "done":
-        raise HTTPException(404, detail=f"job {job_id!r} is {record.state}: only a finished job has weights")
+        raise HTTPException(409, detail=f"job {job_id!r} is {record.state}: only a finished job has weights")
     if not path.is_file():
         raise HTTPException(404, detail=f"no weights for job {job_id!r}: a {record.kind} job keeps none, "
                                         "or it ran on a worker that does not share this server's data folder")

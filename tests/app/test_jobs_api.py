@@ -169,7 +169,7 @@ def test_the_docs_offer_one_valid_example_body_per_kind(client: TestClient):
 def test_weights_only_of_a_finished_job_that_keeps_them(jobs_client: TestClient):
     running = jobs_client.post("/api/jobs", json=LONG).json()
     res = jobs_client.get(f"/api/jobs/{running['id']}/weights")
-    assert res.status_code == 404 and "only a finished job has weights" in res.json()["detail"]
+    assert res.status_code == 409 and "only a finished job has weights" in res.json()["detail"]
     jobs_client.delete(f"/api/jobs/{running['id']}")
     tiny = {"kind": "batching", "params": {"samples": 16, "epochs": 1, "seq_len": 5}}
     job = jobs_client.post("/api/jobs", json=tiny).json()

@@ -1,12 +1,14 @@
 """§1.5 and §3 in Chromium: draw a digit and see it read; train a tiny job to the end."""
 
+import contextlib
+import io
 from pathlib import Path
 
 import torch
 from PIL import Image
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import plot_points
+from tests.browser.conftest import plot_points, run_panel_code
 from tests.images import png_bytes
 
 
@@ -44,6 +46,11 @@ def test_a_tiny_training_job_runs_to_the_end(page: Page, base_url: str):
     page.fill("#epochs", "1")
     page.fill("#train_size", "300")
     page.select_option("#batch_size", "32")
+    panel = page.text_content("#torch-code") or ""
+    assert "random_shift(x[idx], 1)" in panel  # augmentation is ticked by default, and the code says so
+    with contextlib.redirect_stdout(io.StringIO()):
+        scope = run_panel_code(panel)  # the panel's code trains the same net for the same epoch
+    assert scope["epoch"] == 0 and 0.3 < float(scope["acc"]) <= 1
     page.click("#start")
     expect(page.locator("#cancel")).to_be_enabled()
     expect(page.locator("#job-text")).to_contain_text("Done", timeout=60_000)

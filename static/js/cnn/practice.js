@@ -108,7 +108,7 @@
     return [
       "import torch, torch.nn.functional as F",
       `from engine.models.digits import build      # the ${p.model} net of this lesson`,
-      "from engine.data.mnist import mnist_split   # 8,000 training / 2,000 held-out digits",
+      `from engine.data.mnist import mnist_split${p.augment ? ", random_shift" : ""}   # 8,000 training / 2,000 held-out digits`,
       "",
       `torch.manual_seed(${p.seed})`,
       "data = mnist_split()",
@@ -122,7 +122,8 @@
       "    order = torch.randperm(len(x))",
       `    for i in range(0, len(x), ${p.batch_size}):`,
       `        idx = order[i:i + ${p.batch_size}]`,
-      "        loss = F.cross_entropy(model(x[idx]), y[idx])   # logits (B, 10)",
+      ...(p.augment ? ["        xb = random_shift(x[idx], 1)                 # each digit moved by up to 1 px"] : []),
+      `        loss = F.cross_entropy(model(${p.augment ? "xb" : "x[idx]"}), y[idx])   # logits (B, 10)`,
       "        opt.zero_grad(); loss.backward(); opt.step()",
       "        if sched: sched.step()",
       "    model.eval()",
