@@ -364,6 +364,11 @@
       () => status(t("common.copied")), () => status(t("common.copy_failed"), "error"));
   });
 
+  // A number box left out of range says so beside itself (the browser's own bubble), on every page.
+  document.addEventListener("change", (ev) => {
+    if (ev.target.matches?.("input[type=number]") && !ev.target.checkValidity()) ev.target.reportValidity();
+  });
+
   function debounce(fn, ms = 200) {
     let timer;
     return (...args) => { clearTimeout(timer); timer = setTimeout(() => fn(...args), ms); };

@@ -111,3 +111,17 @@ def test_chinese_page_and_narrow_screen(page: Page, base_url: str):
         expect(page.locator("#prediction")).to_contain_text(re.compile("语|苏格兰"))  # a translated language
     assert page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 1
     assert page.errors == []
+
+
+def test_a_seed_out_of_range_is_refused_beside_its_box(page: Page, base_url: str):
+    _open(page, base_url)
+    before = _trace(page, "plot-flow", 0)
+    for bad in ("-5", "1.5", "99999999999", ""):
+        page.fill("#seed", bad)
+        page.dispatch_event("#seed", "change")
+        assert page.evaluate("() => document.getElementById('seed').validationMessage"), bad
+    assert _trace(page, "plot-flow", 0) == before  # nothing was sent: no 422, the plot stays
+    page.fill("#seed", "7")
+    page.dispatch_event("#seed", "change")
+    page.wait_for_function("() => document.getElementById('torch-code').textContent.includes('seed 7')")
+    assert page.errors == []

@@ -19,11 +19,12 @@
   function flowBody() {
     return { spectral_radius: Number($("radius").value), steps: Number($("steps").value),
       hidden_size: Number($("hidden").value), input_scale: Number($("input-scale").value),
-      update_bias: Number($("update-bias").value), seed: Number($("seed").value) || 0 };
+      update_bias: Number($("update-bias").value), seed: Number($("seed").value) };
   }
 
   async function updateFlow() {
     const call = ++flowCall;
+    if (!$("seed").checkValidity()) return; // the box says why (naturally.js), and the plots stay
     let res;
     try { res = await api("POST", "/api/rnn/gradient-flow", flowBody()); } catch (e) { return; }
     if (call !== flowCall) return; // a newer slider position is on its way
