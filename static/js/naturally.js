@@ -184,7 +184,8 @@
       ...opts,
       xTitle: opts.xTitle ?? t("common.col"),
       yTitle: opts.yTitle ?? t("common.row"),
-      xaxis: { constrain: "domain", showgrid: false, ...opts.xaxis },
+      // square cells leave spare width: the matrix moves to the right, beside its colour bar
+      xaxis: { constrain: "domain", constraintoward: trace.showscale ? "right" : "center", showgrid: false, ...opts.xaxis },
       yaxis: { autorange: "reversed", scaleanchor: "x", constrain: "domain", showgrid: false, ...opts.yaxis },
     });
   }
