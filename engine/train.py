@@ -28,6 +28,7 @@ from engine.seeding import reseed
 OPTIMIZERS = ("sgd", "adam", "adamw")
 SCHEDULES = ("constant", "onecycle")
 Batches = tuple[torch.Tensor, torch.Tensor] | Iterable[tuple[Any, torch.Tensor]]
+HeldOut = Batches | Callable[[nn.Module], float]  # data, or a function that measures the accuracy itself
 
 
 @dataclass
@@ -176,14 +177,16 @@ def accuracy(model: nn.Module, data: Batches, batch_size: int = 500) -> float:
 def train(
     model: nn.Module,
     train_data: Batches,
-    eval_data: Batches | None = None,
+    eval_data: HeldOut | None = None,
     cfg: TrainConfig | None = None,
     report: Callable[[Event], None] | None = None,
     should_stop: Callable[[], bool] | None = None,
     augment: Callable[[torch.Tensor, torch.Generator], torch.Tensor] | None = None,
     loss_fn: Callable[[torch.Tensor, torch.Tensor], torch.Tensor] = F.cross_entropy,
 ) -> TrainResult:
-    """Train `model` in place; `augment(x, generator)` transforms each tensor batch (pairs only)."""
+    """Train `model` in place; `augment(x, generator)` transforms each tensor batch (pairs only).
+    After each epoch `eval_data` gives the held-out accuracy: its accuracy() on data, or its value
+    when it is a function of the model (which may keep more of its evaluation than the accuracy)."""
     cfg = cfg or TrainConfig()
     report = report or (lambda event: None)
     should_stop = should_stop or (lambda: False)
@@ -230,7 +233,7 @@ def train(
         if stopped:
             break
         total = total or step * cfg.epochs
-        held_out = accuracy(model, eval_data) if eval_data is not None else None
+        held_out = _held_out(model, eval_data)
         t = time.perf_counter() - start
         history.append(EpochEvent(epoch, step, total, *whole.means(), held_out, t, _eta(t, step, total)))
         report(history[-1])
@@ -255,6 +258,12 @@ class _Tally:
 
     def means(self) -> tuple[float, float | None]:
         return self.loss / max(self.batches, 1), (self.correct / self.samples if self.samples else None)
+
+
+def _held_out(model: nn.Module, eval_data: HeldOut | None) -> float | None:
+    if eval_data is None:
+        return None
+    return eval_data(model) if callable(eval_data) else accuracy(model, eval_data)
 
 
 def _length(batches: Iterable) -> int | None:

@@ -18,7 +18,7 @@ from engine.models.names import (
     parameter_count,
     unseen_accuracy,
 )
-from engine.train import EpochEvent, Event, TrainConfig, evaluate
+from engine.train import EpochEvent, Evaluation, Event, TrainConfig, evaluate
 
 KIND = "names"
 Request = NamesJobRequest
@@ -44,18 +44,24 @@ def run(params: NamesParams, ctx: JobContext) -> dict[str, Any] | None:
                       schedule=params.schedule, seed=params.seed,
                       report_every=max(1, per_epoch // 8))
 
+    last: list[Evaluation] = []  # the latest epoch's evaluation: one pass over the held-out third
+
+    def held_out(m: torch.nn.Module) -> float:
+        last[:] = [evaluate(m, d.x_held_out, d.y_held_out)]
+        return last[0].accuracy
+
     def report(event: Event) -> None:
         if isinstance(event, EpochEvent):  # add the accuracy of each language on the held-out third
-            ev = evaluate(model, d.x_held_out, d.y_held_out)
-            ctx.report({**asdict(event), "per_class": per_class(ev.confusion)})
+            ctx.report({**asdict(event), "per_class": per_class(last[0].confusion)})
         else:
             ctx.report(event)
 
-    result = fit(model, d, cfg, params.class_weight_power, report=report, should_stop=ctx.should_stop)
+    result = fit(model, d, cfg, params.class_weight_power, report=report, should_stop=ctx.should_stop,
+                 held_out=held_out)
     if result.done.stopped:
         return None
     ctx.keep_weights(model)
-    ev = evaluate(model, d.x_held_out, d.y_held_out)
+    ev = last[0]  # the model after its last epoch, as evaluated then
     return {"model": "bigru", "parameters": parameter_count(model), "seconds": round(result.done.elapsed, 2),
             "held_out_accuracy": ev.accuracy, "unseen_accuracy": unseen_accuracy(ev, d),
             "unseen_size": int(d.unseen.sum()),

@@ -169,12 +169,14 @@ def fit(
     power: float = CLASS_WEIGHT_POWER,
     report: Callable[[Event], None] | None = None,
     should_stop: Callable[[], bool] | None = None,
+    held_out: Callable[[nn.Module], float] | None = None,
 ) -> TrainResult:
     """Train in place on batches of similar length, with class-weighted cross-entropy, evaluated
-    on the held-out third after every epoch."""
+    on the held-out third after every epoch (by `held_out(model)` if given, e.g. to keep the
+    confusion matrix of that evaluation)."""
     weight = class_weights(torch.bincount(data.y_train, minlength=N_CLASSES).tolist(), power)
     batches = LengthBatches(data.x_train, data.y_train, cfg.batch_size, seed=cfg.seed)
-    return train(model, batches, (data.x_held_out, data.y_held_out), cfg, report=report,
+    return train(model, batches, held_out or (data.x_held_out, data.y_held_out), cfg, report=report,
                  should_stop=should_stop,
                  loss_fn=lambda logits, target: F.cross_entropy(logits, target, weight=weight))
 

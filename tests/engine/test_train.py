@@ -47,6 +47,20 @@ def test_events_arrive_in_order_and_loss_falls(small: tuple):
     assert 0.5 < result.done.held_out_accuracy <= 1 and not result.done.stopped
 
 
+def test_held_out_may_be_a_function_of_the_model(small: tuple):
+    seen: list[nn.Module] = []
+
+    def held_out(model: nn.Module) -> float:  # e.g. to keep the whole evaluation, not only its accuracy
+        seen.append(model)
+        return evaluate(model, *small[1]).accuracy
+
+    model = _fresh()
+    result = train(model, small[0], held_out, TrainConfig(epochs=2, batch_size=24, lr=0.01, seed=0))
+    assert seen == [model, model]  # once per epoch
+    assert result.history[-1].held_out_accuracy == evaluate(model, *small[1]).accuracy > 0.5
+    assert result.done.held_out_accuracy == result.history[-1].held_out_accuracy
+
+
 def test_should_stop_ends_the_run_within_a_batch(small: tuple):
     calls = []
 
