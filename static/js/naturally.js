@@ -50,14 +50,32 @@
   /* ---- the JSON API (every call is shown in the page's API panel) ---- */
   class ApiError extends Error {}
 
+  /** The on-screen label of the control a field path names ("size" → "Input side A"), if any. */
+  function fieldLabel(path) {
+    const name = [...path].reverse().find((p) => typeof p === "string");
+    const el = name && (document.getElementById(name) || document.getElementsByName(name)[0]
+      || document.getElementById(name.replaceAll("_", "-")));
+    const label = el?.labels?.[0]?.cloneNode(true);
+    label?.querySelectorAll("input, select, textarea, output, .hint").forEach((n) => n.remove());
+    return label?.textContent.trim() || null;
+  }
+
   function errorText(status, body) {
     const detail = body && body.detail;
     if (Array.isArray(detail)) {
-      return detail.map((d) => `${(d.loc || []).filter((p) => !["body", "query", "path"].includes(p)).join(".")}: ${d.msg}`)
-        .join("; ");
+      return detail.map((d) => {
+        const path = (d.loc || []).filter((p) => !["body", "query", "path"].includes(p));
+        const label = fieldLabel(path);
+        const field = label ? `${label} (${path.join(".")})` : path.join(".");
+        return `${field}: ${String(d.msg).replace(/^Value error, /, "")}`;
+      }).join("; ");
     }
     return typeof detail === "string" ? detail : `HTTP ${status}`;
   }
+
+  // Answers that refuse the input: the plots then show an earlier input, and fade until one succeeds.
+  const REFUSED = [400, 404, 413, 415, 422];
+  const outdated = (on) => document.querySelectorAll("main .plot").forEach((el) => el.classList.toggle("outdated", on));
 
   function showCall(method, path, body, curlData) {
     const el = document.getElementById("api-call");
@@ -74,7 +92,11 @@
     try {
       const res = await fetch(path, { method, ...init });
       const body = await res.json().catch(() => null);
-      if (!res.ok) throw new ApiError(errorText(res.status, body));
+      if (!res.ok) {
+        if (REFUSED.includes(res.status)) outdated(true);
+        throw new ApiError(errorText(res.status, body));
+      }
+      outdated(false);
       status("");
       return body;
     } catch (e) {
@@ -388,8 +410,11 @@
   // one of the name model's 18 classes ("Czech") in the page's language
   const language = (name) => t(`common.lang.${name}`);
 
+  // a whole number with the page language's digit grouping: 8,490
+  const num = (v) => v.toLocaleString(page.lang === "zh" ? "zh-CN" : "en");
+
   const fmt = (v, digits = 4) => (Number.isInteger(v) ? String(v) : Number(v).toFixed(digits).replace(/\.?0+$/, ""));
 
   window.N = { page, t, status, api, upload, imagePicker, jobForm, tensor, matrix, heatmap, bars, lines, draw, code,
-    debounce, fmt, language, nameProblem, COLORS, SCALES };
+    debounce, fmt, num, language, nameProblem, COLORS, SCALES };
 })();

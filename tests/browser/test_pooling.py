@@ -1,6 +1,8 @@
 """§1.3 in real Chromium: max/avg redraws, stepping through cells, the explorer's output size."""
 
-from playwright.sync_api import Page
+import re
+
+from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import plot_points
 
@@ -51,3 +53,16 @@ def test_explorer_stride_changes_output_size(page: Page, base_url: str):
     page.wait_for_function("() => document.querySelector('#ex-output').textContent.includes('5 × 5')")
     assert "torch.Size([1, 1, 5, 5])" in page.text_content("#torch-code")
     assert page.errors == []  # type: ignore[attr-defined]
+
+
+def test_a_refused_value_names_its_box_and_fades_the_plots(page: Page, base_url: str):
+    _open(page, base_url)
+    page.wait_for_function("() => document.querySelector('#ex-output').textContent.includes('4 × 4')")
+    page.fill("#ex-size", "0")
+    page.dispatch_event("#ex-size", "change")
+    expect(page.locator("#status")).to_contain_text(
+        "Input side A (size): Input should be greater than or equal to 1")  # the label, not only the field
+    expect(page.locator("#plot-grid")).to_have_class(re.compile("outdated"))  # it still shows side 7
+    page.fill("#ex-size", "9")
+    page.dispatch_event("#ex-size", "change")
+    expect(page.locator("#plot-grid")).not_to_have_class(re.compile("outdated"))

@@ -2,13 +2,12 @@
  * formula and by torch's FLOP counter, and timed on the server. Numbers from POST /api/cnn/cost. */
 (() => {
   "use strict";
-  const { t, api, draw, code, debounce, fmt, COLORS } = N;
+  const { t, api, draw, code, debounce, fmt, num, COLORS } = N;
   const $ = (id) => document.getElementById(id);
   const COURSE = { "in-channels": 192, height: 28, width: 28, "out-channels": 32, kernel: 5, "reduce-to": 16 };
   const LAYER_COLORS = [COLORS.green, COLORS.blue];
   let res = null;
 
-  const num = (v) => v.toLocaleString(N.page.lang === "zh" ? "zh-CN" : "en");
   const ratio = (v) => (v === null || v === undefined ? "—" : `${fmt(v, 2)}×`);
   const ms = (v) => (v === null ? "—" : `${fmt(v, 3)} ms`);
 

@@ -124,7 +124,7 @@
     $("formula").replaceChildren(line("formula_layer", { b, c }),
       line("formula_shapes", { b, c, a, h, w, h2, w2 }),
       line("formula_size", { h, p, s, d, a, h2 }),
-      line("formula_mults", { n: res.multiplications.toLocaleString(), b, h2, w2, c, a }));
+      line("formula_mults", { n: N.num(res.multiplications), b, h2, w2, c, a }));
     $("channels-hint").textContent = t("cnn.convolution.channels_hint", { c, g: $("group").value });
     $("groups-hint").textContent = t("cnn.convolution.groups_hint", { b, c, a });
   }

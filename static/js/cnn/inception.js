@@ -3,7 +3,7 @@
  * from POST /api/cnn/inception; the PyTorch panel rebuilds the same block from the same seed. */
 (() => {
   "use strict";
-  const { t, api, tensor, heatmap, draw, code, debounce, COLORS } = N;
+  const { t, api, tensor, heatmap, draw, code, debounce, num, COLORS } = N;
   const $ = (id) => document.getElementById(id);
   const BRANCH_COLORS = [COLORS.blue, COLORS.green, COLORS.warn, "#9333ea"];
   const COURSE = { width_1x1: 16, reduce_5x5: 16, width_5x5: 24, reduce_3x3: 16, width_3x3: 24, width_pool: 24 };
@@ -20,7 +20,6 @@
     return node;
   }
   const shape = (s) => `(${s.join(", ")})`;
-  const num = (v) => v.toLocaleString(N.page.lang === "zh" ? "zh-CN" : "en");
 
   /** Channels `chs` of a (C, H, W) view tiled `cols` to a row, one empty cell between tiles. */
   function mosaic(view, chs, cols) {

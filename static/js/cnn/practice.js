@@ -95,7 +95,7 @@
         const td = document.createElement("td");
         td.textContent = v === null || v === undefined || v === "" ? ""
           : i === 5 ? `${(100 * v).toFixed(2)} %` : i === 4 ? Number(v).toFixed(1)
-            : typeof v === "number" ? v.toLocaleString(N.page.lang === "zh" ? "zh-CN" : "en") : String(v);
+            : typeof v === "number" ? N.num(v) : String(v);
         tr.append(td);
       });
       return tr;

@@ -78,9 +78,15 @@
   }
 
   /* ---- the depth experiment: four trainings as one job ---- */
+  const EARLY_ERROR = 0.25; // above this for every stack, too few epochs to read Figure 1's order
+  const emptyRow = document.querySelector("#runs tbody tr").cloneNode(true);
   const job = N.jobForm("depth", K, {
     params: () => ({ epochs: Number($("epochs").value), seed: Number($("train-seed").value) }),
-    reset: () => { curves = {}; },
+    reset: () => { // not the previous run's table and verdict beside this run's curves
+      curves = {};
+      $("runs").tBodies[0].replaceChildren(emptyRow);
+      $("verdict").textContent = "";
+    },
     event: (d) => {
       const c = curves[d.run] ??= { steps: [], epochs: [], index: d.run_index };
       c[d.kind === "epoch" ? "epochs" : "steps"].push(d);
@@ -94,7 +100,7 @@
       const pct = (v) => `${(100 * v).toFixed(2)} %`;
       $("runs").tBodies[0].replaceChildren(...result.runs.map((r) => {
         const tr = document.createElement("tr");
-        for (const v of [t(K + `run_${r.residual ? "residual" : "plain"}`, { depth: r.depth }), r.parameters,
+        for (const v of [t(K + `run_${r.residual ? "residual" : "plain"}`, { depth: r.depth }), N.num(r.parameters),
           r.seconds.toFixed(1), pct(r.train_error), pct(r.held_out_error)]) {
           const td = document.createElement("td");
           td.textContent = String(v);
@@ -102,7 +108,8 @@
         }
         return tr;
       }));
-      $("verdict").textContent = t(K + (result.figure1_shape ? "verdict_yes" : "verdict_no"));
+      const learned = Math.min(...result.runs.map((r) => r.train_error)) < EARLY_ERROR;
+      $("verdict").textContent = t(K + (!learned ? "verdict_early" : result.figure1_shape ? "verdict_yes" : "verdict_no"));
     },
   });
 

@@ -69,7 +69,7 @@
     });
     $("result-text").textContent = t(P + "result_text", { who, acc: (100 * res.held_out_accuracy).toFixed(2) }) +
       " " + t(P + "baseline_text", { majority: (100 * majority).toFixed(1) }) +
-      " " + t(P + "unseen_text", { n: res.unseen_size.toLocaleString(N.page.lang === "zh" ? "zh-CN" : "en"),
+      " " + t(P + "unseen_text", { n: N.num(res.unseen_size),
         acc: (100 * res.unseen_accuracy).toFixed(2) });
   }
 
