@@ -10,7 +10,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 from PIL import Image
-from playwright.sync_api import Page
+from playwright.sync_api import Page, expect
 from torch.testing import assert_close
 
 from engine.cnn.channels import to_channels
@@ -157,4 +157,15 @@ def test_output_map_labels_fit_on_a_phone(page: Page, base_url: str):
         return [cell, [...d.querySelectorAll('.heatmaplayer text')].map((t) => t.getBBox().width)]; }""")
     assert cell >= 30 and len(widths) == 36
     assert all(0 < w <= cell - 2 for w in widths), (cell, widths)
+    assert page.errors == []  # type: ignore[attr-defined]
+
+
+def test_a_dilated_kernel_grows_the_stepped_patch(page: Page, base_url: str):
+    _open(page, base_url)
+    page.fill("#dilation", "4")  # a 3×3 kernel at dilation 4 spans 9 pixels; the 6×6 patch + 1 ring holds 8
+    page.dispatch_event("#dilation", "input")
+    expect(page.locator("#status")).to_have_text(
+        "The stepped patch grew to 8×8: the dilated kernel spans 9 pixels.")
+    assert page.input_value("#patch-size") == "8"
+    page.wait_for_function("() => document.getElementById('step-out').textContent.endsWith('of 4')")  # 2 × 2
     assert page.errors == []  # type: ignore[attr-defined]

@@ -196,21 +196,33 @@
   }
 
   /* ---- the stepper ---- */
+  /** A dilated kernel can span more than the stepped patch: take the smallest patch it fits in. */
+  function fitPatch(a, { padding: p, dilation: d }) {
+    const span = d * (a - 1) + 1;
+    const sizes = [...$("patch-size").options].map((o) => Number(o.value));
+    if (Number($("patch-size").value) + 2 * p >= span) return null;
+    $("patch-size").value = String(sizes.find((n) => n + 2 * p >= span) ?? sizes.at(-1));
+    return t("cnn.convolution.patch_grown", { n: $("patch-size").value, span });
+  }
+
   async function loadTrace() {
     if (!spec) return;
     const typed = $("trace-source").value === "typed";
     let body;
+    let grown = null;
     try {
       if (typed) {
         body = { input: parseRows($("typed-matrix").value, t("cnn.convolution.matrix_label")),
           ...layerBody(spec, 1) };
       } else {
+        grown = fitPatch(spec.a, spec.body);
         body = { image_id: imageId, color: $("color").value, top: Number($("patch-top").value) || 0,
           left: Number($("patch-left").value) || 0, size: Number($("patch-size").value), ...spec.body };
       }
     } catch (e) { status(e.message, "error"); return; }
     body.group = Number($("group").value);
     try { tr = await api("POST", "/api/cnn/conv/trace", body); } catch (e) { return; }
+    if (grown) status(grown); // after the call, which clears the status line
     if (tr.top !== null) { $("patch-top").value = tr.top; $("patch-left").value = tr.left; }
     tr.typed = typed;
     const slider = $("step-index");

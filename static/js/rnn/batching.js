@@ -137,9 +137,10 @@
     const trace = (mode, x) => ({ x: curves[mode][x], y: curves[mode].loss, name: modeName(mode, curves[mode].b),
       line: { color: MODES[mode].color } });
     const modes = Object.keys(curves);
-    const opts = { yTitle: t(`${P}axis_loss`), yaxis: { type: "log" }, showlegend: true };
+    // powers of ten, not SI prefixes ("100µ" reads as a unit)
+    const opts = { yTitle: t(`${P}axis_loss`), yaxis: { type: "log", exponentformat: "power" }, showlegend: true };
     lines("plot-loss-updates", modes.map((m) => trace(m, "steps")),
-      { ...opts, xTitle: t(`${P}axis_updates_done`), xaxis: { type: "log" } });
+      { ...opts, xTitle: t(`${P}axis_updates_done`), xaxis: { type: "log", exponentformat: "power", dtick: 1 } });
     lines("plot-loss-time", modes.map((m) => trace(m, "secs")), { ...opts, xTitle: t(`${P}axis_seconds`) });
     const perEpoch = (c) => c.epochs.map((e, i) => e.elapsed - (i ? c.epochs[i - 1].elapsed : 0));
     draw("plot-epoch-seconds", modes.map((m) => ({ type: "bar", name: modeName(m, curves[m].b),

@@ -76,7 +76,7 @@
     $("caption-probs").textContent = t(`${P}caption_probs`, { c: res.target, p: fmt(p[res.target], 4), loss: fmt(res.loss, 4) });
     const T = res.steps;
     const lines = [
-      `hidden = [h${sub(T)}ᶠ; h₁ᵇ] = [${vec(res.HF[T - 1])}; ${vec(res.HB[0])}]   (2H = ${2 * H})`,
+      `hidden = [h${sub(T)}ᶠ; h₁ᵇ] = ${vec([...res.HF[T - 1], ...res.HB[0]])}   (2H = ${2 * H})`,
       `logits = W_out · hidden + b_out = ${vec(res.logits)}`,
       `p = softmax(logits) = exp(logits) / Σ exp(logits) = ${vec(p, 4)}   (Σ p = 1)`,
       `loss = −log p[${res.target}] = −log ${fmt(p[res.target], 4)} = ${fmt(res.loss, 4)}`,
