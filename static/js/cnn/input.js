@@ -50,6 +50,8 @@
 
   function drawZoom() {
     const { row, col, size } = zoomBox();
+    $("zoom-row").value = row; // the boxes show the patch drawn, not a value out of the image
+    $("zoom-col").value = col;
     const ch = $("zoom-channel").value;
     const full = ch === "gray" ? matrix(state.gray, 0) : matrix(state.rgb, Number(ch));
     const z = full.slice(row, row + size).map((r) => r.slice(col, col + size));
