@@ -177,8 +177,9 @@
       title: opts.title ? { text: opts.title, font: { size: 14 }, x: 0.02 } : undefined,
       paper_bgcolor: "rgba(0,0,0,0)",
       plot_bgcolor: "rgba(0,0,0,0)",
-      xaxis: { title: { text: opts.xTitle || "" }, gridcolor: COLORS.line, zeroline: false, ...opts.xaxis },
-      yaxis: { title: { text: opts.yTitle || "" }, gridcolor: COLORS.line, zeroline: false, ...opts.yaxis },
+      // automargin: long tick labels (10⁻⁸⁰, language names) push the margin instead of the axis title
+      xaxis: { title: { text: opts.xTitle || "" }, gridcolor: COLORS.line, zeroline: false, automargin: true, ...opts.xaxis },
+      yaxis: { title: { text: opts.yTitle || "" }, gridcolor: COLORS.line, zeroline: false, automargin: true, ...opts.yaxis },
       showlegend: opts.showlegend ?? false,
       legend: { orientation: "h", x: 0, y: 1, yanchor: "bottom", ...opts.legend },
       shapes: opts.shapes || [],
