@@ -3,11 +3,11 @@
     train(model, (x, y), (x_eval, y_eval), TrainConfig(epochs=3), report=print_event)
 
 It runs mini-batch gradient descent with cross-entropy (or a given loss), calls `report(event)`
-with small dataclass events in order — StepEvent every `report_every` batches, EpochEvent at the
-end of each epoch, one DoneEvent last — and checks `should_stop()` before every batch, so a job can
-be cancelled within one batch. Data is either a pair of tensors (x, y), batched and shuffled here,
-or any re-iterable of (inputs, targets) batches (a DataLoader; a tuple of inputs is unpacked into
-the model call, e.g. (padded, lengths)).
+with small dataclass events in order — StepEvent every `report_every` batches and after an epoch's
+last batch, EpochEvent at the end of each epoch, one DoneEvent last — and checks `should_stop()`
+before every batch, so a job can be cancelled within one batch. Data is either a pair of tensors
+(x, y), batched and shuffled here, or any re-iterable of (inputs, targets) batches (a DataLoader;
+a tuple of inputs is unpacked into the model call, e.g. (padded, lengths)).
 
 Deterministic: the same seed, model initialisation, data and torch thread count give the same
 weights (float sums are split across threads, so a different `torch.get_num_threads()` can change
@@ -64,6 +64,7 @@ class StepEvent:
     accuracy: float | None  # training accuracy over the same batches
     elapsed: float  # seconds since the start
     eta: float | None  # seconds left, estimated from the pace so far
+    epoch_end: bool = False  # the epoch's last batch: the held-out evaluation comes next
     kind: str = "step"
 
 
@@ -226,9 +227,10 @@ def train(
             correct = _correct(logits.detach(), y)
             window.add(loss.item(), correct, len(y))
             whole.add(loss.item(), correct, len(y))
-            if step % cfg.report_every == 0:
+            epoch_end = per_epoch is not None and step == epoch * per_epoch
+            if step % cfg.report_every == 0 or epoch_end:  # every batch lands in some event
                 t = time.perf_counter() - start
-                report(StepEvent(epoch, step, total, *window.means(), t, _eta(t, step, total)))
+                report(StepEvent(epoch, step, total, *window.means(), t, _eta(t, step, total), epoch_end))
                 window = _Tally()
         if stopped:
             break

@@ -297,6 +297,7 @@
     const key = `naturally.${kind}.job`;
     let source = null;
     let drawPending = false;
+    let lastStepText = null;
     const running = (on) => { $("start").disabled = on; $("cancel").disabled = !on; };
 
     function progress(ev) {
@@ -306,7 +307,11 @@
           epoch: ev.epoch, step: ev.step, total: ev.total_steps ?? "?", loss: fmt(ev.loss, 4),
           elapsed: Math.round(ev.elapsed), eta: ev.eta == null ? "?" : Math.round(ev.eta) }) };
       Object.assign($("job-bar"), { max, value });
-      $("job-text").textContent = text;
+      // an epoch's last step is followed by a pause (the held-out pass); its epoch event keeps the
+      // step's line (the epoch's mean loss beside the same step number read as a change of loss)
+      $("job-text").textContent = ev.kind === "epoch" ? lastStepText ?? text
+        : ev.epoch_end ? `${text} ${t("common.testing_held_out")}` : text;
+      if (ev.kind === "step") lastStepText = text;
       if (drawPending) return;
       drawPending = true;
       requestAnimationFrame(() => { drawPending = false; opts.draw(); });

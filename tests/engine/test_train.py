@@ -47,6 +47,16 @@ def test_events_arrive_in_order_and_loss_falls(small: tuple):
     assert 0.5 < result.done.held_out_accuracy <= 1 and not result.done.stopped
 
 
+def test_an_epochs_last_batches_are_reported_before_its_evaluation(small: tuple):
+    events: list[Event] = []
+    train(_fresh(), small[0], small[1], TrainConfig(epochs=2, batch_size=24, lr=0.01, report_every=7, seed=0),
+          report=events.append)
+    steps = [(e.step, e.epoch_end) for e in events if isinstance(e, StepEvent)]
+    assert steps == [(7, False), (14, False), (20, True), (21, False), (28, False), (35, False), (40, True)]
+    kinds = [type(e).__name__ for e in events]
+    assert kinds[kinds.index("EpochEvent") - 1] == "StepEvent"  # step 20 (epoch_end) just before epoch 1
+
+
 def test_held_out_may_be_a_function_of_the_model(small: tuple):
     seen: list[nn.Module] = []
 
