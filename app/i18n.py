@@ -1,6 +1,9 @@
-"""Two languages, one flat message catalog per language (app/locales/{en,zh}.json).
+"""Two languages, one flat message catalog per language, kept as one file per lesson plus one for
+what the pages share (app/locales/<lang>/<part>.json, merged when first read).
 
-Keys are dotted ("input.title"); a key ending in "_html" holds trusted markup written by us.
+Keys are dotted; a lesson's keys start with its key ("cnn.convolution.title") and live in
+cnn.convolution.json, the others (common.*, lesson.*, home.*) in common.json: `part_of(key)`.
+A key ending in "_html" holds trusted markup written by us.
 The language comes from ?lang=, then the `lang` cookie, then Accept-Language, then the default.
 """
 
@@ -14,9 +17,21 @@ LANGS = ("en", "zh")
 LOCALES_DIR = Path(__file__).resolve().parent / "locales"
 
 
+def part_of(key: str) -> str:
+    """The file a key belongs in: "cnn.convolution.title" → "cnn.convolution", "common.copy" → "common"."""
+    head = key.split(".")
+    return ".".join(head[:2]) if head[0] in ("cnn", "rnn") else "common"
+
+
 @lru_cache
 def catalog(lang: str) -> dict[str, str]:
-    return json.loads((LOCALES_DIR / f"{lang}.json").read_text(encoding="utf-8"))
+    merged: dict[str, str] = {}
+    for path in sorted((LOCALES_DIR / lang).glob("*.json")):
+        for key, text in json.loads(path.read_text(encoding="utf-8")).items():
+            if key in merged:
+                raise ValueError(f"message {key!r} is in two {lang} files (again in {path.name})")
+            merged[key] = text
+    return merged
 
 
 def translate(lang: str, key: str, **values: object) -> str:

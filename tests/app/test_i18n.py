@@ -1,11 +1,12 @@
 """Both catalogs hold the same keys, and every key the templates and scripts use exists."""
 
+import json
 import re
 from pathlib import Path
 
 import pytest
 
-from app.i18n import catalog, from_accept_language
+from app.i18n import LOCALES_DIR, catalog, from_accept_language, part_of
 from app.lessons import LESSONS
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -15,6 +16,24 @@ def test_catalogs_have_the_same_keys():
     en, zh = catalog("en"), catalog("zh")
     assert sorted(en.keys() - zh.keys()) == []
     assert sorted(zh.keys() - en.keys()) == []
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_each_message_sits_in_its_lessons_file(lang: str):
+    files = sorted((LOCALES_DIR / lang).glob("*.json"))
+    assert {f.stem for f in files} == {"common"} | {lesson.key for lesson in LESSONS if lesson.built}
+    for f in files:
+        misplaced = [k for k in json.loads(f.read_text(encoding="utf-8")) if part_of(k) != f.stem]
+        assert misplaced == [], f.name
+
+
+def test_a_key_in_two_files_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    (tmp_path / "xx").mkdir()
+    for name in ("common", "cnn.input"):
+        (tmp_path / "xx" / f"{name}.json").write_text('{"common.copy": "Copy"}')
+    monkeypatch.setattr("app.i18n.LOCALES_DIR", tmp_path)
+    with pytest.raises(ValueError, match="'common.copy' is in two xx files"):
+        catalog.__wrapped__("xx")
 
 
 def test_no_message_is_empty_or_untranslated():
