@@ -136,18 +136,12 @@
     return [...spread.keys()].sort((a, b) => spread[b] - spread[a]).slice(0, k).sort((a, b) => a - b);
   }
 
-  /** The typed unit numbers that exist (at most 8); the hint below the box names the others. */
+  /** The typed unit numbers: those that exist (unique, in order) and the entries that do not. */
   function units() {
     const H = gates.res.hidden_size;
     const typed = $("units").value.split(/[\s,;]+/).filter(Boolean);
     const valid = (s) => /^\d+$/.test(s) && Number(s) < H;
-    const picked = [...new Set(typed.filter(valid).map(Number))];
-    const ignored = typed.filter((s) => !valid(s));
-    const hint = ignored.length ? t(`${P}units_ignored`, { bad: ignored.join(" "), max: H - 1 })
-      : picked.length > 8 ? t(`${P}units_too_many`) : t(`${P}units_hint`);
-    $("units-hint").textContent = hint;
-    $("units").setAttribute("aria-invalid", String(ignored.length > 0));
-    return picked.slice(0, 8);
+    return { picked: [...new Set(typed.filter(valid).map(Number))], ignored: typed.filter((s) => !valid(s)), H };
   }
 
   function drawGates() {
@@ -171,7 +165,7 @@
   }
 
   function toggleUnit(u) {
-    const now = units();
+    const now = units().picked.slice(0, 8);
     $("units").value = (now.includes(u) ? now.filter((v) => v !== u) : [...now, u].slice(-8)).join(" ");
     drawUnits();
   }
@@ -181,7 +175,11 @@
     const m = rows(gate);
     const labels = stepLabels();
     const palette = [COLORS.accent, COLORS.red, COLORS.green, COLORS.warn, COLORS.blue, "#9333ea", COLORS.ink, COLORS.muted];
-    const traces = units().map((u, i) => ({ type: "scatter", mode: "lines+markers", name: t(`${P}unit`, { u }),
+    const { picked, ignored, H } = units(); // the hint below the box names what is left out
+    $("units-hint").textContent = ignored.length ? t(`${P}units_ignored`, { bad: ignored.join(" "), max: H - 1 })
+      : picked.length > 8 ? t(`${P}units_too_many`) : t(`${P}units_hint`);
+    $("units").setAttribute("aria-invalid", String(ignored.length > 0));
+    const traces = picked.slice(0, 8).map((u, i) => ({ type: "scatter", mode: "lines+markers", name: t(`${P}unit`, { u }),
       x: labels, y: m.map((r) => r[u]), line: { color: palette[i % palette.length] },
       hovertemplate: `${t(`${P}unit`, { u })}, %{x}: %{y:.3f}<extra></extra>` }));
     const range = gate === "z" || gate === "r" ? [0, 1] : [-1, 1];

@@ -126,7 +126,7 @@
     const max = Number($("names").dataset.max);
     const problem = !names.length ? t(P + "no_names")
       : names.length > MAX_NAMES ? t(P + "too_many", { max: MAX_NAMES })
-      : names.map((n) => N.nameProblem(n, max) && `${n}: ${N.nameProblem(n, max)}`).find(Boolean);
+      : names.map((n) => [n, N.nameProblem(n, max)]).filter(([, why]) => why).map(([n, why]) => `${n}: ${why}`)[0];
     $("names-hint").textContent = problem ?? t(P + "names_hint", { max }); // beside the box
     $("names-hint").classList.toggle("refused", Boolean(problem));
     if (problem) return;
