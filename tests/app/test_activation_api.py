@@ -45,8 +45,9 @@ def test_relu_on_edge_maps_of_a_sample(client: TestClient):
 
 
 def test_explicit_input_without_kernels(client: TestClient):
-    r = client.post(URL, json={"input": X, "function": "sigmoid", "kernels": [], "bins": 5,
-                               "x_max": 3, "points": 7})
+    r = client.post(
+        URL, json={"input": X, "function": "sigmoid", "kernels": [], "bins": 5, "x_max": 3, "points": 7}
+    )
     assert r.status_code == 200, r.text
     body = r.json()
     x = torch.tensor(X)
@@ -63,8 +64,17 @@ def test_explicit_input_without_kernels(client: TestClient):
 
 @pytest.mark.parametrize("name", ["tanh", "leaky_relu"])
 def test_other_functions_on_a_gray_image(client: TestClient, name: str):
-    r = client.post(URL, json={"image_id": "digit", "color": "gray", "function": name,
-                               "negative_slope": 0.2, "kernels": ["sobel_x"], "encoding": "list"})
+    r = client.post(
+        URL,
+        json={
+            "image_id": "digit",
+            "color": "gray",
+            "function": name,
+            "negative_slope": 0.2,
+            "kernels": ["sobel_x"],
+            "encoding": "list",
+        },
+    )
     assert r.status_code == 200, r.text
     body = r.json()
     before, after = decode(body["before"]), decode(body["after"])
@@ -76,12 +86,15 @@ def test_other_functions_on_a_gray_image(client: TestClient, name: str):
 
 
 def test_unnormalized_image_matches_conv2d(client: TestClient):
-    r = client.post(URL, json={"image_id": "checker", "normalize": False, "kernels": ["edge"],
-                               "encoding": "list"})
+    r = client.post(
+        URL, json={"image_id": "checker", "normalize": False, "kernels": ["edge"], "encoding": "list"}
+    )
     body = r.json()
     rgb = client.post("/api/cnn/channels", json={"image_id": "checker", "encoding": "list"}).json()
     x = decode(rgb["channels"])
-    assert_close(decode(body["before"]), F.conv2d(x[None], weight(["edge"], 3))[0])
+    # pixels up to 255 times taps summing to 0: float32 cancellation leaves ~1e-4 where torch's own
+    # kernels (which depend on the thread count) give an exact 0, so the tolerance is absolute
+    assert_close(decode(body["before"]), F.conv2d(x[None], weight(["edge"], 3))[0], atol=1e-3, rtol=1e-5)
 
 
 def test_depth_is_autograd_through_a_real_chain(client: TestClient):
@@ -104,22 +117,25 @@ def test_depth_is_autograd_through_a_real_chain(client: TestClient):
     assert len(sig["curve"]["x"]) == 241
 
 
-@pytest.mark.parametrize(("body", "field", "words"), [
-    ({"image_id": "shapes", "function": "softplus"}, ["function"], "relu"),
-    ({"image_id": "shapes", "kernels": ["edge", "blurry"]}, ["kernels", 1], "unknown kernel 'blurry'"),
-    ({"image_id": "shapes", "kernels": ["edge"] * 17}, ["kernels"], "16"),
-    ({"image_id": "shapes", "bins": 0}, ["bins"], "1"),
-    ({"image_id": "shapes", "bins": 10_000}, ["bins"], "200"),
-    ({"image_id": "shapes", "points": 5000}, ["points"], "1001"),
-    ({"image_id": "shapes", "negative_slope": 2}, ["negative_slope"], "1"),
-    ({"input": [[1.0, 2.0], [3.0, 4.0]]}, ["input"], "≥ 3"),
-    ({"input": [[1.0, 2.0], [3.0]]}, ["input"], "rectangular"),
-])
+@pytest.mark.parametrize(
+    ("body", "field", "words"),
+    [
+        ({"image_id": "shapes", "function": "softplus"}, ["function"], "relu"),
+        ({"image_id": "shapes", "kernels": ["edge", "blurry"]}, ["kernels", 1], "unknown kernel 'blurry'"),
+        ({"image_id": "shapes", "kernels": ["edge"] * 17}, ["kernels"], "16"),
+        ({"image_id": "shapes", "bins": 0}, ["bins"], "1"),
+        ({"image_id": "shapes", "bins": 10_000}, ["bins"], "200"),
+        ({"image_id": "shapes", "points": 5000}, ["points"], "1001"),
+        ({"image_id": "shapes", "negative_slope": 2}, ["negative_slope"], "1"),
+        ({"input": [[1.0, 2.0], [3.0, 4.0]]}, ["input"], "≥ 3"),
+        ({"input": [[1.0, 2.0], [3.0]]}, ["input"], "rectangular"),
+    ],
+)
 def test_bad_input_names_the_field(client: TestClient, body: dict, field: list, words: str):
     r = client.post(URL, json=body)
     assert r.status_code == 422, r.text
     detail = r.json()["detail"][0]
-    assert detail["loc"][1:len(field) + 1] == field
+    assert detail["loc"][1 : len(field) + 1] == field
     assert words in detail["msg"]
 
 
@@ -129,24 +145,28 @@ def test_unknown_image_is_404(client: TestClient):
     assert r.json()["detail"][0]["loc"] == ["body", "image_id"]
 
 
-@pytest.mark.parametrize(("body", "field", "words"), [
-    ({"depth": 0}, ["depth"], "1"),
-    ({"depth": 51}, ["depth"], "50"),
-    ({"x0": 100}, ["x0"], "10"),
-    ({"functions": []}, ["functions"], "1"),
-    ({"functions": ["relu", "gelu"]}, ["functions", 1], "sigmoid"),
-])
+@pytest.mark.parametrize(
+    ("body", "field", "words"),
+    [
+        ({"depth": 0}, ["depth"], "1"),
+        ({"depth": 51}, ["depth"], "50"),
+        ({"x0": 100}, ["x0"], "10"),
+        ({"functions": []}, ["functions"], "1"),
+        ({"functions": ["relu", "gelu"]}, ["functions", 1], "sigmoid"),
+    ],
+)
 def test_bad_depth_input_names_the_field(client: TestClient, body: dict, field: list, words: str):
     r = client.post(URL + "/depth", json=body)
     assert r.status_code == 422, r.text
     detail = r.json()["detail"][0]
-    assert detail["loc"][1:len(field) + 1] == field
+    assert detail["loc"][1 : len(field) + 1] == field
     assert words in detail["msg"]
 
 
 def test_an_image_too_small_for_a_kernel_names_image_id(client: TestClient):
-    up = client.post("/api/images", files={"file": ("tiny.png", png_bytes(Image.new("RGB", (2, 5))),
-                                                    "image/png")})
+    up = client.post(
+        "/api/images", files={"file": ("tiny.png", png_bytes(Image.new("RGB", (2, 5))), "image/png")}
+    )
     assert up.status_code in (200, 201), up.text
     r = client.post(URL, json={"image_id": up.json()["id"]})
     assert r.status_code == 422
