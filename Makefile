@@ -4,17 +4,23 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint bench system worker
+.PHONY: run test lint format bench system worker
 
 run: $(VENV)/.runtime
 	$(VENV)/bin/uvicorn app.main:app --host $(HOST) --port $(PORT)
 
-test: $(VENV)/.dev system
-	$(VENV)/bin/ruff check .
+test: lint system
 	$(VENV)/bin/pytest
 
+# Lint and format checks, Python (ruff) and JavaScript (Biome, biome.json); `make format` fixes formatting.
 lint: $(VENV)/.dev
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	node_modules/.bin/biome ci static/js
+
+format: $(VENV)/.dev
+	$(VENV)/bin/ruff format .
+	node_modules/.bin/biome check --write static/js
 
 bench: $(VENV)/.runtime
 	$(PY) -m benchmarks
@@ -24,9 +30,10 @@ $(VENV)/.runtime: requirements.txt
 	$(PY) -m pip install -q -r requirements.txt
 	touch $@
 
-$(VENV)/.dev: requirements.txt requirements-dev.txt
+$(VENV)/.dev: requirements.txt requirements-dev.txt package.json package-lock.json
 	python3 -m venv $(VENV)
 	$(PY) -m pip install -q -r requirements-dev.txt
+	npm ci --no-audit --no-fund --silent
 	touch $(VENV)/.runtime $@
 
 # A queue worker of the Redis job backend (NATURALLY_JOB_BACKEND=redis; see README).

@@ -23,8 +23,9 @@ def _store(root: str, max_count: int, max_bytes: int) -> ImageStore:
 
 
 def get_image_store(settings: SettingsDep) -> ImageStore:
-    return _store(str(settings.data_dir / "images"), settings.image_store_max_count,
-                  settings.image_store_max_bytes)
+    return _store(
+        str(settings.data_dir / "images"), settings.image_store_max_count, settings.image_store_max_bytes
+    )
 
 
 def get_lang(request: Request, settings: SettingsDep) -> str:
@@ -39,8 +40,14 @@ _RUNNERS: dict[tuple[str, ...], JobRunner] = {}  # one per data folder or Redis 
 
 
 def redis_runner(redis: Redis, prefix: str, settings: Settings) -> RedisRunner:
-    return RedisRunner(redis, prefix, max_running=settings.max_running_jobs, max_kept=settings.jobs_max_kept,
-                       workdir_root=settings.data_dir / "jobs", alive_seconds=settings.job_alive_seconds)
+    return RedisRunner(
+        redis,
+        prefix,
+        max_running=settings.max_running_jobs,
+        max_kept=settings.jobs_max_kept,
+        workdir_root=settings.data_dir / "jobs",
+        alive_seconds=settings.job_alive_seconds,
+    )
 
 
 def get_job_runner(settings: SettingsDep) -> JobRunner:
@@ -52,8 +59,9 @@ def get_job_runner(settings: SettingsDep) -> JobRunner:
     root = settings.data_dir / "jobs"
     key = ("thread", str(root))
     if key not in _RUNNERS:
-        _RUNNERS[key] = InProcessRunner(JobStore(root, max_kept=settings.jobs_max_kept),
-                                        max_running=settings.max_running_jobs)
+        _RUNNERS[key] = InProcessRunner(
+            JobStore(root, max_kept=settings.jobs_max_kept), max_running=settings.max_running_jobs
+        )
     return _RUNNERS[key]
 
 

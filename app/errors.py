@@ -35,16 +35,21 @@ async def validation_error(request: Request, exc: RequestValidationError) -> JSO
 
 async def queue_unreachable(request: Request, exc: RedisError) -> JSONResponse:
     """The Redis job backend is down or unreachable: a 503 the client may retry, not a 500."""
-    return JSONResponse(status_code=503, headers={"Retry-After": "10"},
-                        content={"detail": f"the job queue is unreachable ({type(exc).__name__}); "
-                                           "try again later"})
+    return JSONResponse(
+        status_code=503,
+        headers={"Retry-After": "10"},
+        content={"detail": f"the job queue is unreachable ({type(exc).__name__}); try again later"},
+    )
 
 
 # Statuses a route may answer besides 200 and 422, for its OpenAPI description.
 IMAGE_NOT_FOUND: dict[int | str, dict[str, Any]] = {
-    404: {"description": "no image with that `image_id`; upload one or use a sample (GET /api/samples)"}}
+    404: {"description": "no image with that `image_id`; upload one or use a sample (GET /api/samples)"}
+}
 NOT_AN_IMAGE: dict[int | str, dict[str, Any]] = {
-    415: {"description": "the file is not a PNG, JPEG, WebP, BMP or GIF image"}}
+    415: {"description": "the file is not a PNG, JPEG, WebP, BMP or GIF image"}
+}
 EVERY_ROUTE: dict[int | str, dict[str, Any]] = {
     400: {"description": "the body could not be parsed (JSON that is not UTF-8, a broken multipart form)"},
-    413: {"description": "the request body is larger than the upload cap"}}
+    413: {"description": "the request body is larger than the upload cap"},
+}

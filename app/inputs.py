@@ -12,8 +12,7 @@ def load_image(store: ImageStore, image_id: str) -> torch.Tensor:
     """(3, H, W) float32 0–255, or a 404 naming the field."""
     pixels = store.pixels(image_id)
     if pixels is None:
-        raise field_error("image_id", f"no image with id {image_id!r}; upload one or use a sample",
-                          404)
+        raise field_error("image_id", f"no image with id {image_id!r}; upload one or use a sample", 404)
     return to_channels(pixels)
 
 
@@ -27,8 +26,9 @@ def resolve_input(req: ImageOrTensor, store: ImageStore) -> torch.Tensor:
             raise field_error("input", f"expected (C, H, W) or (H, W), got shape {list(x.shape)}")
         c, h, w = x.shape
         if not (1 <= c <= req.MAX_CHANNELS and 1 <= h <= req.MAX_SIDE and 1 <= w <= req.MAX_SIDE):
-            raise field_error("input", f"shape {list(x.shape)} outside C ≤ {req.MAX_CHANNELS}, "
-                                       f"1 ≤ H, W ≤ {req.MAX_SIDE}")
+            raise field_error(
+                "input", f"shape {list(x.shape)} outside C ≤ {req.MAX_CHANNELS}, 1 ≤ H, W ≤ {req.MAX_SIDE}"
+            )
         return x
     x = load_image(store, req.image_id or "")
     return grayscale(x) if req.color == "gray" else x

@@ -74,8 +74,28 @@ def create_app() -> FastAPI:
     app.add_middleware(BodyLimit, max_bytes=settings.upload_max_bytes + 64 * 1024)
     app.add_middleware(SecurityHeaders)
     app.mount("/static", VersionedStaticFiles(directory=STATIC_DIR), name="static")
-    topics = (health, images, input, conv, pool, activation, digits, inception, bottleneck, depth,
-              rnn_forward, bptt, batching, bidirectional, gru, pack, names, jobs, assets, pages)
+    topics = (
+        health,
+        images,
+        input,
+        conv,
+        pool,
+        activation,
+        digits,
+        inception,
+        bottleneck,
+        depth,
+        rnn_forward,
+        bptt,
+        batching,
+        bidirectional,
+        gru,
+        pack,
+        names,
+        jobs,
+        assets,
+        pages,
+    )
     for module in topics:
         app.include_router(module.router)
     return app

@@ -15,8 +15,13 @@ from engine.rnn.cell import Trace, one_hot
 from engine.rnn.weights import RNNWeights, fit, from_dict, seeded, shapes, to_dict
 
 # what each dimension of a weight means, for error messages
-MEANING = {"W_xh": "(hidden_size, input_size)", "W_hh": "(hidden_size, hidden_size)",
-           "b_h": "(hidden_size,)", "W_hy": "(output_size, hidden_size)", "b_y": "(output_size,)"}
+MEANING = {
+    "W_xh": "(hidden_size, input_size)",
+    "W_hh": "(hidden_size, hidden_size)",
+    "b_h": "(hidden_size,)",
+    "W_hy": "(output_size, hidden_size)",
+    "b_y": "(output_size,)",
+}
 
 
 def f64(t: TensorIn) -> torch.Tensor:
@@ -30,9 +35,14 @@ def sequence_input(req: WordOrSequence) -> torch.Tensor:
     return x[:, None] if x.ndim == 1 else x  # (T,) numbers → (T, 1)
 
 
-def put_given(weights: dict[str, torch.Tensor], given: dict[str, TensorIn | None],
-              expected: dict[str, tuple[int, ...]], sizes: str, meaning: Callable[[str], str],
-              field: Callable[[str], str] = str) -> None:
+def put_given(
+    weights: dict[str, torch.Tensor],
+    given: dict[str, TensorIn | None],
+    expected: dict[str, tuple[int, ...]],
+    sizes: str,
+    meaning: Callable[[str], str],
+    field: Callable[[str], str] = str,
+) -> None:
     """Put each weight the client gave over the seeded one, or raise a 422 naming its request field
     (`field(name)`) with the shape it must have, what the shape means and the sizes in use."""
     for name, t in given.items():
@@ -41,8 +51,11 @@ def put_given(weights: dict[str, torch.Tensor], given: dict[str, TensorIn | None
         try:
             weights[name] = fit(name, f64(t), expected[name])
         except ValueError:
-            raise field_error(field(name), f"must have shape {list(expected[name])} = {meaning(name)} "
-                                           f"({sizes}), got {list(t.to_torch().shape)}") from None
+            raise field_error(
+                field(name),
+                f"must have shape {list(expected[name])} = {meaning(name)} "
+                f"({sizes}), got {list(t.to_torch().shape)}",
+            ) from None
 
 
 def _meaning(name: str) -> str:
@@ -63,8 +76,11 @@ def resolve(req: RNNSpec) -> tuple[torch.Tensor, RNNWeights, torch.Tensor | None
     x = sequence_input(req)  # (T, I)
     n_in, hidden, layers = x.shape[1], req.hidden_size, req.num_layers
     if len(req.upper_layers) > layers - 1:
-        raise field_error("upper_layers", f"holds {len(req.upper_layers)} layers but num_layers = {layers} "
-                                          f"leaves room for {layers - 1} above the first")
+        raise field_error(
+            "upper_layers",
+            f"holds {len(req.upper_layers)} layers but num_layers = {layers} "
+            f"leaves room for {layers - 1} above the first",
+        )
     w_hy = req.W_hy.to_torch() if req.W_hy is not None else None
     n_out = w_hy.shape[0] if w_hy is not None and w_hy.ndim == 2 else req.output_size
     given = {"W_xh": req.W_xh, "W_hh": req.W_hh, "b_h": req.b_h, "W_hy": req.W_hy, "b_y": req.b_y}
@@ -85,23 +101,37 @@ def resolve(req: RNNSpec) -> tuple[torch.Tensor, RNNWeights, torch.Tensor | None
 def weights_out(w: RNNWeights, encoding: str) -> dict:
     """RNNWeights in the request's own names."""
     first = w.layers[0]
-    return {"W_xh": encode(first.W_xh, encoding), "W_hh": encode(first.W_hh, encoding),
-            "b_h": encode(first.b_h, encoding), "W_hy": encode(w.W_hy, encoding),
-            "b_y": encode(w.b_y, encoding),
-            "upper_layers": [{k: encode(getattr(la, k), encoding) for k in ("W_xh", "W_hh", "b_h")}
-                             for la in w.layers[1:]]}
+    return {
+        "W_xh": encode(first.W_xh, encoding),
+        "W_hh": encode(first.W_hh, encoding),
+        "b_h": encode(first.b_h, encoding),
+        "W_hy": encode(w.W_hy, encoding),
+        "b_y": encode(w.b_y, encoding),
+        "upper_layers": [
+            {k: encode(getattr(la, k), encoding) for k in ("W_xh", "W_hh", "b_h")} for la in w.layers[1:]
+        ],
+    }
 
 
 def unrolled(req: RNNSpec, w: RNNWeights, tr: Trace) -> dict:
     """The fields every RNN response shares: sizes, input, weights and every step's values."""
     e = req.encoding
     return {
-        "steps": tr.steps, "input_size": w.input_size, "hidden_size": w.hidden_size,
-        "output_size": w.output_size, "num_layers": w.num_layers, "seed": req.seed,
+        "steps": tr.steps,
+        "input_size": w.input_size,
+        "hidden_size": w.hidden_size,
+        "output_size": w.output_size,
+        "num_layers": w.num_layers,
+        "seed": req.seed,
         "tokens": list(req.word) if req.word is not None else None,
         "alphabet": req.alphabet if req.word is not None else None,
-        "x": encode(tr.x, e), "h0": encode(tr.h0, e), "weights": weights_out(w, e),
-        "xw": encode(tr.xw, e), "hw": encode(tr.hw, e), "a": encode(tr.a, e), "h": encode(tr.h, e),
+        "x": encode(tr.x, e),
+        "h0": encode(tr.h0, e),
+        "weights": weights_out(w, e),
+        "xw": encode(tr.xw, e),
+        "hw": encode(tr.hw, e),
+        "a": encode(tr.a, e),
+        "h": encode(tr.h, e),
     }
 
 

@@ -20,16 +20,29 @@ class Settings(BaseSettings):
     image_max_side: int = Field(512, ge=16, le=2048, description="uploads are resized to fit this")
     image_store_max_count: int = Field(200, ge=1)
     image_store_max_bytes: int = Field(200 * 1024 * 1024, ge=1024)
-    max_running_jobs: int = Field(2, ge=1, le=64, description="training jobs at once (redis backend: queued "
-                                  "and running, across all replicas); one more gets 429")
+    max_running_jobs: int = Field(
+        2,
+        ge=1,
+        le=64,
+        description="training jobs at once (redis backend: queued "
+        "and running, across all replicas); one more gets 429",
+    )
     job_backend: Literal["thread", "redis"] = Field(
-        "thread", description="thread: jobs run in the app's own process; redis: on an RQ queue "
-                              "that `python -m app.jobs.worker` processes run (on any machine)")
+        "thread",
+        description="thread: jobs run in the app's own process; redis: on an RQ queue "
+        "that `python -m app.jobs.worker` processes run (on any machine)",
+    )
     redis_url: str = Field("redis://127.0.0.1:6379/0", description="the Redis of the redis backend")
-    redis_prefix: str = Field("naturally", pattern=r"^[A-Za-z0-9_.-]{1,40}$",
-                              description="queue name and key prefix in Redis")
-    job_alive_seconds: int = Field(30, ge=2, le=3600, description="redis backend: a running job whose "
-                                   "worker gave no sign of life for this long ends in error")
+    redis_prefix: str = Field(
+        "naturally", pattern=r"^[A-Za-z0-9_.-]{1,40}$", description="queue name and key prefix in Redis"
+    )
+    job_alive_seconds: int = Field(
+        30,
+        ge=2,
+        le=3600,
+        description="redis backend: a running job whose "
+        "worker gave no sign of life for this long ends in error",
+    )
     jobs_max_kept: int = Field(50, ge=1, description="finished jobs kept (oldest removed)")
     torch_threads: int = Field(2, ge=1, le=64)
 

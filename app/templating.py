@@ -21,8 +21,9 @@ def static_url(request: Request, path: str) -> str:
     return f"{request.url_for('static', path=path)}?v={version(path)}"
 
 
-def render_page(request: Request, lang: str, template: str, *, lesson: Lesson | None = None,
-                data: dict | None = None) -> HTMLResponse:
+def render_page(
+    request: Request, lang: str, template: str, *, lesson: Lesson | None = None, data: dict | None = None
+) -> HTMLResponse:
     """Render a page in `lang`; `data` reaches the page script as JSON (with its messages)."""
     prefixes = ("common.",) + ((lesson.key + ".",) if lesson else ())
     prev, nxt = neighbours(lesson) if lesson else (None, None)
@@ -39,6 +40,5 @@ def render_page(request: Request, lang: str, template: str, *, lesson: Lesson | 
     }
     response = templates.TemplateResponse(request, template, context)
     if request.query_params.get("lang") in LANGS:
-        response.set_cookie("lang", request.query_params["lang"], max_age=365 * 24 * 3600,
-                            samesite="lax")
+        response.set_cookie("lang", request.query_params["lang"], max_age=365 * 24 * 3600, samesite="lax")
     return response

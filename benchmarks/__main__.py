@@ -10,8 +10,9 @@ from pathlib import Path
 
 
 def main(names: list[str]) -> None:
-    available = sorted(m.name for m in pkgutil.iter_modules([str(Path(__file__).parent)])
-                       if not m.name.startswith("_"))
+    available = sorted(
+        m.name for m in pkgutil.iter_modules([str(Path(__file__).parent)]) if not m.name.startswith("_")
+    )
     unknown = set(names) - set(available)
     if unknown:
         sys.exit(f"unknown benchmark(s) {sorted(unknown)}; available: {available}")

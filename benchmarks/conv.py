@@ -69,17 +69,31 @@ def main() -> None:
             png = buf.getvalue()
             rows = [
                 ("engine: conv (F.conv2d)", timed(lambda: conv(x, w, None, s))),
-                ("  part: load image (PNG decode, to tensor)", timed(lambda: to_channels(
-                    np.asarray(Image.open(io.BytesIO(png)).convert("RGB"))))),
+                (
+                    "  part: load image (PNG decode, to tensor)",
+                    timed(lambda: to_channels(np.asarray(Image.open(io.BytesIO(png)).convert("RGB")))),
+                ),
                 ("  part: encode output (float16 base64)", timed(lambda: encode(y))),
-                ("API: POST /api/cnn/conv, identity", timed(lambda: client.post(
-                    "/api/cnn/conv", json=body, headers={"Accept-Encoding": "identity"}))),
-                ("API: POST /api/cnn/conv, gzip", timed(lambda: client.post(
-                    "/api/cnn/conv", json=body, headers={"Accept-Encoding": "gzip"}))),
+                (
+                    "API: POST /api/cnn/conv, identity",
+                    timed(
+                        lambda: client.post(
+                            "/api/cnn/conv", json=body, headers={"Accept-Encoding": "identity"}
+                        )
+                    ),
+                ),
+                (
+                    "API: POST /api/cnn/conv, gzip",
+                    timed(
+                        lambda: client.post("/api/cnn/conv", json=body, headers={"Accept-Encoding": "gzip"})
+                    ),
+                ),
             ]
             sizes = [raw_post(client, body, "identity"), raw_post(client, body, "gzip")]
-    print(f"conv of a {SIDE}×{SIDE} RGB image with {len(NAMES)} kernels 3×3, padding 1 "
-          f"(torch threads: {torch.get_num_threads()}); {RUNS} runs each")
+    print(
+        f"conv of a {SIDE}×{SIDE} RGB image with {len(NAMES)} kernels 3×3, padding 1 "
+        f"(torch threads: {torch.get_num_threads()}); {RUNS} runs each"
+    )
     print(f"{'what':44} {'best ms':>9} {'median ms':>10}")
     for name, (best, med) in rows:
         print(f"{name:44} {best:9.1f} {med:10.1f}")

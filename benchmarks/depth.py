@@ -53,10 +53,14 @@ def main() -> None:
     print("target ≤ 300 ms\n")
     print(f"{'run':14} {'params':>8} {'seconds':>8} {'train error':>12} {'held-out error':>15}")
     for r in result.runs:
-        print(f"{r.name:14} {r.parameters:8,} {r.seconds:8.1f} {100 * r.train_error:11.2f}% "
-              f"{100 * r.held_out_error:14.2f}%")
-    print(f"depth experiment: {total:.1f} s in all (target ≤ 180 s); "
-          f"Figure 1 order: {'yes' if result.figure1_shape() else 'NO'}")
+        print(
+            f"{r.name:14} {r.parameters:8,} {r.seconds:8.1f} {100 * r.train_error:11.2f}% "
+            f"{100 * r.held_out_error:14.2f}%"
+        )
+    print(
+        f"depth experiment: {total:.1f} s in all (target ≤ 180 s); "
+        f"Figure 1 order: {'yes' if result.figure1_shape() else 'NO'}"
+    )
 
 
 if __name__ == "__main__":

@@ -45,14 +45,24 @@ def time_to_accuracy(name: str) -> dict:
         paused += time.perf_counter() - start
 
     result = train(
-        model, (split.x_train, split.y_train), None, cfg, report=measure,
+        model,
+        (split.x_train, split.y_train),
+        None,
+        cfg,
+        report=measure,
         augment=lambda x, g: random_shift(x, MAX_SHIFT, g),
     )
     final = evaluate(model, split.x_held_out, split.y_held_out).accuracy
     points.append((result.done.elapsed - paused, final))
     reach = {t: next((s for s, a in points if a >= t), None) for t in THRESHOLDS}
-    return {"model": name, "reach": reach, "final": final, "seconds": points[-1][0],
-            "epochs": cfg.epochs, "params": count(model)}
+    return {
+        "model": name,
+        "reach": reach,
+        "final": final,
+        "seconds": points[-1][0],
+        "epochs": cfg.epochs,
+        "params": count(model),
+    }
 
 
 def predict_latency(name: str = DEFAULT_MODEL) -> tuple[float, float]:
@@ -82,11 +92,16 @@ def main() -> None:
     print("|---|---:|---:|---:|---:|---:|---:|")
     for name in MODELS:
         r = time_to_accuracy(name)
-        print(f"| {name} | {r['params']:,} | {r['epochs']} | {_s(r['reach'][0.97])} | {_s(r['reach'][0.98])} "
-              f"| {r['final']:.2%} | {r['seconds']:.1f} |", flush=True)
+        print(
+            f"| {name} | {r['params']:,} | {r['epochs']} | {_s(r['reach'][0.97])} | {_s(r['reach'][0.98])} "
+            f"| {r['final']:.2%} | {r['seconds']:.1f} |",
+            flush=True,
+        )
     p50, p90 = predict_latency()
-    print(f"\npredict one 28×28 digit with {DEFAULT_MODEL!r}: p50 {p50:.2f} ms, p90 {p90:.2f} ms "
-          f"({LATENCY_RUNS} runs, in-process; target p50 ≤ 20 ms)")
+    print(
+        f"\npredict one 28×28 digit with {DEFAULT_MODEL!r}: p50 {p50:.2f} ms, p90 {p90:.2f} ms "
+        f"({LATENCY_RUNS} runs, in-process; target p50 ≤ 20 ms)"
+    )
 
 
 if __name__ == "__main__":

@@ -48,16 +48,25 @@ ALPHABET = "".join(sorted(set(WORD)))
 SURNAME = "Wolfeschlegelsteinhausenbergerdorff"  # 35 letters
 GRU_NAME = SURNAME + "-Ruiz"  # 40 characters, /api/rnn/gru's limit
 NAME30 = SURNAME[:30]  # the names endpoints' limit
-BATCH = [SURNAME[:30 - i] for i in range(16)]  # 16 names (the limit), 30 … 15 characters
+BATCH = [SURNAME[: 30 - i] for i in range(16)]  # 16 names (the limit), 30 … 15 characters
 Case = tuple[str, str, dict, Callable[[], object]]  # (label, path, JSON body, engine call)
-COST = {"in_channels": 192, "height": 28, "width": 28, "out_channels": 32, "kernel": 5, "reduce_to": 16,
-        "repeats": 20, "threads": 1}  # 21 passes ≈ the 3·10⁹ multiplications the server allows
+COST = {
+    "in_channels": 192,
+    "height": 28,
+    "width": 28,
+    "out_channels": 32,
+    "kernel": 5,
+    "reduce_to": 16,
+    "repeats": 20,
+    "threads": 1,
+}  # 21 passes ≈ the 3·10⁹ multiplications the server allows
 
 
 def cost_engine() -> None:
     """What /api/cnn/cost runs: both variants counted on meta, then timed on one thread."""
-    c, h, w, out, k, r = (COST[n] for n in ("in_channels", "height", "width", "out_channels", "kernel",
-                                             "reduce_to"))
+    c, h, w, out, k, r = (
+        COST[n] for n in ("in_channels", "height", "width", "out_channels", "kernel", "reduce_to")
+    )
     for meta in (cost.conv_layers(c, out, k, r_, device="meta") for r_ in (None, r)):
         cost.torch_flops(meta, c, h, w), cost.costs(meta, h, w)
     x = torch.randn(1, c, h, w, generator=torch.Generator().manual_seed(0))  # (1, C_in, H, W)
@@ -84,8 +93,9 @@ def cases(x: torch.Tensor) -> list[Case]:
     digit_net = digits.load_pretrained(digits.DEFAULT_MODEL)
     k10, slope = list(KERNEL_NAMES), activation.LEAKY_SLOPE
     s = ConvSettings(padding=1)
-    stack = depth.StackConfig(depth=56, residual=False, activation="sigmoid", init="default",
-                              batch_norm=False, width=64)
+    stack = depth.StackConfig(
+        depth=56, residual=False, activation="sigmoid", init="default", batch_norm=False, width=64
+    )
 
     def digit() -> None:
         st = preprocess.mnist_style(grayscale(x)[0])
@@ -93,23 +103,41 @@ def cases(x: torch.Tensor) -> list[Case]:
             F.softmax(digit_net.forward_trace(mnist.normalise(st.centred[None]))["logits"][0], dim=0)
 
     return [
-        ("cnn/conv (8 kernels, pad 1)", "/api/cnn/conv",
-         {"image_id": IMAGE, "kernels": KERNELS8, "padding": 1},
-         lambda: conv(x, weight(KERNELS8, 3), torch.zeros(8), s)),
-        ("cnn/pool (2 kernels, 2×2 s1)", "/api/cnn/pool",
-         {"image_id": IMAGE, "kernels": SOBEL, "kind": "max", "kernel_size": 2, "stride": 1},
-         lambda: pool.pool2d(pool.feature_maps(x, SOBEL)[0], "max", 2, 1, 0)),
-        ("cnn/activation (10 kernels)", "/api/cnn/activation",
-         {"image_id": IMAGE, "function": "relu", "kernels": k10, "bins": 200},
-         lambda: (activation.apply(x, "relu", k10, 200, slope, 1 / 255),
-                  activation.curve("relu", 6.0, 241, slope), activation.kernel_stack(k10))),
-        ("cnn/channels", "/api/cnn/channels", {"image_id": IMAGE},
-         lambda: (grayscale(x), x.to(torch.uint8))),
-        ("cnn/inception (max_side 128)", "/api/cnn/inception", {"image_id": IMAGE, "max_side": 128},
-         lambda: inception_engine(x)),
-        ("cnn/gradient-norms (56, 32)", "/api/cnn/gradient-norms",
-         {"depth": 56, "batch": 32, "activation": "sigmoid", "init": "default"},
-         lambda: depth.gradient_norms(depth.build(stack, 0), *depth.digit_batch(32, 0))),
+        (
+            "cnn/conv (8 kernels, pad 1)",
+            "/api/cnn/conv",
+            {"image_id": IMAGE, "kernels": KERNELS8, "padding": 1},
+            lambda: conv(x, weight(KERNELS8, 3), torch.zeros(8), s),
+        ),
+        (
+            "cnn/pool (2 kernels, 2×2 s1)",
+            "/api/cnn/pool",
+            {"image_id": IMAGE, "kernels": SOBEL, "kind": "max", "kernel_size": 2, "stride": 1},
+            lambda: pool.pool2d(pool.feature_maps(x, SOBEL)[0], "max", 2, 1, 0),
+        ),
+        (
+            "cnn/activation (10 kernels)",
+            "/api/cnn/activation",
+            {"image_id": IMAGE, "function": "relu", "kernels": k10, "bins": 200},
+            lambda: (
+                activation.apply(x, "relu", k10, 200, slope, 1 / 255),
+                activation.curve("relu", 6.0, 241, slope),
+                activation.kernel_stack(k10),
+            ),
+        ),
+        ("cnn/channels", "/api/cnn/channels", {"image_id": IMAGE}, lambda: (grayscale(x), x.to(torch.uint8))),
+        (
+            "cnn/inception (max_side 128)",
+            "/api/cnn/inception",
+            {"image_id": IMAGE, "max_side": 128},
+            lambda: inception_engine(x),
+        ),
+        (
+            "cnn/gradient-norms (56, 32)",
+            "/api/cnn/gradient-norms",
+            {"depth": 56, "batch": 32, "activation": "sigmoid", "init": "default"},
+            lambda: depth.gradient_norms(depth.build(stack, 0), *depth.digit_batch(32, 0)),
+        ),
         ("cnn/cost (course layer, 20 reps)", "/api/cnn/cost", COST, cost_engine),
         ("digits/predict (512² image)", "/api/digits/predict", {"image_id": IMAGE}, digit),
     ] + rnn_cases()
@@ -147,19 +175,45 @@ def rnn_cases() -> list[Case]:
 
     word = {"word": WORD, "alphabet": ALPHABET}
     return [
-        ("rnn/forward (T 200, H 8, 4 layers)", "/api/rnn/forward",
-         {**word, "hidden_size": 8, "output_size": 4, "num_layers": 4},
-         lambda: forward(x, rnn_weights(len(ALPHABET), 8, 4, 4, 0))),
-        ("rnn/bptt (T 200, H 6, 3 layers)", "/api/rnn/bptt",
-         {**word, "hidden_size": 6, "num_layers": 3, "loss": "every", "target": [0.5] * len(WORD),
-          "seed": 1, "encoding": "list"}, back),
-        ("rnn/gradient-flow (T 200, H 256)", "/api/rnn/gradient-flow",
-         {"spectral_radius": 0.9, "steps": 200, "hidden_size": 256}, flows),
+        (
+            "rnn/forward (T 200, H 8, 4 layers)",
+            "/api/rnn/forward",
+            {**word, "hidden_size": 8, "output_size": 4, "num_layers": 4},
+            lambda: forward(x, rnn_weights(len(ALPHABET), 8, 4, 4, 0)),
+        ),
+        (
+            "rnn/bptt (T 200, H 6, 3 layers)",
+            "/api/rnn/bptt",
+            {
+                **word,
+                "hidden_size": 6,
+                "num_layers": 3,
+                "loss": "every",
+                "target": [0.5] * len(WORD),
+                "seed": 1,
+                "encoding": "list",
+            },
+            back,
+        ),
+        (
+            "rnn/gradient-flow (T 200, H 256)",
+            "/api/rnn/gradient-flow",
+            {"spectral_radius": 0.9, "steps": 200, "hidden_size": 256},
+            flows,
+        ),
         ("rnn/gru (trained, 40 chars)", "/api/rnn/gru", {"name": GRU_NAME}, gates),
-        ("rnn/pack (16 names)", "/api/rnn/pack", {"names": BATCH},
-         lambda: pack.pack(*pack.pad([name_data.encode(name_data.normalise(n)) for n in BATCH]))),
-        ("names/predict (30 chars, k 18)", "/api/names/predict", {"name": NAME30, "k": 18},
-         lambda: torch.topk(names.predict(net, NAME30)[2], 18)),
+        (
+            "rnn/pack (16 names)",
+            "/api/rnn/pack",
+            {"names": BATCH},
+            lambda: pack.pack(*pack.pad([name_data.encode(name_data.normalise(n)) for n in BATCH])),
+        ),
+        (
+            "names/predict (30 chars, k 18)",
+            "/api/names/predict",
+            {"name": NAME30, "k": 18},
+            lambda: torch.topk(names.predict(net, NAME30)[2], 18),
+        ),
         ("names/batch (16 names)", "/api/names/batch", {"names": BATCH}, batch),
     ]
 
@@ -187,8 +241,10 @@ def measure(case: Case, local: TestClient, http: httpx.Client, ids: tuple[str, s
     """(engine, in-process, HTTP) median ms and the identity and gzip sizes in KB."""
     _, path, body, engine = case
     here, there = with_image(body, ids[0]), with_image(body, ids[1])
-    times = [timed(fn)[1] for fn in (engine, lambda: wire_bytes(local, path, here),
-                                     lambda: wire_bytes(http, path, there))]
+    times = [
+        timed(fn)[1]
+        for fn in (engine, lambda: wire_bytes(local, path, here), lambda: wire_bytes(http, path, there))
+    ]
     return *times, *(wire_bytes(http, path, there, accept) / 1024 for accept in ("identity", "gzip"))
 
 
@@ -206,15 +262,21 @@ def main() -> None:
         finally:
             proc.terminate()
             proc.wait(timeout=10)
-    print(f"torch threads {torch.get_num_threads()}; load average before {load}; "
-          f"{time.strftime('%Y-%m-%d %H:%M')}; "
-          f"medians of {RUNS} runs; API calls with Accept-Encoding gzip\n")
-    print("| endpoint | engine ms | API in-process ms | API over HTTP ms | HTTP/engine "
-          "| KB identity | KB gzip |")
+    print(
+        f"torch threads {torch.get_num_threads()}; load average before {load}; "
+        f"{time.strftime('%Y-%m-%d %H:%M')}; "
+        f"medians of {RUNS} runs; API calls with Accept-Encoding gzip\n"
+    )
+    print(
+        "| endpoint | engine ms | API in-process ms | API over HTTP ms | HTTP/engine "
+        "| KB identity | KB gzip |"
+    )
     print("|---|---:|---:|---:|---:|---:|---:|")
     for label, (eng, local_ms, http_ms, kb, kb_gz) in rows:
-        print(f"| {label} | {eng:.1f} | {local_ms:.1f} | {http_ms:.1f} | {http_ms / eng:.1f}× "
-              f"| {kb:,.1f} | {kb_gz:,.1f} |")
+        print(
+            f"| {label} | {eng:.1f} | {local_ms:.1f} | {http_ms:.1f} | {http_ms / eng:.1f}× "
+            f"| {kb:,.1f} | {kb_gz:,.1f} |"
+        )
     print()
     for label, (eng, _, http_ms, _, _) in rows:
         if http_ms / eng > TARGET:

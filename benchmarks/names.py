@@ -78,12 +78,16 @@ def main() -> None:
     fmt = lambda x: "not reached" if x is None else f"{x[0]:.1f} s ({x[1]:.1f} s CPU)"  # noqa: E731
     print("| recipe | " + " | ".join(f"to {t:.0%}" for t in THRESHOLDS) + " | final | wall s | CPU s |")
     print("|---|" + "---|" * (len(THRESHOLDS) + 3))
-    print(f"| {RECIPE.epochs} epochs, batch {RECIPE.batch_size} | "
-          + " | ".join(fmt(r["reach"][t]) for t in THRESHOLDS)
-          + f" | {r['final']:.4f} | {r['seconds']:.1f} | {r['cpu']:.1f} |")
+    print(
+        f"| {RECIPE.epochs} epochs, batch {RECIPE.batch_size} | "
+        + " | ".join(fmt(r["reach"][t]) for t in THRESHOLDS)
+        + f" | {r['final']:.4f} | {r['seconds']:.1f} | {r['cpu']:.1f} |"
+    )
     p50, p90 = predict_latency()
-    print(f"\npredict one name, in-process: p50 {p50:.2f} ms, p90 {p90:.2f} ms (target p50 ≤ 10 ms); "
-          f"load average {os.getloadavg()[0]:.1f}")
+    print(
+        f"\npredict one name, in-process: p50 {p50:.2f} ms, p90 {p90:.2f} ms (target p50 ≤ 10 ms); "
+        f"load average {os.getloadavg()[0]:.1f}"
+    )
 
 
 if __name__ == "__main__":

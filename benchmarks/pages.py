@@ -12,8 +12,14 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from app.lessons import LESSONS
 from scripts.server import serve
 
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 PLOTS_DRAWN = """() => [...document.querySelectorAll('.plot:not([data-waits])')]
                         .every(el => el.data && el.data.length)"""
 TIMINGS = """() => {

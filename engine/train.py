@@ -126,7 +126,7 @@ def _tensor_batches(
 ) -> Iterable[tuple[torch.Tensor, torch.Tensor]]:
     order = torch.randperm(len(x), generator=gen)  # a new shuffle every epoch
     for i in range(0, len(x), batch_size):
-        idx = order[i:i + batch_size]
+        idx = order[i : i + batch_size]
         yield x[idx], y[idx]
 
 
@@ -147,7 +147,7 @@ def evaluate(model: nn.Module, x: torch.Tensor, y: torch.Tensor, batch_size: int
         raise ValueError(f"x and y must be non-empty and of equal length, got {len(x)} and {len(y)}")
     was_training = model.training
     model.eval()
-    logits = torch.cat([model(x[i:i + batch_size]) for i in range(0, len(x), batch_size)])  # (N, K)
+    logits = torch.cat([model(x[i : i + batch_size]) for i in range(0, len(x), batch_size)])  # (N, K)
     model.train(was_training)
     predicted = logits.argmax(dim=1)  # (N,)
     k = logits.shape[1]

@@ -50,13 +50,36 @@ class Findings:
 def fuzz(base: str, max_time: int, max_examples: int, work: Path) -> tuple[Path, str]:
     """Run the schemathesis CLI (its files go to `work`): its NDJSON event report and its output."""
     report = work / "events.ndjson"
-    command = [sys.executable, "-m", "schemathesis.cli", "run", f"{base}/openapi.json", "--checks", CHECKS,
-               "--phases", PHASES, "--max-examples", str(max_examples), "--max-time", str(max_time),
-               # without --continue-on-failure an operation stops at its first finding (a 404, say)
-               "--workers", "2", "--request-timeout", "20", "--continue-on-failure",
-               "--generation-database", "none", "--report", "ndjson", "--report-ndjson-path", str(report)]
-    run = subprocess.run(command, cwd=work, capture_output=True, text=True, check=False,
-                         timeout=max_time + CLEAN_UP_SECONDS)
+    command = [
+        sys.executable,
+        "-m",
+        "schemathesis.cli",
+        "run",
+        f"{base}/openapi.json",
+        "--checks",
+        CHECKS,
+        "--phases",
+        PHASES,
+        "--max-examples",
+        str(max_examples),
+        "--max-time",
+        str(max_time),
+        # without --continue-on-failure an operation stops at its first finding (a 404, say)
+        "--workers",
+        "2",
+        "--request-timeout",
+        "20",
+        "--continue-on-failure",
+        "--generation-database",
+        "none",
+        "--report",
+        "ndjson",
+        "--report-ndjson-path",
+        str(report),
+    ]
+    run = subprocess.run(
+        command, cwd=work, capture_output=True, text=True, check=False, timeout=max_time + CLEAN_UP_SECONDS
+    )
     return report, run.stdout + run.stderr
 
 
@@ -80,8 +103,9 @@ def read(report: Path) -> Findings:
             for check in checks:
                 if check["status"] == "failure" and check["name"] != "not_a_server_error":
                     failure = check["failure_info"]["failure"]
-                    found.warnings[f"{failure['title']}: {failure['operation']} "
-                                   f"({failure['message'].splitlines()[0]})"] += 1
+                    found.warnings[
+                        f"{failure['title']}: {failure['operation']} ({failure['message'].splitlines()[0]})"
+                    ] += 1
     return found
 
 
@@ -90,8 +114,11 @@ def body(request: dict) -> bytes:
 
 
 def curl(request: dict) -> str:
-    headers = "".join(f" -H {shlex.quote(f'{name}: {value}')}"
-                      for name, values in request["headers"].items() for value in values)
+    headers = "".join(
+        f" -H {shlex.quote(f'{name}: {value}')}"
+        for name, values in request["headers"].items()
+        for value in values
+    )
     raw = "".join(chr(b) if 32 <= b < 127 and b not in b"'\\" else f"\\x{b:02x}" for b in body(request))
     data = f" --data-binary $'{raw}'" if raw else ""
     return f"curl -X {request['method']} {shlex.quote(request['uri'])}{headers}{data}"
@@ -99,8 +126,11 @@ def curl(request: dict) -> str:
 
 def cancel_jobs(base: str) -> int:
     """Cancel every job still queued or running; how many there were."""
-    active = [job["id"] for job in httpx.get(f"{base}/api/jobs", timeout=30).json()
-              if job["state"] in ("queued", "running")]
+    active = [
+        job["id"]
+        for job in httpx.get(f"{base}/api/jobs", timeout=30).json()
+        if job["state"] in ("queued", "running")
+    ]
     for job_id in active:
         httpx.delete(f"{base}/api/jobs/{job_id}", timeout=30).raise_for_status()
     return len(active)

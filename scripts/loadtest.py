@@ -23,8 +23,12 @@ from server import serve
 def mix(image_id: str) -> list[tuple[str, str, str, dict | None]]:
     """(label, method, path, json body)."""
     return [
-        ("conv", "POST", "/api/cnn/conv",
-         {"image_id": image_id, "kernels": ["sobel_x", "blur"], "padding": 1}),
+        (
+            "conv",
+            "POST",
+            "/api/cnn/conv",
+            {"image_id": image_id, "kernels": ["sobel_x", "blur"], "padding": 1},
+        ),
         ("pool", "POST", "/api/cnn/pool", {"image_id": image_id, "kind": "max", "kernel_size": 2}),
         ("gradient norms", "POST", "/api/cnn/gradient-norms", {"depth": 20, "batch": 16}),
         ("gru gates", "POST", "/api/rnn/gru", {"name": "Nakamura"}),
@@ -71,11 +75,15 @@ async def run(base: str, clients: int, seconds: float, training: bool) -> None:
         times = sorted(t for t, _ in rows)
         every += rows
         p99 = times[min(len(times) - 1, int(0.99 * len(times)))]
-        print(f"{label:16} {len(rows):9} {sum(not ok for _, ok in rows):7} "
-              f"{statistics.median(times):8.0f} {p99:8.0f}")
+        print(
+            f"{label:16} {len(rows):9} {sum(not ok for _, ok in rows):7} "
+            f"{statistics.median(times):8.0f} {p99:8.0f}"
+        )
     times = sorted(t for t, _ in every)
-    print(f"{'all':16} {len(every):9} {sum(not ok for _, ok in every):7} {statistics.median(times):8.0f} "
-          f"{times[int(0.99 * (len(times) - 1))]:8.0f}   throughput {len(every) / elapsed:.1f} req/s")
+    print(
+        f"{'all':16} {len(every):9} {sum(not ok for _, ok in every):7} {statistics.median(times):8.0f} "
+        f"{times[int(0.99 * (len(times) - 1))]:8.0f}   throughput {len(every) / elapsed:.1f} req/s"
+    )
 
 
 def main() -> None:

@@ -1,6 +1,6 @@
 """Draw the sample images that ship in app/samples/ (deterministic: run it again, get the same PNGs).
 
-    python scripts/make_samples.py
+python scripts/make_samples.py
 """
 
 import gzip
@@ -39,7 +39,7 @@ def digit() -> Image.Image:
     raw = gzip.decompress((ROOT / "data" / "mnist" / "t10k-images-idx3-ubyte.gz").read_bytes())
     labels = gzip.decompress((ROOT / "data" / "mnist" / "t10k-labels-idx1-ubyte.gz").read_bytes())
     i = labels[8:].index(7)
-    pixels = np.frombuffer(raw[16 + i * 784: 16 + (i + 1) * 784], dtype=np.uint8).reshape(28, 28)
+    pixels = np.frombuffer(raw[16 + i * 784 : 16 + (i + 1) * 784], dtype=np.uint8).reshape(28, 28)
     return Image.fromarray(pixels).convert("RGB")
 
 

@@ -24,9 +24,21 @@ def serve(data_dir: str | Path, *args: str, timeout: float = 60) -> tuple[subpro
     """Start uvicorn (plus command-line `args`) with NATURALLY_DATA_DIR=data_dir and the rest of this
     environment, and return once /healthz answers."""
     port = free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "uvicorn", "app.main:app", "--port", str(port),
-                             "--log-level", "warning", *args],
-                            cwd=ROOT, env={**os.environ, "NATURALLY_DATA_DIR": str(data_dir)})
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "app.main:app",
+            "--port",
+            str(port),
+            "--log-level",
+            "warning",
+            *args,
+        ],
+        cwd=ROOT,
+        env={**os.environ, "NATURALLY_DATA_DIR": str(data_dir)},
+    )
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

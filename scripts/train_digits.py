@@ -42,8 +42,10 @@ def run(name: str, args: argparse.Namespace) -> None:
     seconds = time.perf_counter() - start  # includes building the model and per-epoch evaluation
     cpu = time.process_time() - cpu_start  # all threads: on an idle machine seconds ≈ cpu / threads
     acc = result.done.held_out_accuracy
-    print(f"{name}: held-out accuracy {acc:.4f} ({acc * 2000:.0f}/2000) in {seconds:.1f} s "
-          f"(CPU {cpu:.1f} s, load average {os.getloadavg()[0]:.1f})")
+    print(
+        f"{name}: held-out accuracy {acc:.4f} ({acc * 2000:.0f}/2000) in {seconds:.1f} s "
+        f"(CPU {cpu:.1f} s, load average {os.getloadavg()[0]:.1f})"
+    )
     if args.dry_run:
         return
     path = weights_path(name)
@@ -64,8 +66,12 @@ def run(name: str, args: argparse.Namespace) -> None:
         "hyperparameters": {**asdict(cfg), "max_shift": MAX_SHIFT},
         "data": "shipped MNIST test set, 8,000 train / 2,000 held out (engine.data.mnist, seed 0)",
         "history": [
-            {"epoch": e.epoch, "loss": round(e.loss, 4), "held_out_accuracy": round(e.held_out_accuracy, 4),
-             "seconds": round(e.elapsed, 1)}
+            {
+                "epoch": e.epoch,
+                "loss": round(e.loss, 4),
+                "held_out_accuracy": round(e.held_out_accuracy, 4),
+                "seconds": round(e.elapsed, 1),
+            }
             for e in result.history
         ],
     }

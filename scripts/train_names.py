@@ -38,8 +38,11 @@ THREADS = 1
 
 def show(event: Event) -> None:
     if isinstance(event, EpochEvent):
-        print(f"  epoch {event.epoch}: loss {event.loss:.4f}, train accuracy {event.accuracy:.4f}, "
-              f"held-out {event.held_out_accuracy:.4f}, {event.elapsed:.1f} s", flush=True)
+        print(
+            f"  epoch {event.epoch}: loss {event.loss:.4f}, train accuracy {event.accuracy:.4f}, "
+            f"held-out {event.held_out_accuracy:.4f}, {event.elapsed:.1f} s",
+            flush=True,
+        )
 
 
 def main() -> None:
@@ -54,8 +57,10 @@ def main() -> None:
     cfg = replace(RECIPE, **overrides)
     model_cfg = NamesConfig()
     load = os.getloadavg()[0]
-    print(f"{asdict(model_cfg)}, {asdict(cfg)}, class_weight_power={CLASS_WEIGHT_POWER}, "
-          f"threads={torch.get_num_threads()}, load average {load:.1f} on {os.cpu_count()} cores")
+    print(
+        f"{asdict(model_cfg)}, {asdict(cfg)}, class_weight_power={CLASS_WEIGHT_POWER}, "
+        f"threads={torch.get_num_threads()}, load average {load:.1f} on {os.cpu_count()} cores"
+    )
     start, cpu = time.perf_counter(), time.process_time()
     data = names_data()
     model = build(model_cfg, cfg.seed)
@@ -64,9 +69,11 @@ def main() -> None:
     acc = result.done.held_out_accuracy
     n = len(data.y_held_out)
     unseen = unseen_accuracy(evaluate(model, data.x_held_out, data.y_held_out), data)
-    print(f"held-out accuracy {acc:.4f} ({acc * n:.0f}/{n}) in {seconds:.1f} s "
-          f"({cpu:.1f} s of CPU; load average {os.getloadavg()[0]:.1f}); on the "
-          f"{int(data.unseen.sum())} held-out names never seen in training {unseen:.4f}")
+    print(
+        f"held-out accuracy {acc:.4f} ({acc * n:.0f}/{n}) in {seconds:.1f} s "
+        f"({cpu:.1f} s of CPU; load average {os.getloadavg()[0]:.1f}); on the "
+        f"{int(data.unseen.sum())} held-out names never seen in training {unseen:.4f}"
+    )
     if args.dry_run:
         return
     state = {k: v.detach().clone() for k, v in model.state_dict().items()}
@@ -85,14 +92,23 @@ def main() -> None:
         "train": asdict(cfg),
         "class_weight_power": CLASS_WEIGHT_POWER,
         "data": f"data/names: {len(data.y_train)} training / {n} held-out lines "
-                f"(engine.data.names, seed 0, protocol 'lines'; {int(data.unseen.sum())} held-out "
-                "names never seen in training)",
-        "history": [{"epoch": e.epoch, "loss": round(e.loss, 4), "held_out_accuracy": e.held_out_accuracy,
-                     "seconds": round(e.elapsed, 1)} for e in result.history],
+        f"(engine.data.names, seed 0, protocol 'lines'; {int(data.unseen.sum())} held-out "
+        "names never seen in training)",
+        "history": [
+            {
+                "epoch": e.epoch,
+                "loss": round(e.loss, 4),
+                "held_out_accuracy": e.held_out_accuracy,
+                "seconds": round(e.elapsed, 1),
+            }
+            for e in result.history
+        ],
     }
     WEIGHTS_PATH.with_suffix(".json").write_text(json.dumps(record, indent=2) + "\n")
-    print(f"wrote {WEIGHTS_PATH} ({WEIGHTS_PATH.stat().st_size / 1024:.0f} KiB) and "
-          f"{WEIGHTS_PATH.with_suffix('.json').name}")
+    print(
+        f"wrote {WEIGHTS_PATH} ({WEIGHTS_PATH.stat().st_size / 1024:.0f} KiB) and "
+        f"{WEIGHTS_PATH.with_suffix('.json').name}"
+    )
 
 
 if __name__ == "__main__":

@@ -26,10 +26,23 @@ def run(params: BatchingParams, ctx: JobContext) -> dict[str, Any] | None:
             done = event.get("step", event.get("steps", 0))
             ctx.report({**event, "overall_step": before + done, "overall_total": sum(totals)})
 
-        runs[mode] = train_mode(mode, batch_size, task, held_out, params.hidden_size, params.epochs,
-                                params.lr, params.seed, report=report, should_stop=ctx.should_stop)
+        runs[mode] = train_mode(
+            mode,
+            batch_size,
+            task,
+            held_out,
+            params.hidden_size,
+            params.epochs,
+            params.lr,
+            params.seed,
+            report=report,
+            should_stop=ctx.should_stop,
+        )
         if runs[mode].stopped:
             return None
-    return {"samples": params.samples, "held_out": HELD_OUT,
-            "seconds": round(sum(r.total_seconds for r in runs.values()), 2),
-            "modes": {mode: asdict(r) for mode, r in runs.items()}}
+    return {
+        "samples": params.samples,
+        "held_out": HELD_OUT,
+        "seconds": round(sum(r.total_seconds for r in runs.values()), 2),
+        "modes": {mode: asdict(r) for mode, r in runs.items()},
+    }

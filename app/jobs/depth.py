@@ -15,9 +15,15 @@ RUNS = 4
 
 
 def run(params: DepthParams, ctx: JobContext) -> dict[str, Any] | None:
-    cfg = ExperimentConfig(depths=(params.shallow, params.deep), width=params.width, epochs=params.epochs,
-                           batch_size=params.batch_size, lr=params.lr, train_size=params.train_size,
-                           seed=params.seed)
+    cfg = ExperimentConfig(
+        depths=(params.shallow, params.deep),
+        width=params.width,
+        epochs=params.epochs,
+        batch_size=params.batch_size,
+        lr=params.lr,
+        train_size=params.train_size,
+        seed=params.seed,
+    )
 
     def report(index: int, name: str, event: Event) -> None:
         ctx.report({**asdict(event), "run": name, "run_index": index, "runs": RUNS})
@@ -25,5 +31,8 @@ def run(params: DepthParams, ctx: JobContext) -> dict[str, Any] | None:
     result = run_experiment(cfg, report=report, should_stop=ctx.should_stop)
     if result.stopped:
         return None
-    return {"runs": [asdict(r) for r in result.runs], "seconds": round(result.seconds, 2),
-            "figure1_shape": result.figure1_shape()}
+    return {
+        "runs": [asdict(r) for r in result.runs],
+        "seconds": round(result.seconds, 2),
+        "figure1_shape": result.figure1_shape(),
+    }

@@ -28,17 +28,34 @@ def run(params: DigitsParams, ctx: JobContext) -> dict[str, Any] | None:
     n = params.train_size
     with seeded(params.seed):
         model = build(params.model)
-    cfg = TrainConfig(epochs=params.epochs, batch_size=params.batch_size, lr=params.lr,
-                      optimizer=params.optimizer, schedule=params.schedule, seed=params.seed,
-                      report_every=max(1, n // params.batch_size // 10))
+    cfg = TrainConfig(
+        epochs=params.epochs,
+        batch_size=params.batch_size,
+        lr=params.lr,
+        optimizer=params.optimizer,
+        schedule=params.schedule,
+        seed=params.seed,
+        report_every=max(1, n // params.batch_size // 10),
+    )
     augment = (lambda x, g: random_shift(x, MAX_SHIFT, g)) if params.augment else None
-    run = train(model, (data.x_train[:n], data.y_train[:n]), (data.x_held_out, data.y_held_out), cfg,
-                report=ctx.report, should_stop=ctx.should_stop, augment=augment)
+    run = train(
+        model,
+        (data.x_train[:n], data.y_train[:n]),
+        (data.x_held_out, data.y_held_out),
+        cfg,
+        report=ctx.report,
+        should_stop=ctx.should_stop,
+        augment=augment,
+    )
     if run.done.stopped:
         return None
     ctx.keep_weights(model)
-    return {"model": params.model, "parameters": parameter_count(model),
-            "seconds": round(run.done.elapsed, 2), **held_out_report(model)}
+    return {
+        "model": params.model,
+        "parameters": parameter_count(model),
+        "seconds": round(run.done.elapsed, 2),
+        **held_out_report(model),
+    }
 
 
 def held_out_report(model: torch.nn.Module) -> dict[str, Any]:
@@ -51,7 +68,13 @@ def held_out_report(model: torch.nn.Module) -> dict[str, Any]:
         "held_out_accuracy": ev.accuracy,
         "confusion": ev.confusion.tolist(),
         "misread_count": len(ev.misread),
-        "misread": [{"index": int(data.held_out_index[i]), "label": int(data.y_held_out[i]),
-                     "predicted": int(ev.predicted[i])} for i in shown],
+        "misread": [
+            {
+                "index": int(data.held_out_index[i]),
+                "label": int(data.y_held_out[i]),
+                "predicted": int(ev.predicted[i]),
+            }
+            for i in shown
+        ],
         "misread_images": encode(images[data.held_out_index[shown]]),  # (M, 28, 28) uint8
     }

@@ -21,9 +21,12 @@ _REQUESTS = {m.KIND: m.Request for m in MODULES}
 JobRequest = Annotated[Union[tuple(m.Request for m in MODULES)], Field(discriminator="kind")]  # noqa: UP007
 # One example body per kind, with its defaults: /docs offers them in a list instead of "one of 4".
 EXAMPLES: dict[str, dict[str, Any]] = {
-    m.KIND: {"summary": f"{m.KIND}, with its defaults",
-             "value": {"kind": m.KIND, "params": m.Request(kind=m.KIND).params.model_dump(mode="json")}}
-    for m in MODULES}
+    m.KIND: {
+        "summary": f"{m.KIND}, with its defaults",
+        "value": {"kind": m.KIND, "params": m.Request(kind=m.KIND).params.model_dump(mode="json")},
+    }
+    for m in MODULES
+}
 
 
 def parse_params(kind: str, params: dict[str, Any]) -> BaseModel:

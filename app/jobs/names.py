@@ -36,13 +36,26 @@ def per_class(confusion: torch.Tensor) -> list[float]:
 
 def run(params: NamesParams, ctx: JobContext) -> dict[str, Any] | None:
     d = data(params.train_size)
-    model = build(NamesConfig(embedding_dim=params.embedding_dim, hidden_size=params.hidden_size,
-                              num_layers=params.num_layers, dropout=params.dropout), params.seed)
+    model = build(
+        NamesConfig(
+            embedding_dim=params.embedding_dim,
+            hidden_size=params.hidden_size,
+            num_layers=params.num_layers,
+            dropout=params.dropout,
+        ),
+        params.seed,
+    )
     per_epoch = -(-params.train_size // params.batch_size)
-    cfg = TrainConfig(epochs=params.epochs, batch_size=params.batch_size, lr=params.lr,
-                      optimizer=params.optimizer, weight_decay=params.weight_decay,
-                      schedule=params.schedule, seed=params.seed,
-                      report_every=max(1, per_epoch // 8))
+    cfg = TrainConfig(
+        epochs=params.epochs,
+        batch_size=params.batch_size,
+        lr=params.lr,
+        optimizer=params.optimizer,
+        weight_decay=params.weight_decay,
+        schedule=params.schedule,
+        seed=params.seed,
+        report_every=max(1, per_epoch // 8),
+    )
 
     last: list[Evaluation] = []  # the latest epoch's evaluation: one pass over the held-out third
 
@@ -56,13 +69,26 @@ def run(params: NamesParams, ctx: JobContext) -> dict[str, Any] | None:
         else:
             ctx.report(event)
 
-    result = fit(model, d, cfg, params.class_weight_power, report=report, should_stop=ctx.should_stop,
-                 held_out=held_out)
+    result = fit(
+        model,
+        d,
+        cfg,
+        params.class_weight_power,
+        report=report,
+        should_stop=ctx.should_stop,
+        held_out=held_out,
+    )
     if result.done.stopped:
         return None
     ctx.keep_weights(model)
     ev = last[0]  # the model after its last epoch, as evaluated then
-    return {"model": "bigru", "parameters": parameter_count(model), "seconds": round(result.done.elapsed, 2),
-            "held_out_accuracy": ev.accuracy, "unseen_accuracy": unseen_accuracy(ev, d),
-            "unseen_size": int(d.unseen.sum()),
-            "per_class": per_class(ev.confusion), "confusion": ev.confusion.tolist()}
+    return {
+        "model": "bigru",
+        "parameters": parameter_count(model),
+        "seconds": round(result.done.elapsed, 2),
+        "held_out_accuracy": ev.accuracy,
+        "unseen_accuracy": unseen_accuracy(ev, d),
+        "unseen_size": int(d.unseen.sum()),
+        "per_class": per_class(ev.confusion),
+        "confusion": ev.confusion.tolist(),
+    }

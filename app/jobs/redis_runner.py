@@ -43,8 +43,15 @@ LOST = (JobStatus.FAILED, JobStatus.STOPPED, JobStatus.CANCELED)
 
 
 class RedisRunner:
-    def __init__(self, redis: Redis, prefix: str, max_running: int, max_kept: int,
-                 workdir_root: Path, alive_seconds: int = 30) -> None:
+    def __init__(
+        self,
+        redis: Redis,
+        prefix: str,
+        max_running: int,
+        max_kept: int,
+        workdir_root: Path,
+        alive_seconds: int = 30,
+    ) -> None:
         self.redis = redis
         self.prefix = prefix
         self.max_running = max_running
@@ -63,9 +70,16 @@ class RedisRunner:
         if not self._reserve(keys=[f"{self.prefix}:active"], args=[self.max_running, record.id]):
             raise JobsBusy(self.max_running, retry_after=5)
         with self.redis.pipeline() as pipe:  # one transaction: no one sees a record without its RQ job
-            self.queue.enqueue("app.jobs.worker.perform", self.prefix, record.id, job_id=record.id,
-                               job_timeout=JOB_TIMEOUT_SECONDS, result_ttl=0, failure_ttl=24 * 3600,
-                               pipeline=pipe)
+            self.queue.enqueue(
+                "app.jobs.worker.perform",
+                self.prefix,
+                record.id,
+                job_id=record.id,
+                job_timeout=JOB_TIMEOUT_SECONDS,
+                result_ttl=0,
+                failure_ttl=24 * 3600,
+                pipeline=pipe,
+            )
             pipe.set(self._key(record.id), self._head(record))
             pipe.zadd(f"{self.prefix}:jobs", {record.id: record.created})
             pipe.execute()
@@ -183,8 +197,9 @@ class RedisRunner:
 
     def _prune(self) -> None:
         ids = [i.decode() for i in self.redis.zrange(f"{self.prefix}:jobs", 0, -1)]
-        finished = [i for i in ids if (r := self.redis.get(self._key(i))) is None
-                    or json.loads(r)["state"] in FINAL]
+        finished = [
+            i for i in ids if (r := self.redis.get(self._key(i))) is None or json.loads(r)["state"] in FINAL
+        ]
         for job_id in finished[: max(0, len(finished) - self.max_kept)]:
             self.redis.delete(self._key(job_id), self._key(job_id, ":events"))
             self.redis.zrem(f"{self.prefix}:jobs", job_id)

@@ -77,8 +77,9 @@ class InProcessRunner:
             self._active[record.id] = record
             self._stops[record.id] = threading.Event()
         self.store.save(record)
-        thread = threading.Thread(target=self._run, args=(record, params, run), daemon=True,
-                                  name=f"job-{kind}-{record.id[:8]}")
+        thread = threading.Thread(
+            target=self._run, args=(record, params, run), daemon=True, name=f"job-{kind}-{record.id[:8]}"
+        )
         self._threads[record.id] = thread
         thread.start()
         return record
@@ -134,9 +135,15 @@ class InProcessRunner:
             self.store.prune()
 
 
-def execute(record: JobRecord, params: Any, run: RunFn, workdir: Path,
-            save: Callable[[JobRecord], None], added: Callable[[dict[str, Any]], None],
-            should_stop: Callable[[], bool]) -> None:
+def execute(
+    record: JobRecord,
+    params: Any,
+    run: RunFn,
+    workdir: Path,
+    save: Callable[[JobRecord], None],
+    added: Callable[[dict[str, Any]], None],
+    should_stop: Callable[[], bool],
+) -> None:
     """Run one job to its end, whatever the backend: running → done | cancelled | error.
     `save` writes the record (at every change of state), `added` is told of each new event."""
 
@@ -155,6 +162,7 @@ def execute(record: JobRecord, params: Any, run: RunFn, workdir: Path,
     finally:
         record.finished = time.time()
         save(record)
+
 
 def is_active(record: JobRecord) -> bool:
     return record.state in ACTIVE

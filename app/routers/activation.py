@@ -48,14 +48,21 @@ def activation(req: ActivationRequest, store: ImageStoreDep) -> ActivationRespon
     except ValueError as e:
         raise field_error("input" if req.input is not None else "image_id", str(e)) from None
     return ActivationResponse(
-        function=req.function, negative_slope=req.negative_slope, kernels=req.kernels,
+        function=req.function,
+        negative_slope=req.negative_slope,
+        kernels=req.kernels,
         weights=kernel_stack(req.kernels).tolist() if req.kernels else [],
-        normalize=req.normalize, input_shape=list(x.shape),
-        before=encode(res.before, req.encoding), after=encode(res.after, req.encoding),
-        hist_before=_hist(res.hist_before), hist_after=_hist(res.hist_after),
-        negative_share=res.negative_share, zero_share_before=res.zero_share_before,
+        normalize=req.normalize,
+        input_shape=list(x.shape),
+        before=encode(res.before, req.encoding),
+        after=encode(res.after, req.encoding),
+        hist_before=_hist(res.hist_before),
+        hist_after=_hist(res.hist_after),
+        negative_share=res.negative_share,
+        zero_share_before=res.zero_share_before,
         zero_share=res.zero_share,
-        saturated_share=res.saturated_share, saturation_threshold=SATURATION,
+        saturated_share=res.saturated_share,
+        saturation_threshold=SATURATION,
         curve=_curve(curve(req.function, req.x_max, req.points, req.negative_slope)),
     )
 
@@ -67,10 +74,13 @@ def activation_depth(req: DepthRequest) -> DepthResponse:
     chains = []
     for name in req.functions:
         top = max_slope(name, req.negative_slope)
-        chains.append(ChainOut(
-            function=name, max_slope=top,
-            gradient=chain_gradient(name, req.depth, req.x0, req.negative_slope).tolist(),
-            bound=[top**n for n in range(1, req.depth + 1)],
-            curve=_curve(curve(name, req.x_max, req.points, req.negative_slope)),
-        ))
+        chains.append(
+            ChainOut(
+                function=name,
+                max_slope=top,
+                gradient=chain_gradient(name, req.depth, req.x0, req.negative_slope).tolist(),
+                bound=[top**n for n in range(1, req.depth + 1)],
+                curve=_curve(curve(name, req.x_max, req.points, req.negative_slope)),
+            )
+        )
     return DepthResponse(depth=req.depth, x0=req.x0, negative_slope=req.negative_slope, chains=chains)

@@ -33,8 +33,9 @@ def plotly_gzip() -> bytes:
 def plotly_js(request: Request) -> Response:
     headers = {"Cache-Control": YEAR, "Vary": "Accept-Encoding"}
     if "gzip" in request.headers.get("accept-encoding", ""):
-        return Response(plotly_gzip(), media_type="text/javascript",
-                        headers={**headers, "Content-Encoding": "gzip"})
+        return Response(
+            plotly_gzip(), media_type="text/javascript", headers={**headers, "Content-Encoding": "gzip"}
+        )
     return FileResponse(PLOTLY_JS, media_type="text/javascript", headers=headers)
 
 
@@ -49,7 +50,8 @@ def swagger_file(name: str) -> FileResponse:
 def docs(request: Request) -> HTMLResponse:
     """The OpenAPI documentation, with Swagger UI served locally."""
     return get_swagger_ui_html(
-        openapi_url=str(request.url_for("openapi")), title="Naturally API",
+        openapi_url=str(request.url_for("openapi")),
+        title="Naturally API",
         swagger_js_url=str(request.url_for("swagger", name="swagger-ui-bundle.js")),
         swagger_css_url=str(request.url_for("swagger", name="swagger-ui.css")),
         swagger_favicon_url=str(request.url_for("swagger", name="favicon-32x32.png")),

@@ -20,14 +20,21 @@ def batch_layout(req: LayoutRequest) -> LayoutResponse:
     n, b = req.samples, req.batch_size
     batches = epoch_batches(n, b, req.seed)
     if req.batch >= len(batches):
-        raise field_error("batch", f"must be below ceil(N / B) = {len(batches)} (batches per epoch), "
-                                   f"got {req.batch}")
+        raise field_error(
+            "batch", f"must be below ceil(N / B) = {len(batches)} (batches per epoch), got {req.batch}"
+        )
     task = sine_task(n, req.seq_len, req.seed)
     idx = batches[req.batch]
     return LayoutResponse(
-        samples=n, seq_len=req.seq_len, batch_size=b, seed=req.seed, batch=req.batch,
-        batches=len(batches), last_batch_size=len(batches[-1]),
+        samples=n,
+        seq_len=req.seq_len,
+        batch_size=b,
+        seed=req.seed,
+        batch=req.batch,
+        batches=len(batches),
+        last_batch_size=len(batches[-1]),
         updates_per_epoch={"one": updates_per_epoch(n, 1), "mini": updates_per_epoch(n, b)},
-        indices=idx.tolist(), x=encode(time_first(task.x[idx]), req.encoding),  # (T, b, 1)
+        indices=idx.tolist(),
+        x=encode(time_first(task.x[idx]), req.encoding),  # (T, b, 1)
         y=task.y[idx, 0].tolist(),
     )

@@ -12,8 +12,13 @@ from engine.rnn.weights import Layer
 
 router = APIRouter(prefix="/api/rnn", tags=["bidirectional"])
 
-MEANING = {"W_xh": "(hidden_size, input_size)", "W_hh": "(hidden_size, hidden_size)",
-           "b_h": "(hidden_size,)", "W_out": "(classes, 2·hidden_size)", "b_out": "(classes,)"}
+MEANING = {
+    "W_xh": "(hidden_size, input_size)",
+    "W_hh": "(hidden_size, hidden_size)",
+    "b_h": "(hidden_size,)",
+    "W_out": "(classes, 2·hidden_size)",
+    "b_out": "(classes,)",
+}
 
 
 def resolve(req: BidirectionalRequest) -> tuple[torch.Tensor, bi.BiWeights]:
@@ -26,8 +31,9 @@ def resolve(req: BidirectionalRequest) -> tuple[torch.Tensor, bi.BiWeights]:
         d = getattr(req, p)
         given |= {f"{p}.W_xh": d.W_xh, f"{p}.W_hh": d.W_hh, f"{p}.b_h": d.b_h}
     sizes = f"input_size {n_in}, hidden_size {hidden}, classes {k}"
-    put_given(weights, given, bi.shapes(n_in, hidden, k), sizes,
-              meaning=lambda name: MEANING[name.split(".")[-1]])
+    put_given(
+        weights, given, bi.shapes(n_in, hidden, k), sizes, meaning=lambda name: MEANING[name.split(".")[-1]]
+    )
     return x, bi.from_dict(weights)
 
 
@@ -37,8 +43,12 @@ def weights_out(w: bi.BiWeights, encoding: str) -> dict:
     def direction(la: Layer) -> dict:
         return {k: encode(getattr(la, k), encoding) for k in ("W_xh", "W_hh", "b_h")}
 
-    return {"forward": direction(w.forward), "backward": direction(w.backward),
-            "W_out": encode(w.W_out, encoding), "b_out": encode(w.b_out, encoding)}
+    return {
+        "forward": direction(w.forward),
+        "backward": direction(w.backward),
+        "W_out": encode(w.W_out, encoding),
+        "b_out": encode(w.b_out, encoding),
+    }
 
 
 @router.post("/bidirectional", response_model=BidirectionalResponse)
@@ -52,17 +62,29 @@ def bidirectional(req: BidirectionalRequest) -> BidirectionalResponse:
     x, w = resolve(req)
     tr = bi.forward(x, w, req.target)
     output, h_n, loss = bi.with_torch(x, w, req.target)
-    diff = max((torch.cat([tr.hf, tr.hb], dim=1) - output).abs().max().item(),
-               (torch.stack([tr.hf[-1], tr.hb[0]]) - h_n).abs().max().item(),
-               abs(tr.loss.item() - loss.item()))
+    diff = max(
+        (torch.cat([tr.hf, tr.hb], dim=1) - output).abs().max().item(),
+        (torch.stack([tr.hf[-1], tr.hb[0]]) - h_n).abs().max().item(),
+        abs(tr.loss.item() - loss.item()),
+    )
     e = req.encoding
     return BidirectionalResponse(
-        steps=x.shape[0], input_size=w.input_size, hidden_size=w.hidden_size, classes=w.classes,
-        target=req.target, seed=req.seed,
+        steps=x.shape[0],
+        input_size=w.input_size,
+        hidden_size=w.hidden_size,
+        classes=w.classes,
+        target=req.target,
+        seed=req.seed,
         tokens=list(req.word) if req.word is not None else None,
         alphabet=req.alphabet if req.word is not None else None,
-        x=encode(x, e), weights=weights_out(w, e), h_forward=encode(tr.hf, e), h_backward=encode(tr.hb, e),
-        hidden=encode(tr.hidden, e), logits=tr.logits.tolist(), probabilities=tr.probs.tolist(),
-        loss=tr.loss.item(), torch={"output": encode(output, e), "h_n": encode(h_n, e), "loss": loss.item()},
+        x=encode(x, e),
+        weights=weights_out(w, e),
+        h_forward=encode(tr.hf, e),
+        h_backward=encode(tr.hb, e),
+        hidden=encode(tr.hidden, e),
+        logits=tr.logits.tolist(),
+        probabilities=tr.probs.tolist(),
+        loss=tr.loss.item(),
+        torch={"output": encode(output, e), "h_n": encode(h_n, e), "loss": loss.item()},
         max_difference=diff,
     )

@@ -37,34 +37,49 @@ def _torch_code(in_channels: int, out_channels: int, kernel: int, reduce_to: int
     same = "" if kernel == 1 else ', padding="same"'
     if reduce_to is None:
         return f"nn.Conv2d({in_channels}, {out_channels}, {kernel}{same})"
-    return (f"nn.Sequential(nn.Conv2d({in_channels}, {reduce_to}, 1), "
-            f"nn.Conv2d({reduce_to}, {out_channels}, {kernel}{same}))")
+    return (
+        f"nn.Sequential(nn.Conv2d({in_channels}, {reduce_to}, 1), "
+        f"nn.Conv2d({reduce_to}, {out_channels}, {kernel}{same}))"
+    )
 
 
 def _variant(req: CostRequest, reduce_to: int | None) -> Variant:
     meta = conv_layers(req.in_channels, req.out_channels, req.kernel, reduce_to, device="meta")
     flops = torch_flops(meta, req.in_channels, req.height, req.width)
-    layers = [LayerCostOut(**{**vars(c), "output_shape": list(c.output_shape)}, torch_flops=f,
-                           formula=f"{req.height}·{req.width}·{c.out_channels}·{c.in_channels}·"
-                                   f"{c.kernel}·{c.kernel}")
-              for c, f in zip(costs(meta, req.height, req.width), flops, strict=True)]
-    return Variant(torch=_torch_code(req.in_channels, req.out_channels, req.kernel, reduce_to), layers=layers,
-                   multiplications=sum(ly.multiplications for ly in layers), torch_flops=sum(flops),
-                   parameters=sum(ly.parameters for ly in layers), ms=None, runs_ms=[])
+    layers = [
+        LayerCostOut(
+            **{**vars(c), "output_shape": list(c.output_shape)},
+            torch_flops=f,
+            formula=f"{req.height}·{req.width}·{c.out_channels}·{c.in_channels}·{c.kernel}·{c.kernel}",
+        )
+        for c, f in zip(costs(meta, req.height, req.width), flops, strict=True)
+    ]
+    return Variant(
+        torch=_torch_code(req.in_channels, req.out_channels, req.kernel, reduce_to),
+        layers=layers,
+        multiplications=sum(ly.multiplications for ly in layers),
+        torch_flops=sum(flops),
+        parameters=sum(ly.parameters for ly in layers),
+        ms=None,
+        runs_ms=[],
+    )
 
 
 def _timing_plan(req: CostRequest, variants: list[Variant]) -> tuple[int, str | None]:
     """How many passes to time (fewer than asked if they would take too long), or 0 and why not."""
     hw = req.height * req.width
-    biggest = max([req.in_channels * hw, req.out_channels * hw]
-                  + [ly.parameters for v in variants for ly in v.layers])
+    biggest = max(
+        [req.in_channels * hw, req.out_channels * hw] + [ly.parameters for v in variants for ly in v.layers]
+    )
     if biggest > MAX_TIMED_NUMBERS:
         return 0, f"not timed: a tensor would hold {biggest:,} numbers, more than {MAX_TIMED_NUMBERS:,}"
     per_pass = sum(v.multiplications for v in variants)
     repeats = min(req.repeats, TIME_BUDGET // max(per_pass, 1) - 1)
     if repeats < 1:
-        return 0, (f"not timed: one pass of each variant takes {per_pass:,} multiplications; this server "
-                   f"times at most {TIME_BUDGET // 2:,}")
+        return 0, (
+            f"not timed: one pass of each variant takes {per_pass:,} multiplications; this server "
+            f"times at most {TIME_BUDGET // 2:,}"
+        )
     if repeats < req.repeats:
         return repeats, f"timed {repeats} passes instead of {req.repeats}, to answer within a few seconds"
     return repeats, None
@@ -81,28 +96,43 @@ def cost(req: CostRequest, settings: SettingsDep) -> CostResponse:
     if req.threads > settings.torch_threads:
         raise field_error("threads", f"must be 1–{settings.torch_threads} on this server, got {req.threads}")
     if req.reduce_to is not None and req.reduce_to > req.in_channels:
-        raise field_error("reduce_to", f"must be 1–{req.in_channels} (in_channels): a 1×1 reduction to "
-                                       f"{req.reduce_to} channels would widen the input, not reduce it")
+        raise field_error(
+            "reduce_to",
+            f"must be 1–{req.in_channels} (in_channels): a 1×1 reduction to "
+            f"{req.reduce_to} channels would widen the input, not reduce it",
+        )
     variants = [_variant(req, None)] + ([_variant(req, req.reduce_to)] if req.reduce_to else [])
     repeats, note = _timing_plan(req, variants)
     if repeats:
         g = torch.Generator().manual_seed(0)  # the values do not change the time
         x = torch.randn(1, req.in_channels, req.height, req.width, generator=g)  # (1, C_in, H, W)
-        models = [seeded(conv_layers(req.in_channels, req.out_channels, req.kernel, r, "meta"), 0)
-                  for r in [None, req.reduce_to][:len(variants)]]
+        models = [
+            seeded(conv_layers(req.in_channels, req.out_channels, req.kernel, r, "meta"), 0)
+            for r in [None, req.reduce_to][: len(variants)]
+        ]
         with _threads(req.threads):
             for v, model in zip(variants, models, strict=True):
                 v.runs_ms = [round(t, 4) for t in forward_ms(model, x, repeats)]
                 v.ms = round(median(v.runs_ms), 4)
     direct, reduced = variants[0], (variants[1] if len(variants) > 1 else None)
-    ratios = None if reduced is None else Ratios(
-        multiplications=direct.multiplications / reduced.multiplications,
-        torch_flops=direct.torch_flops / reduced.torch_flops,
-        parameters=direct.parameters / reduced.parameters,
-        time=direct.ms / reduced.ms if direct.ms and reduced.ms else None,
+    ratios = (
+        None
+        if reduced is None
+        else Ratios(
+            multiplications=direct.multiplications / reduced.multiplications,
+            torch_flops=direct.torch_flops / reduced.torch_flops,
+            parameters=direct.parameters / reduced.parameters,
+            time=direct.ms / reduced.ms if direct.ms and reduced.ms else None,
+        )
     )
     return CostResponse(
         input_shape=[req.in_channels, req.height, req.width],
-        output_shape=[req.out_channels, req.height, req.width], direct=direct, reduced=reduced,
-        ratios=ratios, timed=repeats > 0, repeats=repeats, threads=req.threads, note=note,
+        output_shape=[req.out_channels, req.height, req.width],
+        direct=direct,
+        reduced=reduced,
+        ratios=ratios,
+        timed=repeats > 0,
+        repeats=repeats,
+        threads=req.threads,
+        note=note,
     )

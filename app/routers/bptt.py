@@ -25,8 +25,9 @@ def _target(req: BPTTRequest, steps: int, n_out: int) -> torch.Tensor:
         return t.reshape(want)
     if tuple(t.shape) != want:
         meaning = "(output_size,)" if req.loss == "last" else "(T, output_size)"
-        raise field_error("target", f"must have shape {list(want)} = {meaning} for loss {req.loss!r}, "
-                                    f"got {list(t.shape)}")
+        raise field_error(
+            "target", f"must have shape {list(want)} = {meaning} for loss {req.loss!r}, got {list(t.shape)}"
+        )
     return t
 
 
@@ -39,11 +40,15 @@ def rnn_bptt(req: BPTTRequest) -> BPTTResponse:
     at most 2,097,152 numbers."""
     x, w, h0 = resolve(req)
     steps, hidden = x.shape[0], w.hidden_size
-    n_terms = steps * (sum(hidden * (la.W_xh.shape[1] + hidden + 1) for la in w.layers)
-                       + w.output_size * (hidden + 1))
+    n_terms = steps * (
+        sum(hidden * (la.W_xh.shape[1] + hidden + 1) for la in w.layers) + w.output_size * (hidden + 1)
+    )
     if n_terms > MAX_TERM_NUMBERS:
-        raise field_error("hidden_size", f"the per-step terms would hold {n_terms:,} numbers; at most "
-                                         f"{MAX_TERM_NUMBERS:,}: shorten the sequence or lower hidden_size")
+        raise field_error(
+            "hidden_size",
+            f"the per-step terms would hold {n_terms:,} numbers; at most "
+            f"{MAX_TERM_NUMBERS:,}: shorten the sequence or lower hidden_size",
+        )
     target = _target(req, steps, w.output_size)
     tr = forward(x, w, h0)
     b = bptt(tr, w, target, req.loss)
@@ -52,11 +57,21 @@ def rnn_bptt(req: BPTTRequest) -> BPTTResponse:
     diff = max((s - g).abs().max().item() for s, g in zip(sums.tensors(), grads.tensors(), strict=True))
     e = req.encoding
     return BPTTResponse(
-        **unrolled(req, w, tr), y=encode(tr.y, e), loss_mode=req.loss, target=encode(target, e),
-        loss=b.loss.item(), step_losses=b.step_losses.tolist(), dy=encode(b.dy, e),
-        dh=encode(b.dh, e), dh_norm=b.dh.norm(dim=-1).tolist(), delta=encode(b.delta, e),
+        **unrolled(req, w, tr),
+        y=encode(tr.y, e),
+        loss_mode=req.loss,
+        target=encode(target, e),
+        loss=b.loss.item(),
+        step_losses=b.step_losses.tolist(),
+        dy=encode(b.dy, e),
+        dh=encode(b.dh, e),
+        dh_norm=b.dh.norm(dim=-1).tolist(),
+        delta=encode(b.delta, e),
         terms=[{k: encode(getattr(t, k), e) for k in ("W_xh", "W_hh", "b_h")} for t in b.layers],
-        terms_W_hy=encode(b.W_hy, e), terms_b_y=encode(b.b_y, e),
-        sums=weights_out(sums, e), autograd=weights_out(grads, e), autograd_loss=loss.item(),
+        terms_W_hy=encode(b.W_hy, e),
+        terms_b_y=encode(b.b_y, e),
+        sums=weights_out(sums, e),
+        autograd=weights_out(grads, e),
+        autograd_loss=loss.item(),
         max_difference=diff,
     )

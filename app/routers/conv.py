@@ -37,8 +37,10 @@ def _layer(req: ConvLayer, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor,
     else:
         w = req.weight.to_torch()  # type: ignore[union-attr]
         if w.shape[1] != c:
-            raise field_error("weight", f"has C = {w.shape[1]} channels but the input has {c}: "
-                                        f"the weight must be (B, {c}, a, a)")
+            raise field_error(
+                "weight",
+                f"has C = {w.shape[1]} channels but the input has {c}: the weight must be (B, {c}, a, a)",
+            )
     b = w.shape[0]
     if req.bias is not None and len(req.bias) != b:
         raise field_error("bias", f"must hold B = {b} numbers, one per kernel group; got {len(req.bias)}")
@@ -48,8 +50,9 @@ def _layer(req: ConvLayer, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor,
         for n in x.shape[1:]:
             output_size(n, w.shape[2], s)
     except ValueError as e:
-        raise field_error(field, f"{e}: the kernel span d·(a − 1) + 1 must be ≤ H + 2·padding and "
-                                 f"≤ W + 2·padding") from None
+        raise field_error(
+            field, f"{e}: the kernel span d·(a − 1) + 1 must be ≤ H + 2·padding and ≤ W + 2·padding"
+        ) from None
     return w, bias, s
 
 
@@ -70,22 +73,34 @@ def convolution(req: ConvRequest, store: ImageStoreDep) -> Response:
     field = "kernels" if req.kernels is not None else "weight"
     mults = multiplications(tuple(x.shape), tuple(w.shape), s)
     if mults > MAX_MULTIPLICATIONS:
-        raise field_error(field, f"this layer needs {mults:,} multiplications; at most "
-                                 f"{MAX_MULTIPLICATIONS:,}: use fewer groups, a smaller kernel or "
-                                 "a larger stride")
+        raise field_error(
+            field,
+            f"this layer needs {mults:,} multiplications; at most "
+            f"{MAX_MULTIPLICATIONS:,}: use fewer groups, a smaller kernel or "
+            "a larger stride",
+        )
     shape = [w.shape[0], *(output_size(n, w.shape[2], s) for n in x.shape[1:])]
     if shape[0] * shape[1] * shape[2] > MAX_OUTPUT:
         raise field_error(field, f"the output {shape} holds more than {MAX_OUTPUT:,} numbers")
     if req.partials_group is not None and req.partials_group >= w.shape[0]:
-        raise field_error("partials_group", f"must be 0–{w.shape[0] - 1} (B = {w.shape[0]}), "
-                                            f"got {req.partials_group}")
+        raise field_error(
+            "partials_group", f"must be 0–{w.shape[0] - 1} (B = {w.shape[0]}), got {req.partials_group}"
+        )
     y = conv(x, w, bias, s)  # (B, H', W')
     parts = None if req.partials_group is None else partial_maps(x, w, req.partials_group, s)
     res = ConvResponse(
-        input_shape=list(x.shape), weight_shape=list(w.shape), output_shape=list(y.shape),
-        kernels=req.kernels, weight=encode(w, req.encoding), bias=bias.tolist(),
-        stride=s.stride, padding=s.padding, dilation=s.dilation, multiplications=mults,
-        output=encode(y, req.encoding), partials_group=req.partials_group,
+        input_shape=list(x.shape),
+        weight_shape=list(w.shape),
+        output_shape=list(y.shape),
+        kernels=req.kernels,
+        weight=encode(w, req.encoding),
+        bias=bias.tolist(),
+        stride=s.stride,
+        padding=s.padding,
+        dilation=s.dilation,
+        multiplications=mults,
+        output=encode(y, req.encoding),
+        partials_group=req.partials_group,
         partials=None if parts is None else encode(parts, req.encoding),
     )
     # pydantic writes the megabytes of base64 ~5× faster than FastAPI's generic JSON encoder
@@ -107,7 +122,7 @@ def conv_trace(req: TraceRequest, store: ImageStoreDep) -> TraceResponse:
         top = max(0, min(req.top, x.shape[1] - req.size))  # keep the whole patch inside the image
         left = max(0, min(req.left, x.shape[2] - req.size))
         top, left = top - top % req.stride, left - left % req.stride  # on the image's output grid
-        xin = x[:, top:top + req.size, left:left + req.size]  # (C, size, size), less in a tiny image
+        xin = x[:, top : top + req.size, left : left + req.size]  # (C, size, size), less in a tiny image
     else:
         xin = x
     c, h, w = xin.shape  # the traced input: the patch, or the whole typed matrix
@@ -117,19 +132,44 @@ def conv_trace(req: TraceRequest, store: ImageStoreDep) -> TraceResponse:
     a = wt.shape[2]
     n_steps = output_size(h, a, s) * output_size(w, a, s)
     if n_steps * c * a * a > MAX_TRACE_PRODUCTS:
-        raise field_error("input", f"the trace would hold {n_steps * c * a * a:,} products; at "
-                                   f"most {MAX_TRACE_PRODUCTS:,}: use a smaller input, kernel or padding")
+        raise field_error(
+            "input",
+            f"the trace would hold {n_steps * c * a * a:,} products; at "
+            f"most {MAX_TRACE_PRODUCTS:,}: use a smaller input, kernel or padding",
+        )
     if top is None:
         tr = trace(x, wt, bias, req.group, s)
     else:
         tr = trace_patch(x, wt, bias, req.group, s, top, left, req.size)
-    steps = [TraceStep(row=st.row, col=st.col, top=st.top, left=st.left, window=st.window.tolist(),
-                       products=st.products.tolist(), channel_sums=st.channel_sums.tolist(),
-                       sum=st.total, bias=st.bias, value=st.value) for st in tr.steps]
+    steps = [
+        TraceStep(
+            row=st.row,
+            col=st.col,
+            top=st.top,
+            left=st.left,
+            window=st.window.tolist(),
+            products=st.products.tolist(),
+            channel_sums=st.channel_sums.tolist(),
+            sum=st.total,
+            bias=st.bias,
+            value=st.value,
+        )
+        for st in tr.steps
+    ]
     return TraceResponse(
-        input_shape=list(xin.shape), top=top, left=left, first_row=tr.first_row, first_col=tr.first_col,
-        padded=encode(tr.padded, "list"), weight_shape=list(wt.shape), group=req.group,
-        kernel=encode(tr.kernel, "list"), bias=tr.bias,
-        stride=s.stride, padding=s.padding, dilation=s.dilation, output=encode(tr.output, "list"),
+        input_shape=list(xin.shape),
+        top=top,
+        left=left,
+        first_row=tr.first_row,
+        first_col=tr.first_col,
+        padded=encode(tr.padded, "list"),
+        weight_shape=list(wt.shape),
+        group=req.group,
+        kernel=encode(tr.kernel, "list"),
+        bias=tr.bias,
+        stride=s.stride,
+        padding=s.padding,
+        dilation=s.dilation,
+        output=encode(tr.output, "list"),
         steps=steps,
     )

@@ -48,14 +48,23 @@ def _predict(gray: torch.Tensor, name: str, encoding: Encoding, field: str) -> P
     logits = trace["logits"][0]  # (10,)
     probs = F.softmax(logits, dim=0)
     return PredictResponse(
-        model=name, prediction=int(probs.argmax()), probabilities=probs.tolist(), logits=logits.tolist(),
-        stages={"gray": encode(s.gray.round().to(torch.uint8), encoding),
-                "ink": encode(s.ink.round().to(torch.uint8), encoding),
-                "cropped": encode(s.cropped.round().to(torch.uint8), encoding),
-                "fitted": encode(s.fitted, encoding), "centred": encode(s.centred, encoding),
-                "inverted": s.inverted, "box": s.box, "offset": s.offset},
+        model=name,
+        prediction=int(probs.argmax()),
+        probabilities=probs.tolist(),
+        logits=logits.tolist(),
+        stages={
+            "gray": encode(s.gray.round().to(torch.uint8), encoding),
+            "ink": encode(s.ink.round().to(torch.uint8), encoding),
+            "cropped": encode(s.cropped.round().to(torch.uint8), encoding),
+            "fitted": encode(s.fitted, encoding),
+            "centred": encode(s.centred, encoding),
+            "inverted": s.inverted,
+            "box": s.box,
+            "offset": s.offset,
+        },
         layers=[{"name": k, "output": encode(v[0], encoding)} for k, v in trace.items()],
-        fc_weight=encode(net.fc.weight, encoding), fc_bias=net.fc.bias.tolist(),
+        fc_weight=encode(net.fc.weight, encoding),
+        fc_bias=net.fc.bias.tolist(),
     )
 
 
@@ -66,16 +75,20 @@ def predict(req: PredictRequest, store: ImageStoreDep) -> PredictResponse:
     if req.pixels is not None:
         gray, field = req.pixels.to_torch(), "pixels"
         if gray.ndim != 2 or max(gray.shape) > MAX_SIDE:
-            raise field_error("pixels", f"expected an (H, W) array with H, W ≤ {MAX_SIDE}, "
-                                        f"got shape {list(gray.shape)}")
+            raise field_error(
+                "pixels", f"expected an (H, W) array with H, W ≤ {MAX_SIDE}, got shape {list(gray.shape)}"
+            )
     else:
         gray, field = grayscale(load_image(store, req.image_id or ""))[0], "image_id"
     return _predict(gray, req.model or DEFAULT_MODEL, req.encoding, field)
 
 
 @router.post("/predict/upload", response_model=PredictResponse, responses=NOT_AN_IMAGE)
-def predict_upload(file: UploadFile, settings: SettingsDep,
-                   model_name: Annotated[ModelName | None, Query(alias="model")] = None) -> PredictResponse:
+def predict_upload(
+    file: UploadFile,
+    settings: SettingsDep,
+    model_name: Annotated[ModelName | None, Query(alias="model")] = None,
+) -> PredictResponse:
     """The same as /predict for an uploaded picture (a canvas drawing or a photo), not stored."""
     raw = file.file.read(settings.upload_max_bytes + 1)
     if len(raw) > settings.upload_max_bytes:
@@ -102,8 +115,9 @@ def held_out_digit(index: Annotated[int, Path(ge=0, lt=N_HELD_OUT)]) -> HeldOutD
     data = split()
     images, _ = load_digits()
     i = int(data.held_out_index[index])
-    return HeldOutDigit(index=index, mnist_index=i, label=int(data.y_held_out[index]),
-                        pixels=encode(images[i], "list"))
+    return HeldOutDigit(
+        index=index, mnist_index=i, label=int(data.y_held_out[index]), pixels=encode(images[i], "list")
+    )
 
 
 @lru_cache
@@ -120,7 +134,14 @@ def models() -> list[ModelInfo]:
         with torch.no_grad():
             trace = net.forward_trace(torch.zeros(1, 1, 28, 28))
         record = training_record(name)
-        out.append(ModelInfo(name=name, default=name == DEFAULT_MODEL, parameters=parameter_count(net),
-                             held_out_accuracy=record.get("held_out_accuracy"), training=record,
-                             layers=[(k, list(v.shape[1:])) for k, v in trace.items()]))
+        out.append(
+            ModelInfo(
+                name=name,
+                default=name == DEFAULT_MODEL,
+                parameters=parameter_count(net),
+                held_out_accuracy=record.get("held_out_accuracy"),
+                training=record,
+                layers=[(k, list(v.shape[1:])) for k, v in trace.items()],
+            )
+        )
     return out

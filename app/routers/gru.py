@@ -37,11 +37,13 @@ def gradient_flow(req: GradientFlowRequest) -> GradientFlowResponse:
     if req.W_hh is not None:
         W_given = f64(req.W_hh)
         if tuple(W_given.shape) != (H, H):
-            raise field_error("W_hh", f"must have shape [{H}, {H}] = (hidden_size, hidden_size), "
-                                      f"got {list(W_given.shape)}")
+            raise field_error(
+                "W_hh", f"must have shape [{H}, {H}] = (hidden_size, hidden_size), got {list(W_given.shape)}"
+            )
     try:
-        s = setup(H, req.steps, req.seed, input_scale=req.input_scale, update_bias=req.update_bias,
-                  W_hh=W_given)
+        s = setup(
+            H, req.steps, req.seed, input_scale=req.input_scale, update_bias=req.update_bias, W_hh=W_given
+        )
     except ValueError as e:
         raise field_error("W_hh", str(e)) from None
     lam = req.spectral_radius
@@ -51,14 +53,26 @@ def gradient_flow(req: GradientFlowRequest) -> GradientFlowResponse:
     z = flows["gru"].z_mean if "gru" in flows else None
     sweep = None
     if req.sweep:
-        sweep = {"radii": SWEEP, "norms": {k: f.norms[1:, 0].tolist() for k, f in flows.items()},
-                 "reference": [r ** req.steps for r in SWEEP]}
+        sweep = {
+            "radii": SWEEP,
+            "norms": {k: f.norms[1:, 0].tolist() for k, f in flows.items()},
+            "reference": [r**req.steps for r in SWEEP],
+        }
     return GradientFlowResponse(
-        spectral_radius=lam, measured_radius=spectral_radius(W_hh), steps=req.steps, hidden_size=H,
-        input_size=s.x.shape[1], seed=req.seed, input_scale=req.input_scale, update_bias=req.update_bias,
-        t=list(range(req.steps + 1)), norms={k: f.norms[0].tolist() for k, f in flows.items()},
-        reference=reference(lam, req.steps).tolist(), z_mean=None if z is None else z[0].item(),
-        sweep=sweep, W_hh=encode(W_hh, req.encoding) if req.include_weights else None,
+        spectral_radius=lam,
+        measured_radius=spectral_radius(W_hh),
+        steps=req.steps,
+        hidden_size=H,
+        input_size=s.x.shape[1],
+        seed=req.seed,
+        input_scale=req.input_scale,
+        update_bias=req.update_bias,
+        t=list(range(req.steps + 1)),
+        norms={k: f.norms[0].tolist() for k, f in flows.items()},
+        reference=reference(lam, req.steps).tolist(),
+        z_mean=None if z is None else z[0].item(),
+        sweep=sweep,
+        W_hh=encode(W_hh, req.encoding) if req.include_weights else None,
     )
 
 
@@ -78,15 +92,19 @@ def _explicit(req: GatesRequest) -> tuple[torch.Tensor, GRUWeights]:
     x = x[:, None] if x.ndim == 1 else x  # (T,) → (T, 1)
     w_hh = f64(req.weight_hh)  # type: ignore[arg-type]
     if w_hh.ndim != 2 or w_hh.shape[0] != 3 * w_hh.shape[1] or not 1 <= w_hh.shape[1] <= MAX_HIDDEN:
-        raise field_error("weight_hh", f"must have shape [3H, H] with 1 ≤ H ≤ {MAX_HIDDEN}, got "
-                                       f"{list(w_hh.shape)}")
+        raise field_error(
+            "weight_hh", f"must have shape [3H, H] with 1 ≤ H ≤ {MAX_HIDDEN}, got {list(w_hh.shape)}"
+        )
     H, In = w_hh.shape[1], x.shape[1]
     want = {"weight_ih": (3 * H, In), "bias_ih": (3 * H,), "bias_hh": (3 * H,)}
     got = {k: f64(getattr(req, k)) for k in want}
     for k, shape in want.items():
         if tuple(got[k].shape) != shape:
-            raise field_error(k, f"must have shape {list(shape)} (hidden_size {H} from weight_hh, "
-                                 f"input_size {In} from sequence), got {list(got[k].shape)}")
+            raise field_error(
+                k,
+                f"must have shape {list(shape)} (hidden_size {H} from weight_hh, "
+                f"input_size {In} from sequence), got {list(got[k].shape)}",
+            )
     return x, GRUWeights(got["weight_ih"], w_hh, got["bias_ih"], got["bias_hh"])
 
 
@@ -121,7 +139,15 @@ def gru_gates(req: GatesRequest) -> GatesResponse:
     L, D, _, _, H = tr.z.shape
     gates = {k: encode(getattr(tr, k)[:, :, 0], e) for k in ("r", "z", "n", "h")}  # (L, D, T, H)
     return GatesResponse(
-        source="trained" if req.name is not None else "explicit", name=name, tokens=tokens,
-        input_size=x.shape[1], hidden_size=H, num_layers=L, directions=D, x=encode(x, e), **gates,
-        output=encode(tr.output[0], e), prediction=prediction,
+        source="trained" if req.name is not None else "explicit",
+        name=name,
+        tokens=tokens,
+        input_size=x.shape[1],
+        hidden_size=H,
+        num_layers=L,
+        directions=D,
+        x=encode(x, e),
+        **gates,
+        output=encode(tr.output[0], e),
+        prediction=prediction,
     )

@@ -12,8 +12,9 @@ router = APIRouter(prefix="/api", tags=["images"])
 
 
 @router.post("/images", status_code=201, response_model=ImageResponse, responses=NOT_AN_IMAGE)
-def upload_image(file: UploadFile, request: Request, store: ImageStoreDep,
-                 settings: SettingsDep) -> ImageResponse:
+def upload_image(
+    file: UploadFile, request: Request, store: ImageStoreDep, settings: SettingsDep
+) -> ImageResponse:
     """Upload a PNG, JPEG, WebP, BMP or GIF (first frame) as multipart field `file`.
 
     EXIF orientation is applied, transparency composited on white, and the longer side reduced to
@@ -23,16 +24,21 @@ def upload_image(file: UploadFile, request: Request, store: ImageStoreDep,
     if len(raw) > settings.upload_max_bytes:
         raise field_error("file", f"the file is larger than {settings.upload_max_bytes:,} bytes", 413)
     try:
-        decoded = decode_upload(raw, max_pixels=settings.upload_max_pixels,
-                                max_side=settings.image_max_side)
+        decoded = decode_upload(raw, max_pixels=settings.upload_max_pixels, max_side=settings.image_max_side)
     except ImageError as e:
         raise field_error("file", str(e), e.status_code) from None
     (ow, oh), img = decoded.original_size, decoded.image
     image_id = store.put(img, {"original_size": [ow, oh], "format": decoded.format})
-    return ImageResponse(id=image_id, width=img.width, height=img.height, original_width=ow,
-                         original_height=oh, resized=(img.width, img.height) != (ow, oh),
-                         format=decoded.format,
-                         url=str(request.url_for("get_image", image_id=image_id)))
+    return ImageResponse(
+        id=image_id,
+        width=img.width,
+        height=img.height,
+        original_width=ow,
+        original_height=oh,
+        resized=(img.width, img.height) != (ow, oh),
+        format=decoded.format,
+        url=str(request.url_for("get_image", image_id=image_id)),
+    )
 
 
 @router.get("/samples", response_model=list[SampleResponse])
@@ -42,13 +48,23 @@ def list_samples(request: Request, store: ImageStoreDep) -> list[SampleResponse]
     for name in store.samples():
         img = store.get(name)
         if img is not None:
-            out.append(SampleResponse(id=name, width=img.width, height=img.height,
-                                      url=str(request.url_for("get_image", image_id=name))))
+            out.append(
+                SampleResponse(
+                    id=name,
+                    width=img.width,
+                    height=img.height,
+                    url=str(request.url_for("get_image", image_id=name)),
+                )
+            )
     return out
 
 
-@router.get("/images/{image_id}", name="get_image", response_class=FileResponse,
-            responses={200: {"content": {"image/png": {}}}, **IMAGE_NOT_FOUND})
+@router.get(
+    "/images/{image_id}",
+    name="get_image",
+    response_class=FileResponse,
+    responses={200: {"content": {"image/png": {}}}, **IMAGE_NOT_FOUND},
+)
 def get_image(image_id: str, store: ImageStoreDep) -> FileResponse:
     """A stored image (upload or sample), always re-encoded PNG."""
     path = store.path(image_id)

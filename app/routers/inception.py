@@ -59,8 +59,12 @@ def _trained_block(x: torch.Tensor, field: str) -> tuple[torch.Tensor, torch.Ten
     try:
         net = trained_model()
     except ValueError:
-        raise field_error("weights", "the trained Inception digit model is not available on this server "
-                                     "(no shipped weights yet): use weights=seed", 503) from None
+        raise field_error(
+            "weights",
+            "the trained Inception digit model is not available on this server "
+            "(no shipped weights yet): use weights=seed",
+            503,
+        ) from None
     with torch.no_grad():
         trace = net.forward_trace(normalise(s.centred[None]))  # {stage: (1, ...)}
     return s.centred, trace["relu1"][0], net.inception1  # type: ignore[return-value]
@@ -80,8 +84,11 @@ def inception(req: InceptionRequest, store: ImageStoreDep) -> Response:
     digit = None
     if req.weights == "trained":
         if req.widths != BranchWidths():
-            raise field_error("widths", "the trained block has the course's widths (16; 16, 24; 16, 24; "
-                                        "24): leave widths out, or use weights=seed to change them")
+            raise field_error(
+                "widths",
+                "the trained block has the course's widths (16; 16, 24; 16, 24; "
+                "24): leave widths out, or use weights=seed to change them",
+            )
         digit, x, block = _trained_block(x, field)
     else:
         x = _fit(x, req.max_side)
@@ -92,15 +99,22 @@ def inception(req: InceptionRequest, store: ImageStoreDep) -> Response:
     try:
         costs = block_costs(block, c, h, w, padded=req.padding)
     except ValueError as e:
-        raise field_error("padding", f"without padding the branches need H, W ≥ 5, the input is {h}×{w}"
-                                     f" ({e})") from None
+        raise field_error(
+            "padding", f"without padding the branches need H, W ≥ 5, the input is {h}×{w} ({e})"
+        ) from None
     mults = sum(ly.multiplications for br in costs for ly in br)
     if mults > MAX_MULTIPLICATIONS:
-        raise field_error("widths", f"this block needs {mults:,} multiplications, at most "
-                                    f"{MAX_MULTIPLICATIONS:,}: use narrower branches or a smaller max_side")
+        raise field_error(
+            "widths",
+            f"this block needs {mults:,} multiplications, at most "
+            f"{MAX_MULTIPLICATIONS:,}: use narrower branches or a smaller max_side",
+        )
     if block.out_channels * h * w > MAX_OUTPUT:
-        raise field_error("widths", f"the output ({block.out_channels}, {h}, {w}) would hold more than "
-                                    f"{MAX_OUTPUT:,} numbers: use narrower branches or a smaller max_side")
+        raise field_error(
+            "widths",
+            f"the output ({block.out_channels}, {h}, {w}) would hold more than "
+            f"{MAX_OUTPUT:,} numbers: use narrower branches or a smaller max_side",
+        )
     run = block if req.padding else without_padding(block)
     with torch.no_grad():
         batched = run.branches(x[None]).as_tuple()  # 4 × (1, C_k, H', W')
@@ -112,19 +126,32 @@ def inception(req: InceptionRequest, store: ImageStoreDep) -> Response:
     starts = [0]
     for o in outs:
         starts.append(starts[-1] + o.shape[0])
-    branches = [BranchOut(
-        name=name, output_shape=list(o.shape), output=encode(o, req.encoding),
-        channels=[starts[i], starts[i + 1]] if y is not None else None,
-        layers=[LayerOut(**{**vars(ly), "output_shape": list(ly.output_shape)}) for ly in layer_costs],
-    ) for i, (name, o, layer_costs) in enumerate(zip(BRANCH_NAMES, outs, costs, strict=True))]
+    branches = [
+        BranchOut(
+            name=name,
+            output_shape=list(o.shape),
+            output=encode(o, req.encoding),
+            channels=[starts[i], starts[i + 1]] if y is not None else None,
+            layers=[LayerOut(**{**vars(ly), "output_shape": list(ly.output_shape)}) for ly in layer_costs],
+        )
+        for i, (name, o, layer_costs) in enumerate(zip(BRANCH_NAMES, outs, costs, strict=True))
+    ]
     res = InceptionResponse(
-        weights=req.weights, seed=req.seed if req.weights == "seed" else None,
-        model=TRAINED_MODEL if req.weights == "trained" else None, widths=req.widths, padding=req.padding,
-        original_shape=original, input_shape=list(x.shape), input=encode(x, req.encoding),
-        digit=None if digit is None else encode(digit, req.encoding), branches=branches,
+        weights=req.weights,
+        seed=req.seed if req.weights == "seed" else None,
+        model=TRAINED_MODEL if req.weights == "trained" else None,
+        widths=req.widths,
+        padding=req.padding,
+        original_shape=original,
+        input_shape=list(x.shape),
+        input=encode(x, req.encoding),
+        digit=None if digit is None else encode(digit, req.encoding),
+        branches=branches,
         output_shape=None if y is None else list(y.shape),
-        output=None if y is None else encode(y, req.encoding), cat_error=cat_error,
-        multiplications=mults, parameters=sum(ly.parameters for br in costs for ly in br),
+        output=None if y is None else encode(y, req.encoding),
+        cat_error=cat_error,
+        multiplications=mults,
+        parameters=sum(ly.parameters for br in costs for ly in br),
     )
     # pydantic writes the base64 maps faster than FastAPI's generic JSON encoder
     return Response(res.model_dump_json(), media_type="application/json")

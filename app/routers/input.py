@@ -18,7 +18,10 @@ def channels(req: ChannelsRequest, store: ImageStoreDep) -> ChannelsResponse:
     """The image's R, G and B matrices (0–255) and its grayscale matrix."""
     x = load_image(store, req.image_id)  # (3, H, W)
     return ChannelsResponse(
-        image_id=req.image_id, height=x.shape[1], width=x.shape[2],
+        image_id=req.image_id,
+        height=x.shape[1],
+        width=x.shape[2],
         channels=encode(x.to(torch.uint8), req.encoding),
-        gray=encode(grayscale(x), req.encoding), luma_weights=LUMA,
+        gray=encode(grayscale(x), req.encoding),
+        luma_weights=LUMA,
     )

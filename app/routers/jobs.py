@@ -23,8 +23,14 @@ POLL_SECONDS = 0.2
 
 def _response(record: JobRecord, request: Request) -> JobResponse:
     return JobResponse(
-        id=record.id, kind=record.kind, state=record.state, params=record.params,
-        created=record.created, started=record.started, finished=record.finished, error=record.error,
+        id=record.id,
+        kind=record.kind,
+        state=record.state,
+        params=record.params,
+        created=record.created,
+        started=record.started,
+        finished=record.finished,
+        error=record.error,
         progress=record.events[-1] if record.events else None,
         history=[e for e in record.events if e.get("kind") == "epoch"],
         result=record.result,
@@ -42,13 +48,24 @@ def _found(record: JobRecord | None, job_id: str) -> JobRecord:
     return record
 
 
-@router.post("", status_code=202, response_model=JobResponse,
-             responses={429: {"description": "as many jobs are running as allowed; see Retry-After",
-                              "headers": {"Retry-After": {"description": "seconds to wait",
-                                                          "schema": {"type": "integer"}}}},
-                        503: {"description": "the Redis job queue is unreachable (redis backend)"}})
-def start_job(job: Annotated[JobRequest, Body(openapi_examples=EXAMPLES)], request: Request,
-              response: Response, runner: JobRunnerDep) -> JobResponse:
+@router.post(
+    "",
+    status_code=202,
+    response_model=JobResponse,
+    responses={
+        429: {
+            "description": "as many jobs are running as allowed; see Retry-After",
+            "headers": {"Retry-After": {"description": "seconds to wait", "schema": {"type": "integer"}}},
+        },
+        503: {"description": "the Redis job queue is unreachable (redis backend)"},
+    },
+)
+def start_job(
+    job: Annotated[JobRequest, Body(openapi_examples=EXAMPLES)],
+    request: Request,
+    response: Response,
+    runner: JobRunnerDep,
+) -> JobResponse:
     """Start a training job; follow it at `events_url` (Server-Sent Events)."""
     try:
         record = runner.submit(job.kind, job.params, KINDS[job.kind])
@@ -61,10 +78,18 @@ def start_job(job: Annotated[JobRequest, Body(openapi_examples=EXAMPLES)], reque
 @router.get("", response_model=list[JobSummary])
 def list_jobs(runner: JobRunnerDep) -> list[JobSummary]:
     """Every job this server knows, oldest first (finished ones survive a restart)."""
-    return [JobSummary(id=r.id, kind=r.kind, state=r.state, params=r.params, created=r.created,
-                       finished=r.finished,
-                       result={k: r.result[k] for k in HEADLINE if k in r.result} if r.result else None)
-            for r in runner.list()]
+    return [
+        JobSummary(
+            id=r.id,
+            kind=r.kind,
+            state=r.state,
+            params=r.params,
+            created=r.created,
+            finished=r.finished,
+            result={k: r.result[k] for k in HEADLINE if k in r.result} if r.result else None,
+        )
+        for r in runner.list()
+    ]
 
 
 @router.get("/{job_id}", name="get_job", response_model=JobResponse, responses=JOB_NOT_FOUND)
@@ -79,12 +104,21 @@ def cancel_job(job_id: str, request: Request, runner: JobRunnerDep) -> JobRespon
     return _response(_found(runner.cancel(job_id), job_id), request)
 
 
-@router.get("/{job_id}/weights", response_class=FileResponse,
-            responses={200: {"content": {"application/octet-stream": {}},
-                             "description": "the trained state_dict, for torch.load(..., weights_only=True)"},
-                       404: {"description": "no job with that id, or no weights kept (its kind keeps none, "
-                                            "or a worker without this server's data folder ran it)"},
-                       409: {"description": "the job has not finished (or was cancelled or failed)"}})
+@router.get(
+    "/{job_id}/weights",
+    response_class=FileResponse,
+    responses={
+        200: {
+            "content": {"application/octet-stream": {}},
+            "description": "the trained state_dict, for torch.load(..., weights_only=True)",
+        },
+        404: {
+            "description": "no job with that id, or no weights kept (its kind keeps none, "
+            "or a worker without this server's data folder ran it)"
+        },
+        409: {"description": "the job has not finished (or was cancelled or failed)"},
+    },
+)
 def job_weights(job_id: str, runner: JobRunnerDep) -> FileResponse:
     """The weights a finished `digits` or `names` job trained (a PyTorch state_dict). The model's
     sizes are the job's params; engine.models builds it."""
@@ -93,14 +127,22 @@ def job_weights(job_id: str, runner: JobRunnerDep) -> FileResponse:
     if record.state != "done":
         raise HTTPException(409, detail=f"job {job_id!r} is {record.state}: only a finished job has weights")
     if not path.is_file():
-        raise HTTPException(404, detail=f"no weights for job {job_id!r}: a {record.kind} job keeps none, "
-                                        "or it ran on a worker that does not share this server's data folder")
-    return FileResponse(path, media_type="application/octet-stream",
-                        filename=f"naturally-{record.kind}-{record.id[:8]}.pt")
+        raise HTTPException(
+            404,
+            detail=f"no weights for job {job_id!r}: a {record.kind} job keeps none, "
+            "or it ran on a worker that does not share this server's data folder",
+        )
+    return FileResponse(
+        path, media_type="application/octet-stream", filename=f"naturally-{record.kind}-{record.id[:8]}.pt"
+    )
 
 
-@router.get("/{job_id}/events", name="job_events", response_class=StreamingResponse,
-            responses={200: {"content": {"text/event-stream": {}}}, **JOB_NOT_FOUND})
+@router.get(
+    "/{job_id}/events",
+    name="job_events",
+    response_class=StreamingResponse,
+    responses={200: {"content": {"text/event-stream": {}}}, **JOB_NOT_FOUND},
+)
 async def job_events(job_id: str, request: Request, runner: JobRunnerDep) -> StreamingResponse:
     """Progress as Server-Sent Events, in order (`step`, `epoch`, `done` from the training loop),
     then one last `end` event with the final state and result. Resumes after `Last-Event-ID`."""
@@ -126,5 +168,8 @@ async def job_events(job_id: str, request: Request, runner: JobRunnerDep) -> Str
                 return
             await asyncio.sleep(POLL_SECONDS)
 
-    return StreamingResponse(stream(), media_type="text/event-stream",
-                             headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+    return StreamingResponse(
+        stream(),
+        media_type="text/event-stream",
+        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+    )

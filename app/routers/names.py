@@ -48,18 +48,33 @@ def card() -> dict:
     record = training_record()
     cfg = net.cfg
     return {
-        "classes": split.languages, "train_size": len(split.train), "held_out_size": len(split.held_out),
-        "train_counts": split.counts("train"), "held_out_counts": counts, "lines": split.lines,
-        "protocol": split.protocol, "repeats": split.repeats, "unseen_size": int(data.unseen.sum()),
-        "majority_accuracy": max(counts) / sum(counts), "held_out_accuracy": ev.accuracy,
+        "classes": split.languages,
+        "train_size": len(split.train),
+        "held_out_size": len(split.held_out),
+        "train_counts": split.counts("train"),
+        "held_out_counts": counts,
+        "lines": split.lines,
+        "protocol": split.protocol,
+        "repeats": split.repeats,
+        "unseen_size": int(data.unseen.sum()),
+        "majority_accuracy": max(counts) / sum(counts),
+        "held_out_accuracy": ev.accuracy,
         "unseen_accuracy": unseen_accuracy(ev, data),
-        "per_class_accuracy": per_class, "confusion": ev.confusion.tolist(),
-        "parameters": parameter_count(net), "alphabet": ALPHABET, "training": record,
-        "table": {"input_size": cfg.embedding_dim, "hidden_size": cfg.hidden_size,
-                  "num_layers": cfg.num_layers, "output_size": len(split.languages),
-                  "seq_len": "1–" + str(max(len(n) for n in split.names)),
-                  "batch_size": record["train"]["batch_size"], "dropout": cfg.dropout,
-                  "bidirectional": cfg.bidirectional},
+        "per_class_accuracy": per_class,
+        "confusion": ev.confusion.tolist(),
+        "parameters": parameter_count(net),
+        "alphabet": ALPHABET,
+        "training": record,
+        "table": {
+            "input_size": cfg.embedding_dim,
+            "hidden_size": cfg.hidden_size,
+            "num_layers": cfg.num_layers,
+            "output_size": len(split.languages),
+            "seq_len": "1–" + str(max(len(n) for n in split.names)),
+            "batch_size": record["train"]["batch_size"],
+            "dropout": cfg.dropout,
+            "bidirectional": cfg.bidirectional,
+        },
     }
 
 
@@ -80,9 +95,14 @@ def predict_name(req: PredictRequest) -> PredictResponse:
         raise field_error("name", str(e)) from None
     top = torch.topk(probs, req.k)
     classes = names_split().languages
-    return PredictResponse(name=text, codes=codes, top=[
-        {"language": classes[i], "probability": p} for p, i in zip(top.values.tolist(), top.indices.tolist(),
-                                                                      strict=True)])
+    return PredictResponse(
+        name=text,
+        codes=codes,
+        top=[
+            {"language": classes[i], "probability": p}
+            for p, i in zip(top.values.tolist(), top.indices.tolist(), strict=True)
+        ],
+    )
 
 
 @router.post("/batch", response_model=BatchResponse)
@@ -94,8 +114,13 @@ def batch(req: BatchRequest) -> BatchResponse:
     with torch.no_grad():
         t = model().forward_trace(codes, lengths)
     return BatchResponse(
-        names=names, lengths=lengths.tolist(), embedded_data=encode(t["packed_data"], req.encoding),
-        batch_sizes=t["batch_sizes"].tolist(), h_n=encode(t["h_n"], req.encoding),
-        hidden=encode(t["hidden"], req.encoding), logits=encode(t["logits"], req.encoding),
-        probabilities=encode(F.softmax(t["logits"], dim=1), req.encoding), classes=names_split().languages,
+        names=names,
+        lengths=lengths.tolist(),
+        embedded_data=encode(t["packed_data"], req.encoding),
+        batch_sizes=t["batch_sizes"].tolist(),
+        h_n=encode(t["h_n"], req.encoding),
+        hidden=encode(t["hidden"], req.encoding),
+        logits=encode(t["logits"], req.encoding),
+        probabilities=encode(F.softmax(t["logits"], dim=1), req.encoding),
+        classes=names_split().languages,
     )

@@ -19,7 +19,14 @@ def pack_names(req: PackRequest) -> PackResponse:
     padded, lengths = pad(codes)  # (B, T_max), (B,)
     p = pack(padded, lengths)
     return PackResponse(
-        alphabet=ALPHABET, names=names, codes=codes, lengths=lengths.tolist(), padded=padded.tolist(),
-        order=p.order.tolist(), sorted_lengths=p.sorted_lengths.tolist(), data=p.data.tolist(),
-        batch_sizes=p.batch_sizes.tolist(), source=[tuple(s) for s in p.source.tolist()],
+        alphabet=ALPHABET,
+        names=names,
+        codes=codes,
+        lengths=lengths.tolist(),
+        padded=padded.tolist(),
+        order=p.order.tolist(),
+        sorted_lengths=p.sorted_lengths.tolist(),
+        data=p.data.tolist(),
+        batch_sizes=p.batch_sizes.tolist(),
+        source=[tuple(s) for s in p.source.tolist()],
     )

@@ -26,5 +26,10 @@ def _lesson_page(lesson: Lesson) -> Callable[[Request, str], HTMLResponse]:
 
 for _lesson in LESSONS:
     if _lesson.built:
-        router.add_api_route(_lesson.path, _lesson_page(_lesson), methods=["GET"],
-                             response_class=HTMLResponse, name=_lesson.name)
+        router.add_api_route(
+            _lesson.path,
+            _lesson_page(_lesson),
+            methods=["GET"],
+            response_class=HTMLResponse,
+            name=_lesson.name,
+        )

@@ -9,6 +9,7 @@ from engine.rnn.cell import forward
 
 router = APIRouter(prefix="/api/rnn", tags=["rnn forward"])
 
+
 @router.post("/forward", response_model=ForwardResponse)
 def rnn_forward(req: ForwardRequest) -> ForwardResponse:
     """Unroll h_t = tanh(W_xh·x_t + W_hh·h_{t−1} + b_h), y_t = W_hy·h_t + b_y over the sequence and

@@ -30,13 +30,18 @@ class ActivationRequest(ImageOrTensor):
     function: Function = Field("relu", description="the activation applied to every number")
     negative_slope: Slope = LEAKY_SLOPE
     kernels: list[KernelName] = Field(
-        ["edge_vertical", "edge_horizontal"], max_length=MAX_KERNELS,
+        ["edge_vertical", "edge_horizontal"],
+        max_length=MAX_KERNELS,
         description=f"named 3×3 kernels (≤ {MAX_KERNELS}) convolved over the input first: each on "
-                    "every channel, summed, ÷ C, no padding, one feature map per kernel; [] applies "
-                    "the function to the input itself")
-    normalize: bool = Field(True, description="scale an image's 0–255 values to 0–1 (÷ 255, after the "
-                                              "convolution so that flat regions stay exactly 0); "
-                                              "image_id only, an explicit input is used as given")
+        "every channel, summed, ÷ C, no padding, one feature map per kernel; [] applies "
+        "the function to the input itself",
+    )
+    normalize: bool = Field(
+        True,
+        description="scale an image's 0–255 values to 0–1 (÷ 255, after the "
+        "convolution so that flat regions stay exactly 0); "
+        "image_id only, an explicit input is used as given",
+    )
     bins: int = Field(50, ge=1, le=MAX_BINS, description=f"histogram bins, 1–{MAX_BINS}")
     x_max: float = Field(6.0, gt=0, le=100, description="the curve's grid spans [−x_max, x_max], ≤ 100")
     points: int = Field(241, ge=2, le=MAX_POINTS, description=f"grid points of the curve, 2–{MAX_POINTS}")
@@ -68,14 +73,16 @@ class ActivationResponse(BaseModel):
     zero_share_before: float = Field(description="fraction of numbers exactly 0 before (flat areas)")
     zero_share: float = Field(description="fraction of numbers exactly 0 after")
     saturated_share: float | None = Field(
-        description="sigmoid and tanh: fraction of outputs within 1 % of an asymptote; else null")
+        description="sigmoid and tanh: fraction of outputs within 1 % of an asymptote; else null"
+    )
     saturation_threshold: float
     curve: CurveOut
 
 
 class DepthRequest(BaseModel):
-    functions: list[Function] = Field(list(FUNCTIONS), min_length=1, max_length=4,
-                                      description="which functions to compare")
+    functions: list[Function] = Field(
+        list(FUNCTIONS), min_length=1, max_length=4, description="which functions to compare"
+    )
     depth: int = Field(30, ge=1, le=MAX_DEPTH, description=f"stack 1 … depth copies, ≤ {MAX_DEPTH}")
     x0: float = Field(1.0, ge=-10, le=10, description="the number entering the first copy, −10–10")
     negative_slope: Slope = LEAKY_SLOPE

@@ -25,17 +25,20 @@ def _learning_rate(v: Any) -> Any:
 class TaskSpec(BaseModel):
     samples: bounded_int(16, MAX_SAMPLES) = Field(256, description=f"N, training sequences: 16–{MAX_SAMPLES}")
     seq_len: bounded_int(5, MAX_SEQ_LEN) = Field(20, description=f"T, steps per sequence: 5–{MAX_SEQ_LEN}")
-    batch_size: bounded_int(1, MAX_BATCH) = Field(16,
-                                                  description=f"B, sequences per mini-batch: 1–{MAX_BATCH}")
-    seed: bounded_int(0, 2**31 - 1) = Field(0,
-                                            description="draws the waves, the shuffle and the first weights")
+    batch_size: bounded_int(1, MAX_BATCH) = Field(
+        16, description=f"B, sequences per mini-batch: 1–{MAX_BATCH}"
+    )
+    seed: bounded_int(0, 2**31 - 1) = Field(
+        0, description="draws the waves, the shuffle and the first weights"
+    )
 
 
 class LayoutRequest(TaskSpec, EncodingOption):
     """Which sample's step t sits where in a mini-batch tensor."""
 
-    batch: bounded_int(0, MAX_SAMPLES - 1) = Field(0, description="which batch of the first epoch, 0-based: "
-                                                             "below ceil(N / B)")
+    batch: bounded_int(0, MAX_SAMPLES - 1) = Field(
+        0, description="which batch of the first epoch, 0-based: below ceil(N / B)"
+    )
 
 
 class LayoutResponse(BaseModel):
@@ -48,18 +51,24 @@ class LayoutResponse(BaseModel):
     last_batch_size: int = Field(description="N − (batches − 1)·B: the last batch may be smaller")
     updates_per_epoch: dict[str, int] = Field(description='{"one": N, "mini": ceil(N / B)}')
     indices: list[int] = Field(description="the batch's samples (indices into the N), column by column")
-    x: TensorOut = Field(description="(T, b, 1) the batch as torch.nn.RNN reads it (batch_first=False): "
-                                     "x[t, j] = step t + 1 of sample indices[j]")
+    x: TensorOut = Field(
+        description="(T, b, 1) the batch as torch.nn.RNN reads it (batch_first=False): "
+        "x[t, j] = step t + 1 of sample indices[j]"
+    )
     y: list[float] = Field(description="(b,) each sample's target: the noise-free value at step T + 1")
 
 
 class BatchingParams(TaskSpec):
     """Train the same RNN on the same waves twice: one sample per update, then B per update."""
 
-    epochs: bounded_int(1, MAX_EPOCHS) = Field(4, description=f"passes over the N sequences: 1–{MAX_EPOCHS}; "
-                                                             f"samples × epochs ≤ {MAX_ONE_SAMPLE_UPDATES:,}")
+    epochs: bounded_int(1, MAX_EPOCHS) = Field(
+        4,
+        description=f"passes over the N sequences: 1–{MAX_EPOCHS}; "
+        f"samples × epochs ≤ {MAX_ONE_SAMPLE_UPDATES:,}",
+    )
     lr: Annotated[float, BeforeValidator(_learning_rate)] = Field(
-        0.01, gt=0, le=1, description="Adam's learning rate, the same in both modes: 0 < lr ≤ 1")
+        0.01, gt=0, le=1, description="Adam's learning rate, the same in both modes: 0 < lr ≤ 1"
+    )
     hidden_size: bounded_int(1, MAX_HIDDEN) = Field(16, description=f"H, numbers in h_t: 1–{MAX_HIDDEN}")
 
     @field_validator("epochs")
@@ -67,9 +76,11 @@ class BatchingParams(TaskSpec):
     def _budget(cls, v: int, info: ValidationInfo) -> int:
         n = info.data.get("samples")
         if n is not None and n * v > MAX_ONE_SAMPLE_UPDATES:
-            raise ValueError(f"samples × epochs must be ≤ {MAX_ONE_SAMPLE_UPDATES:,} (the one-sample "
-                             f"updates), got {n} × {v} = {n * v:,}: at most {MAX_ONE_SAMPLE_UPDATES // n} "
-                             f"epochs for {n} samples")
+            raise ValueError(
+                f"samples × epochs must be ≤ {MAX_ONE_SAMPLE_UPDATES:,} (the one-sample "
+                f"updates), got {n} × {v} = {n * v:,}: at most {MAX_ONE_SAMPLE_UPDATES // n} "
+                f"epochs for {n} samples"
+            )
         return v
 
 

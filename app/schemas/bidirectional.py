@@ -1,6 +1,5 @@
 """§5.1–5.2 classification with a bidirectional RNN: two directions, one joined state, softmax."""
 
-
 from pydantic import BaseModel, Field, ValidationInfo, field_validator
 
 from app.schemas.common import Tensor, TensorOut, bounded_int
@@ -19,19 +18,22 @@ class BidirectionalRequest(WordOrSequence):
     """A sequence, both directions' weights and a linear layer; any weight left out is drawn from
     `seed`, and a weight of size 1 may be a bare number."""
 
-    hidden_size: bounded_int(1, MAX_HIDDEN) = Field(3,
-                                                    description=f"H, numbers per direction: 1–{MAX_HIDDEN}")
+    hidden_size: bounded_int(1, MAX_HIDDEN) = Field(
+        3, description=f"H, numbers per direction: 1–{MAX_HIDDEN}"
+    )
     classes: bounded_int(2, MAX_CLASSES) = Field(3, description=f"K, classes: 2–{MAX_CLASSES}")
     target: bounded_int(0, MAX_CLASSES - 1) = Field(0, description="the true class: 0 … classes − 1")
-    seed: int = Field(0, ge=0, le=2**31 - 1, description="draws the weights not given, uniform in "
-                                                         "±1/√H (±1/√(2H) for the linear layer), 2 decimals")
+    seed: int = Field(
+        0,
+        ge=0,
+        le=2**31 - 1,
+        description="draws the weights not given, uniform in "
+        "±1/√H (±1/√(2H) for the linear layer), 2 decimals",
+    )
     forward: DirectionIn = Field(default_factory=DirectionIn, description="the left-to-right cell")
     backward: DirectionIn = Field(default_factory=DirectionIn, description="the right-to-left cell")
     W_out: Tensor | None = Field(None, description="(K, 2H) the linear layer on [h^f_T; h^b_1]")
     b_out: Tensor | None = Field(None, description="(K,)")
-
-
-
 
     @field_validator("target")
     @classmethod
@@ -40,7 +42,6 @@ class BidirectionalRequest(WordOrSequence):
         if k is not None and v >= k:
             raise ValueError(f"must be a class from 0 to classes − 1 = {k - 1}, got {v}")
         return v
-
 
 
 class DirectionOut(BaseModel):
@@ -59,8 +60,9 @@ class BiWeightsOut(BaseModel):
 
 
 class TorchCheck(BaseModel):
-    output: TensorOut = Field(description="(T, 2H) nn.RNN(bidirectional=True)'s output: row t − 1 = "
-                                          "[h^f_t; h^b_t]")
+    output: TensorOut = Field(
+        description="(T, 2H) nn.RNN(bidirectional=True)'s output: row t − 1 = [h^f_t; h^b_t]"
+    )
     h_n: TensorOut = Field(description="(2, H) its h_n: [h^f_T, h^b_1]")
     loss: float = Field(description="F.cross_entropy on W_out · h_n.flatten() + b_out")
 
@@ -77,12 +79,12 @@ class BidirectionalResponse(BaseModel):
     x: TensorOut = Field(description="(T, I) the input sequence")
     weights: BiWeightsOut
     h_forward: TensorOut = Field(description="(T, H) h^f_t, computed left to right (t = 1 … T)")
-    h_backward: TensorOut = Field(description="(T, H) h^b_t, computed right to left (t = T … 1); "
-                                              "row t − 1 holds h^b_t")
+    h_backward: TensorOut = Field(
+        description="(T, H) h^b_t, computed right to left (t = T … 1); row t − 1 holds h^b_t"
+    )
     hidden: TensorOut = Field(description="(2H,) [h^f_T; h^b_1], the joined final state")
     logits: list[float] = Field(description="(K,) W_out · hidden + b_out")
     probabilities: list[float] = Field(description="(K,) softmax(logits)")
     loss: float = Field(description="−log probabilities[target] (cross-entropy)")
     torch: TorchCheck = Field(description="the same computed by torch.nn.RNN(bidirectional=True)")
     max_difference: float = Field(description="largest |ours − torch's| over output, h_n and the loss")
-

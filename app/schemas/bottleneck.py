@@ -18,15 +18,22 @@ class CostRequest(BaseModel):
     height: bounded_int(1, MAX_SIDE) = Field(28, description=f"H, 1–{MAX_SIDE}")
     width: bounded_int(1, MAX_SIDE) = Field(28, description=f"W, 1–{MAX_SIDE}")
     out_channels: bounded_int(1, MAX_CHANNELS) = Field(32, description=f"C_out, 1–{MAX_CHANNELS}")
-    kernel: bounded_int(1, MAX_KERNEL) = Field(5, description=f"k, the k×k kernel's side, 1–{MAX_KERNEL} "
-                                                          "(odd or even)")
+    kernel: bounded_int(1, MAX_KERNEL) = Field(
+        5, description=f"k, the k×k kernel's side, 1–{MAX_KERNEL} (odd or even)"
+    )
     reduce_to: bounded_int(1, MAX_CHANNELS) | None = Field(
-        16, description="r: the 1×1 reduction's output channels, 1 ≤ r ≤ in_channels; null for no "
-                        "reduction (then only the direct layer is counted)")
-    repeats: bounded_int(1, MAX_REPEATS) = Field(5, description=f"timed forward passes, 1–{MAX_REPEATS}; "
-                                                            "the median is reported")
-    threads: bounded_int(1, 64) = Field(1, description="CPU threads torch uses while timing, 1 to the "
-                                                   "server's torch_threads (1 gives the steadiest times)")
+        16,
+        description="r: the 1×1 reduction's output channels, 1 ≤ r ≤ in_channels; null for no "
+        "reduction (then only the direct layer is counted)",
+    )
+    repeats: bounded_int(1, MAX_REPEATS) = Field(
+        5, description=f"timed forward passes, 1–{MAX_REPEATS}; the median is reported"
+    )
+    threads: bounded_int(1, 64) = Field(
+        1,
+        description="CPU threads torch uses while timing, 1 to the "
+        "server's torch_threads (1 gives the steadiest times)",
+    )
 
 
 class LayerCostOut(BaseModel):
@@ -34,8 +41,7 @@ class LayerCostOut(BaseModel):
     in_channels: int
     out_channels: int
     kernel: int
-    padding: int = Field(description='each side; "same" pads an even kernel one more on the right '
-                                     "and bottom")
+    padding: int = Field(description='each side; "same" pads an even kernel one more on the right and bottom')
     output_shape: list[int] = Field(description="(C_out, H, W)")
     formula: str = Field(description="H·W·C_out·C_in·k·k, the numbers multiplied")
     multiplications: int = Field(description="by the formula")
@@ -49,8 +55,10 @@ class Variant(BaseModel):
     multiplications: int
     torch_flops: int
     parameters: int
-    ms: float | None = Field(description="median wall-clock milliseconds of one forward pass on this "
-                                         "server's CPU; null when the layer was too large to time")
+    ms: float | None = Field(
+        description="median wall-clock milliseconds of one forward pass on this "
+        "server's CPU; null when the layer was too large to time"
+    )
     runs_ms: list[float] = Field(description="every timed pass, in order (after one warm-up pass)")
 
 

@@ -58,7 +58,7 @@ class EncodingOption(BaseModel):
     encoding: Encoding = Field(
         "auto",
         description='"auto": nested lists up to 4,096 numbers, base64 float16 up to 2**20, base64 q8 '
-                    '(8-bit, value = offset + scale·byte) beyond; "list", "f16", "f32", "q8" force a form',
+        '(8-bit, value = offset + scale·byte) beyond; "list", "f16", "f32", "q8" force a form',
     )
 
 
@@ -68,8 +68,9 @@ class ImageOrTensor(EncodingOption):
     MAX_CHANNELS: ClassVar[int] = 16
     MAX_SIDE: ClassVar[int] = 1024
 
-    image_id: str | None = Field(None, pattern=r"^[a-z0-9-]{1,32}$",
-                                 description="an uploaded image's id or a sample's name")
+    image_id: str | None = Field(
+        None, pattern=r"^[a-z0-9-]{1,32}$", description="an uploaded image's id or a sample's name"
+    )
     input: Tensor | None = Field(None, description="(C, H, W) or (H, W), C ≤ 16, H and W ≤ 1024")
     color: Literal["rgb", "gray"] = Field("rgb", description="an image enters as 3 channels or 1")
 
@@ -78,7 +79,6 @@ class ImageOrTensor(EncodingOption):
         if (self.image_id is None) == (self.input is None):
             raise ValueError("give exactly one of image_id and input")
         return self
-
 
 
 def _in_range(lo: int, hi: int) -> BeforeValidator:

@@ -12,24 +12,29 @@ MAX_SIDE = 11
 KernelName = Literal[KERNEL_NAMES]  # type: ignore[valid-type]
 
 
-
 class ConvLayer(BaseModel):
     """The layer's weights and settings, shared by /conv and /conv/trace."""
 
     weight: Tensor | None = Field(
-        None, description=f"(B, C, a, a): B ≤ {MAX_GROUPS} kernel groups of C square kernels, side a ≤ "
-                          f"{MAX_SIDE}; C must equal the input's channels")
+        None,
+        description=f"(B, C, a, a): B ≤ {MAX_GROUPS} kernel groups of C square kernels, side a ≤ "
+        f"{MAX_SIDE}; C must equal the input's channels",
+    )
     kernels: list[KernelName] | None = Field(
-        None, min_length=1, max_length=MAX_GROUPS,
+        None,
+        min_length=1,
+        max_length=MAX_GROUPS,
         description="instead of weight: named 3×3 kernels, one group each, applied to every channel "
-                    "divided by C (so the channel sum stays in the input's range)")
-    bias: list[float] | None = Field(None, max_length=MAX_GROUPS,
-                                     description="(B,) one number added to each output map; zeros "
-                                                 "if left out")
+        "divided by C (so the channel sum stays in the input's range)",
+    )
+    bias: list[float] | None = Field(
+        None, max_length=MAX_GROUPS, description="(B,) one number added to each output map; zeros if left out"
+    )
     stride: bounded_int(1, 8) = Field(1, description="how far the kernel moves per step, 1–8")
     padding: bounded_int(0, 10) = Field(0, description="rings of zeros added around the input, 0–10")
-    dilation: bounded_int(1, 4) = Field(1,
-                                        description="spacing between the kernel's taps, 1–4 (1 = touching)")
+    dilation: bounded_int(1, 4) = Field(
+        1, description="spacing between the kernel's taps, 1–4 (1 = touching)"
+    )
 
     @field_validator("weight")
     @classmethod
@@ -41,8 +46,10 @@ class ConvLayer(BaseModel):
             raise ValueError(f"must be (B, C, a, a) with square kernels, got shape {shape}")
         b, c, a, _ = shape
         if not (1 <= b <= MAX_GROUPS and 1 <= c <= ImageOrTensor.MAX_CHANNELS and 1 <= a <= MAX_SIDE):
-            raise ValueError(f"shape {shape} outside 1 ≤ B ≤ {MAX_GROUPS}, 1 ≤ C ≤ "
-                             f"{ImageOrTensor.MAX_CHANNELS}, 1 ≤ a ≤ {MAX_SIDE}")
+            raise ValueError(
+                f"shape {shape} outside 1 ≤ B ≤ {MAX_GROUPS}, 1 ≤ C ≤ "
+                f"{ImageOrTensor.MAX_CHANNELS}, 1 ≤ a ≤ {MAX_SIDE}"
+            )
         return w
 
     @model_validator(mode="after")
@@ -54,8 +61,10 @@ class ConvLayer(BaseModel):
 
 class ConvRequest(ImageOrTensor, ConvLayer):
     partials_group: bounded_int(0, MAX_GROUPS - 1) | None = Field(
-        None, description="also return this group's C per-channel maps (they add up to its output "
-                          "map minus the bias); 0 ≤ partials_group < B")
+        None,
+        description="also return this group's C per-channel maps (they add up to its output "
+        "map minus the bias); 0 ≤ partials_group < B",
+    )
 
 
 class ConvResponse(BaseModel):
@@ -78,11 +87,15 @@ class TraceRequest(ImageOrTensor, ConvLayer):
     MAX_CHANNELS = 4
     MAX_SIDE = 16
 
-    input: Tensor | None = Field(None, description="(C, H, W) or (H, W), C ≤ 4, H and W ≤ 16; the "
-                                                   "trace may hold at most 20,000 products")
+    input: Tensor | None = Field(
+        None,
+        description="(C, H, W) or (H, W), C ≤ 4, H and W ≤ 16; the trace may hold at most 20,000 products",
+    )
     top: bounded_int(0, 1023) = Field(
-        0, description="with image_id: the patch's top row (moved inside the image, then down to a "
-                       "multiple of stride so the steps are the image's own output positions)")
+        0,
+        description="with image_id: the patch's top row (moved inside the image, then down to a "
+        "multiple of stride so the steps are the image's own output positions)",
+    )
     left: bounded_int(0, 1023) = Field(0, description="with image_id: the patch's left column (the same)")
     size: bounded_int(1, 16) = Field(8, description="with image_id: the patch's side, 1–16")
     group: bounded_int(0, MAX_GROUPS - 1) = Field(0, description="which kernel group to trace, 0 ≤ group < B")
@@ -105,12 +118,16 @@ class TraceResponse(BaseModel):
     input_shape: list[int] = Field(description="(C, H, W) of the traced input (the patch)")
     top: int | None = Field(description="where the patch starts in the image (after clipping)")
     left: int | None
-    first_row: int = Field(description="where the traced map's row 0 lies in the whole image's feature "
-                                       "map (top / stride); 0 for a typed input")
+    first_row: int = Field(
+        description="where the traced map's row 0 lies in the whole image's feature "
+        "map (top / stride); 0 for a typed input"
+    )
     first_col: int = Field(description="…and its column 0 (left / stride)")
-    padded: TensorOut = Field(description="(C, h + 2p, w + 2p) what the kernel slides over: a typed input "
-                                          "with a ring of zeros, or the patch with a ring of its real "
-                                          "neighbouring pixels (zeros only beyond the image's edge)")
+    padded: TensorOut = Field(
+        description="(C, h + 2p, w + 2p) what the kernel slides over: a typed input "
+        "with a ring of zeros, or the patch with a ring of its real "
+        "neighbouring pixels (zeros only beyond the image's edge)"
+    )
     weight_shape: list[int] = Field(description="(B, C, a, a) of the whole layer")
     group: int
     kernel: TensorOut = Field(description="(C, a, a) the traced group's kernels")
@@ -118,9 +135,11 @@ class TraceResponse(BaseModel):
     stride: int
     padding: int
     dilation: int
-    output: TensorOut = Field(description="(h', w') the traced group's map, as F.conv2d computes it; for a "
-                                          "patch, the whole image's map at rows first_row… and columns "
-                                          "first_col…")
+    output: TensorOut = Field(
+        description="(h', w') the traced group's map, as F.conv2d computes it; for a "
+        "patch, the whole image's map at rows first_row… and columns "
+        "first_col…"
+    )
     steps: list[TraceStep] = Field(description="one per output position, row by row")
 
 

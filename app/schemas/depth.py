@@ -27,7 +27,8 @@ class GradientNormsResponse(BaseModel):
     settings: GradientNormsRequest = Field(description="the request, defaults filled in")
     layers: list[int] = Field(description="layer index 1..depth (1 is nearest the input)")
     weight_norms: list[float | None] = Field(
-        description="‖∂L/∂W_l‖ (Frobenius) per layer; null where it is not a finite number")
+        description="‖∂L/∂W_l‖ (Frobenius) per layer; null where it is not a finite number"
+    )
     output_norms: list[float | None] = Field(description="‖∂L/∂h_l‖ per layer, over the whole batch")
     stem_norm: float | None = Field(description="‖∂L/∂W‖ of the input layer (784 → width)")
     head_norm: float | None = Field(description="‖∂L/∂W‖ of the classifier (width → 10)")

@@ -29,16 +29,25 @@ class GradientFlowRequest(EncodingOption):
     steps: bounded_int(1, MAX_STEPS) = Field(100, description=f"T, time steps: 1–{MAX_STEPS}")
     hidden_size: bounded_int(1, MAX_HIDDEN) = Field(64, description=f"H: 1–{MAX_HIDDEN}")
     seed: int = Field(0, ge=0, le=2**31 - 1, description="draws W_hh, the input weights, x_t and u")
-    cells: list[CellKind] = Field(["rnn", "linear", "gru"], min_length=1, max_length=3,
-                                  description='which cells to run: "rnn" (tanh), "linear" (no '
-                                              'activation: exactly W_hhᵀ to the power T − t), "gru"')
-    input_scale: _float(0.0, 2.0) = Field(0.3, description="input strength: scales the input weights, "
-                                                           "0–2 (strong inputs saturate tanh)")
-    update_bias: _float(-5.0, 8.0) = Field(3.0, description="b_z of the GRU's update gate (torch's z, "
-                                                            "the share of h_{t−1} kept): −5 to 8")
+    cells: list[CellKind] = Field(
+        ["rnn", "linear", "gru"],
+        min_length=1,
+        max_length=3,
+        description='which cells to run: "rnn" (tanh), "linear" (no '
+        'activation: exactly W_hhᵀ to the power T − t), "gru"',
+    )
+    input_scale: _float(0.0, 2.0) = Field(
+        0.3, description="input strength: scales the input weights, 0–2 (strong inputs saturate tanh)"
+    )
+    update_bias: _float(-5.0, 8.0) = Field(
+        3.0, description="b_z of the GRU's update gate (torch's z, the share of h_{t−1} kept): −5 to 8"
+    )
     sweep: bool = Field(True, description="also ‖∂L/∂h_0‖ for λ = 0.5, 0.55, …, 1.5")
-    W_hh: Tensor | None = Field(None, description="(H, H) your own recurrent matrix instead of the seeded "
-                                                  "one; it is rescaled to spectral radius λ")
+    W_hh: Tensor | None = Field(
+        None,
+        description="(H, H) your own recurrent matrix instead of the seeded "
+        "one; it is rescaled to spectral radius λ",
+    )
     include_weights: bool = Field(False, description="return the rescaled W_hh")
 
     @field_validator("cells")
@@ -65,8 +74,9 @@ class GradientFlowResponse(BaseModel):
     input_scale: float
     update_bias: float
     t: list[int] = Field(description="0 … T (h_0 is the initial state)")
-    norms: dict[str, list[float]] = Field(description="per cell: ‖∂L/∂h_t‖ for t = 0 … T, read from "
-                                                      "autograd; ‖∂L/∂h_T‖ = ‖u‖ = 1")
+    norms: dict[str, list[float]] = Field(
+        description="per cell: ‖∂L/∂h_t‖ for t = 0 … T, read from autograd; ‖∂L/∂h_T‖ = ‖u‖ = 1"
+    )
     reference: list[float] = Field(description="λ^(T−t) for t = 0 … T")
     z_mean: float | None = Field(description="the GRU's update gate z averaged over steps and units")
     sweep: SweepOut | None
@@ -84,9 +94,11 @@ class GatesRequest(EncodingOption):
     input sequence with explicit weights of one GRU layer in torch's layout ([r; z; n] stacked)."""
 
     name: Annotated[str | None, BeforeValidator(_name)] = Field(
-        None, description=f"a surname, 1–{MAX_NAME} characters (accents are spelled in ASCII)")
+        None, description=f"a surname, 1–{MAX_NAME} characters (accents are spelled in ASCII)"
+    )
     sequence: Sequence = Field(
-        None, description=f"(T, I) or (T,) input vectors; 1 ≤ T ≤ {MAX_STEPS}, 1 ≤ I ≤ {MAX_INPUT}")
+        None, description=f"(T, I) or (T,) input vectors; 1 ≤ T ≤ {MAX_STEPS}, 1 ≤ I ≤ {MAX_INPUT}"
+    )
     weight_ih: Tensor | None = Field(None, description="(3H, I) [W_ir; W_iz; W_in], torch's weight_ih_l0")
     weight_hh: Tensor | None = Field(None, description=f"(3H, H) [W_hr; W_hz; W_hn], H ≤ {MAX_HIDDEN}")
     bias_ih: Tensor | None = Field(None, description="(3H,) [b_ir; b_iz; b_in]")
@@ -122,5 +134,6 @@ class GatesResponse(BaseModel):
     n: TensorOut = Field(description="(L, D, T, H) candidate state")
     h: TensorOut = Field(description="(L, D, T, H) h_t = (1 − z) ⊙ n + z ⊙ h_{t−1}")
     output: TensorOut = Field(description="(T, D·H) the top layer's [h_t^f; h_t^b], nn.GRU's output")
-    prediction: list[LanguageOut] | None = Field(description="the trained model's languages, most "
-                                                             "likely first")
+    prediction: list[LanguageOut] | None = Field(
+        description="the trained model's languages, most likely first"
+    )

@@ -18,8 +18,9 @@ class BranchWidths(BaseModel):
     width_5x5: bounded_int(1, MAX_WIDTH) = Field(24, description="branch 2: the 5×5 conv's maps")
     reduce_3x3: bounded_int(1, MAX_WIDTH) = Field(16, description="branch 3: the 1×1 conv before the 3×3s")
     width_3x3: bounded_int(1, MAX_WIDTH) = Field(24, description="branch 3: both 3×3 convs' maps")
-    width_pool: bounded_int(1, MAX_WIDTH) = Field(24, description="branch 4: the 1×1 conv after the 3×3 "
-                                                              "average pool")
+    width_pool: bounded_int(1, MAX_WIDTH) = Field(
+        24, description="branch 4: the 1×1 conv after the 3×3 average pool"
+    )
 
 
 class InceptionRequest(ImageOrTensor):
@@ -27,16 +28,23 @@ class InceptionRequest(ImageOrTensor):
     weights drawn from `seed`; or, with weights="trained", the first Inception block of the trained
     digit model on the picture read as a digit (it is made MNIST-like, then conv1 → pool → ReLU)."""
 
-    widths: BranchWidths = Field(default_factory=BranchWidths,
-                                 description="branch widths (weights=trained needs the defaults)")
-    padding: bool = Field(True, description="false sets every padding to 0: the branches' H and W then "
-                                            "differ and torch.cat fails (its error is returned)")
+    widths: BranchWidths = Field(
+        default_factory=BranchWidths, description="branch widths (weights=trained needs the defaults)"
+    )
+    padding: bool = Field(
+        True,
+        description="false sets every padding to 0: the branches' H and W then "
+        "differ and torch.cat fails (its error is returned)",
+    )
     weights: Literal["seed", "trained"] = Field(
-        "seed", description='"seed": torch.manual_seed(seed), then InceptionBlock(C, **widths); '
-                            '"trained": the trained digit model\'s block inception1')
+        "seed",
+        description='"seed": torch.manual_seed(seed), then InceptionBlock(C, **widths); '
+        '"trained": the trained digit model\'s block inception1',
+    )
     seed: bounded_int(0, 2**31 - 1) = Field(0, description="for weights=seed, 0 to 2³¹ − 1")
-    max_side: bounded_int(8, 128) = Field(64, description="a larger input is scaled down (area average) "
-                                                      "so its longer side is this, 8–128")
+    max_side: bounded_int(8, 128) = Field(
+        64, description="a larger input is scaled down (area average) so its longer side is this, 8–128"
+    )
 
 
 class LayerOut(BaseModel):
@@ -67,8 +75,9 @@ class InceptionResponse(BaseModel):
     original_shape: list[int] = Field(description="(C, H, W) of the picture or tensor as given")
     input_shape: list[int] = Field(description="(C, H, W) the block's input")
     input: TensorOut = Field(description="the block's input (scaled down, or the model's relu1 maps)")
-    digit: TensorOut | None = Field(description="weights=trained: the 28×28 digit the model read, "
-                                                "MNIST-style, 0–255")
+    digit: TensorOut | None = Field(
+        description="weights=trained: the 28×28 digit the model read, MNIST-style, 0–255"
+    )
     branches: list[BranchOut]
     output_shape: list[int] | None = Field(description="(Σ C_k, H, W); null when torch.cat fails")
     output: TensorOut | None = Field(description="torch.cat of the branches along the channels")

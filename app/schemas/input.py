@@ -6,8 +6,9 @@ from app.schemas.common import EncodingOption, TensorOut
 
 
 class ChannelsRequest(EncodingOption):
-    image_id: str = Field(pattern=r"^[a-z0-9-]{1,32}$",
-                          description="an uploaded image's id or a sample's name")
+    image_id: str = Field(
+        pattern=r"^[a-z0-9-]{1,32}$", description="an uploaded image's id or a sample's name"
+    )
 
 
 class ChannelsResponse(BaseModel):

@@ -13,14 +13,16 @@ TRAIN_LINES = len(names_split().train)  # 13,368
 MAX_NAME = 30  # characters; the longest shipped name has 20
 MAX_NAMES = 16  # names in one packing batch
 
-NAME_HELP = (f"a surname, 1–{MAX_NAME} characters: Latin letters (accents are dropped), space, "
-             "apostrophe, hyphen")
+NAME_HELP = (
+    f"a surname, 1–{MAX_NAME} characters: Latin letters (accents are dropped), space, apostrophe, hyphen"
+)
 Name = Annotated[str, Field(min_length=1, max_length=MAX_NAME, description=NAME_HELP)]
 
 
 class PackRequest(BaseModel):
-    names: list[Name] = Field(min_length=1, max_length=MAX_NAMES,
-                             description=f"1–{MAX_NAMES} names, each 1–{MAX_NAME} characters")
+    names: list[Name] = Field(
+        min_length=1, max_length=MAX_NAMES, description=f"1–{MAX_NAMES} names, each 1–{MAX_NAME} characters"
+    )
 
 
 class PackResponse(BaseModel):
@@ -31,8 +33,9 @@ class PackResponse(BaseModel):
     padded: list[list[int]] = Field(description="(B, T_max): the codes, 0 after each name's end")
     order: list[int] = Field(description="sorted row i is padded row order[i], longest first")
     sorted_lengths: list[int]
-    data: list[int] = Field(description="PackedSequence.data: the codes in the order the GRU reads "
-                                        "them, time step by time step")
+    data: list[int] = Field(
+        description="PackedSequence.data: the codes in the order the GRU reads them, time step by time step"
+    )
     batch_sizes: list[int] = Field(description="PackedSequence.batch_sizes: names still running at step t")
     source: list[tuple[int, int]] = Field(description="(row in padded, time step) of each element of data")
 
@@ -54,8 +57,9 @@ class PredictResponse(BaseModel):
 
 
 class BatchRequest(EncodingOption):
-    names: list[Name] = Field(min_length=1, max_length=MAX_NAMES,
-                             description=f"1–{MAX_NAMES} names, each 1–{MAX_NAME} characters")
+    names: list[Name] = Field(
+        min_length=1, max_length=MAX_NAMES, description=f"1–{MAX_NAMES} names, each 1–{MAX_NAME} characters"
+    )
 
 
 class BatchResponse(BaseModel):
@@ -63,8 +67,10 @@ class BatchResponse(BaseModel):
     lengths: list[int]
     embedded_data: TensorOut = Field(description="(ΣT, E) the embedding of each element of the packed data")
     batch_sizes: list[int]
-    h_n: TensorOut = Field(description="(L·D, B, H) last state of each layer and direction, torch's "
-                                       "order: layer 0 forward, layer 0 backward, layer 1 forward, …")
+    h_n: TensorOut = Field(
+        description="(L·D, B, H) last state of each layer and direction, torch's "
+        "order: layer 0 forward, layer 0 backward, layer 1 forward, …"
+    )
     hidden: TensorOut = Field(description="(B, 2H) [h_N^f; h_N^b] of the top layer, the linear layer's input")
     logits: TensorOut = Field(description="(B, 18)")
     probabilities: TensorOut = Field(description="(B, 18) softmax of the logits")
@@ -78,21 +84,26 @@ class ModelResponse(BaseModel):
     train_counts: list[int] = Field(description="training names per class")
     held_out_counts: list[int] = Field(description="held-out names per class")
     lines: int = Field(description="lines in the 18 files (20,050)")
-    protocol: str = Field(description="'lines': every line is a sample, as in the course, so a name "
-                                      "repeated within a language can be on both sides of the split")
+    protocol: str = Field(
+        description="'lines': every line is a sample, as in the course, so a name "
+        "repeated within a language can be on both sides of the split"
+    )
     repeats: int = Field(description="lines repeating a name already read under the same language")
     unseen_size: int = Field(description="held-out names that occur nowhere among the training names")
     majority_accuracy: float = Field(description="held-out accuracy of always answering the largest class")
     held_out_accuracy: float = Field(description="the shipped weights on the held-out third")
-    unseen_accuracy: float = Field(description="the shipped weights on the held-out names never seen in "
-                                               "training (a repeated name is easier)")
+    unseen_accuracy: float = Field(
+        description="the shipped weights on the held-out names never seen in "
+        "training (a repeated name is easier)"
+    )
     per_class_accuracy: list[float] = Field(description="held-out accuracy of each class")
     confusion: list[list[int]] = Field(description="18×18: row = true language, column = predicted")
     parameters: int = Field(description="number of trainable numbers")
     alphabet: str
     table: dict[str, int | float | bool | str] = Field(
         description="the seed's parameter table: input_size, hidden_size, num_layers, output_size, "
-                    "seq_len, batch_size, dropout, bidirectional")
+        "seq_len, batch_size, dropout, bidirectional"
+    )
     training: dict = Field(description="how the shipped weights were trained (their JSON record)")
 
 
@@ -104,16 +115,21 @@ class NamesParams(BaseModel):
     batch_size: int = Field(RECIPE.batch_size, ge=8, le=1024)
     lr: float = Field(RECIPE.lr, gt=0, le=1, description="learning rate (the peak one with onecycle)")
     optimizer: Literal["sgd", "adam", "adamw"] = RECIPE.optimizer
-    weight_decay: float = Field(RECIPE.weight_decay, ge=0, le=1,
-                                description="L2 pull towards 0 (decoupled with adamw)")
+    weight_decay: float = Field(
+        RECIPE.weight_decay, ge=0, le=1, description="L2 pull towards 0 (decoupled with adamw)"
+    )
     schedule: Literal["constant", "onecycle"] = RECIPE.schedule
     embedding_dim: int = Field(SHIPPED.embedding_dim, ge=2, le=128, description="input_size of the GRU")
     hidden_size: int = Field(SHIPPED.hidden_size, ge=2, le=256)
     num_layers: int = Field(SHIPPED.num_layers, ge=1, le=3)
     dropout: float = Field(SHIPPED.dropout, ge=0, le=0.8)
-    class_weight_power: float = Field(CLASS_WEIGHT_POWER, ge=0, le=1,
-                                      description="loss weight (n_c / n_max)^−power: "
-                                      "0 plain cross-entropy, 1 every language counts equally")
+    class_weight_power: float = Field(
+        CLASS_WEIGHT_POWER,
+        ge=0,
+        le=1,
+        description="loss weight (n_c / n_max)^−power: "
+        "0 plain cross-entropy, 1 every language counts equally",
+    )
     train_size: int = Field(TRAIN_LINES, ge=100, le=TRAIN_LINES, description="how many training names to use")
     seed: int = Field(RECIPE.seed, ge=0, le=2**31 - 1)
 

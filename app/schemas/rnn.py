@@ -14,7 +14,6 @@ MAX_OUTPUT = 64
 MAX_LAYERS = 4
 
 
-
 def numbers_only(v: Any) -> Any:
     """Name the first item of a sequence that is not a number (before pydantic's own union errors)."""
 
@@ -56,14 +55,23 @@ class WordOrSequence(EncodingOption):
     """A sequence of numbers or vectors, or a word whose characters become one-hot vectors."""
 
     sequence: Sequence = Field(
-        None, description=f"(T,) numbers (input_size 1) or (T, I) vectors, time first; 1 ≤ T ≤ "
-                          f"{MAX_STEPS}, 1 ≤ I ≤ {MAX_INPUT}. Give this or word")
-    alphabet: str = Field(ALPHABET, min_length=1, max_length=MAX_INPUT,
-                          description=f"the characters a word may use, ≤ {MAX_INPUT}, no repeats: "
-                                      "input_size = len(alphabet)")
-    word: str | None = Field(None, min_length=1, max_length=MAX_STEPS,
-                             description=f"instead of sequence: 1–{MAX_STEPS} characters of the "
-                                         "alphabet, each becoming a one-hot vector")
+        None,
+        description=f"(T,) numbers (input_size 1) or (T, I) vectors, time first; 1 ≤ T ≤ "
+        f"{MAX_STEPS}, 1 ≤ I ≤ {MAX_INPUT}. Give this or word",
+    )
+    alphabet: str = Field(
+        ALPHABET,
+        min_length=1,
+        max_length=MAX_INPUT,
+        description=f"the characters a word may use, ≤ {MAX_INPUT}, no repeats: input_size = len(alphabet)",
+    )
+    word: str | None = Field(
+        None,
+        min_length=1,
+        max_length=MAX_STEPS,
+        description=f"instead of sequence: 1–{MAX_STEPS} characters of the "
+        "alphabet, each becoming a one-hot vector",
+    )
 
     @field_validator("alphabet")
     @classmethod
@@ -95,31 +103,43 @@ class RNNSpec(WordOrSequence):
 
     hidden_size: bounded_int(1, MAX_HIDDEN) = Field(3, description=f"H, numbers in h_t: 1–{MAX_HIDDEN}")
     output_size: bounded_int(1, MAX_OUTPUT) = Field(
-        1, description=f"O, numbers in y_t: 1–{MAX_OUTPUT}; a (O, H) W_hy sets it instead")
+        1, description=f"O, numbers in y_t: 1–{MAX_OUTPUT}; a (O, H) W_hy sets it instead"
+    )
     num_layers: bounded_int(1, MAX_LAYERS) = Field(1, description=f"stacked RNN layers, 1–{MAX_LAYERS}")
-    seed: int = Field(0, ge=0, le=2**31 - 1, description="draws the weights not given, uniform in "
-                                                         "±1/√H and rounded to 2 decimals")
+    seed: int = Field(
+        0,
+        ge=0,
+        le=2**31 - 1,
+        description="draws the weights not given, uniform in ±1/√H and rounded to 2 decimals",
+    )
     W_xh: Tensor | None = Field(None, description="(H, I) input → hidden, layer 1")
     W_hh: Tensor | None = Field(None, description="(H, H) hidden → hidden, layer 1")
     b_h: Tensor | None = Field(None, description="(H,) hidden bias, layer 1 (torch's b_ih + b_hh)")
     W_hy: Tensor | None = Field(None, description="(O, H) hidden → output, on the top layer's h_t")
     b_y: Tensor | None = Field(None, description="(O,) output bias")
-    upper_layers: list[LayerIn] = Field([], max_length=MAX_LAYERS - 1,
-                                        description="weights of layers 2 … num_layers, in order")
+    upper_layers: list[LayerIn] = Field(
+        [], max_length=MAX_LAYERS - 1, description="weights of layers 2 … num_layers, in order"
+    )
     h0: Tensor | None = Field(None, description="(num_layers, H) the state before step 1; zeros if left out")
 
 
 class ForwardRequest(RNNSpec):
     outputs: Literal["many_to_many", "many_to_one"] = Field(
-        "many_to_many", description="y_t at every step, or only y_T at the last")
+        "many_to_many", description="y_t at every step, or only y_T at the last"
+    )
 
 
 class BPTTRequest(RNNSpec):
     loss: Literal["last", "every"] = Field(
-        "last", description='"last": L = ½‖y_T − target‖² (many-to-one); "every": L = Σ_t ½‖y_t − '
-                            'target_t‖² (many-to-many)')
-    target: Tensor | None = Field(None, description='(O,) for "last", (T, O) for "every" ((T,) when O = '
-                                                    "1, a number for a single value); zeros if left out")
+        "last",
+        description='"last": L = ½‖y_T − target‖² (many-to-one); "every": L = Σ_t ½‖y_t − '
+        "target_t‖² (many-to-many)",
+    )
+    target: Tensor | None = Field(
+        None,
+        description='(O,) for "last", (T, O) for "every" ((T,) when O = '
+        "1, a number for a single value); zeros if left out",
+    )
 
 
 class LayerOut(BaseModel):
@@ -173,7 +193,7 @@ class BPTTResponse(Unrolled):
     loss_mode: str
     target: TensorOut
     loss: float
-    step_losses: list[float] = Field(description="(T,) L_t; with loss \"last\" only L_T is non-zero")
+    step_losses: list[float] = Field(description='(T,) L_t; with loss "last" only L_T is non-zero')
     dy: TensorOut = Field(description="(T, O) ∂L/∂y_t")
     dh: TensorOut = Field(description="(L, T, H) ∂L/∂h_t, through every later step")
     dh_norm: list[list[float]] = Field(description="(L, T) ‖∂L/∂h_t‖")

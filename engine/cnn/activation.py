@@ -125,13 +125,22 @@ class Activation:
     saturated_share: float | None  # of after
 
 
-def apply(x: torch.Tensor, name: str, kernels: list[str], bins: int, slope: float = LEAKY_SLOPE,
-          scale: float = 1.0) -> Activation:
+def apply(
+    x: torch.Tensor, name: str, kernels: list[str], bins: int, slope: float = LEAKY_SLOPE, scale: float = 1.0
+) -> Activation:
     """Feature maps of x, the activation applied to them, and what it did to the values."""
     z = feature_maps(x, kernels, scale)  # (B, H', W')
     a = activate(z, name, slope)
-    return Activation(z, a, histogram(z, bins), histogram(a, bins), (z < 0).float().mean().item(),
-                      zero_share(z), zero_share(a), saturated_share(a, name))
+    return Activation(
+        z,
+        a,
+        histogram(z, bins),
+        histogram(a, bins),
+        (z < 0).float().mean().item(),
+        zero_share(z),
+        zero_share(a),
+        saturated_share(a, name),
+    )
 
 
 @dataclass

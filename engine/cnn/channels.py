@@ -28,4 +28,4 @@ def patch(x: torch.Tensor, top: int, left: int, size: int) -> torch.Tensor:
         raise ValueError(f"size must be at least 1, got {size}")
     _, h, w = x.shape
     top, left = max(0, min(top, h - 1)), max(0, min(left, w - 1))
-    return x[:, top:top + size, left:left + size]
+    return x[:, top : top + size, left : left + size]

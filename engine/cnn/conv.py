@@ -27,8 +27,10 @@ def output_size(n: int, a: int, s: ConvSettings) -> int:
     With stride 1, no padding, no dilation and an odd a this is the course's X = A − 2·(a//2)."""
     padded = n + 2 * s.padding
     if span(a, s.dilation) > padded:
-        raise ValueError(f"kernel span {span(a, s.dilation)} (side {a}, dilation {s.dilation}) is "
-                         f"larger than the padded input {padded} (= {n} + 2·{s.padding})")
+        raise ValueError(
+            f"kernel span {span(a, s.dilation)} (side {a}, dilation {s.dilation}) is "
+            f"larger than the padded input {padded} (= {n} + 2·{s.padding})"
+        )
     return (padded - span(a, s.dilation)) // s.stride + 1
 
 
@@ -44,8 +46,9 @@ def check(x: torch.Tensor, w: torch.Tensor, bias: torch.Tensor | None) -> None:
         raise ValueError(f"bias must hold B = {w.shape[0]} numbers, got shape {list(bias.shape)}")
 
 
-def conv(x: torch.Tensor, w: torch.Tensor, bias: torch.Tensor | None = None,
-         s: ConvSettings | None = None) -> torch.Tensor:
+def conv(
+    x: torch.Tensor, w: torch.Tensor, bias: torch.Tensor | None = None, s: ConvSettings | None = None
+) -> torch.Tensor:
     """(C, H, W) * (B, C, a, a) + (B,) → (B, H', W'), exactly what nn.Conv2d(C, B, a) computes."""
     s = s or ConvSettings()
     check(x, w, bias)
@@ -55,8 +58,7 @@ def conv(x: torch.Tensor, w: torch.Tensor, bias: torch.Tensor | None = None,
     return y[0]  # (B, H', W')
 
 
-def partial_maps(x: torch.Tensor, w: torch.Tensor, group: int,
-                 s: ConvSettings | None = None) -> torch.Tensor:
+def partial_maps(x: torch.Tensor, w: torch.Tensor, group: int, s: ConvSettings | None = None) -> torch.Tensor:
     """(C, H', W'): channel c convolved with w[group, c] alone. Their sum over c, plus the bias,
     is output map `group`: a multi-channel convolution is C single-channel ones added up."""
     s = s or ConvSettings()

@@ -49,8 +49,9 @@ class LayerCost:
     parameters: int
 
 
-def conv_layers(in_channels: int, out_channels: int, kernel: int, reduce_to: int | None,
-                device: str = "cpu") -> nn.Sequential:
+def conv_layers(
+    in_channels: int, out_channels: int, kernel: int, reduce_to: int | None, device: str = "cpu"
+) -> nn.Sequential:
     """The k×k convolution C_in → C_out, after a 1×1 reduction C_in → reduce_to when given.
     padding="same" keeps H and W (even kernels are padded one more cell on the right and bottom).
     On device="meta" the layers hold shapes but no numbers (nothing is allocated)."""
@@ -62,8 +63,9 @@ def conv_layers(in_channels: int, out_channels: int, kernel: int, reduce_to: int
     with torch.device(device):  # "meta" draws no random numbers either
         if reduce_to is None:
             return nn.Sequential(nn.Conv2d(in_channels, out_channels, kernel, padding="same"))
-        return nn.Sequential(nn.Conv2d(in_channels, reduce_to, 1),
-                             nn.Conv2d(reduce_to, out_channels, kernel, padding="same"))
+        return nn.Sequential(
+            nn.Conv2d(in_channels, reduce_to, 1), nn.Conv2d(reduce_to, out_channels, kernel, padding="same")
+        )
 
 
 def costs(model: nn.Sequential, height: int, width: int) -> list[LayerCost]:
@@ -71,12 +73,18 @@ def costs(model: nn.Sequential, height: int, width: int) -> list[LayerCost]:
     out = []
     for conv in model:
         k = conv.kernel_size[0]
-        out.append(LayerCost(
-            name=f"{k}×{k} conv", in_channels=conv.in_channels, out_channels=conv.out_channels, kernel=k,
-            padding=(k - 1) // 2, output_shape=(conv.out_channels, height, width),
-            multiplications=conv_multiplications(conv.in_channels, conv.out_channels, k, height, width),
-            parameters=sum(p.numel() for p in conv.parameters()),
-        ))
+        out.append(
+            LayerCost(
+                name=f"{k}×{k} conv",
+                in_channels=conv.in_channels,
+                out_channels=conv.out_channels,
+                kernel=k,
+                padding=(k - 1) // 2,
+                output_shape=(conv.out_channels, height, width),
+                multiplications=conv_multiplications(conv.in_channels, conv.out_channels, k, height, width),
+                parameters=sum(p.numel() for p in conv.parameters()),
+            )
+        )
     return out
 
 
@@ -117,15 +125,20 @@ def median(values: list[float]) -> float:
 
 # ---- §2.1: the Inception block's layers, branch by branch ----
 
+
 def block_branches(block: InceptionBlock) -> list[list[nn.Module]]:
     """The block's modules in each branch's order (1×1; 1×1, 5×5; 1×1, 3×3, 3×3; pool, 1×1)."""
-    return [[block.branch1x1], [block.branch5x5_1, block.branch5x5_2],
-            [block.branch3x3_1, block.branch3x3_2, block.branch3x3_3],
-            [block.branch_pool, block.branch_pool_proj]]
+    return [
+        [block.branch1x1],
+        [block.branch5x5_1, block.branch5x5_2],
+        [block.branch3x3_1, block.branch3x3_2, block.branch3x3_3],
+        [block.branch_pool, block.branch_pool_proj],
+    ]
 
 
-def block_costs(block: InceptionBlock, in_channels: int, height: int, width: int,
-                padded: bool = True) -> list[list[LayerCost]]:
+def block_costs(
+    block: InceptionBlock, in_channels: int, height: int, width: int, padded: bool = True
+) -> list[list[LayerCost]]:
     """Each branch's layers with their output shapes, multiplications and parameters, for a
     (C, H, W) input; padded=False gives the shapes with every padding set to 0. ValueError when
     a kernel no longer fits its input."""
@@ -141,12 +154,18 @@ def block_costs(block: InceptionBlock, in_channels: int, height: int, width: int
                 k, c_out, pad = m.kernel_size, c, m.padding
             pad = pad if padded else 0
             h, w = output_size(h, k, pad), output_size(w, k, pad)
-            layers.append(LayerCost(
-                name=f"{k}×{k} {'conv' if is_conv else 'avg pool'}", in_channels=c, out_channels=c_out,
-                kernel=k, padding=pad, output_shape=(c_out, h, w),
-                multiplications=conv_multiplications(c, c_out, k, h, w) if is_conv else 0,
-                parameters=conv_parameters(c, c_out, k) if is_conv else 0,
-            ))
+            layers.append(
+                LayerCost(
+                    name=f"{k}×{k} {'conv' if is_conv else 'avg pool'}",
+                    in_channels=c,
+                    out_channels=c_out,
+                    kernel=k,
+                    padding=pad,
+                    output_shape=(c_out, h, w),
+                    multiplications=conv_multiplications(c, c_out, k, h, w) if is_conv else 0,
+                    parameters=conv_parameters(c, c_out, k) if is_conv else 0,
+                )
+            )
             c = c_out
         out.append(layers)
     return out

@@ -28,7 +28,9 @@ from engine.data.mnist import mnist_split
 from engine.train import Event, TrainConfig, evaluate, train
 
 ACTIVATIONS: dict[str, Callable[[torch.Tensor], torch.Tensor]] = {
-    "sigmoid": torch.sigmoid, "tanh": torch.tanh, "relu": F.relu,
+    "sigmoid": torch.sigmoid,
+    "tanh": torch.tanh,
+    "relu": F.relu,
 }
 INITS = ("default", "xavier", "he")
 MAX_DEPTH = 100
@@ -68,8 +70,9 @@ class DepthStack(nn.Module):
         w = cfg.width
         self.stem = nn.Linear(PIXELS, w)
         self.layers = nn.ModuleList(nn.Linear(w, w) for _ in range(cfg.depth))
-        self.norms = nn.ModuleList(nn.BatchNorm1d(w) if cfg.batch_norm else nn.Identity()
-                                   for _ in range(cfg.depth))
+        self.norms = nn.ModuleList(
+            nn.BatchNorm1d(w) if cfg.batch_norm else nn.Identity() for _ in range(cfg.depth)
+        )
         self.head = nn.Linear(w, CLASSES)
 
     def branch(self, i: int, h: torch.Tensor) -> torch.Tensor:
@@ -156,11 +159,17 @@ def gradient_norms(model: DepthStack, x: torch.Tensor, y: torch.Tensor) -> Gradi
     grads = torch.autograd.grad(loss, weights + outputs)
     norms = [float(g.norm()) for g in grads]
     d = model.cfg.depth
-    return GradientNorms(weight=norms[2:2 + d], output=norms[2 + d:], stem=norms[0], head=norms[1],
-                         loss=float(loss.detach()))
+    return GradientNorms(
+        weight=norms[2 : 2 + d],
+        output=norms[2 + d :],
+        stem=norms[0],
+        head=norms[1],
+        loss=float(loss.detach()),
+    )
 
 
 # ---- the training experiment: the shape of the ResNet paper's Figure 1 ----
+
 
 @dataclass
 class ExperimentConfig:
@@ -176,10 +185,22 @@ class ExperimentConfig:
 
     def stacks(self) -> list[tuple[str, StackConfig]]:
         """(name, config) of the four runs: plain shallow, plain deep, residual shallow, deep."""
-        return [(f"{'residual' if res else 'plain'}-{d}",
-                 StackConfig(depth=d, residual=res, activation="relu", init="he", batch_norm=True,
-                             width=self.width, zero_init_residual=True))
-                for res in (False, True) for d in self.depths]
+        return [
+            (
+                f"{'residual' if res else 'plain'}-{d}",
+                StackConfig(
+                    depth=d,
+                    residual=res,
+                    activation="relu",
+                    init="he",
+                    batch_norm=True,
+                    width=self.width,
+                    zero_init_residual=True,
+                ),
+            )
+            for res in (False, True)
+            for d in self.depths
+        ]
 
 
 @dataclass
@@ -214,22 +235,41 @@ def run_experiment(
     """Train the four stacks one after another with engine.train; `report(run_index, name, event)`."""
     report = report or (lambda i, name, event: None)
     split = mnist_split()
-    x, y = split.x_train[:cfg.train_size], split.y_train[:cfg.train_size]
+    x, y = split.x_train[: cfg.train_size], split.y_train[: cfg.train_size]
     steps = math.ceil(len(x) / cfg.batch_size) * cfg.epochs
-    tcfg = TrainConfig(epochs=cfg.epochs, batch_size=cfg.batch_size, lr=cfg.lr, optimizer="adam",
-                       schedule="onecycle", seed=cfg.seed, report_every=max(1, steps // 60))
+    tcfg = TrainConfig(
+        epochs=cfg.epochs,
+        batch_size=cfg.batch_size,
+        lr=cfg.lr,
+        optimizer="adam",
+        schedule="onecycle",
+        seed=cfg.seed,
+        report_every=max(1, steps // 60),
+    )
     result = ExperimentResult()
     for i, (name, scfg) in enumerate(cfg.stacks()):
         model = build(scfg, cfg.seed)
-        run = train(model, (x, y), (split.x_held_out, split.y_held_out), tcfg,
-                    report=lambda e, i=i, name=name: report(i, name, e), should_stop=should_stop)
+        run = train(
+            model,
+            (x, y),
+            (split.x_held_out, split.y_held_out),
+            tcfg,
+            report=lambda e, i=i, name=name: report(i, name, e),
+            should_stop=should_stop,
+        )
         result.seconds += run.done.elapsed
         if run.done.stopped:
             result.stopped = True
             break
-        result.runs.append(RunResult(
-            name=name, residual=scfg.residual, depth=scfg.depth,
-            parameters=sum(p.numel() for p in model.parameters()),
-            train_error=1 - evaluate(model, x, y).accuracy,
-            held_out_error=1 - (run.done.held_out_accuracy or 0.0), seconds=run.done.elapsed))
+        result.runs.append(
+            RunResult(
+                name=name,
+                residual=scfg.residual,
+                depth=scfg.depth,
+                parameters=sum(p.numel() for p in model.parameters()),
+                train_error=1 - evaluate(model, x, y).accuracy,
+                held_out_error=1 - (run.done.held_out_accuracy or 0.0),
+                seconds=run.done.elapsed,
+            )
+        )
     return result

@@ -44,8 +44,13 @@ class InceptionBlock(nn.Module):
     ) -> None:
         super().__init__()
         widths = dict(
-            in_channels=in_channels, width_1x1=width_1x1, reduce_5x5=reduce_5x5, width_5x5=width_5x5,
-            reduce_3x3=reduce_3x3, width_3x3=width_3x3, width_pool=width_pool,
+            in_channels=in_channels,
+            width_1x1=width_1x1,
+            reduce_5x5=reduce_5x5,
+            width_5x5=width_5x5,
+            reduce_3x3=reduce_3x3,
+            width_3x3=width_3x3,
+            width_pool=width_pool,
         )
         for name, value in widths.items():
             if value < 1:

@@ -24,8 +24,9 @@ def _check(x: torch.Tensor, kind: str, kernel_size: int, stride: int, padding: i
         check(size, kernel_size, padding, stride, op="pool")
 
 
-def pool2d(x: torch.Tensor, kind: str, kernel_size: int, stride: int | None = None,
-           padding: int = 0) -> torch.Tensor:
+def pool2d(
+    x: torch.Tensor, kind: str, kernel_size: int, stride: int | None = None, padding: int = 0
+) -> torch.Tensor:
     """(C, H, W) → (C, H', W') by torch: max, or mean with padded zeros counted (torch's default)."""
     stride = kernel_size if stride is None else stride
     _check(x, kind, kernel_size, stride, padding)
@@ -50,8 +51,9 @@ class PoolTrace:
     divisor: int  # avg: every window's sum is divided by kernel_size², padded zeros included
 
 
-def trace(x: torch.Tensor, kind: str, kernel_size: int, stride: int | None = None,
-          padding: int = 0) -> PoolTrace:
+def trace(
+    x: torch.Tensor, kind: str, kernel_size: int, stride: int | None = None, padding: int = 0
+) -> PoolTrace:
     """The same numbers as `pool2d`, built from explicit windows."""
     k, s, p = kernel_size, kernel_size if stride is None else stride, padding
     _check(x, kind, k, s, p)

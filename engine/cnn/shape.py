@@ -16,13 +16,19 @@ def effective_kernel(kernel: int, dilation: int = 1) -> int:
     return dilation * (kernel - 1) + 1
 
 
-def check(size: int, kernel: int, padding: int = 0, stride: int = 1, dilation: int = 1,
-          op: str = "conv") -> None:
+def check(
+    size: int, kernel: int, padding: int = 0, stride: int = 1, dilation: int = 1, op: str = "conv"
+) -> None:
     """Raise ValueError naming the first setting torch would reject."""
     if op not in OPS:
         raise ValueError(f"op must be one of {OPS}, got {op!r}")
-    for name, value, low in (("size", size, 1), ("kernel", kernel, 1), ("padding", padding, 0),
-                             ("stride", stride, 1), ("dilation", dilation, 1)):
+    for name, value, low in (
+        ("size", size, 1),
+        ("kernel", kernel, 1),
+        ("padding", padding, 0),
+        ("stride", stride, 1),
+        ("dilation", dilation, 1),
+    ):
         if value < low:
             raise ValueError(f"{name} must be ≥ {low}, got {value}")
     if op == "pool" and 2 * padding > kernel:
@@ -70,5 +76,11 @@ def windows(size: int, kernel: int, padding: int = 0, stride: int = 1, dilation:
         for k in range(kernel):
             coverage[s + k * dilation] += 1
     span = effective_kernel(kernel, dilation)
-    return Windows(output_size=n, padded_size=padded, span=span, starts=starts, coverage=coverage,
-                   unused=padded - (starts[-1] + span))
+    return Windows(
+        output_size=n,
+        padded_size=padded,
+        span=span,
+        starts=starts,
+        coverage=coverage,
+        unused=padded - (starts[-1] + span),
+    )

@@ -53,7 +53,7 @@ def neighbourhood(x: torch.Tensor, top: int, left: int, size: int, p: int) -> to
         raise ValueError(f"size must be at least 1, got {size}")
     ph, pw = min(size, h - top), min(size, w - left)
     xp = pad(x, p)  # (C, H + 2p, W + 2p): image row r is padded row r + p
-    return xp[:, top:top + ph + 2 * p, left:left + pw + 2 * p]  # (C, ph + 2p, pw + 2p)
+    return xp[:, top : top + ph + 2 * p, left : left + pw + 2 * p]  # (C, ph + 2p, pw + 2p)
 
 
 def window(xp: torch.Tensor, top: int, left: int, a: int, dilation: int) -> torch.Tensor:
@@ -67,8 +67,7 @@ def _group(w: torch.Tensor, group: int) -> None:
         raise ValueError(f"group must be 0–{w.shape[0] - 1}, got {group}")
 
 
-def slide(xp: torch.Tensor, w: torch.Tensor, bias: torch.Tensor | None, group: int,
-          s: ConvSettings) -> Trace:
+def slide(xp: torch.Tensor, w: torch.Tensor, bias: torch.Tensor | None, group: int, s: ConvSettings) -> Trace:
     """Slide kernel group `group` of w (B, C, a, a) over an already padded xp (C, h + 2p, w + 2p),
     row by row, with s.stride and s.dilation (s.padding is only the ring xp already has)."""
     a = w.shape[2]
@@ -89,8 +88,13 @@ def slide(xp: torch.Tensor, w: torch.Tensor, bias: torch.Tensor | None, group: i
     return Trace(padded=xp, kernel=k, bias=b, output=out, steps=steps)
 
 
-def trace(x: torch.Tensor, w: torch.Tensor, bias: torch.Tensor | None = None, group: int = 0,
-          s: ConvSettings | None = None) -> Trace:
+def trace(
+    x: torch.Tensor,
+    w: torch.Tensor,
+    bias: torch.Tensor | None = None,
+    group: int = 0,
+    s: ConvSettings | None = None,
+) -> Trace:
     """Slide kernel group `group` of w over the whole x (C, H, W), padded with zeros."""
     s = s or ConvSettings()
     check(x, w, bias)
@@ -100,8 +104,16 @@ def trace(x: torch.Tensor, w: torch.Tensor, bias: torch.Tensor | None = None, gr
     return slide(pad(x, s.padding), w, bias, group, s)  # (C, H + 2p, W + 2p)
 
 
-def trace_patch(x: torch.Tensor, w: torch.Tensor, bias: torch.Tensor | None = None, group: int = 0,
-                s: ConvSettings | None = None, top: int = 0, left: int = 0, size: int = 8) -> Trace:
+def trace_patch(
+    x: torch.Tensor,
+    w: torch.Tensor,
+    bias: torch.Tensor | None = None,
+    group: int = 0,
+    s: ConvSettings | None = None,
+    top: int = 0,
+    left: int = 0,
+    size: int = 8,
+) -> Trace:
     """The steps of the whole image's convolution that belong to the patch at (top, left): the
     kernel slides over the patch and its real neighbours (`neighbourhood`), so step (i, j) is the
     image's output at (top / stride + i, left / stride + j). top and left must be multiples of the

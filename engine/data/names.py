@@ -28,8 +28,22 @@ VOCAB_SIZE = len(ALPHABET) + 1  # 30: the padding code and one per character
 SPLIT_SEED = 0
 TRAIN_FRACTION = 2 / 3
 # Letters that NFD leaves whole (they are not a base letter plus a combining mark).
-SPELLED = {"ß": "ss", "ł": "l", "ø": "o", "æ": "ae", "œ": "oe", "đ": "d", "ð": "d", "þ": "th",
-           "ı": "i", "ŀ": "l", "’": "'", "‘": "'", "‐": "-", "–": "-"}
+SPELLED = {
+    "ß": "ss",
+    "ł": "l",
+    "ø": "o",
+    "æ": "ae",
+    "œ": "oe",
+    "đ": "d",
+    "ð": "d",
+    "þ": "th",
+    "ı": "i",
+    "ŀ": "l",
+    "’": "'",
+    "‘": "'",
+    "‐": "-",
+    "–": "-",
+}
 _CODE = {c: i + 1 for i, c in enumerate(ALPHABET)}
 
 
@@ -38,7 +52,7 @@ class BadName(ValueError):
 
 
 def normalise(name: str) -> str:
-    """"Dvořák" → "dvorak", "Groß" → "gross", "O’Brien" → "o'brien"; runs of spaces become one.
+    """ "Dvořák" → "dvorak", "Groß" → "gross", "O’Brien" → "o'brien"; runs of spaces become one.
     Raises BadName naming the characters it cannot spell in ASCII."""
     decomposed = unicodedata.normalize("NFD", name.strip().lower())
     out, bad = [], []
@@ -54,8 +68,10 @@ def normalise(name: str) -> str:
             bad.append(c)
     if bad:
         shown = "".join(dict.fromkeys(bad))
-        raise BadName(f"characters {shown!r} cannot be read as a name: use Latin letters (accents are "
-                      "fine), space, ' or -")
+        raise BadName(
+            f"characters {shown!r} cannot be read as a name: use Latin letters (accents are "
+            "fine), space, ' or -"
+        )
     text = " ".join("".join(out).split())
     if not text:
         raise BadName("the name is empty; type at least one Latin letter")
@@ -103,8 +119,9 @@ def read_languages(root: Path = NAMES_DIR) -> dict[str, list[str]]:
     files = sorted(Path(root).glob("*.txt"))
     if not files:
         raise ValueError(f"no <Language>.txt files in {root}")
-    return {f.stem: [s.strip() for s in f.read_text(encoding="utf-8").splitlines() if s.strip()]
-            for f in files}
+    return {
+        f.stem: [s.strip() for s in f.read_text(encoding="utf-8").splitlines() if s.strip()] for f in files
+    }
 
 
 PROTOCOLS = ("lines", "distinct")
@@ -141,6 +158,14 @@ def names_split(seed: int = SPLIT_SEED, root: Path = NAMES_DIR, protocol: str = 
         train += order[:n_train].tolist()
         held += order[n_train:].tolist()
     train_t = torch.tensor(train)[torch.from_numpy(rng.permutation(len(train)))]
-    return NamesSplit(languages=list(raw), names=names, labels=torch.tensor(labels),
-                      train=train_t, held_out=torch.tensor(sorted(held)), lines=lines, dropped=dropped,
-                      repeats=repeats, protocol=protocol)
+    return NamesSplit(
+        languages=list(raw),
+        names=names,
+        labels=torch.tensor(labels),
+        train=train_t,
+        held_out=torch.tensor(sorted(held)),
+        lines=lines,
+        dropped=dropped,
+        repeats=repeats,
+        protocol=protocol,
+    )

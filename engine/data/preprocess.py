@@ -52,8 +52,9 @@ def fit(cropped: torch.Tensor, box: int = BOX) -> torch.Tensor:
     h, w = cropped.shape
     scale = box / max(h, w)
     size = (max(1, round(h * scale)), max(1, round(w * scale)))
-    out = F.interpolate(cropped[None, None], size=size, mode="bilinear", antialias=True,
-                        align_corners=False)  # (1, 1, h', w')
+    out = F.interpolate(
+        cropped[None, None], size=size, mode="bilinear", antialias=True, align_corners=False
+    )  # (1, 1, h', w')
     return out[0, 0].clamp(0, 255)
 
 
@@ -72,7 +73,7 @@ def place(fitted: torch.Tensor, frame: int = FRAME) -> tuple[torch.Tensor, tuple
     top = min(max(round(centre - cy), 0), frame - h)
     left = min(max(round(centre - cx), 0), frame - w)
     out = torch.zeros(frame, frame)
-    out[top:top + h, left:left + w] = fitted
+    out[top : top + h, left : left + w] = fitted
     return out, (top, left)
 
 

@@ -42,8 +42,9 @@ class NamesConfig:
 # How the shipped weights were trained (scripts/train_names.py): AdamW with a one-cycle schedule,
 # plain cross-entropy. The loss may weight class c by (n_c / n_max) ** -power: better on the small
 # languages, worse on the large ones that dominate accuracy (see the practice page's hint).
-RECIPE = TrainConfig(epochs=12, batch_size=64, lr=0.004, optimizer="adamw", weight_decay=0.01,
-                     schedule="onecycle")
+RECIPE = TrainConfig(
+    epochs=12, batch_size=64, lr=0.004, optimizer="adamw", weight_decay=0.01, schedule="onecycle"
+)
 CLASS_WEIGHT_POWER = 0.0
 
 
@@ -52,9 +53,14 @@ class NameClassifier(nn.Module):
         super().__init__()
         self.cfg = cfg
         self.embedding = nn.Embedding(VOCAB_SIZE, cfg.embedding_dim, padding_idx=PAD)
-        self.gru = nn.GRU(cfg.embedding_dim, cfg.hidden_size, num_layers=cfg.num_layers,
-                          dropout=cfg.dropout if cfg.num_layers > 1 else 0.0,
-                          bidirectional=cfg.bidirectional, batch_first=True)
+        self.gru = nn.GRU(
+            cfg.embedding_dim,
+            cfg.hidden_size,
+            num_layers=cfg.num_layers,
+            dropout=cfg.dropout if cfg.num_layers > 1 else 0.0,
+            bidirectional=cfg.bidirectional,
+            batch_first=True,
+        )
         self.dropout = nn.Dropout(cfg.dropout)
         self.fc = nn.Linear(cfg.hidden_size * (2 if cfg.bidirectional else 1), n_classes)
 
@@ -62,8 +68,9 @@ class NameClassifier(nn.Module):
         """[layer][direction] weights, for engine.rnn.gru (the GRU lesson reads them)."""
         return all_weights(self.gru)
 
-    def forward_trace(self, codes: torch.Tensor,
-                      lengths: torch.Tensor | None = None) -> dict[str, torch.Tensor]:
+    def forward_trace(
+        self, codes: torch.Tensor, lengths: torch.Tensor | None = None
+    ) -> dict[str, torch.Tensor]:
         """Every stage for a padded batch codes (B, T) (0 = padding)."""
         if codes.ndim != 2:
             raise ValueError(f"codes must be (B, T), got shape {tuple(codes.shape)}")
@@ -95,8 +102,9 @@ class LengthBatches:
     and serves its batches in random order: a batch then pads to its own longest name (about 8
     characters, not the 20 of the longest name of all), so the GRU takes fewer steps."""
 
-    def __init__(self, codes: torch.Tensor, y: torch.Tensor, batch_size: int, seed: int = 0,
-                 pool: int = 16) -> None:
+    def __init__(
+        self, codes: torch.Tensor, y: torch.Tensor, batch_size: int, seed: int = 0, pool: int = 16
+    ) -> None:
         self.codes, self.y, self.batch_size, self.pool = codes, y, batch_size, pool
         self.lengths = (codes != PAD).sum(dim=1)
         self.gen = torch.Generator().manual_seed(seed)
@@ -109,13 +117,13 @@ class LengthBatches:
         size = self.batch_size * self.pool
         batches = []
         for i in range(0, len(order), size):
-            chunk = order[i:i + size]
+            chunk = order[i : i + size]
             chunk = chunk[torch.sort(self.lengths[chunk], stable=True).indices]
             batches += list(chunk.split(self.batch_size))
         for k in torch.randperm(len(batches), generator=self.gen).tolist():
             idx = batches[k]
             lengths = self.lengths[idx]
-            yield (self.codes[idx, :int(lengths.max())], lengths), self.y[idx]
+            yield (self.codes[idx, : int(lengths.max())], lengths), self.y[idx]
 
 
 def class_weights(counts: list[int], power: float = CLASS_WEIGHT_POWER) -> torch.Tensor:
@@ -176,9 +184,15 @@ def fit(
     confusion matrix of that evaluation)."""
     weight = class_weights(torch.bincount(data.y_train, minlength=N_CLASSES).tolist(), power)
     batches = LengthBatches(data.x_train, data.y_train, cfg.batch_size, seed=cfg.seed)
-    return train(model, batches, held_out or (data.x_held_out, data.y_held_out), cfg, report=report,
-                 should_stop=should_stop,
-                 loss_fn=lambda logits, target: F.cross_entropy(logits, target, weight=weight))
+    return train(
+        model,
+        batches,
+        held_out or (data.x_held_out, data.y_held_out),
+        cfg,
+        report=report,
+        should_stop=should_stop,
+        loss_fn=lambda logits, target: F.cross_entropy(logits, target, weight=weight),
+    )
 
 
 def parameter_count(model: nn.Module) -> int:

@@ -104,9 +104,18 @@ def mse(model: nn.Module, task: SineTask) -> float:
     return F.mse_loss(model(task.x), task.y).item()
 
 
-def train_mode(mode: str, batch_size: int, task: SineTask, held_out: SineTask, hidden_size: int,
-               epochs: int, lr: float, seed: int, report: Callable[[dict], None] | None = None,
-               should_stop: Callable[[], bool] | None = None) -> ModeRun:
+def train_mode(
+    mode: str,
+    batch_size: int,
+    task: SineTask,
+    held_out: SineTask,
+    hidden_size: int,
+    epochs: int,
+    lr: float,
+    seed: int,
+    report: Callable[[dict], None] | None = None,
+    should_stop: Callable[[], bool] | None = None,
+) -> ModeRun:
     """Train a fresh NextValue model (the same initial weights for the same seed) with Adam, one
     update per batch of `batch_size`; every event of the training loop is passed on to `report`
     tagged with the mode, its times less the held-out checks."""
@@ -115,8 +124,14 @@ def train_mode(mode: str, batch_size: int, task: SineTask, held_out: SineTask, h
     run = ModeRun(mode, batch_size, per_epoch)
     with seeded(seed):
         model = NextValue(task.x.shape[2], hidden_size)
-    cfg = TrainConfig(epochs=epochs, batch_size=batch_size, lr=lr, optimizer="adam", seed=seed,
-                      report_every=max(1, per_epoch // POINTS_PER_EPOCH))
+    cfg = TrainConfig(
+        epochs=epochs,
+        batch_size=batch_size,
+        lr=lr,
+        optimizer="adam",
+        seed=seed,
+        report_every=max(1, per_epoch // POINTS_PER_EPOCH),
+    )
     checking = 0.0  # seconds spent on held-out checks, taken out of every time
 
     def on_event(event: Event) -> None:

@@ -60,13 +60,21 @@ def shapes(input_size: int, hidden_size: int, classes: int) -> dict[str, tuple]:
     """Every parameter's shape, keyed as the API names them."""
     h = hidden_size
     per_direction = {"W_xh": (h, input_size), "W_hh": (h, h), "b_h": (h,)}
-    return ({f"forward.{k}": s for k, s in per_direction.items()}
-            | {f"backward.{k}": s for k, s in per_direction.items()}
-            | {"W_out": (classes, 2 * h), "b_out": (classes,)})
+    return (
+        {f"forward.{k}": s for k, s in per_direction.items()}
+        | {f"backward.{k}": s for k, s in per_direction.items()}
+        | {"W_out": (classes, 2 * h), "b_out": (classes,)}
+    )
 
 
-def seeded(input_size: int, hidden_size: int, classes: int, seed: int = 0, decimals: int | None = 2,
-           dtype: torch.dtype = torch.float64) -> dict[str, torch.Tensor]:
+def seeded(
+    input_size: int,
+    hidden_size: int,
+    classes: int,
+    seed: int = 0,
+    decimals: int | None = 2,
+    dtype: torch.dtype = torch.float64,
+) -> dict[str, torch.Tensor]:
     """Weights drawn uniformly from ±1/√H (the linear layer: ±1/√(2H), torch's own ranges), rounded
     to `decimals` so they can be read and typed back; keyed as `shapes`."""
     for name, v in (("input_size", input_size), ("hidden_size", hidden_size), ("classes", classes)):
@@ -103,8 +111,8 @@ def run_direction(x: torch.Tensor, la: Layer, reverse: bool) -> torch.Tensor:
     T = x.shape[0]
     h = x.new_zeros(1, la.W_hh.shape[0])  # (1, H) the state before the first step read
     states: list[torch.Tensor] = [x.new_empty(0)] * T
-    for t in (reversed(range(T)) if reverse else range(T)):
-        h = step(x[t:t + 1], h, la.W_xh, la.W_hh, la.b_h)[3]  # (1, H)
+    for t in reversed(range(T)) if reverse else range(T):
+        h = step(x[t : t + 1], h, la.W_xh, la.W_hh, la.b_h)[3]  # (1, H)
         states[t] = h[0]
     return torch.stack(states)  # (T, H)
 

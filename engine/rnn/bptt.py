@@ -47,8 +47,11 @@ class BPTT:
 
     def totals(self) -> RNNWeights:
         """Every parameter's gradient: its per-step terms added up."""
-        return RNNWeights([Layer(t.W_xh.sum(0), t.W_hh.sum(0), t.b_h.sum(0)) for t in self.layers],
-                          self.W_hy.sum(0), self.b_y.sum(0))
+        return RNNWeights(
+            [Layer(t.W_xh.sum(0), t.W_hh.sum(0), t.b_h.sum(0)) for t in self.layers],
+            self.W_hy.sum(0),
+            self.b_y.sum(0),
+        )
 
 
 def squared_error(y: torch.Tensor, target: torch.Tensor, mode: LossMode) -> torch.Tensor:
@@ -61,7 +64,7 @@ def squared_error(y: torch.Tensor, target: torch.Tensor, mode: LossMode) -> torc
     if target.shape != want:
         raise ValueError(f"target must have shape {list(want)} for loss {mode!r}, got {list(target.shape)}")
     err = y - target if mode == "every" else y[-1:] - target  # (T or 1, [B,] O)
-    per_step = 0.5 * (err ** 2).reshape(len(err), -1).sum(1)
+    per_step = 0.5 * (err**2).reshape(len(err), -1).sum(1)
     return per_step if mode == "every" else torch.cat([per_step.new_zeros(len(y) - 1), per_step])
 
 
@@ -97,21 +100,25 @@ def bptt(tr: Trace, w: RNNWeights, target: torch.Tensor, mode: LossMode) -> BPTT
         inp = lift(tr.x) if layer == 0 else h[layer - 1]  # (T, B, I_l)
         prev = torch.cat([h0[layer][None], h[layer, :-1]])  # (T, B, H): h_{t-1}
         d = delta[layer]
-        terms.append(LayerTerms(torch.einsum("tbh,tbi->thi", d, inp),
-                                torch.einsum("tbh,tbk->thk", d, prev), d.sum(1)))
+        terms.append(
+            LayerTerms(torch.einsum("tbh,tbi->thi", d, inp), torch.einsum("tbh,tbk->thk", d, prev), d.sum(1))
+        )
     w_hy = torch.einsum("tbo,tbh->toh", lift(dy), h[-1])
     unlift = (lambda t: t) if batched else (lambda t: t.squeeze(-2))
     return BPTT(step_losses, dy, unlift(dh), unlift(delta), terms, w_hy, lift(dy).sum(1))
 
 
-def autograd(x: torch.Tensor, w: RNNWeights, target: torch.Tensor, mode: LossMode,
-             h0: torch.Tensor | None = None) -> tuple[torch.Tensor, RNNWeights]:
+def autograd(
+    x: torch.Tensor, w: RNNWeights, target: torch.Tensor, mode: LossMode, h0: torch.Tensor | None = None
+) -> tuple[torch.Tensor, RNNWeights]:
     """The loss and every gradient as torch computes them: torch.nn.RNN and loss.backward()."""
     rnn = torch_rnn(w)
     W_hy, b_y = w.W_hy.clone().requires_grad_(), w.b_y.clone().requires_grad_()
     out, _ = rnn(x, h0)  # (T, [B,] H) the top layer's h_t
     loss = squared_error(out @ W_hy.T + b_y, target, mode).sum()
     loss.backward()
-    grads = [Layer(*(getattr(rnn, f"{name}_l{i}").grad for name in ("weight_ih", "weight_hh", "bias_ih")))
-             for i in range(w.num_layers)]
+    grads = [
+        Layer(*(getattr(rnn, f"{name}_l{i}").grad for name in ("weight_ih", "weight_hh", "bias_ih")))
+        for i in range(w.num_layers)
+    ]
     return loss.detach(), RNNWeights(grads, W_hy.grad, b_y.grad)

@@ -46,8 +46,9 @@ def one_hot(word: str, alphabet: str = ALPHABET) -> torch.Tensor:
     return x
 
 
-def step(x_t: torch.Tensor, h_prev: torch.Tensor, W_xh: torch.Tensor, W_hh: torch.Tensor,
-         b_h: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+def step(
+    x_t: torch.Tensor, h_prev: torch.Tensor, W_xh: torch.Tensor, W_hh: torch.Tensor, b_h: torch.Tensor
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
     """One cell: (B, I) and (B, H) → W_xh·x_t, W_hh·h_{t-1}, a_t, h_t, each (B, H)."""
     xw = x_t @ W_xh.T  # (B, H)
     hw = h_prev @ W_hh.T  # (B, H)

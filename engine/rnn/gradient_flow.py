@@ -71,8 +71,15 @@ def scaled(W: torch.Tensor, radius: float) -> torch.Tensor:
     return W * (radius / rho)
 
 
-def setup(hidden_size: int, steps: int, seed: int = 0, input_size: int = 4, input_scale: float = 0.3,
-          update_bias: float = 3.0, W_hh: torch.Tensor | None = None) -> FlowSetup:
+def setup(
+    hidden_size: int,
+    steps: int,
+    seed: int = 0,
+    input_size: int = 4,
+    input_scale: float = 0.3,
+    update_bias: float = 3.0,
+    W_hh: torch.Tensor | None = None,
+) -> FlowSetup:
     """Draw everything from one generator, in this order: W, W_xh, W_ir, W_iz, W_hr, W_hz, x, u.
     Matrices are N(0, 1/fan_in) (input ones times input_scale), x_t ~ N(0, 1). A given (H, H)
     W_hh takes the place of the drawn W (the rest is drawn as usual)."""
@@ -85,21 +92,22 @@ def setup(hidden_size: int, steps: int, seed: int = 0, input_size: int = 4, inpu
     def randn(*shape: int) -> torch.Tensor:
         return torch.randn(*shape, generator=g, dtype=torch.float64)
 
-    W = randn(H, H) / H ** 0.5
+    W = randn(H, H) / H**0.5
     if W_hh is not None:
         if tuple(W_hh.shape) != (H, H):
             raise ValueError(f"W_hh must have shape [{H}, {H}] (hidden_size {H}), got {list(W_hh.shape)}")
         W = W_hh.to(torch.float64)
     W = scaled(W, 1.0)
-    W_xh, W_ir, W_iz = (randn(H, In) * (input_scale / In ** 0.5) for _ in range(3))
-    W_hr, W_hz = (randn(H, H) / H ** 0.5 for _ in range(2))
+    W_xh, W_ir, W_iz = (randn(H, In) * (input_scale / In**0.5) for _ in range(3))
+    W_hr, W_hz = (randn(H, H) / H**0.5 for _ in range(2))
     x = randn(steps, In)  # (T, I)
     u = randn(H)
     return FlowSetup(W, W_xh, W_ir, W_iz, W_hr, W_hz, x, u / u.norm(), update_bias)
 
 
-def rnn_step(h: torch.Tensor, x_t: torch.Tensor, lam: torch.Tensor, s: FlowSetup,
-             kind: CellKind) -> tuple[torch.Tensor, torch.Tensor | None]:
+def rnn_step(
+    h: torch.Tensor, x_t: torch.Tensor, lam: torch.Tensor, s: FlowSetup, kind: CellKind
+) -> tuple[torch.Tensor, torch.Tensor | None]:
     """One step for K radii at once, W_hh = λ_k·W: h (K, H), lam (K,) → h_t (K, H) and, for the GRU, z."""
     hw = lam[:, None] * (h @ s.W.T)  # (K, H): W_hh · h_{t-1} for each λ_k
     if kind == "linear":
@@ -148,6 +156,6 @@ def jacobian_chain(s: FlowSetup, radius: float) -> torch.Tensor:
         hs.append(h)
     g, norms = s.u, [s.u.norm()]
     for h in reversed(hs):
-        g = W_hh.T @ ((1 - h ** 2) * g)  # ∂L/∂h_{t-1} = W_hhᵀ · diag(1 − h_t²) · ∂L/∂h_t
+        g = W_hh.T @ ((1 - h**2) * g)  # ∂L/∂h_{t-1} = W_hhᵀ · diag(1 − h_t²) · ∂L/∂h_t
         norms.append(g.norm())
     return torch.stack(norms[::-1])

@@ -57,8 +57,10 @@ class GRUTrace:
 def weights_of(gru: nn.GRU, layer: int, reverse: bool = False) -> GRUWeights:
     """The weights of one layer and direction of an nn.GRU."""
     if not 0 <= layer < gru.num_layers or (reverse and not gru.bidirectional):
-        raise ValueError(f"the GRU has {gru.num_layers} layers (bidirectional={gru.bidirectional}); "
-                         f"got layer {layer}, reverse={reverse}")
+        raise ValueError(
+            f"the GRU has {gru.num_layers} layers (bidirectional={gru.bidirectional}); "
+            f"got layer {layer}, reverse={reverse}"
+        )
     sfx = f"l{layer}{'_reverse' if reverse else ''}"
     names = ("weight_ih", "weight_hh", "bias_ih", "bias_hh")
     return GRUWeights(*(getattr(gru, f"{p}_{sfx}").detach() for p in names))
@@ -83,8 +85,9 @@ def cell(x_t: torch.Tensor, h_prev: torch.Tensor, w: GRUWeights) -> tuple[torch.
     return r, z, n, h
 
 
-def direction(x: torch.Tensor, lengths: torch.Tensor, w: GRUWeights,
-              reverse: bool = False) -> tuple[torch.Tensor, ...]:
+def direction(
+    x: torch.Tensor, lengths: torch.Tensor, w: GRUWeights, reverse: bool = False
+) -> tuple[torch.Tensor, ...]:
     """One direction of one layer over a padded batch x (B, T, I) → r, z, n, h (B, T, H), h_last (B, H).
 
     Forward reads t = 0, 1, …; backward reads t = T−1, …, 0, and a sequence only moves while

@@ -29,8 +29,9 @@ class Packing:
     source: torch.Tensor  # (sum(lengths), 2) int64: (row in padded, time step) of each element of data
 
 
-def pad(sequences: list[list[int]] | list[torch.Tensor],
-        value: int = PAD) -> tuple[torch.Tensor, torch.Tensor]:
+def pad(
+    sequences: list[list[int]] | list[torch.Tensor], value: int = PAD
+) -> tuple[torch.Tensor, torch.Tensor]:
     """Sequences → (padded (B, T_max), lengths (B,)). Sequences may be lists of codes or tensors
     whose first axis is time (then padded is (B, T_max, ...))."""
     if not sequences:
@@ -41,7 +42,7 @@ def pad(sequences: list[list[int]] | list[torch.Tensor],
         raise ValueError(f"every sequence needs at least one element, got lengths {lengths.tolist()}")
     out = seqs[0].new_full((len(seqs), int(lengths.max()), *seqs[0].shape[1:]), value)  # (B, T_max, ...)
     for b, s in enumerate(seqs):
-        out[b, :len(s)] = s
+        out[b, : len(s)] = s
     return out, lengths
 
 
@@ -60,25 +61,35 @@ def pack(padded: torch.Tensor, lengths: torch.Tensor) -> Packing:
     sorted_lengths = lengths[order]
     t_max = int(sorted_lengths[0])
     batch_sizes = torch.stack([(sorted_lengths > t).sum() for t in range(t_max)])  # (T_max,)
-    rows = [order[:int(n)] for n in batch_sizes]  # the rows still running at each step
+    rows = [order[: int(n)] for n in batch_sizes]  # the rows still running at each step
     source = torch.cat([torch.stack([r, torch.full_like(r, t)], dim=1) for t, r in enumerate(rows)])
     data = padded[source[:, 0], source[:, 1]]  # (sum(lengths), ...)
-    return Packing(lengths=lengths, padded=padded, order=order, sorted_lengths=sorted_lengths,
-                   data=data, batch_sizes=batch_sizes, source=source)
+    return Packing(
+        lengths=lengths,
+        padded=padded,
+        order=order,
+        sorted_lengths=sorted_lengths,
+        data=data,
+        batch_sizes=batch_sizes,
+        source=source,
+    )
 
 
-def unpack(data: torch.Tensor, batch_sizes: torch.Tensor, order: torch.Tensor,
-           value: float = PAD) -> tuple[torch.Tensor, torch.Tensor]:
+def unpack(
+    data: torch.Tensor, batch_sizes: torch.Tensor, order: torch.Tensor, value: float = PAD
+) -> tuple[torch.Tensor, torch.Tensor]:
     """The inverse of `pack`: (data, batch_sizes, order) → (padded (B, T_max, ...), lengths (B,))
     in the original order."""
     b, t_max = int(batch_sizes[0]), len(batch_sizes)
     if int(batch_sizes.sum()) != len(data) or len(order) != b:
-        raise ValueError(f"batch_sizes sum to {int(batch_sizes.sum())} and start at {b}, but data "
-                         f"holds {len(data)} elements and order {len(order)} rows")
+        raise ValueError(
+            f"batch_sizes sum to {int(batch_sizes.sum())} and start at {b}, but data "
+            f"holds {len(data)} elements and order {len(order)} rows"
+        )
     out = data.new_full((b, t_max, *data.shape[1:]), value)  # (B, T_max, ...)
     start = 0
     for t, n in enumerate(batch_sizes.tolist()):
-        out[order[:n], t] = data[start:start + n]
+        out[order[:n], t] = data[start : start + n]
         start += n
     lengths = torch.zeros(b, dtype=torch.int64)
     lengths[order] = torch.stack([(batch_sizes > i).sum() for i in range(b)])

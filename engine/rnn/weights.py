@@ -57,16 +57,27 @@ def shapes(input_size: int, hidden_size: int, output_size: int, num_layers: int)
     return out | {"W_hy": (output_size, h), "b_y": (output_size,)}
 
 
-def seeded(input_size: int, hidden_size: int, output_size: int = 1, num_layers: int = 1, seed: int = 0,
-           decimals: int | None = 2, dtype: torch.dtype = torch.float64) -> RNNWeights:
+def seeded(
+    input_size: int,
+    hidden_size: int,
+    output_size: int = 1,
+    num_layers: int = 1,
+    seed: int = 0,
+    decimals: int | None = 2,
+    dtype: torch.dtype = torch.float64,
+) -> RNNWeights:
     """Weights drawn uniformly from ±1/√H (torch.nn.RNN's own range), rounded to `decimals` so a
     learner can read them and type them back."""
-    for name, v in (("input_size", input_size), ("hidden_size", hidden_size),
-                    ("output_size", output_size), ("num_layers", num_layers)):
+    for name, v in (
+        ("input_size", input_size),
+        ("hidden_size", hidden_size),
+        ("output_size", output_size),
+        ("num_layers", num_layers),
+    ):
         if v < 1:
             raise ValueError(f"{name} must be at least 1, got {v}")
     gen = torch.Generator().manual_seed(seed)
-    k = hidden_size ** -0.5
+    k = hidden_size**-0.5
     drawn = {}
     for name, shape in shapes(input_size, hidden_size, output_size, num_layers).items():
         w = (torch.rand(shape, generator=gen, dtype=torch.float64) * 2 - 1) * k

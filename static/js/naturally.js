@@ -8,15 +8,37 @@
   const color = (name) => css.getPropertyValue(`--${name}`).trim();
 
   const COLORS = {
-    ink: color("ink"), muted: color("muted"), line: color("line"), accent: color("accent"),
-    red: color("red"), green: color("green"), blue: color("blue"), warn: color("warn"),
+    ink: color("ink"),
+    muted: color("muted"),
+    line: color("line"),
+    accent: color("accent"),
+    red: color("red"),
+    green: color("green"),
+    blue: color("blue"),
+    warn: color("warn"),
   };
   const SCALES = {
-    red: [[0, "#000000"], [1, "#ff2a2a"]],
-    green: [[0, "#000000"], [1, "#2aff2a"]],
-    blue: [[0, "#000000"], [1, "#3a7bff"]],
-    gray: [[0, "#000000"], [1, "#ffffff"]],
-    diverging: [[0, "#2166ac"], [0.5, "#f7f7f7"], [1, "#b2182b"]],
+    red: [
+      [0, "#000000"],
+      [1, "#ff2a2a"],
+    ],
+    green: [
+      [0, "#000000"],
+      [1, "#2aff2a"],
+    ],
+    blue: [
+      [0, "#000000"],
+      [1, "#3a7bff"],
+    ],
+    gray: [
+      [0, "#000000"],
+      [1, "#ffffff"],
+    ],
+    diverging: [
+      [0, "#2166ac"],
+      [0.5, "#f7f7f7"],
+      [1, "#b2182b"],
+    ],
     heat: "Viridis",
   };
 
@@ -39,7 +61,9 @@
   function busy(on) {
     inflight += on ? 1 : -1;
     if (inflight > 0 && !progressTimer) {
-      progressTimer = setTimeout(() => { progressEl.hidden = false; }, 150);
+      progressTimer = setTimeout(() => {
+        progressEl.hidden = false;
+      }, 150);
     } else if (inflight === 0) {
       clearTimeout(progressTimer);
       progressTimer = null;
@@ -53,36 +77,44 @@
   /** The on-screen label of the control a field path names ("size" → "Input side A"), if any. */
   function fieldLabel(path) {
     const name = [...path].reverse().find((p) => typeof p === "string");
-    const el = name && (document.getElementById(name) || document.getElementsByName(name)[0]
-      || document.getElementById(name.replaceAll("_", "-")));
+    const el =
+      name &&
+      (document.getElementById(name) ||
+        document.getElementsByName(name)[0] ||
+        document.getElementById(name.replaceAll("_", "-")));
     const label = el?.labels?.[0]?.cloneNode(true);
-    label?.querySelectorAll("input, select, textarea, output, .hint").forEach((n) => n.remove());
+    for (const n of label?.querySelectorAll("input, select, textarea, output, .hint") ?? []) n.remove();
     return label?.textContent.trim() || null;
   }
 
   function errorText(status, body) {
-    const detail = body && body.detail;
+    const detail = body?.detail;
     if (Array.isArray(detail)) {
-      return detail.map((d) => {
-        const path = (d.loc || []).filter((p) => !["body", "query", "path"].includes(p));
-        const label = fieldLabel(path);
-        const field = label ? `${label} (${path.join(".")})` : path.join(".");
-        return `${field}: ${String(d.msg).replace(/^Value error, /, "")}`;
-      }).join("; ");
+      return detail
+        .map((d) => {
+          const path = (d.loc || []).filter((p) => !["body", "query", "path"].includes(p));
+          const label = fieldLabel(path);
+          const field = label ? `${label} (${path.join(".")})` : path.join(".");
+          return `${field}: ${String(d.msg).replace(/^Value error, /, "")}`;
+        })
+        .join("; ");
     }
     return typeof detail === "string" ? detail : `HTTP ${status}`;
   }
 
   // Answers that refuse the input: the plots then show an earlier input, and fade until one succeeds.
   const REFUSED = [400, 404, 413, 415, 422];
-  const outdated = (on) => document.querySelectorAll("main .plot").forEach((el) => el.classList.toggle("outdated", on));
+  const outdated = (on) => {
+    for (const el of document.querySelectorAll("main .plot")) el.classList.toggle("outdated", on);
+  };
 
   function showCall(method, path, body, curlData) {
     const el = document.getElementById("api-call");
     if (!el) return;
     const url = location.origin + path;
     const json = body === undefined ? "" : JSON.stringify(body, null, 2);
-    const curl = curlData ?? (json ? ` -H 'Content-Type: application/json' -d '${JSON.stringify(body)}'` : "");
+    const curl =
+      curlData ?? (json ? ` -H 'Content-Type: application/json' -d '${JSON.stringify(body)}'` : "");
     el.textContent = `${method} ${path}\n${json}\n\ncurl -s -X ${method} ${url}${curl}`;
   }
 
@@ -108,9 +140,13 @@
   }
 
   function api(method, path, body) {
-    const init = body === undefined ? {} : {
-      headers: { "Content-Type": "application/json" }, body: JSON.stringify(body),
-    };
+    const init =
+      body === undefined
+        ? {}
+        : {
+            headers: { "Content-Type": "application/json" },
+            body: JSON.stringify(body),
+          };
     return request(method, path, init, { body });
   }
 
@@ -127,8 +163,14 @@
       const s = h & 0x8000 ? -1 : 1;
       const e = (h >> 10) & 0x1f;
       const f = h & 0x3ff;
-      table[h] = e === 0 ? s * 2 ** -14 * (f / 1024)
-        : e === 31 ? (f ? NaN : s * Infinity) : s * 2 ** (e - 15) * (1 + f / 1024);
+      table[h] =
+        e === 0
+          ? s * 2 ** -14 * (f / 1024)
+          : e === 31
+            ? f
+              ? NaN
+              : s * Infinity
+            : s * 2 ** (e - 15) * (1 + f / 1024);
     }
     return table;
   })();
@@ -178,8 +220,20 @@
       paper_bgcolor: "rgba(0,0,0,0)",
       plot_bgcolor: "rgba(0,0,0,0)",
       // automargin: long tick labels (10⁻⁸⁰, language names) push the margin instead of the axis title
-      xaxis: { title: { text: opts.xTitle || "" }, gridcolor: COLORS.line, zeroline: false, automargin: true, ...opts.xaxis },
-      yaxis: { title: { text: opts.yTitle || "" }, gridcolor: COLORS.line, zeroline: false, automargin: true, ...opts.yaxis },
+      xaxis: {
+        title: { text: opts.xTitle || "" },
+        gridcolor: COLORS.line,
+        zeroline: false,
+        automargin: true,
+        ...opts.xaxis,
+      },
+      yaxis: {
+        title: { text: opts.yTitle || "" },
+        gridcolor: COLORS.line,
+        zeroline: false,
+        automargin: true,
+        ...opts.yaxis,
+      },
       showlegend: opts.showlegend ?? false,
       legend: { orientation: "h", x: 0, y: 1, yanchor: "bottom", ...opts.legend },
       shapes: opts.shapes || [],
@@ -196,11 +250,18 @@
   /** An image-like heatmap: row 0 at the top, square cells, value on hover. */
   function heatmap(el, z, opts = {}) {
     const trace = {
-      type: "heatmap", z, colorscale: SCALES[opts.scale || "gray"] || opts.scale,
-      zmin: opts.zmin, zmax: opts.zmax, zmid: opts.zmid, showscale: opts.showscale ?? true,
-      hovertemplate: opts.hovertemplate
-        || `${t("common.col")} %{x}, ${t("common.row")} %{y}: %{z:.4~g}<extra></extra>`,
-      text: opts.text, texttemplate: opts.text ? "%{text}" : undefined, textfont: opts.textfont,
+      type: "heatmap",
+      z,
+      colorscale: SCALES[opts.scale || "gray"] || opts.scale,
+      zmin: opts.zmin,
+      zmax: opts.zmax,
+      zmid: opts.zmid,
+      showscale: opts.showscale ?? true,
+      hovertemplate:
+        opts.hovertemplate || `${t("common.col")} %{x}, ${t("common.row")} %{y}: %{z:.4~g}<extra></extra>`,
+      text: opts.text,
+      texttemplate: opts.text ? "%{text}" : undefined,
+      textfont: opts.textfont,
       colorbar: { thickness: 12, title: { text: opts.unit || "" } },
     };
     return draw(el, [trace], {
@@ -208,19 +269,38 @@
       xTitle: opts.xTitle ?? t("common.col"),
       yTitle: opts.yTitle ?? t("common.row"),
       // square cells leave spare width: the matrix moves to the right, beside its colour bar
-      xaxis: { constrain: "domain", constraintoward: trace.showscale ? "right" : "center", showgrid: false, ...opts.xaxis },
+      xaxis: {
+        constrain: "domain",
+        constraintoward: trace.showscale ? "right" : "center",
+        showgrid: false,
+        ...opts.xaxis,
+      },
       yaxis: { autorange: "reversed", scaleanchor: "x", constrain: "domain", showgrid: false, ...opts.yaxis },
     });
   }
 
   function bars(el, x, y, opts = {}) {
-    return draw(el, [{ type: "bar", x, y, marker: { color: opts.color || COLORS.accent },
-      hovertemplate: "%{x}: %{y:.4~g}<extra></extra>" }], opts);
+    return draw(
+      el,
+      [
+        {
+          type: "bar",
+          x,
+          y,
+          marker: { color: opts.color || COLORS.accent },
+          hovertemplate: "%{x}: %{y:.4~g}<extra></extra>",
+        },
+      ],
+      opts,
+    );
   }
 
   function lines(el, traces, opts = {}) {
-    return draw(el, traces.map((tr) => ({ type: "scatter", mode: "lines", ...tr })),
-      { showlegend: traces.length > 1, ...opts });
+    return draw(
+      el,
+      traces.map((tr) => ({ type: "scatter", mode: "lines", ...tr })),
+      { showlegend: traces.length > 1, ...opts },
+    );
   }
 
   /* ---- the shared image picker (templates/_macros.html): samples, uploads, remembered ---- */
@@ -257,10 +337,18 @@
         const img = await upload("/api/images", file.files[0]);
         const label = `${t("common.uploaded")}: ${file.files[0].name} (${img.width}×${img.height})`;
         addOption(img.id, label);
-        info.textContent = img.resized ? t("common.resized_from",
-          { w: img.original_width, h: img.original_height, w2: img.width, h2: img.height }) : "";
+        info.textContent = img.resized
+          ? t("common.resized_from", {
+              w: img.original_width,
+              h: img.original_height,
+              w2: img.width,
+              h2: img.height,
+            })
+          : "";
         choose(img.id);
-      } catch (e) { /* the status line already says why */ }
+      } catch {
+        /* the status line already says why */
+      }
       file.value = "";
     });
     const has = (id) => [...select.options].some((o) => o.value === id);
@@ -274,7 +362,10 @@
   function followJob(job, on) {
     const source = new EventSource(job.events_url);
     for (const kind of ["step", "epoch"]) source.addEventListener(kind, (e) => on[kind](JSON.parse(e.data)));
-    source.addEventListener("end", (e) => { source.close(); on.end(JSON.parse(e.data)); });
+    source.addEventListener("end", (e) => {
+      source.close();
+      on.end(JSON.parse(e.data));
+    });
     source.onerror = () => status(t("common.reconnecting"), "error");
     return source;
   }
@@ -298,23 +389,41 @@
     let source = null;
     let drawPending = false;
     let lastStepText = null;
-    const running = (on) => { $("start").disabled = on; $("cancel").disabled = !on; };
+    const running = (on) => {
+      $("start").disabled = on;
+      $("cancel").disabled = !on;
+    };
 
     function progress(ev) {
       status("");
       const { value, max, text } = opts.event(ev) ?? {
-        value: ev.step, max: ev.total_steps || 1, text: t(prefix + "progress_text", {
-          epoch: ev.epoch, step: ev.step, total: ev.total_steps ?? "?", loss: fmt(ev.loss, 4),
-          elapsed: Math.round(ev.elapsed), eta: ev.eta == null ? "?" : Math.round(ev.eta) }) };
+        value: ev.step,
+        max: ev.total_steps || 1,
+        text: t(`${prefix}progress_text`, {
+          epoch: ev.epoch,
+          step: ev.step,
+          total: ev.total_steps ?? "?",
+          loss: fmt(ev.loss, 4),
+          elapsed: Math.round(ev.elapsed),
+          eta: ev.eta == null ? "?" : Math.round(ev.eta),
+        }),
+      };
       Object.assign($("job-bar"), { max, value });
       // an epoch's last step is followed by a pause (the held-out pass); its epoch event keeps the
       // step's line (the epoch's mean loss beside the same step number read as a change of loss)
-      $("job-text").textContent = ev.kind === "epoch" ? lastStepText ?? text
-        : ev.epoch_end ? `${text} ${t("common.testing_held_out")}` : text;
+      $("job-text").textContent =
+        ev.kind === "epoch"
+          ? (lastStepText ?? text)
+          : ev.epoch_end
+            ? `${text} ${t("common.testing_held_out")}`
+            : text;
       if (ev.kind === "step") lastStepText = text;
       if (drawPending) return;
       drawPending = true;
-      requestAnimationFrame(() => { drawPending = false; opts.draw(); });
+      requestAnimationFrame(() => {
+        drawPending = false;
+        opts.draw();
+      });
     }
 
     function end(job, final) {
@@ -326,8 +435,10 @@
         if (link) Object.assign(link, { href: `/api/jobs/${job.id}/weights`, hidden: false });
         opts.done(final.result, job);
       } else {
-        $("job-text").textContent = final.state === "cancelled" ? t(prefix + "cancelled")
-          : t(prefix + "failed", { error: final.error });
+        $("job-text").textContent =
+          final.state === "cancelled"
+            ? t(`${prefix}cancelled`)
+            : t(`${prefix}failed`, { error: final.error });
         opts.stopped?.(final); // e.g. put back what the page showed before the run
       }
     }
@@ -339,7 +450,8 @@
         if (!(el instanceof HTMLInputElement || el instanceof HTMLSelectElement)) continue;
         const checkbox = el.type === "checkbox";
         if (checkbox ? el.checked === Boolean(value) : el.value === String(value)) continue;
-        if (checkbox) el.checked = Boolean(value); else el.value = String(value);
+        if (checkbox) el.checked = Boolean(value);
+        else el.value = String(value);
         el.dispatchEvent(new Event("input", { bubbles: true }));
       }
     }
@@ -351,7 +463,7 @@
       if ($("job-weights")) $("job-weights").hidden = true;
       opts.reset(job);
       running(true);
-      $("job-text").textContent = t(prefix + "waiting");
+      $("job-text").textContent = t(`${prefix}waiting`);
       source = followJob(job, { step: progress, epoch: progress, end: (final) => end(job, final) });
     }
 
@@ -360,7 +472,9 @@
       if (!ev.target.reportValidity()) return;
       try {
         follow(await api("POST", "/api/jobs", { kind, params: opts.params() }));
-      } catch (e) { /* the status line says why (e.g. too many jobs) */ }
+      } catch {
+        /* the status line says why (e.g. too many jobs) */
+      }
     });
     $("cancel").addEventListener("click", async () => {
       const id = localStorage.getItem(key);
@@ -369,14 +483,21 @@
     const following = () => source !== null && source.readyState !== EventSource.CLOSED;
     async function resume() {
       const id = localStorage.getItem(key);
-      const job = id && await fetch(`/api/jobs/${id}`).then((r) => (r.ok ? r.json() : null));
+      const job = id && (await fetch(`/api/jobs/${id}`).then((r) => (r.ok ? r.json() : null)));
       if (job?.kind === kind && ["queued", "running"].includes(job.state)) follow(job); // not a finished one
     }
     let resumed = false;
-    window.addEventListener("storage", (ev) => { // a job started in another tab of this page
+    window.addEventListener("storage", (ev) => {
+      // a job started in another tab of this page
       if (resumed && ev.key === key && ev.newValue && !following()) resume();
     });
-    return { following, resume: () => { resumed = true; return resume(); } };
+    return {
+      following,
+      resume: () => {
+        resumed = true;
+        return resume();
+      },
+    };
   }
 
   /* ---- panels and small utilities ---- */
@@ -390,7 +511,9 @@
     if (!btn) return;
     const text = document.getElementById(btn.dataset.copy).textContent;
     navigator.clipboard?.writeText(text).then(
-      () => status(t("common.copied")), () => status(t("common.copy_failed"), "error"));
+      () => status(t("common.copied")),
+      () => status(t("common.copy_failed"), "error"),
+    );
   });
 
   // A number box left out of range says so beside itself (the browser's own bubble), on every page.
@@ -400,7 +523,10 @@
 
   function debounce(fn, ms = 200) {
     let timer;
-    return (...args) => { clearTimeout(timer); timer = setTimeout(() => fn(...args), ms); };
+    return (...args) => {
+      clearTimeout(timer);
+      timer = setTimeout(() => fn(...args), ms);
+    };
   }
 
   /** What is wrong with a typed name (at most `max` characters), in the page's language, or null:
@@ -419,8 +545,34 @@
   // a whole number with the page language's digit grouping: 8,490
   const num = (v) => v.toLocaleString(page.lang === "zh" ? "zh-CN" : "en");
 
-  const fmt = (v, digits = 4) => (Number.isInteger(v) ? String(v) : Number(v).toFixed(digits).replace(/\.?0+$/, ""));
+  const fmt = (v, digits = 4) =>
+    Number.isInteger(v)
+      ? String(v)
+      : Number(v)
+          .toFixed(digits)
+          .replace(/\.?0+$/, "");
 
-  window.N = { page, t, status, api, upload, imagePicker, jobForm, tensor, matrix, heatmap, bars, lines, draw, code,
-    debounce, fmt, num, language, nameProblem, COLORS, SCALES };
+  window.N = {
+    page,
+    t,
+    status,
+    api,
+    upload,
+    imagePicker,
+    jobForm,
+    tensor,
+    matrix,
+    heatmap,
+    bars,
+    lines,
+    draw,
+    code,
+    debounce,
+    fmt,
+    num,
+    language,
+    nameProblem,
+    COLORS,
+    SCALES,
+  };
 })();

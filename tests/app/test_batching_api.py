@@ -15,8 +15,10 @@ SMALL = {"samples": 24, "seq_len": 8, "batch_size": 8, "epochs": 2, "lr": 0.01, 
 
 
 def test_layout_is_time_first_and_counts_updates(client: TestClient):
-    res = client.post("/api/rnn/batching/layout", json={"samples": 50, "seq_len": 12, "batch_size": 16,
-                                                        "seed": 3, "batch": 3, "encoding": "list"})
+    res = client.post(
+        "/api/rnn/batching/layout",
+        json={"samples": 50, "seq_len": 12, "batch_size": 16, "seed": 3, "batch": 3, "encoding": "list"},
+    )
     assert res.status_code == 200, res.text
     out = res.json()
     assert out["batches"] == 4 and out["last_batch_size"] == 2
@@ -79,15 +81,18 @@ def _job_error(client: TestClient, params: dict) -> tuple[list, str]:
     return d["loc"], d["msg"]
 
 
-@pytest.mark.parametrize(("params", "field", "words"), [
-    ({"batch_size": 0}, "batch_size", "1 to 256"),
-    ({"batch_size": 257}, "batch_size", "1 to 256"),
-    ({"seq_len": 0}, "seq_len", "5 to 60"),
-    ({"seq_len": 10_000}, "seq_len", "5 to 60"),
-    ({"samples": 1024, "epochs": 3}, "epochs", "samples × epochs must be ≤ 2,048"),
-    ({"lr": 0}, "lr", "0 < lr ≤ 1"),
-    ({"hidden_size": 100_000}, "hidden_size", "1 to 64"),
-])
+@pytest.mark.parametrize(
+    ("params", "field", "words"),
+    [
+        ({"batch_size": 0}, "batch_size", "1 to 256"),
+        ({"batch_size": 257}, "batch_size", "1 to 256"),
+        ({"seq_len": 0}, "seq_len", "5 to 60"),
+        ({"seq_len": 10_000}, "seq_len", "5 to 60"),
+        ({"samples": 1024, "epochs": 3}, "epochs", "samples × epochs must be ≤ 2,048"),
+        ({"lr": 0}, "lr", "0 < lr ≤ 1"),
+        ({"hidden_size": 100_000}, "hidden_size", "1 to 64"),
+    ],
+)
 def test_bad_job_params_name_the_field(client: TestClient, params: dict, field: str, words: str):
     loc, msg = _job_error(client, params)
     assert loc[-1] == field and "params" in loc

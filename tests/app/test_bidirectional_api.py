@@ -50,10 +50,16 @@ def test_equals_nn_rnn_bidirectional_with_the_returned_weights(client: TestClien
 
 
 def test_explicit_weights_by_hand(client: TestClient):
-    body = {"sequence": [1, -1, 2], "hidden_size": 1, "classes": 2, "target": 1,
-            "forward": {"W_xh": 0.5, "W_hh": 0.8, "b_h": 0.1},
-            "backward": {"W_xh": [[-0.3]], "W_hh": [[0.6]], "b_h": [0.2]},
-            "W_out": [[1, -1], [0.5, 0.5]], "b_out": [0, 0.1]}
+    body = {
+        "sequence": [1, -1, 2],
+        "hidden_size": 1,
+        "classes": 2,
+        "target": 1,
+        "forward": {"W_xh": 0.5, "W_hh": 0.8, "b_h": 0.1},
+        "backward": {"W_xh": [[-0.3]], "W_hh": [[0.6]], "b_h": [0.2]},
+        "W_out": [[1, -1], [0.5, 0.5]],
+        "b_out": [0, 0.1],
+    }
     out = client.post(URL, json=body).json()
     f = b = 0.0
     for x in (1, -1, 2):
@@ -80,18 +86,21 @@ def _error(client: TestClient, body: dict) -> tuple[list, str]:
     return d["loc"], d["msg"]
 
 
-@pytest.mark.parametrize(("body", "field", "words"), [
-    ({"sequence": []}, "sequence", "1 to 200"),
-    ({"sequence": [0.5] * 10_000}, "sequence", "1 to 200"),
-    ({"sequence": [1, 2], "hidden_size": 100_000}, "hidden_size", "1 to 256"),
-    ({"sequence": [1, 2], "hidden_size": 0}, "hidden_size", "1 to 256"),
-    ({"sequence": [1, 2], "classes": 3, "target": 3}, "target", "0 to classes − 1 = 2"),
-    ({"sequence": [1, 2], "classes": 33}, "classes", "2 to 32"),
-    ({"sequence": [1, 2], "hidden_size": 2, "forward": {"W_hh": [[1, 2, 3]]}}, "W_hh", "[2, 2]"),
-    ({"sequence": [1, 2], "hidden_size": 2, "backward": {"W_xh": [[1], [2], [3]]}}, "W_xh", "[2, 1]"),
-    ({"sequence": [1, 2], "hidden_size": 2, "classes": 3, "W_out": [[1, 2]] * 3}, "W_out", "[3, 4]"),
-    ({"word": "hi", "alphabet": "abc"}, "word", "not in the alphabet"),
-])
+@pytest.mark.parametrize(
+    ("body", "field", "words"),
+    [
+        ({"sequence": []}, "sequence", "1 to 200"),
+        ({"sequence": [0.5] * 10_000}, "sequence", "1 to 200"),
+        ({"sequence": [1, 2], "hidden_size": 100_000}, "hidden_size", "1 to 256"),
+        ({"sequence": [1, 2], "hidden_size": 0}, "hidden_size", "1 to 256"),
+        ({"sequence": [1, 2], "classes": 3, "target": 3}, "target", "0 to classes − 1 = 2"),
+        ({"sequence": [1, 2], "classes": 33}, "classes", "2 to 32"),
+        ({"sequence": [1, 2], "hidden_size": 2, "forward": {"W_hh": [[1, 2, 3]]}}, "W_hh", "[2, 2]"),
+        ({"sequence": [1, 2], "hidden_size": 2, "backward": {"W_xh": [[1], [2], [3]]}}, "W_xh", "[2, 1]"),
+        ({"sequence": [1, 2], "hidden_size": 2, "classes": 3, "W_out": [[1, 2]] * 3}, "W_out", "[3, 4]"),
+        ({"word": "hi", "alphabet": "abc"}, "word", "not in the alphabet"),
+    ],
+)
 def test_bad_input_names_the_field(client: TestClient, body: dict, field: str, words: str):
     loc, msg = _error(client, body)
     assert loc[-1] == field, (loc, msg)

@@ -10,13 +10,22 @@ from fastapi.testclient import TestClient
 from engine.cnn.depth import StackConfig, build, digit_batch
 
 URL = "/api/cnn/gradient-norms"
-SHORT = {"kind": "depth", "params": {"shallow": 2, "deep": 4, "width": 16, "epochs": 1,
-                                     "train_size": 256, "batch_size": 64}}
+SHORT = {
+    "kind": "depth",
+    "params": {"shallow": 2, "deep": 4, "width": 16, "epochs": 1, "train_size": 256, "batch_size": 64},
+}
 
 
 def test_norms_match_autograd(client: TestClient):
-    body = {"depth": 8, "residual": True, "activation": "tanh", "init": "xavier", "batch_norm": True,
-            "seed": 5, "batch": 12}
+    body = {
+        "depth": 8,
+        "residual": True,
+        "activation": "tanh",
+        "init": "xavier",
+        "batch_norm": True,
+        "seed": 5,
+        "batch": 12,
+    }
     res = client.post(URL, json=body)
     assert res.status_code == 200
     out = res.json()
@@ -43,14 +52,17 @@ def test_depth_56_sigmoid_plain_vanishes_residual_does_not(client: TestClient):
     assert 1e-2 <= res["first_over_last"] <= 1e2
 
 
-@pytest.mark.parametrize(("body", "field", "words"), [
-    ({"depth": 0}, "depth", "greater than or equal to 2"),
-    ({"depth": 10_000}, "depth", "less than or equal to 100"),
-    ({"activation": "gelu"}, "activation", "'sigmoid', 'tanh' or 'relu'"),
-    ({"init": "orthogonal"}, "init", "'default', 'xavier' or 'he'"),
-    ({"batch": 0}, "batch", "greater than or equal to 1"),
-    ({"batch": 1, "batch_norm": True}, "batch", "at least 2 with batch_norm"),
-])
+@pytest.mark.parametrize(
+    ("body", "field", "words"),
+    [
+        ({"depth": 0}, "depth", "greater than or equal to 2"),
+        ({"depth": 10_000}, "depth", "less than or equal to 100"),
+        ({"activation": "gelu"}, "activation", "'sigmoid', 'tanh' or 'relu'"),
+        ({"init": "orthogonal"}, "init", "'default', 'xavier' or 'he'"),
+        ({"batch": 0}, "batch", "greater than or equal to 1"),
+        ({"batch": 1, "batch_norm": True}, "batch", "at least 2 with batch_norm"),
+    ],
+)
 def test_bad_input_names_the_field(client: TestClient, body: dict, field: str, words: str):
     res = client.post(URL, json=body)
     assert res.status_code == 422

@@ -59,8 +59,9 @@ def test_an_uploaded_drawing_is_preprocessed_and_read(client: TestClient):
 
 @pytest.mark.parametrize("name", list(MODELS))
 def test_each_model_can_be_chosen(client: TestClient, name: str):
-    res = client.post(f"/api/digits/predict/upload?model={name}",
-                      files={"file": ("d.png", png_bytes(drawn_one()))})
+    res = client.post(
+        f"/api/digits/predict/upload?model={name}", files={"file": ("d.png", png_bytes(drawn_one()))}
+    )
     assert res.json()["model"] == name
 
 
@@ -91,16 +92,19 @@ def test_a_held_out_digit(client: TestClient):
     assert client.get("/api/digits/held-out/2000").status_code == 422
 
 
-@pytest.mark.parametrize(("body", "field", "words"), [
-    ({"pixels": [[255] * 40] * 40}, "pixels", "blank"),
-    ({"pixels": [[0] * 40] * 40}, "pixels", "blank"),
-    ({"pixels": [[5]]}, "pixels", "at least"),
-    ({"pixels": [[[1, 2]]]}, "pixels", "(H, W)"),
-    ({"pixels": [[0] * 600] * 10}, "pixels", "512"),
-    ({"image_id": "nope"}, "image_id", "no image"),
-    ({"pixels": [[0] * 28] * 28, "model": "vgg"}, "model", "basic"),
-    ({}, None, "exactly one"),
-])
+@pytest.mark.parametrize(
+    ("body", "field", "words"),
+    [
+        ({"pixels": [[255] * 40] * 40}, "pixels", "blank"),
+        ({"pixels": [[0] * 40] * 40}, "pixels", "blank"),
+        ({"pixels": [[5]]}, "pixels", "at least"),
+        ({"pixels": [[[1, 2]]]}, "pixels", "(H, W)"),
+        ({"pixels": [[0] * 600] * 10}, "pixels", "512"),
+        ({"image_id": "nope"}, "image_id", "no image"),
+        ({"pixels": [[0] * 28] * 28, "model": "vgg"}, "model", "basic"),
+        ({}, None, "exactly one"),
+    ],
+)
 def test_bad_input_names_the_field(client: TestClient, body: dict, field: str | None, words: str):
     res = client.post("/api/digits/predict", json=body)
     assert 400 <= res.status_code < 500
@@ -114,6 +118,7 @@ def test_a_1x1_upload_and_a_blank_canvas_get_clear_messages(client: TestClient):
     one_pixel = png_bytes(Image.new("L", (1, 1)))
     tiny = client.post("/api/digits/predict/upload", files={"file": ("a.png", one_pixel)})
     assert tiny.status_code == 422 and "at least" in tiny.json()["detail"][0]["msg"]
-    blank = client.post("/api/digits/predict/upload",
-                        files={"file": ("b.png", png_bytes(Image.new("L", (280, 280), 255)))})
+    blank = client.post(
+        "/api/digits/predict/upload", files={"file": ("b.png", png_bytes(Image.new("L", (280, 280), 255)))}
+    )
     assert blank.status_code == 422 and "blank" in blank.json()["detail"][0]["msg"]

@@ -21,8 +21,9 @@ BODIES = NOT_A_REQUEST + [
 ]
 SCHEMA = create_app().openapi()
 POSTS = sorted(p for p, ops in SCHEMA["paths"].items() if "post" in ops)
-GETS_WITH_PARAMS = sorted(p for p, ops in SCHEMA["paths"].items()
-                          if "get" in ops and ops["get"].get("parameters"))
+GETS_WITH_PARAMS = sorted(
+    p for p, ops in SCHEMA["paths"].items() if "get" in ops and ops["get"].get("parameters")
+)
 
 
 @pytest.fixture(scope="module")

@@ -63,11 +63,14 @@ def test_literal_keys_used_in_templates_and_scripts_exist():
     assert missing == []
 
 
-@pytest.mark.parametrize(("header", "expected"), [
-    ("zh-TW;q=0.3, en;q=0.2", "zh"),
-    ("en;q=0.1, zh;q=0.9", "zh"),
-    ("ja, ko", None),
-    ("en;q=oops, zh", "zh"),
-])
+@pytest.mark.parametrize(
+    ("header", "expected"),
+    [
+        ("zh-TW;q=0.3, en;q=0.2", "zh"),
+        ("en;q=0.1, zh;q=0.9", "zh"),
+        ("ja, ko", None),
+        ("en;q=oops, zh", "zh"),
+    ],
+)
 def test_accept_language_parsing(header: str, expected: str | None):
     assert from_accept_language(header) == expected

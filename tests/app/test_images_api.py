@@ -70,13 +70,16 @@ def test_gif_first_frame(client: TestClient):
     assert stored(client, body["id"]).getpixel((5, 5)) == (0, 255, 0)
 
 
-@pytest.mark.parametrize(("data", "status", "words"), [
-    (b"", 422, "empty"),
-    (b"this is not an image at all", 415, "not an image"),
-    (png_bytes(Image.new("RGB", (64, 64), (1, 2, 3)))[:80], 422, "truncated"),
-    (huge_png_header(20000, 20000), 413, "pixels"),
-    (b"GIF89a" + b"\0" * 8, 415, "not an image"),
-])
+@pytest.mark.parametrize(
+    ("data", "status", "words"),
+    [
+        (b"", 422, "empty"),
+        (b"this is not an image at all", 415, "not an image"),
+        (png_bytes(Image.new("RGB", (64, 64), (1, 2, 3)))[:80], 422, "truncated"),
+        (huge_png_header(20000, 20000), 413, "pixels"),
+        (b"GIF89a" + b"\0" * 8, 415, "not an image"),
+    ],
+)
 def test_bad_files_get_a_4xx_naming_the_field(client: TestClient, data: bytes, status: int, words: str):
     res = upload(client, data)
     assert res.status_code == status, res.text
@@ -102,8 +105,7 @@ def test_missing_file_field_is_a_422(client: TestClient):
 def test_the_store_evicts_the_oldest(app, settings: Settings):  # noqa: ANN001
     settings.image_store_max_count = 2
     with TestClient(app) as client:
-        ids = [upload(client, png_bytes(Image.new("RGB", (4, 4), (i, 0, 0)))).json()["id"]
-               for i in range(3)]
+        ids = [upload(client, png_bytes(Image.new("RGB", (4, 4), (i, 0, 0)))).json()["id"] for i in range(3)]
         assert client.get(f"/api/images/{ids[0]}").status_code == 404
         assert all(client.get(f"/api/images/{i}").status_code == 200 for i in ids[1:])
 

@@ -16,7 +16,7 @@ from engine.data.mnist import normalise
 from engine.models.digits import build, load_pretrained, weights_path
 
 TRAINED_DIGIT = {"image_id": "digit", "weights": "trained", "encoding": "f32"}
-X = (torch.arange(3 * 9 * 11, dtype=torch.float32).reshape(3, 9, 11) % 17)  # (C, H, W)
+X = torch.arange(3 * 9 * 11, dtype=torch.float32).reshape(3, 9, 11) % 17  # (C, H, W)
 
 
 def _post(client: TestClient, **body: object) -> dict:
@@ -35,21 +35,34 @@ def test_branches_and_their_concatenation_match_torch(client: TestClient):
     assert out["seed"] == 5 and out["weights"] == "seed" and out["padding"] is True
     assert out["output_shape"] == [88, 9, 11] and out["cat_error"] is None
     assert_close(decode(out["output"]), y, atol=1e-4, rtol=1e-4)
-    for branch, part, (a, b), name in zip(out["branches"], parts, [(0, 16), (16, 40), (40, 64), (64, 88)],
-                                          ["1x1", "5x5", "3x3", "pool"], strict=True):
+    for branch, part, (a, b), name in zip(
+        out["branches"],
+        parts,
+        [(0, 16), (16, 40), (40, 64), (64, 88)],
+        ["1x1", "5x5", "3x3", "pool"],
+        strict=True,
+    ):
         assert branch["name"] == name and branch["channels"] == [a, b]
         assert_close(decode(branch["output"]), part[0], atol=1e-4, rtol=1e-4)
     assert_close(torch.cat([decode(b["output"]) for b in out["branches"]]), decode(out["output"]))
     layers = out["branches"][1]["layers"]
     assert [(ly["name"], ly["padding"], ly["output_shape"]) for ly in layers] == [
-        ("1×1 conv", 0, [16, 9, 11]), ("5×5 conv", 2, [24, 9, 11])]
+        ("1×1 conv", 0, [16, 9, 11]),
+        ("5×5 conv", 2, [24, 9, 11]),
+    ]
     assert layers[1]["multiplications"] == 9 * 11 * 24 * 16 * 25
     assert out["parameters"] == sum(p.numel() for p in block.parameters())
 
 
 def test_widths_change_the_channels(client: TestClient):
-    widths = {"width_1x1": 2, "reduce_5x5": 3, "width_5x5": 4, "reduce_3x3": 5, "width_3x3": 6,
-              "width_pool": 7}
+    widths = {
+        "width_1x1": 2,
+        "reduce_5x5": 3,
+        "width_5x5": 4,
+        "reduce_3x3": 5,
+        "width_3x3": 6,
+        "width_pool": 7,
+    }
     out = _post(client, widths=widths)
     assert out["output_shape"] == [2 + 4 + 6 + 7, 9, 11]
     assert [b["channels"] for b in out["branches"]] == [[0, 2], [2, 6], [6, 12], [12, 19]]
@@ -115,17 +128,30 @@ def test_the_shipped_trained_block_on_a_digit(client: TestClient):
     assert_close(decode(out["output"]), y, atol=1e-4, rtol=1e-4)
 
 
-@pytest.mark.parametrize(("body", "field", "words"), [
-    ({"widths": {"width_1x1": 0}}, ["widths", "width_1x1"], "from 1 to 256, got 0"),
-    ({"widths": {"reduce_3x3": 300}}, ["widths", "reduce_3x3"], "from 1 to 256"),
-    ({"seed": -1}, ["seed"], "from 0 to"),
-    ({"max_side": 1000}, ["max_side"], "from 8 to 128"),
-    ({"input": [[1, 2], [3, 4]], "padding": False}, ["padding"], "H, W ≥ 5"),
-    ({"weights": "trained", "widths": {"width_1x1": 8}}, ["widths"], "course's widths"),
-    ({"widths": {k: 256 for k in ("width_1x1", "reduce_5x5", "width_5x5", "reduce_3x3", "width_3x3",
-                                  "width_pool")}, "max_side": 128, "image_id": "scene", "input": None},
-     ["widths"], "multiplications"),
-])
+@pytest.mark.parametrize(
+    ("body", "field", "words"),
+    [
+        ({"widths": {"width_1x1": 0}}, ["widths", "width_1x1"], "from 1 to 256, got 0"),
+        ({"widths": {"reduce_3x3": 300}}, ["widths", "reduce_3x3"], "from 1 to 256"),
+        ({"seed": -1}, ["seed"], "from 0 to"),
+        ({"max_side": 1000}, ["max_side"], "from 8 to 128"),
+        ({"input": [[1, 2], [3, 4]], "padding": False}, ["padding"], "H, W ≥ 5"),
+        ({"weights": "trained", "widths": {"width_1x1": 8}}, ["widths"], "course's widths"),
+        (
+            {
+                "widths": {
+                    k: 256
+                    for k in ("width_1x1", "reduce_5x5", "width_5x5", "reduce_3x3", "width_3x3", "width_pool")
+                },
+                "max_side": 128,
+                "image_id": "scene",
+                "input": None,
+            },
+            ["widths"],
+            "multiplications",
+        ),
+    ],
+)
 def test_bad_input_names_the_field(client: TestClient, body: dict, field: list[str], words: str):
     res = client.post("/api/cnn/inception", json={"input": X.tolist(), **body})
     assert res.status_code == 422, res.text

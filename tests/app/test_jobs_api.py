@@ -91,8 +91,10 @@ def test_cancel_stops_a_job_within_a_second(jobs_client: TestClient):
     done = wait_for(jobs_client, job["id"], ("cancelled", "done", "error"), timeout=5)
     assert done["state"] == "cancelled"
     assert time.monotonic() - asked < 1.5
-    assert sse(jobs_client, job["events_url"])[-1] == ("end", {"state": "cancelled", "error": None,
-                                                                "result": None})
+    assert sse(jobs_client, job["events_url"])[-1] == (
+        "end",
+        {"state": "cancelled", "error": None, "result": None},
+    )
 
 
 def test_the_cap_answers_429_with_retry_after(app: FastAPI, settings: Settings):
@@ -126,12 +128,15 @@ def test_a_job_running_at_a_restart_ends_in_error(client: TestClient, settings: 
     assert job["state"] == "error" and "restarted" in job["error"]
 
 
-@pytest.mark.parametrize(("body", "field"), [
-    ({"kind": "digits", "params": {"epochs": 10**6}}, "epochs"),
-    ({"kind": "digits", "params": {"lr": -0.1}}, "lr"),
-    ({"kind": "digits", "params": {"model": "vgg"}}, "model"),
-    ({"kind": "digits", "params": {"batch_size": 0}}, "batch_size"),
-])
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"kind": "digits", "params": {"epochs": 10**6}}, "epochs"),
+        ({"kind": "digits", "params": {"lr": -0.1}}, "lr"),
+        ({"kind": "digits", "params": {"model": "vgg"}}, "model"),
+        ({"kind": "digits", "params": {"batch_size": 0}}, "batch_size"),
+    ],
+)
 def test_bad_params_get_a_422_naming_the_field(client: TestClient, body: dict, field: str):
     res = client.post("/api/jobs", json=body)
     assert res.status_code == 422

@@ -29,17 +29,20 @@ def test_predict_equals_the_model(client: TestClient):
     assert len(body["top"]) == 5
 
 
-@pytest.mark.parametrize(("body", "field", "words"), [
-    ({"name": ""}, "name", "at least 1"),
-    ({"name": "a" * 1000}, "name", "at most 30"),
-    ({"name": "😀😀"}, "name", "Latin letters"),
-    ({"name": "Иванов"}, "name", "Latin letters"),
-    ({"name": "王"}, "name", "Latin letters"),
-    ({"name": "\t"}, "name", "empty"),
-    ({"name": "Smith", "k": 0}, "k", "greater than or equal to 1"),
-    ({"name": "Smith", "k": 100}, "k", "less than or equal to 18"),
-    ({"k": 3}, "name", "required"),
-])
+@pytest.mark.parametrize(
+    ("body", "field", "words"),
+    [
+        ({"name": ""}, "name", "at least 1"),
+        ({"name": "a" * 1000}, "name", "at most 30"),
+        ({"name": "😀😀"}, "name", "Latin letters"),
+        ({"name": "Иванов"}, "name", "Latin letters"),
+        ({"name": "王"}, "name", "Latin letters"),
+        ({"name": "\t"}, "name", "empty"),
+        ({"name": "Smith", "k": 0}, "k", "greater than or equal to 1"),
+        ({"name": "Smith", "k": 100}, "k", "less than or equal to 18"),
+        ({"k": 3}, "name", "required"),
+    ],
+)
 def test_bad_predict_requests_name_the_field(client: TestClient, body: dict, field: str, words: str):
     res = client.post("/api/names/predict", json=body)
     assert res.status_code == 422, res.text
@@ -58,12 +61,19 @@ def test_batch_stages_equal_the_model(client: TestClient):
     with torch.no_grad():
         t = net.forward_trace(codes, lengths)
     assert body["batch_sizes"] == [3, 3, 2, 2, 1, 1]
-    for key, ref in (("embedded_data", t["packed_data"]), ("h_n", t["h_n"]), ("hidden", t["hidden"]),
-                     ("logits", t["logits"])):
+    for key, ref in (
+        ("embedded_data", t["packed_data"]),
+        ("h_n", t["h_n"]),
+        ("hidden", t["hidden"]),
+        ("logits", t["logits"]),
+    ):
         torch.testing.assert_close(decode(body[key]), ref, rtol=0, atol=1e-6)
     assert decode(body["h_n"]).shape == (4, 3, net.cfg.hidden_size)
-    assert client.post("/api/names/batch", json={"names": ["ok", "李"]}).json()["detail"][0]["loc"] == \
-        ["body", "names", "1"]
+    assert client.post("/api/names/batch", json={"names": ["ok", "李"]}).json()["detail"][0]["loc"] == [
+        "body",
+        "names",
+        "1",
+    ]
 
 
 def test_model_card(client: TestClient):
@@ -77,8 +87,16 @@ def test_model_card(client: TestClient):
     assert round(body["majority_accuracy"], 3) == 0.468
     assert len(body["confusion"]) == 18 and sum(map(sum, body["confusion"])) == 6681
     table = body["table"]
-    assert set(table) == {"input_size", "hidden_size", "num_layers", "output_size", "seq_len", "batch_size",
-                          "dropout", "bidirectional"}
+    assert set(table) == {
+        "input_size",
+        "hidden_size",
+        "num_layers",
+        "output_size",
+        "seq_len",
+        "batch_size",
+        "dropout",
+        "bidirectional",
+    }
     assert table["output_size"] == 18 and table["num_layers"] == 2 and table["bidirectional"] is True
     assert body["parameters"] == sum(p.numel() for p in load_pretrained().parameters())
 
@@ -113,8 +131,17 @@ def test_bad_job_params_name_the_field(client: TestClient):
 def test_the_training_form_starts_from_the_shipped_recipe(client: TestClient):
     html = client.get("/rnn/practice").text
     defaults = NamesParams().model_dump()
-    for field in ("epochs", "lr", "weight_decay", "embedding_dim", "hidden_size", "dropout",
-                  "class_weight_power", "train_size", "seed"):
+    for field in (
+        "epochs",
+        "lr",
+        "weight_decay",
+        "embedding_dim",
+        "hidden_size",
+        "dropout",
+        "class_weight_power",
+        "train_size",
+        "seed",
+    ):
         value = re.search(rf'<input type="number" id="{field}"[^>]* value="([^"]+)"', html).group(1)
         assert float(value) == defaults[field], field
     assert f'max="{defaults["train_size"]}"' in html

@@ -22,15 +22,18 @@ def test_pack_equals_torch(client: TestClient):
     assert [padded[r, t].item() for r, t in body["source"]] == body["data"]
 
 
-@pytest.mark.parametrize(("names", "field", "words"), [
-    ([], "names", "at least 1"),
-    (["x"] * 17, "names", "at most 16"),
-    (["Smith", ""], "names.1", "at least 1"),
-    (["a" * 1000], "names.0", "at most 30"),
-    (["Smith", "Иванов"], "names.1", "Latin letters"),
-    (["😀"], "names.0", "Latin letters"),
-    (["   "], "names.0", "empty"),
-])
+@pytest.mark.parametrize(
+    ("names", "field", "words"),
+    [
+        ([], "names", "at least 1"),
+        (["x"] * 17, "names", "at most 16"),
+        (["Smith", ""], "names.1", "at least 1"),
+        (["a" * 1000], "names.0", "at most 30"),
+        (["Smith", "Иванов"], "names.1", "Latin letters"),
+        (["😀"], "names.0", "Latin letters"),
+        (["   "], "names.0", "empty"),
+    ],
+)
 def test_bad_names_are_named(client: TestClient, names: list[str], field: str, words: str):
     res = client.post("/api/rnn/pack", json={"names": names})
     assert res.status_code == 422

@@ -48,13 +48,16 @@ def test_language_from_query_is_remembered_in_a_cookie(client: TestClient):
     assert "课程地图" in client.get("/").text
 
 
-@pytest.mark.parametrize(("header", "lang"), [
-    ("zh-CN,zh;q=0.9,en;q=0.8", "zh-CN"),
-    ("en-US,en;q=0.9", "en"),
-    ("fr-FR, en;q=0.5, zh;q=0.7", "zh-CN"),
-    ("de", "en"),
-    ("", "en"),
-])
+@pytest.mark.parametrize(
+    ("header", "lang"),
+    [
+        ("zh-CN,zh;q=0.9,en;q=0.8", "zh-CN"),
+        ("en-US,en;q=0.9", "en"),
+        ("fr-FR, en;q=0.5, zh;q=0.7", "zh-CN"),
+        ("de", "en"),
+        ("", "en"),
+    ],
+)
 def test_language_from_accept_language(client: TestClient, header: str, lang: str):
     html = client.get("/", headers={"Accept-Language": header}).text
     assert f'<html lang="{lang}">' in html

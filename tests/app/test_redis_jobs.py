@@ -31,8 +31,21 @@ def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         pytest.fail("redis-server is not installed; `make test` installs it (Debian package redis-server)")
     port = free_port()
     server = subprocess.Popen(
-        ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-         "--dir", str(tmp_path_factory.mktemp("redis"))], stdout=subprocess.DEVNULL)
+        [
+            "redis-server",
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            str(tmp_path_factory.mktemp("redis")),
+        ],
+        stdout=subprocess.DEVNULL,
+    )
     url = f"redis://127.0.0.1:{port}/0"
     for _ in range(200):
         try:
@@ -53,8 +66,13 @@ def prefix(request: pytest.FixtureRequest) -> str:
 
 
 def replica(tmp_path: Path, name: str, redis_url: str, prefix: str, max_running: int = 2) -> TestClient:
-    settings = Settings(data_dir=tmp_path / name, job_backend="redis", redis_url=redis_url,
-                        redis_prefix=prefix, max_running_jobs=max_running)
+    settings = Settings(
+        data_dir=tmp_path / name,
+        job_backend="redis",
+        redis_url=redis_url,
+        redis_prefix=prefix,
+        max_running_jobs=max_running,
+    )
     app = create_app()
     app.dependency_overrides[get_settings] = lambda: settings
     return TestClient(app)
@@ -68,11 +86,21 @@ def replicas(tmp_path: Path, redis_url: str, prefix: str) -> Iterator[tuple[Test
 
 
 def start_worker(tmp_path: Path, redis_url: str, prefix: str, burst: bool = False) -> subprocess.Popen:
-    env = {**os.environ, "NATURALLY_REDIS_URL": redis_url, "NATURALLY_REDIS_PREFIX": prefix,
-           "NATURALLY_DATA_DIR": str(tmp_path / "worker"), "NATURALLY_JOB_ALIVE_SECONDS": "3"}
-    return subprocess.Popen([sys.executable, "-m", "app.jobs.worker", *(["--burst"] if burst else [])],
-                            cwd=PROJECT_ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                            text=True)
+    env = {
+        **os.environ,
+        "NATURALLY_REDIS_URL": redis_url,
+        "NATURALLY_REDIS_PREFIX": prefix,
+        "NATURALLY_DATA_DIR": str(tmp_path / "worker"),
+        "NATURALLY_JOB_ALIVE_SECONDS": "3",
+    }
+    return subprocess.Popen(
+        [sys.executable, "-m", "app.jobs.worker", *(["--burst"] if burst else [])],
+        cwd=PROJECT_ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
 
 
 @pytest.fixture
@@ -94,7 +122,8 @@ def wait_for_progress(client: TestClient, job_id: str, timeout: float = 60) -> N
 
 
 def test_a_job_queued_on_one_replica_runs_on_a_worker_and_streams_from_the_other(
-        replicas: tuple[TestClient, TestClient], tmp_path: Path, redis_url: str, prefix: str):
+    replicas: tuple[TestClient, TestClient], tmp_path: Path, redis_url: str, prefix: str
+):
     a, b = replicas
     job = a.post("/api/jobs", json=SHORT).json()
     assert job["state"] == "queued"  # no worker yet: it waits on the queue
@@ -119,7 +148,8 @@ def test_a_job_queued_on_one_replica_runs_on_a_worker_and_streams_from_the_other
 
 
 def test_cancel_on_another_replica_stops_the_running_job(
-        replicas: tuple[TestClient, TestClient], worker: subprocess.Popen):
+    replicas: tuple[TestClient, TestClient], worker: subprocess.Popen
+):
     a, b = replicas
     job = a.post("/api/jobs", json=LONG).json()
     wait_for_progress(a, job["id"])
@@ -131,8 +161,10 @@ def test_cancel_on_another_replica_stops_the_running_job(
 
 
 def test_a_queued_job_is_cancelled_at_once_and_frees_its_slot(tmp_path: Path, redis_url: str, prefix: str):
-    with replica(tmp_path, "a", redis_url, prefix, max_running=1) as a, \
-            replica(tmp_path, "b", redis_url, prefix, max_running=1) as b:
+    with (
+        replica(tmp_path, "a", redis_url, prefix, max_running=1) as a,
+        replica(tmp_path, "b", redis_url, prefix, max_running=1) as b,
+    ):
         first = a.post("/api/jobs", json=SHORT).json()
         busy = b.post("/api/jobs", json=SHORT)  # the cap counts the other replica's job
         assert busy.status_code == 429 and busy.headers["retry-after"] == "5"
@@ -142,12 +174,16 @@ def test_a_queued_job_is_cancelled_at_once_and_frees_its_slot(tmp_path: Path, re
 
 
 def children(pid: int) -> list[int]:
-    return [int(p.name) for p in Path("/proc").iterdir() if p.name.isdigit()
-            and f"PPid:\t{pid}\n" in (p / "status").read_text(errors="replace")]
+    return [
+        int(p.name)
+        for p in Path("/proc").iterdir()
+        if p.name.isdigit() and f"PPid:\t{pid}\n" in (p / "status").read_text(errors="replace")
+    ]
 
 
 def test_a_job_whose_worker_dies_ends_in_error_and_frees_its_slot(
-        replicas: tuple[TestClient, TestClient], worker: subprocess.Popen):
+    replicas: tuple[TestClient, TestClient], worker: subprocess.Popen
+):
     a, _ = replicas
     job = a.post("/api/jobs", json=LONG).json()
     wait_for_progress(a, job["id"])
@@ -160,7 +196,8 @@ def test_a_job_whose_worker_dies_ends_in_error_and_frees_its_slot(
 
 
 def test_a_job_whose_worker_is_stopped_cold_ends_in_error(
-        replicas: tuple[TestClient, TestClient], tmp_path: Path, redis_url: str, prefix: str):
+    replicas: tuple[TestClient, TestClient], tmp_path: Path, redis_url: str, prefix: str
+):
     a, _ = replicas
     proc = start_worker(tmp_path, redis_url, prefix)
     job = a.post("/api/jobs", json=LONG).json()
@@ -175,7 +212,8 @@ def test_a_job_whose_worker_is_stopped_cold_ends_in_error(
 
 
 def test_a_job_whose_queue_entry_vanished_ends_in_error(
-        replicas: tuple[TestClient, TestClient], redis_url: str):
+    replicas: tuple[TestClient, TestClient], redis_url: str
+):
     a, _ = replicas
     job = a.post("/api/jobs", json=SHORT).json()
     Job.fetch(job["id"], connection=Redis.from_url(redis_url)).delete()  # as if Redis lost it

@@ -27,8 +27,10 @@ def _weights(res: dict) -> RNNWeights:
 @pytest.mark.parametrize("num_layers", [1, 2])
 def test_forward_equals_nn_rnn_with_the_returned_weights(client: TestClient, num_layers: int):
     seq = [[0.5, -1.0], [1.0, 0.0], [-0.5, 2.0], [0.0, 1.0]]
-    res = client.post("/api/rnn/forward", json={"sequence": seq, "hidden_size": 4, "output_size": 2,
-                                                "num_layers": num_layers, "seed": 3})
+    res = client.post(
+        "/api/rnn/forward",
+        json={"sequence": seq, "hidden_size": 4, "output_size": 2, "num_layers": num_layers, "seed": 3},
+    )
     assert res.status_code == 200, res.text
     out = res.json()
     assert (out["steps"], out["input_size"], out["hidden_size"], out["num_layers"]) == (4, 2, 4, num_layers)
@@ -38,14 +40,24 @@ def test_forward_equals_nn_rnn_with_the_returned_weights(client: TestClient, num
     assert_close(_t(out["y"]), h @ w.W_hy.T + w.b_y)
     for i, la in enumerate(w.layers):  # a_t = W_xh·x_t + W_hh·h_{t-1} + b_h in every layer
         assert_close(_t(out["a"])[i], _t(out["xw"])[i] + _t(out["hw"])[i] + la.b_h)
-    again = client.post("/api/rnn/forward", json={"sequence": seq, "hidden_size": 4, "output_size": 2,
-                                                  "num_layers": num_layers, "seed": 3}).json()
+    again = client.post(
+        "/api/rnn/forward",
+        json={"sequence": seq, "hidden_size": 4, "output_size": 2, "num_layers": num_layers, "seed": 3},
+    ).json()
     assert again["weights"] == out["weights"]  # a seed gives the same weights every time
 
 
 def test_scalar_weights_by_hand(client: TestClient):
-    body = {"sequence": [1, -1, 2], "hidden_size": 1, "W_xh": 0.5, "W_hh": 0.8, "b_h": 0.1, "W_hy": 2,
-            "b_y": -1, "outputs": "many_to_one"}
+    body = {
+        "sequence": [1, -1, 2],
+        "hidden_size": 1,
+        "W_xh": 0.5,
+        "W_hh": 0.8,
+        "b_h": 0.1,
+        "W_hy": 2,
+        "b_y": -1,
+        "outputs": "many_to_one",
+    }
     out = client.post("/api/rnn/forward", json=body).json()
     h, hs = 0.0, []
     for x in (1, -1, 2):
@@ -67,8 +79,15 @@ def test_word_becomes_one_hot(client: TestClient):
 
 @pytest.mark.parametrize("loss,target", [("last", [0.5, -0.5]), ("every", [[1, 0]] * 5)])
 def test_bptt_terms_add_up_to_autograd(client: TestClient, loss: str, target: list):
-    body = {"word": "hello", "hidden_size": 3, "output_size": 2, "num_layers": 2, "loss": loss,
-            "target": target, "seed": 4}
+    body = {
+        "word": "hello",
+        "hidden_size": 3,
+        "output_size": 2,
+        "num_layers": 2,
+        "loss": loss,
+        "target": target,
+        "seed": 4,
+    }
     res = client.post("/api/rnn/bptt", json=body)
     assert res.status_code == 200, res.text
     out = res.json()
@@ -78,8 +97,12 @@ def test_bptt_terms_add_up_to_autograd(client: TestClient, loss: str, target: li
     terms = _t(out["terms"][0]["W_hh"])  # (T, H, H)
     assert terms.shape == (5, 3, 3)
     assert_close(terms.sum(0), _t(out["autograd"]["W_hh"]), atol=1e-6, rtol=1e-6)
-    assert_close(_t(out["terms"][1]["W_xh"]).sum(0), _t(out["autograd"]["upper_layers"][0]["W_xh"]),
-                 atol=1e-6, rtol=1e-6)
+    assert_close(
+        _t(out["terms"][1]["W_xh"]).sum(0),
+        _t(out["autograd"]["upper_layers"][0]["W_xh"]),
+        atol=1e-6,
+        rtol=1e-6,
+    )
     assert_close(_t(out["terms_W_hy"]).sum(0), _t(out["autograd"]["W_hy"]), atol=1e-6, rtol=1e-6)
     assert len(out["dh_norm"]) == 2 and len(out["dh_norm"][0]) == 5
     if loss == "last":
@@ -87,13 +110,21 @@ def test_bptt_terms_add_up_to_autograd(client: TestClient, loss: str, target: li
 
 
 def test_bptt_scalar_preset(client: TestClient):
-    body = {"sequence": [1, 2], "hidden_size": 1, "W_xh": 0.5, "W_hh": 0.8, "b_h": 0, "W_hy": 1, "b_y": 0,
-            "target": 0}
+    body = {
+        "sequence": [1, 2],
+        "hidden_size": 1,
+        "W_xh": 0.5,
+        "W_hh": 0.8,
+        "b_h": 0,
+        "W_hy": 1,
+        "b_y": 0,
+        "target": 0,
+    }
     out = client.post("/api/rnn/bptt", json=body).json()
     h1 = torch.tanh(torch.tensor(0.5, **F64))
     h2 = torch.tanh(1.0 + 0.8 * h1)
-    d2 = h2 * (1 - h2 ** 2)
-    d1 = 0.8 * d2 * (1 - h1 ** 2)
+    d2 = h2 * (1 - h2**2)
+    d1 = 0.8 * d2 * (1 - h1**2)
     assert_close(_t(out["terms"][0]["W_hh"])[:, 0, 0], torch.stack([0 * d1, d2 * h1]))
     assert_close(_t(out["terms"][0]["W_xh"])[:, 0, 0], torch.stack([d1, 2 * d2]))
     assert_close(torch.tensor(out["dh_norm"][0], **F64), torch.stack([0.8 * d2, h2]).abs())

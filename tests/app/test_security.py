@@ -25,8 +25,11 @@ def test_docs_use_a_local_swagger_ui(client: TestClient):
 
 
 def test_a_body_over_the_cap_is_refused_before_parsing(client: TestClient):
-    res = client.post("/api/cnn/conv", content=b"{" + b" " * (11 * 1024 * 1024),
-                      headers={"content-type": "application/json"})
+    res = client.post(
+        "/api/cnn/conv",
+        content=b"{" + b" " * (11 * 1024 * 1024),
+        headers={"content-type": "application/json"},
+    )
     assert res.status_code == 413
     assert client.get("/healthz").status_code == 200
 

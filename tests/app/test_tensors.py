@@ -48,11 +48,14 @@ def test_client_tensors_accept_three_forms():
     assert adapter.validate_python(0.5).to_torch().item() == 0.5
 
 
-@pytest.mark.parametrize(("value", "words"), [
-    ([[1, 2], [3]], "rectangular"),
-    ({"shape": [3], "data": [1, 2]}, "shape"),
-    ([["a", 1]], "number"),
-])
+@pytest.mark.parametrize(
+    ("value", "words"),
+    [
+        ([[1, 2], [3]], "rectangular"),
+        ({"shape": [3], "data": [1, 2]}, "shape"),
+        ([["a", 1]], "number"),
+    ],
+)
 def test_bad_client_tensors(value: object, words: str):
     with pytest.raises(ValidationError, match=words):
         TypeAdapter(Tensor).validate_python(value)

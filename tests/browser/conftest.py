@@ -7,8 +7,14 @@ from playwright.sync_api import Browser, ConsoleMessage, Page, sync_playwright
 
 from scripts.server import serve
 
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 
 
 @pytest.fixture(scope="session")
@@ -52,7 +58,8 @@ def plot_points(page: Page, selector: str) -> int:
              if (!el || !el.data) return 0;
              return el.data.reduce((n, tr) => n + (tr.z ? tr.z.flat().length
                                                       : (tr.y ? tr.y.length : 0)), 0); }""",
-        selector)
+        selector,
+    )
 
 
 def run_panel_code(code: str) -> dict:

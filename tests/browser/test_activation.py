@@ -22,8 +22,10 @@ def _open(page: Page, base_url: str, image: str = "shapes") -> None:
     page.goto(f"{base_url}/cnn/activation?lang=en")
     page.wait_for_function("() => document.getElementById('act-shares').textContent !== ''")
     page.select_option("#image-select", image)
-    page.wait_for_function(f"() => document.getElementById('act-shape').textContent.includes('"
-                           f"{'254×254' if image == 'shapes' else '26×26'}')")
+    page.wait_for_function(
+        f"() => document.getElementById('act-shape').textContent.includes('"
+        f"{'254×254' if image == 'shapes' else '26×26'}')"
+    )
     page.wait_for_load_state("networkidle")
 
 
@@ -82,8 +84,15 @@ def test_pytorch_panel_runs_and_prints_the_page_numbers(page: Page, base_url: st
     page.wait_for_function("() => document.getElementById('torch-code').textContent.includes('torch.tanh')")
     code = page.text_content("#torch-code") or ""
     env = {**os.environ, "PYTHONWARNINGS": "ignore"}
-    out = subprocess.run([sys.executable, "-c", code], cwd=SAMPLES, env=env, capture_output=True,
-                         text=True, timeout=60, check=True).stdout
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=SAMPLES,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    ).stdout
     api = httpx.post(f"{base_url}/api/cnn/activation", json={"image_id": "shapes", "function": fn}).json()
     depth = httpx.post(f"{base_url}/api/cnn/activation/depth", json={}).json()
     chain = next(c for c in depth["chains"] if c["function"] == fn)

@@ -40,8 +40,9 @@ def test_a_tiny_job_runs_to_the_end(page: Page, base_url: str):
     _set(page, "#batch-size", "8")
     page.fill("#epochs", "2")
     page.click("#start")
-    page.wait_for_function("() => document.getElementById('job-text').textContent.startsWith('Done')",
-                           timeout=60_000)
+    page.wait_for_function(
+        "() => document.getElementById('job-text').textContent.startsWith('Done')", timeout=60_000
+    )
     rows = page.eval_on_selector_all("#result-table tbody tr", "els => els.map(r => r.cells[2].textContent)")
     assert rows == ["32", "4"]  # updates per epoch: N one at a time, ceil(N / B) by batches
     assert plot_points(page, "#plot-loss-updates") > 4 and plot_points(page, "#plot-loss-time") > 4

@@ -17,8 +17,9 @@ def _open(page: Page, base_url: str) -> None:
 
 def test_both_directions_and_the_joined_state_draw(page: Page, base_url: str):
     _open(page, base_url)
-    labels = page.eval_on_selector_all(".bi-svg .cell.now text:first-of-type",
-                                       "els => els.map(e => e.textContent)")
+    labels = page.eval_on_selector_all(
+        ".bi-svg .cell.now text:first-of-type", "els => els.map(e => e.textContent)"
+    )
     assert sorted(labels) == ["[h₅ᶠ; h₁ᵇ]", "h₁ᵇ", "h₅ᶠ"]  # the two final states and their join
     assert plot_points(page, "#plot-forward") == 2 * 5 and plot_points(page, "#plot-backward") == 2 * 5
     assert plot_points(page, "#plot-hidden") == 4 and plot_points(page, "#plot-probs") == 3

@@ -47,8 +47,11 @@ def test_paper_example_prints_every_number(page: Page, base_url: str):
     text = page.text_content("#paper") or ""
     h1 = torch.tanh(torch.tensor(0.5, dtype=torch.float64))
     assert f"h₁ = tanh(a₁) = {h1:.5f}" in text
-    lines = [p for p in page.eval_on_selector_all("#paper p", "els => els.map(e => e.textContent)")
-             if p.startswith("∂L/∂W_")]
+    lines = [
+        p
+        for p in page.eval_on_selector_all("#paper p", "els => els.map(e => e.textContent)")
+        if p.startswith("∂L/∂W_")
+    ]
     assert len(lines) == 2
     for line in lines:  # "∂L/∂W_hh = a + b + c = S;   autograd: G"
         total, ag = re.search(r"= ([-\d.]+);\s+autograd: ([-\d.]+)", line).groups()
@@ -66,6 +69,10 @@ def test_torch_panel_terms_match_the_bars(page: Page, base_url: str):
     steps = torch.tensor([y for _, y in bars[:-2]], dtype=torch.float64)  # (T, entries)
     ours = scope["terms"].reshape(len(steps), -1).double()
     assert_close(ours, steps, atol=1e-6, rtol=1e-4)
-    assert_close(scope["rnn"].weight_hh_l0.grad.double().flatten(),
-                 torch.tensor(bars[-1][1], dtype=torch.float64), atol=1e-6, rtol=1e-4)
+    assert_close(
+        scope["rnn"].weight_hh_l0.grad.double().flatten(),
+        torch.tensor(bars[-1][1], dtype=torch.float64),
+        atol=1e-6,
+        rtol=1e-4,
+    )
     assert page.errors == []

@@ -76,8 +76,9 @@ def test_step_advances_the_window_and_the_sum(page: Page, base_url: str):
     assert page.errors == []  # type: ignore[attr-defined]
 
 
-def test_pytorch_panel_runs_and_bad_kernels_are_explained(page: Page, base_url: str,
-                                                          monkeypatch: pytest.MonkeyPatch):
+def test_pytorch_panel_runs_and_bad_kernels_are_explained(
+    page: Page, base_url: str, monkeypatch: pytest.MonkeyPatch
+):
     _open(page, base_url)
     monkeypatch.chdir(SAMPLES)  # the code opens checker.png
     out = io.StringIO()
@@ -124,8 +125,13 @@ def test_patch_steps_equal_the_feature_map_and_the_kernel_is_shown(page: Page, b
 
 def test_sliders_are_named_and_chinese_says_kongdong(page: Page, base_url: str):
     _open(page, base_url)
-    for name, slider in [("Stride", "stride"), ("Padding", "padding"), ("Dilation", "dilation"),
-                         ("Step", "step-index"), ("Speed", "speed")]:
+    for name, slider in [
+        ("Stride", "stride"),
+        ("Padding", "padding"),
+        ("Dilation", "dilation"),
+        ("Step", "step-index"),
+        ("Speed", "speed"),
+    ]:
         assert page.get_by_role("slider", name=name, exact=True).get_attribute("id") == slider
     assert "§1.3" in (page.text_content("#settings-hint") or "")
     assert page.get_attribute("#settings-hint a", "href").endswith("/cnn/pooling")  # type: ignore[union-attr]
@@ -165,7 +171,8 @@ def test_a_dilated_kernel_grows_the_stepped_patch(page: Page, base_url: str):
     page.fill("#dilation", "4")  # a 3×3 kernel at dilation 4 spans 9 pixels; the 6×6 patch + 1 ring holds 8
     page.dispatch_event("#dilation", "input")
     expect(page.locator("#status")).to_have_text(
-        "The stepped patch grew to 8×8: the dilated kernel spans 9 pixels.")
+        "The stepped patch grew to 8×8: the dilated kernel spans 9 pixels."
+    )
     assert page.input_value("#patch-size") == "8"
     page.wait_for_function("() => document.getElementById('step-out').textContent.endsWith('of 4')")  # 2 × 2
     assert page.errors == []  # type: ignore[attr-defined]

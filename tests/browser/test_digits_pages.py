@@ -55,7 +55,8 @@ def test_a_tiny_training_job_runs_to_the_end(page: Page, base_url: str):
     expect(page.locator("#cancel")).to_be_enabled()
     expect(page.locator("#job-text")).to_contain_text("Done", timeout=60_000)
     assert page.evaluate("document.getElementById('job-bar').value") == page.evaluate(
-        "document.getElementById('job-bar').max")
+        "document.getElementById('job-bar').max"
+    )
     assert plot_points(page, "#plot-loss") > 0
     expect(page.locator("#compare tbody tr")).to_have_count(4)  # 3 shipped models + this run
     expect(page.locator("#job-weights")).to_be_visible()

@@ -15,7 +15,6 @@ from tests.browser.conftest import run_panel_code
 ROOT = Path(__file__).resolve().parents[2]
 
 
-
 def _open(page: Page, base_url: str, lang: str = "en") -> None:
     page.goto(f"{base_url}/rnn/gru?lang={lang}")
     page.wait_for_function("() => (document.getElementById('plot-flow').data || []).length === 4")
@@ -60,8 +59,9 @@ def test_typing_a_name_shows_the_gate_heatmaps(page: Page, base_url: str, monkey
     assert all(0 <= v <= 1 for row in z for v in row)
     expect(page.locator("#prediction")).to_contain_text("nakamura")
     page.fill("#name", "Naka😀")  # refused beside the box; the plots of "nakamura" fade, not vanish
-    expect(page.locator("#prediction")).to_have_text("Only Latin letters (accents are fine), space, ' and - "
-                                                     "can be read, not: 😀")
+    expect(page.locator("#prediction")).to_have_text(
+        "Only Latin letters (accents are fine), space, ' and - can be read, not: 😀"
+    )
     expect(page.locator("#plot-z")).to_have_class(re.compile("stale"))
     page.fill("#name", "Nakamura")
     expect(page.locator("#plot-z")).not_to_have_class(re.compile("stale"))
@@ -81,7 +81,8 @@ def test_typing_a_name_shows_the_gate_heatmaps(page: Page, base_url: str, monkey
         page.select_option("#layer", index=layer)  # (by index: "1" would match the label "1" of layer 0)
         page.select_option("#direction", index=direction)
         expect(page.locator("#torch-code")).to_contain_text(
-            f"layer {layer + 1}, {'backward' if direction else 'forward'} direction")
+            f"layer {layer + 1}, {'backward' if direction else 'forward'} direction"
+        )
         out = io.StringIO()
         with contextlib.redirect_stdout(out):
             run_panel_code(page.text_content("#torch-code") or "")

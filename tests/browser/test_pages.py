@@ -19,7 +19,9 @@ def wait_for_plots(page: Page) -> list[str]:
     for plot_id in ids:
         page.wait_for_function(
             "id => { const el = document.getElementById(id); return el && el.data && el.data.length; }",
-            arg=plot_id, timeout=15_000)
+            arg=plot_id,
+            timeout=15_000,
+        )
     return ids
 
 

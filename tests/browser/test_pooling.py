@@ -32,8 +32,9 @@ def test_max_and_avg_redraw(page: Page, base_url: str):
 def test_channels_stay_and_cells_step(page: Page, base_url: str):
     _open(page, base_url)
     page.select_option("#maps", "edge_horizontal,edge_vertical")
-    page.wait_for_function("() => document.querySelector('#shapes').textContent"
-                           ".startsWith('C in = 2, C out = 2')")
+    page.wait_for_function(
+        "() => document.querySelector('#shapes').textContent.startsWith('C in = 2, C out = 2')"
+    )
     page.wait_for_function("() => document.querySelector('#map-out-1')?.data?.length > 0")
     assert page.locator("#maps-plots .plot").count() == 4
     first = page.text_content("#cell-out")
@@ -61,7 +62,8 @@ def test_a_refused_value_names_its_box_and_fades_the_plots(page: Page, base_url:
     page.fill("#ex-size", "0")
     page.dispatch_event("#ex-size", "change")
     expect(page.locator("#status")).to_contain_text(
-        "Input side A (size): Input should be greater than or equal to 1")  # the label, not only the field
+        "Input side A (size): Input should be greater than or equal to 1"
+    )  # the label, not only the field
     expect(page.locator("#plot-grid")).to_have_class(re.compile("outdated"))  # it still shows side 7
     page.fill("#ex-size", "9")
     page.dispatch_event("#ex-size", "change")

@@ -47,8 +47,9 @@ def test_play_runs_to_the_end(page: Page, base_url: str):
     _open(page, base_url)
     page.fill("#speed", "6")
     page.click("#step-play")
-    page.wait_for_function("() => document.getElementById('step-out').textContent === 't = 4 of 4'",
-                           timeout=5000)
+    page.wait_for_function(
+        "() => document.getElementById('step-out').textContent === 't = 4 of 4'", timeout=5000
+    )
     page.wait_for_function("() => document.getElementById('step-play').ariaPressed === 'false'")
     assert page.errors == []
 
@@ -88,8 +89,9 @@ def test_typed_weights_reach_the_api_and_a_bad_split_is_named(page: Page, base_u
 
     def typed_zeros(res: Response) -> bool:
         sent = res.request.post_data_json or {}
-        return (res.url.endswith("/api/rnn/forward")
-                and sent.get("W_hh") == zeros and sent.get("b_h") == [0] * 3)
+        return (
+            res.url.endswith("/api/rnn/forward") and sent.get("W_hh") == zeros and sent.get("b_h") == [0] * 3
+        )
 
     with page.expect_response(typed_zeros) as answer:
         page.fill("#typed-b_h", "0 0 0")
@@ -102,8 +104,10 @@ def test_typed_weights_reach_the_api_and_a_bad_split_is_named(page: Page, base_u
     page.fill("#typed-W_hy", "1 2 x")
     expect(page.locator("#status")).to_have_text("“x” in W_hy is not a number.")
     page.fill("#typed-W_hy", "1 2 3")
-    page.evaluate("() => { const s = document.getElementById('input-size'); s.value = 3;"
-                  " s.dispatchEvent(new Event('input')); }")
+    page.evaluate(
+        "() => { const s = document.getElementById('input-size'); s.value = 3;"
+        " s.dispatchEvent(new Event('input')); }"
+    )
     page.wait_for_function("() => document.getElementById('status').textContent.includes('multiple')")
     assert "holds 4 numbers, which is not a multiple of input_size 3" in page.text_content("#status")
     assert page.errors == []

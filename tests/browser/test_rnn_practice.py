@@ -6,8 +6,10 @@ from tests.browser.conftest import plot_points
 
 
 def packed_count(page: Page) -> int:
-    return page.evaluate("() => { const el = document.getElementById('plot-packed');"
-                         " return el && el.data ? el.data[0].z[0].length : 0; }")
+    return page.evaluate(
+        "() => { const el = document.getElementById('plot-packed');"
+        " return el && el.data ? el.data[0].z[0].length : 0; }"
+    )
 
 
 def test_typing_names_updates_the_packing_views(page: Page, base_url: str):

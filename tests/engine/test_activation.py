@@ -69,8 +69,12 @@ def test_feature_maps_are_conv2d_with_the_named_kernels():
     assert maps.shape == (2, 10, 8)
     assert_close(maps, F.conv2d(img[None] / 255, weight(names, 3))[0])
     gray = img.mean(0)  # the same kernel on each channel, divided by C, is the kernel on the mean
-    assert_close(maps[0] * 255, F.conv2d(gray[None, None], kernel("edge_vertical")[None, None])[0, 0],
-                 rtol=1e-5, atol=1e-4)
+    assert_close(
+        maps[0] * 255,
+        F.conv2d(gray[None, None], kernel("edge_vertical")[None, None])[0, 0],
+        rtol=1e-5,
+        atol=1e-4,
+    )
     assert (maps < 0).any() and (maps > 0).any()
     assert_close(feature_maps(img, [], 2.0), img * 2)
     with pytest.raises(ValueError, match="H and W ≥ 3"):
@@ -108,8 +112,9 @@ def test_shares_against_direct_counts(x: torch.Tensor):
     n_sat = sum(v < 0.01 or v > 0.99 for v in s.flatten().tolist())
     assert saturated_share(s, "sigmoid") == pytest.approx(n_sat / s.numel())
     t = torch.tanh(x)
-    assert saturated_share(t, "tanh") == pytest.approx(sum(abs(v) > 0.99 for v in t.flatten().tolist())
-                                                       / t.numel())
+    assert saturated_share(t, "tanh") == pytest.approx(
+        sum(abs(v) > 0.99 for v in t.flatten().tolist()) / t.numel()
+    )
     assert saturated_share(r, "relu") is None
 
 

@@ -74,8 +74,13 @@ def test_the_first_batch_is_the_one_the_training_loop_draws():
             seen.append(x.detach().clone())
             return super().forward(x)
 
-    train(Spy(1, 2), (task.x, task.y), None, TrainConfig(epochs=1, batch_size=8, seed=5),
-          loss_fn=torch.nn.functional.mse_loss)
+    train(
+        Spy(1, 2),
+        (task.x, task.y),
+        None,
+        TrainConfig(epochs=1, batch_size=8, seed=5),
+        loss_fn=torch.nn.functional.mse_loss,
+    )
     assert_close(seen[0], task.x[epoch_batches(20, 8, seed=5)[0]])
     assert [len(s) for s in seen] == [8, 8, 4]
 

@@ -40,10 +40,16 @@ def test_loss_is_cross_entropy_and_probabilities_add_up():
 
 def test_backward_cell_reads_right_to_left():
     """With H = 1 and scalar weights, the backward states follow the recursion from the end."""
-    d = {"forward.W_xh": torch.tensor([[0.5]]), "forward.W_hh": torch.tensor([[0.8]]),
-         "forward.b_h": torch.tensor([0.1]), "backward.W_xh": torch.tensor([[-0.3]]),
-         "backward.W_hh": torch.tensor([[0.6]]), "backward.b_h": torch.tensor([0.2]),
-         "W_out": torch.tensor([[1.0, -1.0], [0.5, 0.5]]), "b_out": torch.tensor([0.0, 0.1])}
+    d = {
+        "forward.W_xh": torch.tensor([[0.5]]),
+        "forward.W_hh": torch.tensor([[0.8]]),
+        "forward.b_h": torch.tensor([0.1]),
+        "backward.W_xh": torch.tensor([[-0.3]]),
+        "backward.W_hh": torch.tensor([[0.6]]),
+        "backward.b_h": torch.tensor([0.2]),
+        "W_out": torch.tensor([[1.0, -1.0], [0.5, 0.5]]),
+        "b_out": torch.tensor([0.0, 0.1]),
+    }
     w = bi.from_dict({k: v.double() for k, v in d.items()})
     xs = [1.0, -1.0, 2.0]
     tr = bi.forward(torch.tensor(xs, dtype=torch.float64)[:, None], w, 0)
@@ -59,7 +65,7 @@ def test_seeded_weights_are_repeatable_and_readable():
     assert all(torch.equal(a[k], b[k]) for k in a)
     assert {k: tuple(v.shape) for k, v in a.items()} == bi.shapes(2, 3, 4)
     assert all(torch.equal(v, v.round(decimals=2)) for v in a.values())
-    assert a["W_out"].abs().max() <= 6 ** -0.5 and a["forward.W_hh"].abs().max() <= 3 ** -0.5
+    assert a["W_out"].abs().max() <= 6**-0.5 and a["forward.W_hh"].abs().max() <= 3**-0.5
     assert not torch.equal(a["forward.W_hh"], a["backward.W_hh"])  # two directions, two sets of weights
 
 

@@ -57,18 +57,21 @@ def test_dh_is_autograds_gradient_on_h_t():
 def test_scalar_preset_by_hand():
     """T = 2, sizes 1: every number can be redone on paper."""
     one = lambda v: torch.tensor([[v]], dtype=torch.float64)  # noqa: E731
-    w = RNNWeights([Layer(one(0.5), one(0.8), torch.zeros(1, dtype=torch.float64))], one(1.0),
-                   torch.zeros(1, dtype=torch.float64))
+    w = RNNWeights(
+        [Layer(one(0.5), one(0.8), torch.zeros(1, dtype=torch.float64))],
+        one(1.0),
+        torch.zeros(1, dtype=torch.float64),
+    )
     x = torch.tensor([[1.0], [2.0]], dtype=torch.float64)
     tr = forward(x, w)
     b = bptt(tr, w, torch.tensor([0.0], dtype=torch.float64), "last")
     h1, h2 = tr.h[0, :, 0]
     dh2 = h2 - 0.0  # W_hy = 1
-    d2 = dh2 * (1 - h2 ** 2)
-    d1 = (0.8 * d2) * (1 - h1 ** 2)
+    d2 = dh2 * (1 - h2**2)
+    d1 = (0.8 * d2) * (1 - h1**2)
     assert_close(b.layers[0].W_hh[:, 0, 0], torch.stack([d1 * 0, d2 * h1]))
     assert_close(b.layers[0].W_xh[:, 0, 0], torch.stack([d1 * 1, d2 * 2]))
-    assert_close(b.step_losses, torch.stack([h1 * 0, 0.5 * h2 ** 2]))
+    assert_close(b.step_losses, torch.stack([h1 * 0, 0.5 * h2**2]))
 
 
 def test_bad_target_and_mode():

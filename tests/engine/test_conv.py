@@ -58,8 +58,9 @@ def test_each_trace_step_is_the_conv_output(stride: int, padding: int, dilation:
 
 @pytest.mark.parametrize(("stride", "padding", "dilation", "c"), SETTINGS)
 @pytest.mark.parametrize(("top", "left", "size"), [(0, 0, 4), (2, 4, 6), (6, 8, 4), (4, 6, 8), (3, 3, 5)])
-def test_trace_of_a_patch_is_the_whole_images_output(stride: int, padding: int, dilation: int, c: int,
-                                                      top: int, left: int, size: int) -> None:
+def test_trace_of_a_patch_is_the_whole_images_output(
+    stride: int, padding: int, dilation: int, c: int, top: int, left: int, size: int
+) -> None:
     """The stepper on a patch: its padding ring is the image's own pixels, so every step is the
     value F.conv2d gives on the whole (9, 11) image at the matching output position."""
     x, w, b = _case(c, seed=3)
@@ -74,12 +75,13 @@ def test_trace_of_a_patch_is_the_whole_images_output(stride: int, padding: int, 
         return
     h2, w2 = tr.output.shape
     assert (tr.first_row, tr.first_col) == (top // stride, left // stride)
-    covered = expected[1, tr.first_row:tr.first_row + h2, tr.first_col:tr.first_col + w2]
+    covered = expected[1, tr.first_row : tr.first_row + h2, tr.first_col : tr.first_col + w2]
     assert covered.shape == (h2, w2)  # every stepped position exists in the whole map
     assert_close(tr.output, covered, rtol=1e-5, atol=1e-3)
     for st in tr.steps:
-        assert_close(st.value, expected[1, tr.first_row + st.row, tr.first_col + st.col].item(),
-                     rtol=1e-5, atol=1e-3)
+        assert_close(
+            st.value, expected[1, tr.first_row + st.row, tr.first_col + st.col].item(), rtol=1e-5, atol=1e-3
+        )
 
 
 def test_patch_ring_is_real_pixels_and_zeros_only_past_the_edge() -> None:
@@ -112,9 +114,16 @@ def test_trace_visits_positions_row_by_row_with_stride() -> None:
     w = torch.ones(1, 1, 3, 3)
     tr = trace(x, w, s=ConvSettings(stride=2, padding=1))
     assert [(st.row, st.col, st.top, st.left) for st in tr.steps] == [
-        (0, 0, 0, 0), (0, 1, 0, 2), (0, 2, 0, 4),
-        (1, 0, 2, 0), (1, 1, 2, 2), (1, 2, 2, 4),
-        (2, 0, 4, 0), (2, 1, 4, 2), (2, 2, 4, 4)]
+        (0, 0, 0, 0),
+        (0, 1, 0, 2),
+        (0, 2, 0, 4),
+        (1, 0, 2, 0),
+        (1, 1, 2, 2),
+        (1, 2, 2, 4),
+        (2, 0, 4, 0),
+        (2, 1, 4, 2),
+        (2, 2, 4, 4),
+    ]
     assert tr.padded.shape == (1, 7, 7)
     assert tr.steps[0].window[0, 0].tolist() == [0, 0, 0]  # the zero border
     assert tr.steps[4].total == 6 + 7 + 8 + 11 + 12 + 13 + 16 + 17 + 18  # the middle 3×3
@@ -135,8 +144,13 @@ def test_partial_maps_add_up_to_the_output(stride: int, padding: int, dilation: 
         parts = partial_maps(x, w, group, s)  # (C, H', W')
         assert parts.shape == (c, *y.shape[1:])
         for ch in range(c):
-            one = F.conv2d(x[None, ch:ch + 1], w[group:group + 1, ch:ch + 1], stride=stride,
-                           padding=padding, dilation=dilation)[0, 0]
+            one = F.conv2d(
+                x[None, ch : ch + 1],
+                w[group : group + 1, ch : ch + 1],
+                stride=stride,
+                padding=padding,
+                dilation=dilation,
+            )[0, 0]
             assert_close(parts[ch], one, rtol=1e-5, atol=1e-3)
         assert_close(parts.sum(0) + b[group], y[group], rtol=1e-5, atol=1e-3)
 
@@ -156,12 +170,15 @@ def test_output_size_rule() -> None:
     assert output_size(7, 3, ConvSettings(dilation=3)) == 1
 
 
-@pytest.mark.parametrize(("x_shape", "w_shape", "msg"), [
-    ((3, 4, 4), (1, 3, 5, 5), "larger than the padded input 4"),
-    ((3, 4, 4), (1, 2, 3, 3), "C = 2"),
-    ((4, 4), (1, 1, 3, 3), "(C, H, W)"),
-    ((1, 4, 4), (1, 1, 3, 2), "(B, C, a, a)"),
-])
+@pytest.mark.parametrize(
+    ("x_shape", "w_shape", "msg"),
+    [
+        ((3, 4, 4), (1, 3, 5, 5), "larger than the padded input 4"),
+        ((3, 4, 4), (1, 2, 3, 3), "C = 2"),
+        ((4, 4), (1, 1, 3, 3), "(C, H, W)"),
+        ((1, 4, 4), (1, 1, 3, 2), "(B, C, a, a)"),
+    ],
+)
 def test_bad_shapes_raise_value_error(x_shape: tuple, w_shape: tuple, msg: str) -> None:
     with pytest.raises(ValueError, match=msg.replace("(", r"\(").replace(")", r"\)")):
         conv(torch.zeros(x_shape), torch.zeros(w_shape))

@@ -109,8 +109,12 @@ def test_block_costs_match_the_real_branches(padded: bool):
 
 
 def _branch_modules(b: InceptionBlock) -> list[list[nn.Module]]:
-    return [[b.branch1x1], [b.branch5x5_1, b.branch5x5_2], [b.branch3x3_1, b.branch3x3_2, b.branch3x3_3],
-            [b.branch_pool, b.branch_pool_proj]]
+    return [
+        [b.branch1x1],
+        [b.branch5x5_1, b.branch5x5_2],
+        [b.branch3x3_1, b.branch3x3_2, b.branch3x3_3],
+        [b.branch_pool, b.branch_pool_proj],
+    ]
 
 
 def test_without_padding_breaks_the_concatenation():

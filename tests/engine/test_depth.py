@@ -17,8 +17,10 @@ from engine.cnn.depth import (
 
 
 @pytest.mark.parametrize("residual", [False, True])
-@pytest.mark.parametrize(("activation", "init", "batch_norm"),
-                         [("sigmoid", "default", False), ("tanh", "xavier", True), ("relu", "he", False)])
+@pytest.mark.parametrize(
+    ("activation", "init", "batch_norm"),
+    [("sigmoid", "default", False), ("tanh", "xavier", True), ("relu", "he", False)],
+)
 def test_norms_equal_autograds_own(residual: bool, activation: str, init: str, batch_norm: bool):
     cfg = StackConfig(depth=6, residual=residual, activation=activation, init=init, batch_norm=batch_norm)
     x, y = digit_batch(16, seed=3)
@@ -32,8 +34,9 @@ def test_norms_equal_autograds_own(residual: bool, activation: str, init: str, b
     loss.backward()
     expected = torch.stack([lin.weight.grad.norm() for lin in model.layers])
     torch.testing.assert_close(torch.tensor(got.weight, dtype=torch.float64), expected)
-    torch.testing.assert_close(torch.tensor(got.output, dtype=torch.float64),
-                               torch.stack([h.grad.norm() for h in outputs]))
+    torch.testing.assert_close(
+        torch.tensor(got.output, dtype=torch.float64), torch.stack([h.grad.norm() for h in outputs])
+    )
     assert got.stem == pytest.approx(model.stem.weight.grad.norm().item())
     assert got.head == pytest.approx(model.head.weight.grad.norm().item())
     assert got.loss == pytest.approx(loss.item())
@@ -97,8 +100,10 @@ def test_zero_init_residual_starts_each_block_as_the_identity():
 
 def test_a_tiny_experiment_reports_four_runs():
     seen: list[tuple[int, str, str]] = []
-    result = run_experiment(ExperimentConfig(depths=(2, 4), width=16, epochs=1, train_size=256),
-                            report=lambda i, name, e: seen.append((i, name, e.kind)))
+    result = run_experiment(
+        ExperimentConfig(depths=(2, 4), width=16, epochs=1, train_size=256),
+        report=lambda i, name, e: seen.append((i, name, e.kind)),
+    )
     assert [r.name for r in result.runs] == ["plain-2", "plain-4", "residual-2", "residual-4"]
     assert [k for _, _, k in seen].count("done") == 4
     assert all(0 <= r.train_error <= 1 and 0 <= r.held_out_error <= 1 for r in result.runs)

@@ -20,10 +20,30 @@ from engine.train import evaluate
 
 STAGES = {
     "basic": ["conv1", "pool1", "relu1", "conv2", "pool2", "relu2", "flatten", "logits"],
-    "inception": ["conv1", "pool1", "relu1", "inception1", "conv2", "pool2", "relu2", "inception2",
-                  "flatten", "logits"],
-    "residual": ["conv1", "pool1", "relu1", "residual1", "conv2", "pool2", "relu2", "residual2",
-                 "flatten", "logits"],
+    "inception": [
+        "conv1",
+        "pool1",
+        "relu1",
+        "inception1",
+        "conv2",
+        "pool2",
+        "relu2",
+        "inception2",
+        "flatten",
+        "logits",
+    ],
+    "residual": [
+        "conv1",
+        "pool1",
+        "relu1",
+        "residual1",
+        "conv2",
+        "pool2",
+        "relu2",
+        "residual2",
+        "flatten",
+        "logits",
+    ],
 }
 FC_IN = {"basic": 320, "inception": 1408, "residual": 512}
 

@@ -28,9 +28,12 @@ def torch_norms(s: FlowSetup, radius: float, kind: str) -> tuple[torch.Tensor, t
     else:
         cell = nn.GRUCell(In, H, dtype=torch.float64)
         b_hh = torch.cat([torch.zeros(H), torch.full((H,), s.update_bias), torch.zeros(H)])
-        weights = {"weight_ih": torch.cat([s.W_ir, s.W_iz, s.W_xh]),
-                   "weight_hh": torch.cat([s.W_hr, s.W_hz, W_hh]),  # W_hn = the RNN's W_hh
-                   "bias_ih": torch.zeros(3 * H), "bias_hh": b_hh}
+        weights = {
+            "weight_ih": torch.cat([s.W_ir, s.W_iz, s.W_xh]),
+            "weight_hh": torch.cat([s.W_hr, s.W_hz, W_hh]),  # W_hn = the RNN's W_hh
+            "bias_ih": torch.zeros(3 * H),
+            "bias_hh": b_hh,
+        }
     with torch.no_grad():
         for k, v in weights.items():
             getattr(cell, k).copy_(v)
@@ -90,7 +93,7 @@ def test_gru_keeps_orders_of_magnitude_more_gradient_at_radius_0_8():
 
 
 def test_reference_line():
-    assert_close(reference(0.8, 3), torch.tensor([0.8 ** 3, 0.8 ** 2, 0.8, 1.0], dtype=torch.float64))
+    assert_close(reference(0.8, 3), torch.tensor([0.8**3, 0.8**2, 0.8, 1.0], dtype=torch.float64))
 
 
 def test_bad_values_are_named():

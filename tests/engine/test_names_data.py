@@ -15,17 +15,34 @@ from engine.data.names import (
 )
 
 
-@pytest.mark.parametrize(("raw", "clean"), [
-    ("Dvořák", "dvorak"), ("Groß", "gross"), ("O’Brien", "o'brien"), ("  Van   der Berg ", "van der berg"),
-    ("Nguyễn", "nguyen"), ("Marszałek", "marszalek"), ("Álvarez-Núñez", "alvarez-nunez"),
-])
+@pytest.mark.parametrize(
+    ("raw", "clean"),
+    [
+        ("Dvořák", "dvorak"),
+        ("Groß", "gross"),
+        ("O’Brien", "o'brien"),
+        ("  Van   der Berg ", "van der berg"),
+        ("Nguyễn", "nguyen"),
+        ("Marszałek", "marszalek"),
+        ("Álvarez-Núñez", "alvarez-nunez"),
+    ],
+)
 def test_normalise_to_ascii(raw: str, clean: str):
     assert normalise(raw) == clean
 
 
-@pytest.mark.parametrize(("raw", "msg"), [
-    ("", "empty"), ("   ", "empty"), ("😀", "Latin letters"), ("Иванов", "Latin letters"),
-    ("李", "Latin letters"), ("R2D2", "'2'"), ("Maxa/B", "'/'")])
+@pytest.mark.parametrize(
+    ("raw", "msg"),
+    [
+        ("", "empty"),
+        ("   ", "empty"),
+        ("😀", "Latin letters"),
+        ("Иванов", "Latin letters"),
+        ("李", "Latin letters"),
+        ("R2D2", "'2'"),
+        ("Maxa/B", "'/'"),
+    ],
+)
 def test_bad_names_say_why(raw: str, msg: str):
     with pytest.raises(BadName, match=msg):
         normalise(raw)

@@ -95,8 +95,9 @@ def test_unseen_accuracy_counts_only_names_absent_from_training():
     assert not data.unseen[held_names.index("abadi")]  # Arabic.txt repeats it: also in training
     y = data.y_held_out
     wrong_where_seen = torch.where(data.unseen, y, (y + 1) % 18)  # right only on unseen names
-    ev = Evaluation(accuracy=0.0, confusion=torch.zeros(18, 18), misread=torch.tensor([]),
-                    predicted=wrong_where_seen)
+    ev = Evaluation(
+        accuracy=0.0, confusion=torch.zeros(18, 18), misread=torch.tensor([]), predicted=wrong_where_seen
+    )
     assert unseen_accuracy(ev, data) == 1.0
     ev.predicted = (y + 1) % 18
     assert unseen_accuracy(ev, data) == 0.0

@@ -71,13 +71,16 @@ def test_max_pooling_keeps_the_strong_edge_response():
     assert pool2d(maps, "avg", 2).amax() < maps.amax()
 
 
-@pytest.mark.parametrize(("args", "msg"), [
-    (("max", 3, 1, 2), "padding must be ≤ kernel // 2 = 1"),
-    (("max", 12), "kernel spans 12"),
-    (("min", 2), "kind must be one of"),
-    (("max", 2, 0), "stride must be ≥ 1"),
-    (("max", 2, None), None),  # no stride: the window size
-])
+@pytest.mark.parametrize(
+    ("args", "msg"),
+    [
+        (("max", 3, 1, 2), "padding must be ≤ kernel // 2 = 1"),
+        (("max", 12), "kernel spans 12"),
+        (("min", 2), "kind must be one of"),
+        (("max", 2, 0), "stride must be ≥ 1"),
+        (("max", 2, None), None),  # no stride: the window size
+    ],
+)
 def test_bad_settings_raise_value_error(x: torch.Tensor, args: tuple, msg: str | None):
     if msg is None:
         assert pool2d(x, *args).shape == (3, 4, 5)

@@ -11,7 +11,7 @@ def drawing(h: int = 200, w: int = 160) -> torch.Tensor:
     x = torch.full((h, w), 255.0)
     x[30:45, 20:110] = 0  # the bar
     for i in range(100):  # the stem, slanting down to the left
-        x[45 + i, 95 - i // 2: 110 - i // 2] = 0
+        x[45 + i, 95 - i // 2 : 110 - i // 2] = 0
     return x
 
 

@@ -38,7 +38,7 @@ def test_every_step_is_the_same_cell_with_the_same_weights():
     p = w.layers[0]
     h = torch.zeros(1, 2, dtype=torch.float64)
     for t in range(3):
-        xw, hw, a, h = step(x[t:t + 1], h, p.W_xh, p.W_hh, p.b_h)
+        xw, hw, a, h = step(x[t : t + 1], h, p.W_xh, p.W_hh, p.b_h)
         assert_close(tr.xw[0, t], (p.W_xh @ x[t]))
         assert_close(tr.hw[0, t], hw[0])
         assert_close(tr.a[0, t], tr.xw[0, t] + tr.hw[0, t] + p.b_h)

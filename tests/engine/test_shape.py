@@ -55,14 +55,17 @@ def test_seed_rule_exact_where_it_holds():
             assert seed_rule(a_in, a) == output_size(a_in, a, p, s, d)
 
 
-@pytest.mark.parametrize(("args", "formula", "seed"), [
-    ((5, 3), 3, 3),  # the course's example: 5×5, 3×3 kernel → 3×3
-    ((5, 3, 1), 5, 3),  # padding 1 keeps 5×5; the shortcut still says 3
-    ((6, 2), 5, 4),  # even kernel: off by one
-    ((8, 2, 0, 2), 4, 6),  # 2×2 pooling with stride 2 halves the side
-    ((7, 3, 0, 1, 2), 3, 5),  # dilation 2 spans 5 cells
-    ((5, 3, 1, 2), 3, 3),  # a coincidence: different settings, same number
-])
+@pytest.mark.parametrize(
+    ("args", "formula", "seed"),
+    [
+        ((5, 3), 3, 3),  # the course's example: 5×5, 3×3 kernel → 3×3
+        ((5, 3, 1), 5, 3),  # padding 1 keeps 5×5; the shortcut still says 3
+        ((6, 2), 5, 4),  # even kernel: off by one
+        ((8, 2, 0, 2), 4, 6),  # 2×2 pooling with stride 2 halves the side
+        ((7, 3, 0, 1, 2), 3, 5),  # dilation 2 spans 5 cells
+        ((5, 3, 1, 2), 3, 3),  # a coincidence: different settings, same number
+    ],
+)
 def test_seed_rule_cases(args: tuple[int, ...], formula: int, seed: int):
     assert output_size(*args) == formula
     assert seed_rule(args[0], args[1]) == seed
@@ -79,16 +82,19 @@ def test_windows_cover_the_padded_axis():
     assert sum(w.coverage) == w.output_size * 3
 
 
-@pytest.mark.parametrize(("kwargs", "field"), [
-    ({"size": 5, "kernel": 3, "stride": 0}, "stride"),
-    ({"size": 5, "kernel": 3, "padding": -1}, "padding"),
-    ({"size": 5, "kernel": 0}, "kernel"),
-    ({"size": 0, "kernel": 1}, "size"),
-    ({"size": 5, "kernel": 8}, "kernel spans 8"),
-    ({"size": 5, "kernel": 3, "dilation": 3}, "kernel spans 7"),
-    ({"size": 5, "kernel": 3, "padding": 2, "op": "pool"}, "padding must be ≤ kernel // 2 = 1"),
-    ({"size": 5, "kernel": 3, "op": "dense"}, "op must be"),
-])
+@pytest.mark.parametrize(
+    ("kwargs", "field"),
+    [
+        ({"size": 5, "kernel": 3, "stride": 0}, "stride"),
+        ({"size": 5, "kernel": 3, "padding": -1}, "padding"),
+        ({"size": 5, "kernel": 0}, "kernel"),
+        ({"size": 0, "kernel": 1}, "size"),
+        ({"size": 5, "kernel": 8}, "kernel spans 8"),
+        ({"size": 5, "kernel": 3, "dilation": 3}, "kernel spans 7"),
+        ({"size": 5, "kernel": 3, "padding": 2, "op": "pool"}, "padding must be ≤ kernel // 2 = 1"),
+        ({"size": 5, "kernel": 3, "op": "dense"}, "op must be"),
+    ],
+)
 def test_check_names_the_bad_setting(kwargs: dict, field: str):
     with pytest.raises(ValueError, match=field):
         check(**kwargs)

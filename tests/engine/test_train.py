@@ -49,8 +49,13 @@ def test_events_arrive_in_order_and_loss_falls(small: tuple):
 
 def test_an_epochs_last_batches_are_reported_before_its_evaluation(small: tuple):
     events: list[Event] = []
-    train(_fresh(), small[0], small[1], TrainConfig(epochs=2, batch_size=24, lr=0.01, report_every=7, seed=0),
-          report=events.append)
+    train(
+        _fresh(),
+        small[0],
+        small[1],
+        TrainConfig(epochs=2, batch_size=24, lr=0.01, report_every=7, seed=0),
+        report=events.append,
+    )
     steps = [(e.step, e.epoch_end) for e in events if isinstance(e, StepEvent)]
     assert steps == [(7, False), (14, False), (20, True), (21, False), (28, False), (35, False), (40, True)]
     kinds = [type(e).__name__ for e in events]
@@ -98,7 +103,7 @@ def test_same_seed_gives_the_same_weights(small: tuple):
 
 def test_batches_from_an_iterable_and_sgd_onecycle(small: tuple):
     (x, y), held = small
-    batches = [(x[i:i + 40], y[i:i + 40]) for i in range(0, 480, 40)]
+    batches = [(x[i : i + 40], y[i : i + 40]) for i in range(0, 480, 40)]
     cfg = TrainConfig(epochs=2, lr=0.05, optimizer="sgd", schedule="onecycle", report_every=4)
     events: list[Event] = []
     result = train(_fresh(), batches, held, cfg, report=events.append)

@@ -6,8 +6,17 @@
   const $ = (id) => document.getElementById(id);
   const P = "cnn.activation.";
   // the legend inside the plot's empty corner (the helper's default, under the x axis, covers its title)
-  const legendAt = (id, x, y) => Plotly.relayout(id, { legend: { x, y, xanchor: x < 0.5 ? "left" : "right",
-    yanchor: y < 0.5 ? "bottom" : "top", orientation: "v", bgcolor: "rgba(255,255,255,0.85)" } });
+  const legendAt = (id, x, y) =>
+    Plotly.relayout(id, {
+      legend: {
+        x,
+        y,
+        xanchor: x < 0.5 ? "left" : "right",
+        yanchor: y < 0.5 ? "bottom" : "top",
+        orientation: "v",
+        bgcolor: "rgba(255,255,255,0.85)",
+      },
+    });
   // each function its own colour and dash, so that the thin (not chosen) curves stay apart
   const FN_COLORS = { relu: COLORS.accent, sigmoid: COLORS.red, tanh: COLORS.green, leaky_relu: "#7c3aed" };
   const FN_DASH = { relu: "solid", sigmoid: "dash", tanh: "dashdot", leaky_relu: "dot" };
@@ -16,7 +25,8 @@
   const sci = (v) => (v === 0 || v === 1 ? String(v) : v.toExponential(2));
   const fn = () => $("act-function").value;
   const slope = () => Number($("act-slope").value);
-  const kernels = () => [...document.querySelectorAll("input[name=act-kernel]:checked")].map((el) => el.value);
+  const kernels = () =>
+    [...document.querySelectorAll("input[name=act-kernel]:checked")].map((el) => el.value);
 
   let imageId = null;
   let act = null; // the last /api/cnn/activation answer, maps decoded
@@ -28,11 +38,20 @@
   async function loadMaps() {
     if (!imageId) return;
     const my = ++mapSeq;
-    const body = { image_id: imageId, function: fn(), kernels: kernels(),
-      bins: Number($("act-bins").value), normalize: $("act-normalize").checked };
+    const body = {
+      image_id: imageId,
+      function: fn(),
+      kernels: kernels(),
+      bins: Number($("act-bins").value),
+      normalize: $("act-normalize").checked,
+    };
     if (fn() === "leaky_relu") body.negative_slope = slope();
     let res;
-    try { res = await api("POST", "/api/cnn/activation", body); } catch (e) { return; }
+    try {
+      res = await api("POST", "/api/cnn/activation", body);
+    } catch {
+      return;
+    }
     if (my !== mapSeq) return;
     act = { ...res, imageId: body.image_id, before: tensor(res.before), after: tensor(res.after) };
     fillMapSelect();
@@ -66,35 +85,69 @@
     const f = act.function;
     const [lo, hi] = f === "sigmoid" ? [0, 1] : f === "tanh" ? [-1, 1] : [-zmax, zmax];
     const value = t(`${P}value`);
-    heatmap("plot-before", z, { scale: "diverging", zmin: -zmax, zmax, unit: value,
-      title: t(`${P}before_title`, { kernel: mapLabel(b) }) });
-    heatmap("plot-after", matrix(act.after, b), { scale: "diverging", zmin: lo, zmax: hi, unit: value,
-      title: t(`${P}after_title`, { fn: fnName(f) }) });
+    heatmap("plot-before", z, {
+      scale: "diverging",
+      zmin: -zmax,
+      zmax,
+      unit: value,
+      title: t(`${P}before_title`, { kernel: mapLabel(b) }),
+    });
+    heatmap("plot-after", matrix(act.after, b), {
+      scale: "diverging",
+      zmin: lo,
+      zmax: hi,
+      unit: value,
+      title: t(`${P}after_title`, { fn: fnName(f) }),
+    });
   }
 
   function histTrace(h, color) {
     const x = h.counts.map((_, i) => (h.edges[i] + h.edges[i + 1]) / 2);
-    return { type: "bar", x, y: h.counts, width: h.edges[1] - h.edges[0], marker: { color },
-      hovertemplate: `%{x:.4~g}: %{y}<extra></extra>` };
+    return {
+      type: "bar",
+      x,
+      y: h.counts,
+      width: h.edges[1] - h.edges[0],
+      marker: { color },
+      hovertemplate: `%{x:.4~g}: %{y}<extra></extra>`,
+    };
   }
 
   function drawHists() {
     const log = $("act-log").checked;
     const top = Math.max(...act.hist_before.counts, ...act.hist_after.counts);
-    const common = { xTitle: t(`${P}value`), yTitle: t(log ? `${P}count_log` : `${P}count`),
+    const common = {
+      xTitle: t(`${P}value`),
+      yTitle: t(log ? `${P}count_log` : `${P}count`),
       yaxis: log ? { type: "log", range: [-0.35, Math.log10(top) + 0.2] } : { type: "linear" },
-      shapes: [{ type: "line", x0: 0, x1: 0, yref: "paper", y0: 0, y1: 1,
-        line: { color: COLORS.muted, dash: "dot", width: 1 } }] };
-    draw("plot-hist-before", [histTrace(act.hist_before, COLORS.muted)],
-      { ...common, title: t(`${P}hist_before`) });
-    draw("plot-hist-after", [histTrace(act.hist_after, FN_COLORS[act.function])],
-      { ...common, title: t(`${P}hist_after`, { fn: fnName(act.function) }) });
+      shapes: [
+        {
+          type: "line",
+          x0: 0,
+          x1: 0,
+          yref: "paper",
+          y0: 0,
+          y1: 1,
+          line: { color: COLORS.muted, dash: "dot", width: 1 },
+        },
+      ],
+    };
+    draw("plot-hist-before", [histTrace(act.hist_before, COLORS.muted)], {
+      ...common,
+      title: t(`${P}hist_before`),
+    });
+    draw("plot-hist-after", [histTrace(act.hist_after, FN_COLORS[act.function])], {
+      ...common,
+      title: t(`${P}hist_after`, { fn: fnName(act.function) }),
+    });
     $("act-hist-caption").textContent = t(`${P}caption_hist`, { bins: act.hist_before.counts.length });
   }
 
   function drawShares() {
-    const parts = [t(`${P}share_negative`, { neg: pct(act.negative_share), zero0: pct(act.zero_share_before) }),
-      t(`${P}share_zero`, { fn: fnName(act.function), zero: pct(act.zero_share) })];
+    const parts = [
+      t(`${P}share_negative`, { neg: pct(act.negative_share), zero0: pct(act.zero_share_before) }),
+      t(`${P}share_zero`, { fn: fnName(act.function), zero: pct(act.zero_share) }),
+    ];
     if (act.saturated_share !== null) parts.push(t(`${P}share_saturated`, { sat: pct(act.saturated_share) }));
     $("act-shares").textContent = parts.join(" ");
   }
@@ -102,10 +155,17 @@
   /* ---- the four functions, their slopes, and the gradient through depth ---- */
   async function loadDepth() {
     const my = ++depthSeq;
-    const body = { depth: Number($("act-depth").value), x0: Number($("act-x0").value),
-      negative_slope: slope() };
+    const body = {
+      depth: Number($("act-depth").value),
+      x0: Number($("act-x0").value),
+      negative_slope: slope(),
+    };
     let res;
-    try { res = await api("POST", "/api/cnn/activation/depth", body); } catch (e) { return; }
+    try {
+      res = await api("POST", "/api/cnn/activation/depth", body);
+    } catch {
+      return;
+    }
     if (my !== depthSeq) return;
     chains = res;
     drawCurves();
@@ -115,20 +175,30 @@
 
   function style(name) {
     const chosen = name === fn();
-    return { name: fnName(name), line: { color: FN_COLORS[name], width: chosen ? 4 : 2,
-      dash: chosen ? "solid" : FN_DASH[name] }, opacity: chosen ? 1 : 0.8 };
+    return {
+      name: fnName(name),
+      line: { color: FN_COLORS[name], width: chosen ? 4 : 2, dash: chosen ? "solid" : FN_DASH[name] },
+      opacity: chosen ? 1 : 0.8,
+    };
   }
 
   function drawCurves() {
     if (!chains) return;
-    const order = chains.chains.filter((c) => c.function !== fn()).concat(
-      chains.chains.filter((c) => c.function === fn())); // the chosen one on top
+    const order = chains.chains
+      .filter((c) => c.function !== fn())
+      .concat(chains.chains.filter((c) => c.function === fn())); // the chosen one on top
     const xTitle = t(`${P}x_axis`);
-    lines("plot-f", order.map((c) => ({ x: c.curve.x, y: c.curve.y, ...style(c.function) })),
-      { title: t(`${P}curve_f`), xTitle, yTitle: "f(x)", yaxis: { range: [-1.5, 3] } });
+    lines(
+      "plot-f",
+      order.map((c) => ({ x: c.curve.x, y: c.curve.y, ...style(c.function) })),
+      { title: t(`${P}curve_f`), xTitle, yTitle: "f(x)", yaxis: { range: [-1.5, 3] } },
+    );
     legendAt("plot-f", 0.02, 0.98);
-    lines("plot-df", order.map((c) => ({ x: c.curve.x, y: c.curve.dydx, ...style(c.function) })),
-      { title: t(`${P}curve_df`), xTitle, yTitle: "f′(x)", yaxis: { range: [-0.05, 1.1] } });
+    lines(
+      "plot-df",
+      order.map((c) => ({ x: c.curve.x, y: c.curve.dydx, ...style(c.function) })),
+      { title: t(`${P}curve_df`), xTitle, yTitle: "f′(x)", yaxis: { range: [-0.05, 1.1] } },
+    );
     legendAt("plot-df", 0.02, 0.98);
   }
 
@@ -137,17 +207,30 @@
     const n = chains.depth;
     const ns = [...Array(n).keys()].map((i) => i + 1);
     const sig = chains.chains.find((c) => c.function === "sigmoid");
-    const traces = chains.chains.map((c) => ({ x: ns, y: c.gradient.map((g) => (g > 0 ? g : null)),
-      mode: "lines+markers", marker: { size: c.function === fn() ? 6 : 3 }, ...style(c.function),
-      hovertemplate: `n = %{x}: %{y:.3e}<extra>${fnName(c.function)}</extra>` }));
-    traces.push({ x: ns, y: sig.bound, name: t(`${P}bound`),
-      line: { color: COLORS.ink, dash: "dash", width: 1.5 } });
+    const traces = chains.chains.map((c) => ({
+      x: ns,
+      y: c.gradient.map((g) => (g > 0 ? g : null)),
+      mode: "lines+markers",
+      marker: { size: c.function === fn() ? 6 : 3 },
+      ...style(c.function),
+      hovertemplate: `n = %{x}: %{y:.3e}<extra>${fnName(c.function)}</extra>`,
+    }));
+    traces.push({
+      x: ns,
+      y: sig.bound,
+      name: t(`${P}bound`),
+      line: { color: COLORS.ink, dash: "dash", width: 1.5 },
+    });
     const smallest = Math.min(...traces.flatMap((tr) => tr.y.filter((v) => v > 0)));
-    lines("plot-depth", traces, { xTitle: t(`${P}depth_x`), yTitle: t(`${P}depth_y`),
+    lines("plot-depth", traces, {
+      xTitle: t(`${P}depth_x`),
+      yTitle: t(`${P}depth_y`),
       yaxis: { type: "log", exponentformat: "power", range: [Math.log10(smallest) - 0.5, 0.4] },
       xaxis: { range: [0.5, n + 0.5] },
       // the legend above the plot, clear of the y axis's ticks and title
-      legend: { orientation: "h", x: 0, xanchor: "left", y: 1.02, yanchor: "bottom" }, margin: { t: 64 } });
+      legend: { orientation: "h", x: 0, xanchor: "left", y: 1.02, yanchor: "bottom" },
+      margin: { t: 64 },
+    });
     const chosen = chains.chains.find((c) => c.function === fn());
     let text = t(`${P}depth_summary_html`, { n, g: sci(sig.gradient[n - 1]), b: sci(sig.bound[n - 1]) });
     if (chosen.function !== "sigmoid") {
@@ -160,8 +243,12 @@
 
   /* ---- the PyTorch panel ---- */
   function torchFn(f) {
-    return { relu: "nn.ReLU()", sigmoid: "torch.sigmoid", tanh: "torch.tanh",
-      leaky_relu: `nn.LeakyReLU(${fmt(slope(), 2)})` }[f];
+    return {
+      relu: "nn.ReLU()",
+      sigmoid: "torch.sigmoid",
+      tanh: "torch.tanh",
+      leaky_relu: `nn.LeakyReLU(${fmt(slope(), 2)})`,
+    }[f];
   }
 
   function writeCode() {
@@ -170,54 +257,68 @@
     const [c, h, w] = act.input_shape;
     const shape = act.before.shape.join(", ");
     const num = (v) => (Number.isInteger(v) ? `${v}.` : fmt(v, 4));
-    const kernelLines = act.weights.map((k, b) =>
-      `    [${k.map((row) => `[${row.map(num).join(", ")}]`).join(", ")}],   # ${act.kernels[b]}`);
+    const kernelLines = act.weights.map(
+      (k, b) => `    [${k.map((row) => `[${row.map(num).join(", ")}]`).join(", ")}],   # ${act.kernels[b]}`,
+    );
     const divisor = act.normalize ? `(${c} * 255)` : `${c}`;
-    const conv = act.kernels.length ? [
-      "k = torch.tensor([", ...kernelLines, `])   # (${act.kernels.length}, 3, 3)`,
-      `w = k[:, None].expand(-1, ${c}, -1, -1)        # each kernel on every channel`,
-      `z = F.conv2d(x[None], w)[0] / ${divisor}   # (${shape}) before; ÷ after the sum keeps flat areas exactly 0`,
-    ] : [`z = x${act.normalize ? " / 255" : ""}   # (${shape}) before`];
-    const sat = act.saturated_share === null ? []
-      : [`print((${f === "sigmoid" ? "(a < 0.01) | (a > 0.99)" : "a.abs() > 0.99"}).float().mean())   # ${fmt(act.saturated_share)} saturated`];
+    const conv = act.kernels.length
+      ? [
+          "k = torch.tensor([",
+          ...kernelLines,
+          `])   # (${act.kernels.length}, 3, 3)`,
+          `w = k[:, None].expand(-1, ${c}, -1, -1)        # each kernel on every channel`,
+          `z = F.conv2d(x[None], w)[0] / ${divisor}   # (${shape}) before; ÷ after the sum keeps flat areas exactly 0`,
+        ]
+      : [`z = x${act.normalize ? " / 255" : ""}   # (${shape}) before`];
+    const sat =
+      act.saturated_share === null
+        ? []
+        : [
+            `print((${f === "sigmoid" ? "(a < 0.01) | (a > 0.99)" : "a.abs() > 0.99"}).float().mean())   # ${fmt(act.saturated_share)} saturated`,
+          ];
     const chain = chains.chains.find((ch) => ch.function === f);
     const n = chains.depth;
-    code([
-      "import numpy as np",
-      "import torch",
-      "import torch.nn as nn",
-      "import torch.nn.functional as F",
-      "from PIL import Image",
-      "",
-      `img = Image.open("${act.imageId}.png").convert("RGB")   # GET /api/images/${act.imageId}`,
-      `x = torch.from_numpy(np.array(img)).permute(2, 0, 1).float()   # (${c}, ${h}, ${w}), 0–255`,
-      ...conv,
-      `f = ${torchFn(f)}`,
-      "a = f(z)                                   # after, same shape",
-      `print((z < 0).float().mean())   # ${fmt(act.negative_share)} negative before`,
-      `print((a == 0).float().mean())  # ${fmt(act.zero_share)} exactly 0 after`,
-      ...sat,
-      `print(torch.histc(z, bins=${act.hist_before.counts.length}))`,
-      "",
-      "# f and its slope f'(x), by autograd",
-      "t = torch.linspace(-6, 6, 241, requires_grad=True)",
-      "f(t).sum().backward()",
-      `print(t.grad.max())   # ${fmt(chain.max_slope)}: the largest slope`,
-      "",
-      `# the gradient through n = ${n} stacked copies, starting at x = ${chains.x0}`,
-      `x0 = torch.tensor(${num(chains.x0)}, dtype=torch.float64, requires_grad=True)`,
-      "h = x0",
-      `for _ in range(${n}):`,
-      "    h = f(h)",
-      "h.backward()",
-      `print(x0.grad)   # ${sci(chain.gradient[n - 1])}  (≤ ${fmt(chain.max_slope)} ** ${n} = ${sci(chain.bound[n - 1])})`,
-    ].join("\n"));
+    code(
+      [
+        "import numpy as np",
+        "import torch",
+        "import torch.nn as nn",
+        "import torch.nn.functional as F",
+        "from PIL import Image",
+        "",
+        `img = Image.open("${act.imageId}.png").convert("RGB")   # GET /api/images/${act.imageId}`,
+        `x = torch.from_numpy(np.array(img)).permute(2, 0, 1).float()   # (${c}, ${h}, ${w}), 0–255`,
+        ...conv,
+        `f = ${torchFn(f)}`,
+        "a = f(z)                                   # after, same shape",
+        `print((z < 0).float().mean())   # ${fmt(act.negative_share)} negative before`,
+        `print((a == 0).float().mean())  # ${fmt(act.zero_share)} exactly 0 after`,
+        ...sat,
+        `print(torch.histc(z, bins=${act.hist_before.counts.length}))`,
+        "",
+        "# f and its slope f'(x), by autograd",
+        "t = torch.linspace(-6, 6, 241, requires_grad=True)",
+        "f(t).sum().backward()",
+        `print(t.grad.max())   # ${fmt(chain.max_slope)}: the largest slope`,
+        "",
+        `# the gradient through n = ${n} stacked copies, starting at x = ${chains.x0}`,
+        `x0 = torch.tensor(${num(chains.x0)}, dtype=torch.float64, requires_grad=True)`,
+        "h = x0",
+        `for _ in range(${n}):`,
+        "    h = f(h)",
+        "h.backward()",
+        `print(x0.grad)   # ${sci(chain.gradient[n - 1])}  (≤ ${fmt(chain.max_slope)} ** ${n} = ${sci(chain.bound[n - 1])})`,
+      ].join("\n"),
+    );
   }
 
   /* ---- controls ---- */
   const mapsLater = debounce(loadMaps, 250);
   const depthLater = debounce(loadDepth, 150);
-  const bindOutput = (id) => $(id).addEventListener("input", () => { $(`${id}-out`).value = $(id).value; });
+  const bindOutput = (id) =>
+    $(id).addEventListener("input", () => {
+      $(`${id}-out`).value = $(id).value;
+    });
   ["act-slope", "act-bins", "act-depth", "act-x0"].forEach(bindOutput);
 
   $("act-function").addEventListener("change", () => {
@@ -226,15 +327,22 @@
     drawDepth();
     loadMaps();
   });
-  $("act-slope").addEventListener("input", () => { mapsLater(); depthLater(); });
+  $("act-slope").addEventListener("input", () => {
+    mapsLater();
+    depthLater();
+  });
   $("act-bins").addEventListener("input", mapsLater);
   $("act-normalize").addEventListener("change", loadMaps);
   $("act-log").addEventListener("change", () => act && drawHists());
   $("act-map").addEventListener("change", () => act && drawMaps());
-  for (const box of document.querySelectorAll("input[name=act-kernel]")) box.addEventListener("change", loadMaps);
+  for (const box of document.querySelectorAll("input[name=act-kernel]"))
+    box.addEventListener("change", loadMaps);
   $("act-depth").addEventListener("input", depthLater);
   $("act-x0").addEventListener("input", depthLater);
 
   loadDepth();
-  N.imagePicker((id) => { imageId = id; loadMaps(); });
+  N.imagePicker((id) => {
+    imageId = id;
+    loadMaps();
+  });
 })();

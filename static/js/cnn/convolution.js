@@ -29,13 +29,21 @@
   function extent(rows) {
     let lo = Infinity;
     let hi = -Infinity;
-    for (const row of rows) for (const v of row) { if (v < lo) lo = v; if (v > hi) hi = v; }
+    for (const row of rows)
+      for (const v of row) {
+        if (v < lo) lo = v;
+        if (v > hi) hi = v;
+      }
     return [lo, hi];
   }
 
   /* ---- reading the controls ---- */
   function parseRows(text, what) {
-    const rows = text.trim().split("\n").map((l) => l.trim()).filter(Boolean)
+    const rows = text
+      .trim()
+      .split("\n")
+      .map((l) => l.trim())
+      .filter(Boolean)
       .map((l) => l.split(/[\s,;]+/).map(Number));
     const w = rows[0]?.length;
     if (!w || rows.some((r) => r.length !== w || r.some((v) => !Number.isFinite(v)))) {
@@ -50,7 +58,10 @@
       if (!names.length) throw new Error(t("cnn.convolution.err_none"));
       return { names, mats: names.map((n) => library[n]) };
     }
-    const mats = $("typed-kernels").value.trim().split(/\n\s*\n/).map((b, i) => parseRows(b, t("cnn.convolution.kernel_n", { n: i })));
+    const mats = $("typed-kernels")
+      .value.trim()
+      .split(/\n\s*\n/)
+      .map((b, i) => parseRows(b, t("cnn.convolution.kernel_n", { n: i })));
     const a = mats[0].length;
     if (mats.some((m) => m.length !== a || m[0].length !== a) || a > 11 || mats.length > 64) {
       throw new Error(t("cnn.convolution.err_square"));
@@ -61,14 +72,18 @@
   /** The layer part of a request for an input of c channels: named kernels, or the typed
    * kernels on every channel divided by c (as the library does). */
   function layerBody(k, c) {
-    const b = $("bias").value.split(/[\s,;]+/).filter(Boolean).map(Number);
+    const b = $("bias")
+      .value.split(/[\s,;]+/)
+      .filter(Boolean)
+      .map(Number);
     const nb = k.mats.length;
     if (!(b.length === 1 || b.length === nb) || b.some((v) => !Number.isFinite(v))) {
       throw new Error(t("cnn.convolution.err_bias", { b: nb }));
     }
     const body = {
       bias: b.length === 1 ? Array(nb).fill(b[0]) : b,
-      stride: Number($("stride").value), padding: Number($("padding").value),
+      stride: Number($("stride").value),
+      padding: Number($("padding").value),
       dilation: Number($("dilation").value),
     };
     if (k.names) body.kernels = k.names;
@@ -84,13 +99,22 @@
       const k = kernels();
       fillGroups(k);
       spec = { ...k, a: k.mats[0].length, c, body: layerBody(k, c) };
-    } catch (e) { status(e.message, "error"); return; }
+    } catch (e) {
+      status(e.message, "error");
+      return;
+    }
     const g = Number($("group").value);
     let res;
     try {
-      res = await api("POST", "/api/cnn/conv",
-        { image_id: imageId, color: $("color").value, ...spec.body, partials_group: g });
-    } catch (e) { return; } // the status line already says why
+      res = await api("POST", "/api/cnn/conv", {
+        image_id: imageId,
+        color: $("color").value,
+        ...spec.body,
+        partials_group: g,
+      });
+    } catch {
+      return;
+    } // the status line already says why
     if (centre) {
       const half = Number($("patch-size").value) / 2;
       $("patch-top").value = Math.max(0, Math.floor(res.input_shape[1] / 2 - half));
@@ -121,10 +145,12 @@
     const [, h2, w2] = res.output_shape;
     const { stride: s, padding: p, dilation: d } = res;
     const line = (key, vars) => el("p", { textContent: t(`cnn.convolution.${key}`, vars) });
-    $("formula").replaceChildren(line("formula_layer", { b, c }),
+    $("formula").replaceChildren(
+      line("formula_layer", { b, c }),
       line("formula_shapes", { b, c, a, h, w, h2, w2 }),
       line("formula_size", { h, p, s, d, a, h2 }),
-      line("formula_mults", { n: N.num(res.multiplications), b, h2, w2, c, a }));
+      line("formula_mults", { n: N.num(res.multiplications), b, h2, w2, c, a }),
+    );
     $("channels-hint").textContent = t("cnn.convolution.channels_hint", { c, g: $("group").value });
     $("groups-hint").textContent = t("cnn.convolution.groups_hint", { b, c, a });
   }
@@ -133,7 +159,9 @@
   function mapOpts(rows, title) {
     const [lo, hi] = extent(rows);
     const m = Math.max(Math.abs(lo), Math.abs(hi)) || 1;
-    return lo < 0 ? { title, scale: "diverging", zmin: -m, zmax: m } : { title, scale: "gray", zmin: 0, zmax: hi || 1 };
+    return lo < 0
+      ? { title, scale: "diverging", zmin: -m, zmax: m }
+      : { title, scale: "gray", zmin: 0, zmax: hi || 1 };
   }
 
   /** A figure with an empty plot div and a caption, added to parent (before `before`). */
@@ -143,8 +171,8 @@
     return div;
   }
 
-  const op = (parent, text) => parent.append(el("span", { className: "op", textContent: text,
-    attrs: { "aria-hidden": "true" } }));
+  const op = (parent, text) =>
+    parent.append(el("span", { className: "op", textContent: text, attrs: { "aria-hidden": "true" } }));
 
   function channelNames(c) {
     return c === 3 ? ["R", "G", "B"] : [t("cnn.convolution.gray")];
@@ -160,8 +188,11 @@
       return [div, matrix(parts, ch), t("cnn.convolution.partial_title", { name })];
     });
     op(box, `+ ${fmt(res.bias[g])} =`);
-    todo.push([figure(box, "plot-partial-sum", t("cnn.convolution.sum_caption", { g })),
-      matrix(tensor(res.output), g), t("cnn.convolution.sum_title", { g })]);
+    todo.push([
+      figure(box, "plot-partial-sum", t("cnn.convolution.sum_caption", { g })),
+      matrix(tensor(res.output), g),
+      t("cnn.convolution.sum_title", { g }),
+    ]);
     // draw once every figure is in place, so each plot gets its final width
     for (const [div, rows, title] of todo) heatmap(div, rows, mapOpts(rows, title));
   }
@@ -186,12 +217,14 @@
   function drawMaps(res) {
     $("maps").replaceChildren();
     const out = tensor(res.output);
-    const divs = [...Array(res.output_shape[0]).keys()].map((b) => figure($("maps"), `plot-map-${b}`,
-      t("cnn.convolution.map_caption", { b, name: groupName(b) })));
+    const divs = [...Array(res.output_shape[0]).keys()].map((b) =>
+      figure($("maps"), `plot-map-${b}`, t("cnn.convolution.map_caption", { b, name: groupName(b) })),
+    );
     divs.forEach((div, b) => {
       const rows = matrix(out, b);
-      heatmap(div, rows, mapOpts(rows, t("cnn.convolution.map_title", { b, name: groupName(b) })))
-        .then(() => pickable(div, res));
+      heatmap(div, rows, mapOpts(rows, t("cnn.convolution.map_title", { b, name: groupName(b) }))).then(() =>
+        pickable(div, res),
+      );
     });
   }
 
@@ -212,18 +245,36 @@
     let grown = null;
     try {
       if (typed) {
-        body = { input: parseRows($("typed-matrix").value, t("cnn.convolution.matrix_label")),
-          ...layerBody(spec, 1) };
+        body = {
+          input: parseRows($("typed-matrix").value, t("cnn.convolution.matrix_label")),
+          ...layerBody(spec, 1),
+        };
       } else {
         grown = fitPatch(spec.a, spec.body);
-        body = { image_id: imageId, color: $("color").value, top: Number($("patch-top").value) || 0,
-          left: Number($("patch-left").value) || 0, size: Number($("patch-size").value), ...spec.body };
+        body = {
+          image_id: imageId,
+          color: $("color").value,
+          top: Number($("patch-top").value) || 0,
+          left: Number($("patch-left").value) || 0,
+          size: Number($("patch-size").value),
+          ...spec.body,
+        };
       }
-    } catch (e) { status(e.message, "error"); return; }
+    } catch (e) {
+      status(e.message, "error");
+      return;
+    }
     body.group = Number($("group").value);
-    try { tr = await api("POST", "/api/cnn/conv/trace", body); } catch (e) { return; }
+    try {
+      tr = await api("POST", "/api/cnn/conv/trace", body);
+    } catch {
+      return;
+    }
     if (grown) status(grown); // after the call, which clears the status line
-    if (tr.top !== null) { $("patch-top").value = tr.top; $("patch-left").value = tr.left; }
+    if (tr.top !== null) {
+      $("patch-top").value = tr.top;
+      $("patch-left").value = tr.left;
+    }
     tr.typed = typed;
     const slider = $("step-index");
     if (Number(slider.max) !== tr.steps.length - 1) step = 0; // a new shape starts over
@@ -248,15 +299,28 @@
     const g = tr.group;
     $("trace-covers").textContent = tr.typed
       ? t("cnn.convolution.covers_typed", { p: tr.padding, n: tr.steps.length, h2, w2 })
-      : t("cnn.convolution.covers_patch", { top: tr.top, bottom: tr.top + h - 1, left: tr.left,
-        right: tr.left + w - 1, r0: tr.first_row, r1: tr.first_row + h2 - 1, c0: tr.first_col,
-        c1: tr.first_col + w2 - 1, g, name: groupName(g) });
+      : t("cnn.convolution.covers_patch", {
+          top: tr.top,
+          bottom: tr.top + h - 1,
+          left: tr.left,
+          right: tr.left + w - 1,
+          r0: tr.first_row,
+          r1: tr.first_row + h2 - 1,
+          c0: tr.first_col,
+          c1: tr.first_col + w2 - 1,
+          g,
+          name: groupName(g),
+        });
   }
 
   /** A number table with a caption. */
   function grid(rows, caption, digits = 3) {
-    return el("table", { className: "grid" }, el("caption", { textContent: caption }),
-      ...rows.map((row) => el("tr", {}, ...row.map((v) => el("td", { textContent: fmt(v, digits) })))));
+    return el(
+      "table",
+      { className: "grid" },
+      el("caption", { textContent: caption }),
+      ...rows.map((row) => el("tr", {}, ...row.map((v) => el("td", { textContent: fmt(v, digits) })))),
+    );
   }
 
   /** The traced group's kernel as named or typed, then divided by C: the a×a weights on each channel. */
@@ -267,8 +331,11 @@
     const box = $("trace-kernel");
     box.replaceChildren(grid(spec.mats[g], t("cnn.convolution.kernel_as_given", { name: groupName(g) })));
     op(box, `÷ ${c} =`);
-    tr.kernel.data.forEach((k, ch) => box.append(grid(k, tr.typed
-      ? t("cnn.convolution.kernel_on_matrix", { c }) : t("cnn.convolution.kernel_on_channel", { name: names[ch], c }))));
+    const label = (ch) =>
+      tr.typed
+        ? t("cnn.convolution.kernel_on_matrix", { c })
+        : t("cnn.convolution.kernel_on_channel", { name: names[ch], c });
+    box.append(...tr.kernel.data.map((k, ch) => grid(k, label(ch))));
   }
 
   /** Square cells that fit the plot's width (at most 56 px) and the numbers printed in them: with
@@ -285,19 +352,28 @@
 
   function drawTraceInputs() {
     const box = $("trace-plots");
-    box.querySelectorAll(".trace-in").forEach((f) => f.remove());
+    for (const f of box.querySelectorAll(".trace-in")) f.remove();
     const padded = tensor(tr.padded);
     const names = tr.typed ? [t("cnn.convolution.your_matrix")] : channelNames(tr.input_shape[0]);
     const caption = tr.typed ? "cnn.convolution.trace_input_caption" : "cnn.convolution.trace_patch_caption";
-    const divs = names.map((name, ch) => figure(box, `plot-trace-in-${ch}`,
-      t(caption, { name, p: tr.padding }), $("trace-output-figure")));
+    const divs = names.map((name, ch) =>
+      figure(box, `plot-trace-in-${ch}`, t(caption, { name, p: tr.padding }), $("trace-output-figure")),
+    );
     names.forEach((name, ch) => {
       divs[ch].parentElement.classList.add("trace-in");
       const rows = matrix(padded, ch);
       const [lo, hi] = tr.typed ? extent(rows) : [0, 255];
       const cells = fitCells(divs[ch], rows, false, 1);
-      heatmap(divs[ch], rows, { title: name, scale: "gray", zmin: lo, zmax: hi, showscale: false,
-        text: rows.map((r) => r.map(cells.label)), shapes: windowShapes(0), layout: cells.layout });
+      heatmap(divs[ch], rows, {
+        title: name,
+        scale: "gray",
+        zmin: lo,
+        zmax: hi,
+        showscale: false,
+        text: rows.map((r) => r.map(cells.label)),
+        shapes: windowShapes(0),
+        layout: cells.layout,
+      });
     });
   }
 
@@ -307,8 +383,14 @@
     const d = tr.dilation;
     const p = tr.padding;
     const [, h, w] = tr.input_shape;
-    const rect = (r0, c0, r1, c1, extra) => ({ type: "rect", x0: c0 - 0.5, x1: c1 + 0.5, y0: r0 - 0.5,
-      y1: r1 + 0.5, ...extra });
+    const rect = (r0, c0, r1, c1, extra) => ({
+      type: "rect",
+      x0: c0 - 0.5,
+      x1: c1 + 0.5,
+      y0: r0 - 0.5,
+      y1: r1 + 0.5,
+      ...extra,
+    });
     const shapes = [rect(p, p, p + h - 1, p + w - 1, { line: { color: "#60a5fa", width: 1, dash: "dot" } })];
     for (let r = 0; r < a; r++) {
       for (let c = 0; c < a; c++) {
@@ -325,7 +407,9 @@
     const st = tr.steps[i];
     $("step-index").value = i;
     $("step-out").textContent = t("cnn.convolution.step_of", { i: i + 1, n: tr.steps.length });
-    document.querySelectorAll(".trace-in .plot").forEach((div) => Plotly.relayout(div, { shapes: windowShapes(i) }));
+    for (const div of document.querySelectorAll(".trace-in .plot")) {
+      Plotly.relayout(div, { shapes: windowShapes(i) });
+    }
     const [h2, w2] = tr.output.shape;
     const done = (r, c) => r * w2 + c <= i;
     const z = tr.output.data.map((row, r) => row.map((v, c) => (done(r, c) ? v : null)));
@@ -340,30 +424,71 @@
       return { tickmode: "array", tickvals: vals, ticktext: vals.map((k) => String(first + k)) };
     };
     const axis = (key) => t(key, { g: tr.group });
-    heatmap(div, z, { title: t("cnn.convolution.trace_output_title", { h2, w2 }),
-      scale: "diverging", zmin: -m, zmax: m, showscale, layout: cells.layout,
+    heatmap(div, z, {
+      title: t("cnn.convolution.trace_output_title", { h2, w2 }),
+      scale: "diverging",
+      zmin: -m,
+      zmax: m,
+      showscale,
+      layout: cells.layout,
       text: z.map((row) => row.map(cells.label)),
       xTitle: tr.typed ? undefined : axis("cnn.convolution.map_col"),
       yTitle: tr.typed ? undefined : axis("cnn.convolution.map_row"),
-      xaxis: ticks(tr.first_col, w2), yaxis: ticks(tr.first_row, h2),
+      xaxis: ticks(tr.first_col, w2),
+      yaxis: ticks(tr.first_row, h2),
       hovertemplate: tr.typed ? undefined : `${t("cnn.convolution.hover_value")} %{z:.4~g}<extra></extra>`,
-      shapes: [{ type: "rect", x0: st.col - 0.5, x1: st.col + 0.5, y0: st.row - 0.5, y1: st.row + 0.5,
-        line: { color: WINDOW, width: 3 } }] });
+      shapes: [
+        {
+          type: "rect",
+          x0: st.col - 0.5,
+          x1: st.col + 0.5,
+          y0: st.row - 0.5,
+          y1: st.row + 0.5,
+          line: { color: WINDOW, width: 3 },
+        },
+      ],
+    });
     drawCalc(st);
   }
 
   function drawCalc(st) {
     const names = tr.typed ? [t("cnn.convolution.your_matrix")] : channelNames(tr.input_shape[0]);
     const kernel = tr.kernel.data;
-    $("trace-calc").replaceChildren(...st.products.map((prod, ch) => el("table", { className: "grid" },
-      el("caption", { textContent: t("cnn.convolution.calc_caption",
-        { name: names[ch], s: fmt(st.channel_sums[ch], 2) }) }),
-      ...prod.map((row, r) => el("tr", {}, ...row.map((v, c) => el("td", {
-        textContent: `${fmt(st.window[ch][r][c], 1)}×${fmt(kernel[ch][r][c], 3)} = ${fmt(v, 2)}` })))))));
+    $("trace-calc").replaceChildren(
+      ...st.products.map((prod, ch) =>
+        el(
+          "table",
+          { className: "grid" },
+          el("caption", {
+            textContent: t("cnn.convolution.calc_caption", {
+              name: names[ch],
+              s: fmt(st.channel_sums[ch], 2),
+            }),
+          }),
+          ...prod.map((row, r) =>
+            el(
+              "tr",
+              {},
+              ...row.map((v, c) =>
+                el("td", {
+                  textContent: `${fmt(st.window[ch][r][c], 1)}×${fmt(kernel[ch][r][c], 3)} = ${fmt(v, 2)}`,
+                }),
+              ),
+            ),
+          ),
+        ),
+      ),
+    );
     const parts = st.channel_sums.map((s, ch) => `${names[ch]} ${fmt(s, 2)}`).join(" + ");
-    $("trace-sum").textContent = t(tr.typed ? "cnn.convolution.sum_line" : "cnn.convolution.sum_line_patch",
-      { parts, sum: fmt(st.sum, 2), bias: fmt(st.bias, 2), value: fmt(st.value, 2), g: tr.group,
-        row: tr.first_row + st.row, col: tr.first_col + st.col });
+    $("trace-sum").textContent = t(tr.typed ? "cnn.convolution.sum_line" : "cnn.convolution.sum_line_patch", {
+      parts,
+      sum: fmt(st.sum, 2),
+      bias: fmt(st.bias, 2),
+      value: fmt(st.value, 2),
+      g: tr.group,
+      row: tr.first_row + st.row,
+      col: tr.first_col + st.col,
+    });
   }
 
   /* ---- play / pause ---- */
@@ -375,19 +500,26 @@
   }
 
   function play() {
-    if (timer) { stop(); return; }
+    if (timer) {
+      stop();
+      return;
+    }
     if (step >= tr.steps.length - 1) showStep(0);
     $("step-play").textContent = t("cnn.convolution.pause");
     $("step-play").setAttribute("aria-pressed", "true");
-    timer = setInterval(() => (step < tr.steps.length - 1 ? showStep(step + 1) : stop()),
-      1000 / Number($("speed").value));
+    timer = setInterval(
+      () => (step < tr.steps.length - 1 ? showStep(step + 1) : stop()),
+      1000 / Number($("speed").value),
+    );
   }
 
   /* ---- the PyTorch panel ---- */
   function torchCode(res, g) {
     const [b, c, a] = res.weight_shape;
     const { stride: s, padding: p, dilation: d } = res;
-    const mats = spec.mats.map((m) => `[${m.map((r) => `[${r.map((v) => fmt(v, 6)).join(", ")}]`).join(", ")}]`);
+    const mats = spec.mats.map(
+      (m) => `[${m.map((r) => `[${r.map((v) => fmt(v, 6)).join(", ")}]`).join(", ")}]`,
+    );
     const gray = c === 1;
     return [
       "import numpy as np, torch",
@@ -417,14 +549,21 @@
   async function init() {
     library = (await api("GET", "/api/cnn/kernels")).kernels;
     const box = $("library-kernels");
-    box.append(...Object.keys(library).map((name) => el("label",
-      { title: library[name].map((r) => r.map((v) => fmt(v, 3)).join("  ")).join("\n") },
-      el("input", { type: "checkbox", value: name, checked: DEFAULT_KERNELS.includes(name) }),
-      ` ${t(`cnn.convolution.kernel.${name}`)}`)));
+    box.append(
+      ...Object.keys(library).map((name) =>
+        el(
+          "label",
+          { title: library[name].map((r) => r.map((v) => fmt(v, 3)).join("  ")).join("\n") },
+          el("input", { type: "checkbox", value: name, checked: DEFAULT_KERNELS.includes(name) }),
+          ` ${t(`cnn.convolution.kernel.${name}`)}`,
+        ),
+      ),
+    );
     const later = debounce(update, 250);
     for (const id of ["stride", "padding", "dilation", "speed"]) {
       const show = () => {
-        $(`${id}-out`).textContent = id === "speed" ? t("cnn.convolution.per_second", { n: $(id).value }) : $(id).value;
+        $(`${id}-out`).textContent =
+          id === "speed" ? t("cnn.convolution.per_second", { n: $(id).value }) : $(id).value;
       };
       show();
       $(id).addEventListener("input", show);
@@ -438,7 +577,9 @@
     });
     $("trace-source").addEventListener("change", () => {
       const typed = $("trace-source").value === "typed";
-      document.querySelectorAll(".patch-field").forEach((el) => { el.hidden = typed; });
+      document.querySelectorAll(".patch-field").forEach((el) => {
+        el.hidden = typed;
+      });
       $("matrix-box").hidden = !typed;
       loadTrace();
     });
@@ -447,12 +588,33 @@
     for (const id of ["typed-kernels", "bias"]) $(id).addEventListener("input", later);
     for (const id of ["patch-top", "patch-left", "patch-size"]) $(id).addEventListener("change", loadTrace);
     $("typed-matrix").addEventListener("input", debounce(loadTrace, 300));
-    $("step-next").addEventListener("click", () => { stop(); if (tr) showStep(Math.min(step + 1, tr.steps.length - 1)); });
-    $("step-prev").addEventListener("click", () => { stop(); if (tr) showStep(Math.max(step - 1, 0)); });
-    $("step-index").addEventListener("input", () => { stop(); showStep(Number($("step-index").value)); });
-    $("step-play").addEventListener("click", () => { if (tr) play(); });
-    $("speed").addEventListener("change", () => { if (timer) { stop(); play(); } });
-    N.imagePicker((id) => { imageId = id; step = 0; centre = true; update(); });
+    $("step-next").addEventListener("click", () => {
+      stop();
+      if (tr) showStep(Math.min(step + 1, tr.steps.length - 1));
+    });
+    $("step-prev").addEventListener("click", () => {
+      stop();
+      if (tr) showStep(Math.max(step - 1, 0));
+    });
+    $("step-index").addEventListener("input", () => {
+      stop();
+      showStep(Number($("step-index").value));
+    });
+    $("step-play").addEventListener("click", () => {
+      if (tr) play();
+    });
+    $("speed").addEventListener("change", () => {
+      if (timer) {
+        stop();
+        play();
+      }
+    });
+    N.imagePicker((id) => {
+      imageId = id;
+      step = 0;
+      centre = true;
+      update();
+    });
   }
 
   init();

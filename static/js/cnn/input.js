@@ -3,7 +3,11 @@
   "use strict";
   const { t, api, tensor, matrix, heatmap, code, fmt } = N;
   const $ = (id) => document.getElementById(id);
-  const CHANNELS = [["r", "red", "R"], ["g", "green", "G"], ["b", "blue", "B"]];
+  const CHANNELS = [
+    ["r", "red", "R"],
+    ["g", "green", "G"],
+    ["b", "blue", "B"],
+  ];
   let state = null; // { id, rgb, gray, h, w }
 
   async function load(id) {
@@ -25,14 +29,26 @@
 
   function boxShape() {
     const { row, col, size } = zoomBox();
-    return [{ type: "rect", x0: col - 0.5, x1: col + size - 0.5, y0: row - 0.5, y1: row + size - 0.5,
-      line: { color: "#f59e0b", width: 2 } }];
+    return [
+      {
+        type: "rect",
+        x0: col - 0.5,
+        x1: col + size - 0.5,
+        y0: row - 0.5,
+        y1: row + size - 0.5,
+        line: { color: "#f59e0b", width: 2 },
+      },
+    ];
   }
 
   function drawChannels() {
     const opts = { zmin: 0, zmax: 255, unit: "0–255", shapes: boxShape() };
     CHANNELS.forEach(([key, scale, name], c) => {
-      heatmap(`plot-${key}`, matrix(state.rgb, c), { ...opts, scale, title: t("cnn.input.channel", { name }) });
+      heatmap(`plot-${key}`, matrix(state.rgb, c), {
+        ...opts,
+        scale,
+        title: t("cnn.input.channel", { name }),
+      });
     });
     heatmap("plot-gray", matrix(state.gray, 0), { ...opts, scale: "gray", title: t("cnn.input.gray") });
     for (const key of ["r", "g", "b", "gray"]) {
@@ -57,7 +73,11 @@
     const z = full.slice(row, row + size).map((r) => r.slice(col, col + size));
     const scale = ch === "gray" ? "gray" : CHANNELS[Number(ch)][1];
     heatmap("plot-zoom", z, {
-      zmin: 0, zmax: 255, scale, unit: "0–255", text: z.map((r) => r.map((v) => fmt(v, 1))),
+      zmin: 0,
+      zmax: 255,
+      scale,
+      unit: "0–255",
+      text: z.map((r) => r.map((v) => fmt(v, 1))),
       xaxis: { tickvals: [...Array(size).keys()], ticktext: [...Array(size).keys()].map((i) => col + i) },
       yaxis: { tickvals: [...Array(size).keys()], ticktext: [...Array(size).keys()].map((i) => row + i) },
       hovertemplate: `%{z:.1f}<extra></extra>`,

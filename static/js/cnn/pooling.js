@@ -7,7 +7,10 @@
   const num = (id) => Number($(id).value);
   const show = (v, digits) => fmt(v, digits).replace(/^-0$/, "0");
   const WINDOW = "#f59e0b";
-  const BLUES = [[0, "#ffffff"], [1, COLORS.accent]];
+  const BLUES = [
+    [0, "#ffffff"],
+    [1, COLORS.accent],
+  ];
   let imageId = null;
   let maps = null; // { names, input, output, res }
   let patch = null; // { n, r0, c0, c, z, res, out }
@@ -21,14 +24,21 @@
   function settings() {
     const m = $("maps").value;
     const kernels = m === "rgb" || m === "gray" ? [] : m.split(",");
-    return { color: m === "gray" ? "gray" : "rgb", kernels, kind: $("kind").value,
-      kernel_size: num("window"), stride: num("stride"), padding: num("padding") };
+    return {
+      color: m === "gray" ? "gray" : "rgb",
+      kernels,
+      kind: $("kind").value,
+      kernel_size: num("window"),
+      stride: num("stride"),
+      padding: num("padding"),
+    };
   }
 
   const mapNames = (s) => (s.kernels.length ? s.kernels : s.color === "gray" ? ["gray"] : ["R", "G", "B"]);
 
   function mapStyle(s, c) {
-    if (s.kernels.length && s.kernels[c] !== "blur") {  // signed: one symmetric range, before and after
+    if (s.kernels.length && s.kernels[c] !== "blur") {
+      // signed: one symmetric range, before and after
       const [h, w] = maps.input.shape.slice(1);
       const sorted = Float32Array.from(maps.input.data.subarray(c * h * w, (c + 1) * h * w), Math.abs).sort();
       const top = sorted[Math.floor(0.995 * (sorted.length - 1))] || 1;
@@ -56,7 +66,8 @@
     await loadPatch();
   }
 
-  function aimPatch(row, col) {  // centre the patch on (row, col)
+  function aimPatch(row, col) {
+    // centre the patch on (row, col)
     const half = Math.floor(num("patch-size") / 2);
     $("patch-row").value = Math.max(0, row - half);
     $("patch-col").value = Math.max(0, col - half);
@@ -69,10 +80,21 @@
     sel.value = keep;
   }
 
-  function patchRect(c) {  // the patch's outline on map c (none on the other maps)
+  function patchRect(c) {
+    // the patch's outline on map c (none on the other maps)
     const { r0, c0, n } = patchBox();
-    return c !== num("patch-map") ? [] : [{ type: "rect", x0: c0 - 0.5, x1: c0 + n - 0.5, y0: r0 - 0.5,
-      y1: r0 + n - 0.5, line: { color: WINDOW, width: 2 } }];
+    return c !== num("patch-map")
+      ? []
+      : [
+          {
+            type: "rect",
+            x0: c0 - 0.5,
+            x1: c0 + n - 0.5,
+            y0: r0 - 0.5,
+            y1: r0 + n - 0.5,
+            line: { color: WINDOW, width: 2 },
+          },
+        ];
   }
 
   function drawMaps() {
@@ -81,16 +103,29 @@
     const [h, w] = maps.input.shape.slice(1);
     const [h2, w2] = maps.output.shape.slice(1);
     if (box.children.length !== 2 * maps.names.length) {
-      box.innerHTML = maps.names.map((_, c) => ["in", "out"].map((side) =>  // ids only, no user data
-        `<figure><div id="map-${side}-${c}" class="plot"></div><figcaption></figcaption></figure>`).join("")).join("");
+      box.innerHTML = maps.names
+        .map((_, c) =>
+          ["in", "out"]
+            .map(
+              (
+                side, // ids only, no user data
+              ) => `<figure><div id="map-${side}-${c}" class="plot"></div><figcaption></figcaption></figure>`,
+            )
+            .join(""),
+        )
+        .join("");
     }
     maps.names.forEach((name, c) => {
       const style = mapStyle(maps.s, c);
       heatmap(`map-in-${c}`, matrix(maps.input, c), { ...style, shapes: patchRect(c) });
       heatmap(`map-out-${c}`, matrix(maps.output, c), style);
       $(`map-in-${c}`).nextElementSibling.textContent = t("cnn.pooling.map_in", { map: name, h, w });
-      $(`map-out-${c}`).nextElementSibling.textContent = t("cnn.pooling.map_out",
-        { map: name, kind: kindName, h: h2, w: w2 });
+      $(`map-out-${c}`).nextElementSibling.textContent = t("cnn.pooling.map_out", {
+        map: name,
+        kind: kindName,
+        h: h2,
+        w: w2,
+      });
       const el = $(`map-in-${c}`);
       el.removeAllListeners?.("plotly_click");
       el.on("plotly_click", (ev) => {
@@ -113,11 +148,19 @@
   async function loadPatch() {
     const box = patchBox();
     const { n, r0, c0 } = box;
-    const rows = matrix(maps.input, box.c).slice(r0, r0 + n).map((r) => r.slice(c0, c0 + n));
+    const rows = matrix(maps.input, box.c)
+      .slice(r0, r0 + n)
+      .map((r) => r.slice(c0, c0 + n));
     const { kind, kernel_size, stride, padding } = maps.s;
     const ticket = latest;
-    const res = await api("POST", "/api/cnn/pool", { input: { shape: [1, n, n], data: [rows] }, kind,
-      kernel_size, stride, padding, encoding: "list" });
+    const res = await api("POST", "/api/cnn/pool", {
+      input: { shape: [1, n, n], data: [rows] },
+      kind,
+      kernel_size,
+      stride,
+      padding,
+      encoding: "list",
+    });
     if (ticket !== latest) return;
     patch = { ...box, z: rows, res, out: res.output.data[0] };
     cell = [Math.min(cell[0], patch.out.length - 1), Math.min(cell[1], patch.out[0].length - 1)];
@@ -127,7 +170,9 @@
 
   function movePatch() {
     if (!maps) return;
-    maps.names.forEach((_, c) => Plotly.relayout(`map-in-${c}`, { shapes: patchRect(c) }));
+    maps.names.forEach((_, c) => {
+      Plotly.relayout(`map-in-${c}`, { shapes: patchRect(c) });
+    });
     loadPatch().catch(() => {});
   }
 
@@ -143,24 +188,58 @@
     const box = $("plot-patch");
     const cellPx = Math.min(box.clientWidth - 72, (box.clientHeight || 320) - 84) / (n + 2 * p);
     const narrow = cellPx < 46;
-    const text = idx.map((i) => idx.map((j) => (inside(i) && inside(j) ? show(patch.z[i][j], narrow ? 0 : 1) : padText)));
+    const text = idx.map((i) =>
+      idx.map((j) => (inside(i) && inside(j) ? show(patch.z[i][j], narrow ? 0 : 1) : padText)),
+    );
     const style = mapStyle(maps.s, patch.c);
-    draw("plot-patch", [{ type: "heatmap", x: idx, y: idx, z, text, texttemplate: "%{text}",
-      textfont: { size: cellPx < 30 ? 8 : cellPx < 38 ? 10 : 12 },
-      colorscale: N.SCALES[style.scale], zmin: style.zmin, zmax: style.zmax, showscale: false,
-      hovertemplate: `${t("common.row")} %{y}, ${t("common.col")} %{x}: %{text}<extra></extra>` }], {
-      title: t("cnn.pooling.patch_title", { n, p }), xTitle: t("common.col"), yTitle: t("common.row"),
-      xaxis: { constrain: "domain", showgrid: false, dtick: 1 },
-      yaxis: { autorange: "reversed", scaleanchor: "x", constrain: "domain", showgrid: false, dtick: 1 },
-    });
+    draw(
+      "plot-patch",
+      [
+        {
+          type: "heatmap",
+          x: idx,
+          y: idx,
+          z,
+          text,
+          texttemplate: "%{text}",
+          textfont: { size: cellPx < 30 ? 8 : cellPx < 38 ? 10 : 12 },
+          colorscale: N.SCALES[style.scale],
+          zmin: style.zmin,
+          zmax: style.zmax,
+          showscale: false,
+          hovertemplate: `${t("common.row")} %{y}, ${t("common.col")} %{x}: %{text}<extra></extra>`,
+        },
+      ],
+      {
+        title: t("cnn.pooling.patch_title", { n, p }),
+        xTitle: t("common.col"),
+        yTitle: t("common.row"),
+        xaxis: { constrain: "domain", showgrid: false, dtick: 1 },
+        yaxis: { autorange: "reversed", scaleanchor: "x", constrain: "domain", showgrid: false, dtick: 1 },
+      },
+    );
     const [h, w] = [patch.out.length, patch.out[0].length];
     const text2 = patch.out.map((r) => r.map((v) => show(v, narrow ? 0 : 1)));
-    heatmap("plot-pooled", patch.out, { ...style, showscale: false, text: text2,
-      title: t("cnn.pooling.pooled_title", { h, w }), xaxis: { dtick: 1 }, yaxis: { dtick: 1 } });
-    $("patch-caption").textContent = t(`cnn.pooling.patch_caption${res.kind === "max" ? "" : "_avg"}`,
-      { map: maps.names[patch.c], r0, r1: r0 + n - 1, c0, c1: c0 + n - 1 });
+    heatmap("plot-pooled", patch.out, {
+      ...style,
+      showscale: false,
+      text: text2,
+      title: t("cnn.pooling.pooled_title", { h, w }),
+      xaxis: { dtick: 1 },
+      yaxis: { dtick: 1 },
+    });
+    $("patch-caption").textContent = t(`cnn.pooling.patch_caption${res.kind === "max" ? "" : "_avg"}`, {
+      map: maps.names[patch.c],
+      r0,
+      r1: r0 + n - 1,
+      c0,
+      c1: c0 + n - 1,
+    });
     if (!hooked) {
-      const pick = (e) => { cell = [e.points[0].y, e.points[0].x]; showCell(); };
+      const pick = (e) => {
+        cell = [e.points[0].y, e.points[0].x];
+        showCell();
+      };
       for (const ev of ["plotly_hover", "plotly_click"]) $("plot-pooled").on(ev, pick);
       hooked = true;
     }
@@ -182,12 +261,27 @@
     const k = res.kernel_size;
     const top = res.trace.rows[i];
     const left = res.trace.cols[j];
-    const rect = (x, y, size, line, fill) => ({ type: "rect", x0: x - 0.5, x1: x + size - 0.5, y0: y - 0.5,
-      y1: y + size - 0.5, line, fillcolor: fill });
+    const rect = (x, y, size, line, fill) => ({
+      type: "rect",
+      x0: x - 0.5,
+      x1: x + size - 0.5,
+      y0: y - 0.5,
+      y1: y + size - 0.5,
+      line,
+      fillcolor: fill,
+    });
     const shapes = [rect(left, top, k, { color: WINDOW, width: 3 })];
     const minus = (v) => String(v).replace("-", "−");
-    const vars = { i, j, r0: minus(top), r1: top + k - 1, c0: minus(left), c1: left + k - 1,
-      v: show(patch.out[i][j], 2), n: k * k };
+    const vars = {
+      i,
+      j,
+      r0: minus(top),
+      r1: top + k - 1,
+      c0: minus(left),
+      c1: left + k - 1,
+      v: show(patch.out[i][j], 2),
+      n: k * k,
+    };
     if (res.kind === "max") {
       const at = res.trace.argmax.data[0][i][j];
       vars.r = Math.floor(at / n);
@@ -202,12 +296,19 @@
 
   /* ---- padding and stride explorer ---- */
   async function explore() {
-    const q = { op: $("ex-op").value, size: num("ex-size"), kernel: num("ex-kernel"), padding: num("ex-padding"),
-      stride: num("ex-stride"), dilation: num("ex-dilation") };
+    const q = {
+      op: $("ex-op").value,
+      size: num("ex-size"),
+      kernel: num("ex-kernel"),
+      padding: num("ex-padding"),
+      stride: num("ex-stride"),
+      dilation: num("ex-dilation"),
+    };
     let res;
     try {
       res = await api("GET", `/api/cnn/output-size?${new URLSearchParams(q)}`);
-    } catch (e) {  // the message names the field and its range; repeat it beside the controls
+    } catch (e) {
+      // the message names the field and its range; repeat it beside the controls
       for (const id of ["ex-output", "ex-seed", "ex-windows"]) $(id).textContent = "";
       $("ex-formula").textContent = e.message;
       return;
@@ -215,7 +316,11 @@
     const x = res.output_size;
     $("ex-output").textContent = t("cnn.pooling.output_size", { x });
     $("ex-formula").textContent = `X = ${res.formula}`;
-    const seedKey = res.seed_rule_holds ? "seed_holds" : res.seed_rule_agrees ? "seed_coincidence" : "seed_differs";
+    const seedKey = res.seed_rule_holds
+      ? "seed_holds"
+      : res.seed_rule_agrees
+        ? "seed_coincidence"
+        : "seed_differs";
     $("ex-seed").textContent = t(`cnn.pooling.${seedKey}`, { seed: res.seed_rule, x });
     $("ex-seed").classList.toggle("differs", !res.seed_rule_agrees);
     const { stride: s, effective_kernel: a } = res;
@@ -243,24 +348,60 @@
     const ticks = { tickmode: "linear", tick0: -p, dtick: P <= 16 ? 1 : P <= 30 ? 2 : 5 };
     const z = res.coverage.map((ri) => res.coverage.map((cj) => ri * cj));
     const span = res.effective_kernel;
-    const win = (start, dash, color) => ({ type: "rect", x0: start - p - 0.5, x1: start - p + span - 0.5,
-      y0: res.starts[0] - p - 0.5, y1: res.starts[0] - p + span - 0.5, line: { color, width: 3, dash } });
-    const shapes = [{ type: "rect", x0: -0.5, x1: res.size - 0.5, y0: -0.5, y1: res.size - 0.5,
-      line: { color: COLORS.ink, width: 2 } }, win(res.starts[0], "solid", WINDOW)];
+    const win = (start, dash, color) => ({
+      type: "rect",
+      x0: start - p - 0.5,
+      x1: start - p + span - 0.5,
+      y0: res.starts[0] - p - 0.5,
+      y1: res.starts[0] - p + span - 0.5,
+      line: { color, width: 3, dash },
+    });
+    const shapes = [
+      {
+        type: "rect",
+        x0: -0.5,
+        x1: res.size - 0.5,
+        y0: -0.5,
+        y1: res.size - 0.5,
+        line: { color: COLORS.ink, width: 2 },
+      },
+      win(res.starts[0], "solid", WINDOW),
+    ];
     if (res.starts.length > 1) shapes.push(win(res.starts[1], "dash", COLORS.red));
     const last = res.starts[res.starts.length - 1] - p;
     if (res.starts.length > 2) {
       shapes.push({ ...win(last + p, "dot", COLORS.green), y0: last - 0.5, y1: last + span - 0.5 });
     }
-    draw(el, [{ type: "heatmap", x: idx, y: idx, z, colorscale: BLUES, zmin: 0, showscale: false,
-      text: z.map((r) => r.map(String)), texttemplate: P <= 24 ? "%{text}" : undefined, xgap: 1, ygap: 1,
-      hovertemplate: `${t("common.row")} %{y}, ${t("common.col")} %{x}: ${t("cnn.pooling.reads", { z: "%{z}" })}`
-        + "<extra></extra>" }], {
-      title: t("cnn.pooling.grid_title"), xTitle: t("cnn.pooling.grid_col"), yTitle: t("cnn.pooling.grid_row"),
-      // rows and columns carry the same ticks, padding included (−1, −2, … left of and above the input)
-      shapes, xaxis: { constrain: "domain", showgrid: false, ...ticks },
-      yaxis: { autorange: "reversed", scaleanchor: "x", constrain: "domain", showgrid: false, ...ticks },
-    });
+    draw(
+      el,
+      [
+        {
+          type: "heatmap",
+          x: idx,
+          y: idx,
+          z,
+          colorscale: BLUES,
+          zmin: 0,
+          showscale: false,
+          text: z.map((r) => r.map(String)),
+          texttemplate: P <= 24 ? "%{text}" : undefined,
+          xgap: 1,
+          ygap: 1,
+          hovertemplate:
+            `${t("common.row")} %{y}, ${t("common.col")} %{x}: ${t("cnn.pooling.reads", { z: "%{z}" })}` +
+            "<extra></extra>",
+        },
+      ],
+      {
+        title: t("cnn.pooling.grid_title"),
+        xTitle: t("cnn.pooling.grid_col"),
+        yTitle: t("cnn.pooling.grid_row"),
+        // rows and columns carry the same ticks, padding included (−1, −2, … left of and above the input)
+        shapes,
+        xaxis: { constrain: "domain", showgrid: false, ...ticks },
+        yaxis: { autorange: "reversed", scaleanchor: "x", constrain: "domain", showgrid: false, ...ticks },
+      },
+    );
   }
 
   /* ---- the PyTorch panel ---- */
@@ -271,30 +412,44 @@
       const [c, h, w] = maps.res.input_shape;
       const [, h2, w2] = maps.res.output_shape;
       const cIn = s.color === "gray" ? 1 : 3;
-      lines.push(`img = Image.open("${imageId}.png").convert("RGB")   # GET /api/images/${imageId}`,
-        "x = torch.from_numpy(np.asarray(img)).permute(2, 0, 1).float()[None]   # (1, 3, H, W), 0–255");
+      lines.push(
+        `img = Image.open("${imageId}.png").convert("RGB")   # GET /api/images/${imageId}`,
+        "x = torch.from_numpy(np.asarray(img)).permute(2, 0, 1).float()[None]   # (1, 3, H, W), 0–255",
+      );
       if (s.color === "gray") {
         lines.push("x = (torch.tensor([0.299, 0.587, 0.114]).view(3, 1, 1) * x).sum(1, keepdim=True)");
       }
       lines.push(`print(x.shape)   # torch.Size([1, ${cIn}, ${h}, ${w}])`);
       if (s.kernels.length) {
-        const k = maps.res.weight.data.map((kb) => kb[0].map((r) => r.map((v) => Number((v * cIn).toFixed(4)))));
-        lines.push(`k = torch.tensor(${JSON.stringify(k)})   # ${s.kernels.join(", ")}`,
+        const k = maps.res.weight.data.map((kb) =>
+          kb[0].map((r) => r.map((v) => Number((v * cIn).toFixed(4)))),
+        );
+        lines.push(
+          `k = torch.tensor(${JSON.stringify(k)})   # ${s.kernels.join(", ")}`,
           `conv = nn.Conv2d(${cIn}, ${c}, 3, padding=1, bias=False)`,
           `conv.weight.data = k[:, None].expand(-1, ${cIn}, -1, -1) / ${cIn}   # (${c}, ${cIn}, 3, 3)`,
-          `x = conv(x)   # (1, ${c}, ${h}, ${w}): ${c} feature map(s)`);
+          `x = conv(x)   # (1, ${c}, ${h}, ${w}): ${c} feature map(s)`,
+        );
       }
       const layer = s.kind === "max" ? "MaxPool2d" : "AvgPool2d";
-      lines.push(`pool = nn.${layer}(${s.kernel_size}, stride=${s.stride}, padding=${s.padding})`,
-        `print(pool(x).shape)   # torch.Size([1, ${c}, ${h2}, ${w2}]): C = ${c} in, ${c} out`, "");
+      lines.push(
+        `pool = nn.${layer}(${s.kernel_size}, stride=${s.stride}, padding=${s.padding})`,
+        `print(pool(x).shape)   # torch.Size([1, ${c}, ${h2}, ${w2}]): C = ${c} in, ${c} out`,
+        "",
+      );
     }
     if (ex) {
       const { size: A, kernel: a, padding: p, stride: s, dilation: d } = ex;
-      const layer = ex.op === "conv" ? `nn.Conv2d(1, 1, ${a}, stride=${s}, padding=${p}, dilation=${d})`
-        : `nn.MaxPool2d(${a}, stride=${s}, padding=${p}, dilation=${d})`;
+      const layer =
+        ex.op === "conv"
+          ? `nn.Conv2d(1, 1, ${a}, stride=${s}, padding=${p}, dilation=${d})`
+          : `nn.MaxPool2d(${a}, stride=${s}, padding=${p}, dilation=${d})`;
       const x = ex.output_size;
-      lines.push("# the explorer", `layer = ${layer}`,
-        `print(layer(torch.zeros(1, 1, ${A}, ${A})).shape)   # torch.Size([1, 1, ${x}, ${x}])`);
+      lines.push(
+        "# the explorer",
+        `layer = ${layer}`,
+        `print(layer(torch.zeros(1, 1, ${A}, ${A})).shape)   # torch.Size([1, 1, ${x}, ${x}])`,
+      );
     }
     return lines.join("\n");
   }
@@ -310,10 +465,14 @@
     reload();
   });
   for (const id of ["stride", "padding"]) {
-    $(id).addEventListener("input", () => { $(`${id}-out`).value = $(id).value; reload(); });
+    $(id).addEventListener("input", () => {
+      $(`${id}-out`).value = $(id).value;
+      reload();
+    });
   }
   for (const id of ["maps", "kind"]) $(id).addEventListener("change", reload);
-  for (const id of ["patch-map", "patch-row", "patch-col", "patch-size"]) $(id).addEventListener("change", movePatch);
+  for (const id of ["patch-map", "patch-row", "patch-col", "patch-size"])
+    $(id).addEventListener("change", movePatch);
   $("cell-prev").addEventListener("click", () => step(-1));
   $("cell-next").addEventListener("click", () => step(1));
 
@@ -330,8 +489,16 @@
       reexplore();
     });
   }
-  for (const id of ["ex-op", "ex-size"]) $(id).addEventListener("change", () => { syncPoolPadding(); reexplore(); });
+  for (const id of ["ex-op", "ex-size"])
+    $(id).addEventListener("change", () => {
+      syncPoolPadding();
+      reexplore();
+    });
 
   explore();
-  N.imagePicker((id) => { imageId = id; centrePatch = true; loadMaps().catch(() => {}); });
+  N.imagePicker((id) => {
+    imageId = id;
+    centrePatch = true;
+    loadMaps().catch(() => {});
+  });
 })();

@@ -9,21 +9,34 @@
 
   function params() {
     return {
-      model: $("model").value, epochs: Number($("epochs").value),
-      batch_size: Number($("batch_size").value), lr: Number($("lr").value),
-      optimizer: $("optimizer").value, schedule: $("schedule").value,
-      train_size: Number($("train_size").value), augment: $("augment").checked, seed: Number($("seed").value),
+      model: $("model").value,
+      epochs: Number($("epochs").value),
+      batch_size: Number($("batch_size").value),
+      lr: Number($("lr").value),
+      optimizer: $("optimizer").value,
+      schedule: $("schedule").value,
+      train_size: Number($("train_size").value),
+      augment: $("augment").checked,
+      seed: Number($("seed").value),
     };
   }
 
   const job = N.jobForm("digits", "cnn.practice.", {
     params,
-    reset: () => { steps = []; epochs = []; showShipped(); }, // not a previous run's results
-    event: (ev) => { (ev.kind === "epoch" ? epochs : steps).push(ev); },
+    reset: () => {
+      steps = [];
+      epochs = [];
+      showShipped();
+    }, // not a previous run's results
+    event: (ev) => {
+      (ev.kind === "epoch" ? epochs : steps).push(ev);
+    },
     draw: drawCurves,
     done: (result) => {
       $("job-text").textContent = t("cnn.practice.done_text", {
-        acc: (100 * result.held_out_accuracy).toFixed(2), seconds: result.seconds });
+        acc: (100 * result.held_out_accuracy).toFixed(2),
+        seconds: result.seconds,
+      });
       drawResult(result, t("cnn.practice.your_model", { model: t(`cnn.practice.net_${result.model}`) }));
       compare();
     },
@@ -31,29 +44,61 @@
 
   function drawCurves() {
     const x = steps.map((s) => s.step);
-    lines("plot-loss", [{ x, y: steps.map((s) => s.loss), name: t("cnn.practice.train_loss"),
-      line: { color: COLORS.accent } }], {
-      xTitle: t("cnn.practice.axis_step"), yTitle: t("cnn.practice.axis_loss"), yaxis: { type: "log" },
-    });
-    lines("plot-acc", [
-      { x, y: steps.map((s) => 100 * s.accuracy), name: t("cnn.practice.train_acc"),
-        line: { color: COLORS.accent } },
-      { x: epochs.map((e) => e.step), y: epochs.map((e) => 100 * e.held_out_accuracy),
-        name: t("cnn.practice.held_out_acc"), mode: "lines+markers", line: { color: COLORS.red } },
-    ], { xTitle: t("cnn.practice.axis_step"), yTitle: t("cnn.practice.axis_acc"), yaxis: { range: [0, 100] } });
+    lines(
+      "plot-loss",
+      [
+        {
+          x,
+          y: steps.map((s) => s.loss),
+          name: t("cnn.practice.train_loss"),
+          line: { color: COLORS.accent },
+        },
+      ],
+      {
+        xTitle: t("cnn.practice.axis_step"),
+        yTitle: t("cnn.practice.axis_loss"),
+        yaxis: { type: "log" },
+      },
+    );
+    lines(
+      "plot-acc",
+      [
+        {
+          x,
+          y: steps.map((s) => 100 * s.accuracy),
+          name: t("cnn.practice.train_acc"),
+          line: { color: COLORS.accent },
+        },
+        {
+          x: epochs.map((e) => e.step),
+          y: epochs.map((e) => 100 * e.held_out_accuracy),
+          name: t("cnn.practice.held_out_acc"),
+          mode: "lines+markers",
+          line: { color: COLORS.red },
+        },
+      ],
+      { xTitle: t("cnn.practice.axis_step"), yTitle: t("cnn.practice.axis_acc"), yaxis: { range: [0, 100] } },
+    );
   }
 
   function drawResult(result, who) {
     const z = result.confusion;
     heatmap("plot-confusion", z, {
-      scale: "heat", unit: t("cnn.practice.digits_unit"), text: z.map((r) => r.map(String)),
-      xTitle: t("cnn.practice.axis_predicted"), yTitle: t("cnn.practice.axis_true"),
-      xaxis: { dtick: 1 }, yaxis: { dtick: 1 },
+      scale: "heat",
+      unit: t("cnn.practice.digits_unit"),
+      text: z.map((r) => r.map(String)),
+      xTitle: t("cnn.practice.axis_predicted"),
+      yTitle: t("cnn.practice.axis_true"),
+      xaxis: { dtick: 1 },
+      yaxis: { dtick: 1 },
       hovertemplate: `${t("cnn.practice.axis_true")} %{y} → ${t("cnn.practice.axis_predicted")} %{x}: %{z}<extra></extra>`,
     });
     $("result-text").textContent = t("cnn.practice.result_text", {
-      who, acc: (100 * result.held_out_accuracy).toFixed(2), wrong: result.misread_count,
-      shown: result.misread.length });
+      who,
+      acc: (100 * result.held_out_accuracy).toFixed(2),
+      wrong: result.misread_count,
+      shown: result.misread.length,
+    });
     gallery(result);
   }
 
@@ -66,12 +111,17 @@
       const canvas = document.createElement("canvas");
       canvas.width = canvas.height = 28;
       const img = canvas.getContext("2d").createImageData(28, 28);
-      matrix(pixels, i).flat().forEach((v, j) => {
-        img.data.set([v, v, v, 255], 4 * j);
-      });
+      matrix(pixels, i)
+        .flat()
+        .forEach((v, j) => {
+          img.data.set([v, v, v, 255], 4 * j);
+        });
       canvas.getContext("2d").putImageData(img, 0, 0);
       canvas.setAttribute("role", "img");
-      canvas.setAttribute("aria-label", t("cnn.practice.misread_label", { label: m.label, predicted: m.predicted }));
+      canvas.setAttribute(
+        "aria-label",
+        t("cnn.practice.misread_label", { label: m.label, predicted: m.predicted }),
+      );
       const cap = document.createElement("figcaption");
       cap.textContent = `${m.label} → ${m.predicted}`;
       fig.append(canvas, cap);
@@ -81,25 +131,48 @@
 
   async function compare() {
     const [models, jobs] = await Promise.all([
-      fetch("/api/digits/models").then((r) => r.json()), fetch("/api/jobs").then((r) => r.json())]);
-    const rows = models.map((m) => [t("cnn.practice.shipped"), m.name, m.parameters, m.training?.epochs ?? "",
-      m.training?.seconds ?? "", m.held_out_accuracy]);
+      fetch("/api/digits/models").then((r) => r.json()),
+      fetch("/api/jobs").then((r) => r.json()),
+    ]);
+    const rows = models.map((m) => [
+      t("cnn.practice.shipped"),
+      m.name,
+      m.parameters,
+      m.training?.epochs ?? "",
+      m.training?.seconds ?? "",
+      m.held_out_accuracy,
+    ]);
     const params = Object.fromEntries(models.map((m) => [m.name, m.parameters]));
     for (const j of jobs.filter((j) => j.kind === "digits" && j.state === "done" && j.result)) {
-      rows.push([t("cnn.practice.your_run"), j.params.model, params[j.params.model] ?? "", j.params.epochs,
-        j.result.seconds, j.result.held_out_accuracy]);
+      rows.push([
+        t("cnn.practice.your_run"),
+        j.params.model,
+        params[j.params.model] ?? "",
+        j.params.epochs,
+        j.result.seconds,
+        j.result.held_out_accuracy,
+      ]);
     }
-    $("compare").tBodies[0].replaceChildren(...rows.map((r) => {
-      const tr = document.createElement("tr");
-      r.forEach((v, i) => {
-        const td = document.createElement("td");
-        td.textContent = v === null || v === undefined || v === "" ? ""
-          : i === 5 ? `${(100 * v).toFixed(2)} %` : i === 4 ? Number(v).toFixed(1)
-            : typeof v === "number" ? N.num(v) : String(v);
-        tr.append(td);
-      });
-      return tr;
-    }));
+    $("compare").tBodies[0].replaceChildren(
+      ...rows.map((r) => {
+        const tr = document.createElement("tr");
+        r.forEach((v, i) => {
+          const td = document.createElement("td");
+          td.textContent =
+            v === null || v === undefined || v === ""
+              ? ""
+              : i === 5
+                ? `${(100 * v).toFixed(2)} %`
+                : i === 4
+                  ? Number(v).toFixed(1)
+                  : typeof v === "number"
+                    ? N.num(v)
+                    : String(v);
+          tr.append(td);
+        });
+        return tr;
+      }),
+    );
   }
 
   function torchCode() {
@@ -122,7 +195,9 @@
       "    order = torch.randperm(len(x))",
       `    for i in range(0, len(x), ${p.batch_size}):`,
       `        idx = order[i:i + ${p.batch_size}]`,
-      ...(p.augment ? ["        xb = random_shift(x[idx], 1)                 # each digit moved by up to 1 px"] : []),
+      ...(p.augment
+        ? ["        xb = random_shift(x[idx], 1)                 # each digit moved by up to 1 px"]
+        : []),
       `        loss = F.cross_entropy(model(${p.augment ? "xb" : "x[idx]"}), y[idx])   # logits (B, 10)`,
       "        opt.zero_grad(); loss.backward(); opt.step()",
       "        if sched: sched.step()",
@@ -143,7 +218,9 @@
   async function init() {
     $("train-form").addEventListener("input", () => code(torchCode()));
     code(torchCode());
-    $("model").addEventListener("change", () => { if (!job.following()) showShipped(); });
+    $("model").addEventListener("change", () => {
+      if (!job.following()) showShipped();
+    });
     compare();
     await showShipped();
     await job.resume();

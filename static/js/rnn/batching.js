@@ -18,18 +18,31 @@
 
   function params() {
     return {
-      samples: Number($("samples").value), seq_len: Number($("seq-len").value),
-      batch_size: Number($("batch-size").value), epochs: Number($("epochs").value),
-      lr: Number($("lr").value), hidden_size: Number($("hidden-size").value), seed: Number($("seed").value) || 0,
+      samples: Number($("samples").value),
+      seq_len: Number($("seq-len").value),
+      batch_size: Number($("batch-size").value),
+      epochs: Number($("epochs").value),
+      lr: Number($("lr").value),
+      hidden_size: Number($("hidden-size").value),
+      seed: Number($("seed").value) || 0,
     };
   }
 
   /* ---- one batch: the (T, B, 1) tensor ---- */
   async function loadLayout() {
     const p = params();
-    const body = { samples: p.samples, seq_len: p.seq_len, batch_size: p.batch_size, seed: p.seed,
-      batch: Math.min(Number($("batch").value), Math.ceil(p.samples / p.batch_size) - 1) };
-    try { layout = await api("POST", "/api/rnn/batching/layout", body); } catch (e) { return; }
+    const body = {
+      samples: p.samples,
+      seq_len: p.seq_len,
+      batch_size: p.batch_size,
+      seed: p.seed,
+      batch: Math.min(Number($("batch").value), Math.ceil(p.samples / p.batch_size) - 1),
+    };
+    try {
+      layout = await api("POST", "/api/rnn/batching/layout", body);
+    } catch {
+      return;
+    }
     layout.X = tensor(layout.x);
     $("batch").max = layout.batches - 1;
     $("batch").value = layout.batch;
@@ -42,11 +55,18 @@
   function drawLayout() {
     const { seq_len: T, samples: n, batch_size: b, batches } = layout;
     const cols = layout.X.shape[1];
-    $("layout-shape").replaceChildren(...[
-      t(`${P}shape_mini`, { T, b: cols, n: batches, last: layout.last_batch_size }),
-      t(`${P}shape_one`, { T, n }),
-      t(`${P}updates_line`, { n, b, one: layout.updates_per_epoch.one, mini: layout.updates_per_epoch.mini }),
-    ].map((text) => Object.assign(document.createElement("p"), { textContent: text })));
+    $("layout-shape").replaceChildren(
+      ...[
+        t(`${P}shape_mini`, { T, b: cols, n: batches, last: layout.last_batch_size }),
+        t(`${P}shape_one`, { T, n }),
+        t(`${P}updates_line`, {
+          n,
+          b,
+          one: layout.updates_per_epoch.one,
+          mini: layout.updates_per_epoch.mini,
+        }),
+      ].map((text) => Object.assign(document.createElement("p"), { textContent: text })),
+    );
     table(T, cols);
     const shown = Math.min(cols, SHOWN_COLUMNS);
     const ts = [...Array(T).keys()].map((s) => s + 1);
@@ -54,20 +74,49 @@
     for (let j = 0; j < shown; j++) {
       const color = `hsl(${(j * 360) / shown}, 60%, 45%)`;
       const name = t(`${P}sample`, { i: layout.indices[j] });
-      traces.push({ x: ts, y: ts.map((s) => valueAt(s - 1, j)), name, line: { color, width: 1.5 },
-        legendgroup: String(j) });
-      traces.push({ x: [T + 1], y: [layout.y[j]], mode: "markers", name, showlegend: false, legendgroup: String(j),
-        marker: { color, symbol: "star", size: 11 }, hovertemplate: `${t(`${P}target`)}: %{y:.3f}<extra></extra>` });
+      traces.push({
+        x: ts,
+        y: ts.map((s) => valueAt(s - 1, j)),
+        name,
+        line: { color, width: 1.5 },
+        legendgroup: String(j),
+      });
+      traces.push({
+        x: [T + 1],
+        y: [layout.y[j]],
+        mode: "markers",
+        name,
+        showlegend: false,
+        legendgroup: String(j),
+        marker: { color, symbol: "star", size: 11 },
+        hovertemplate: `${t(`${P}target`)}: %{y:.3f}<extra></extra>`,
+      });
     }
     lines("plot-task", traces, { xTitle: t(`${P}axis_t`), yTitle: t(`${P}axis_value`), showlegend: true });
     const z = [...Array(T).keys()].map((s) => [...Array(cols).keys()].map((j) => valueAt(s, j)));
-    draw("plot-layout", [{ type: "heatmap", z, x: [...Array(cols).keys()], y: ts, colorscale: N.SCALES.diverging,
-      zmid: 0, colorbar: { thickness: 12 }, customdata: z.map(() => layout.indices),
-      hovertemplate: `t = %{y}, ${t(`${P}column`)} %{x} (${t(`${P}sample_short`)} %{customdata}): %{z:.3f}<extra></extra>` }],
-    { xTitle: t(`${P}axis_column`), yTitle: t(`${P}axis_step`), yaxis: { autorange: "reversed" } });
-    N.bars("plot-updates", [modeName("one", 1), modeName("mini", b)],
+    draw(
+      "plot-layout",
+      [
+        {
+          type: "heatmap",
+          z,
+          x: [...Array(cols).keys()],
+          y: ts,
+          colorscale: N.SCALES.diverging,
+          zmid: 0,
+          colorbar: { thickness: 12 },
+          customdata: z.map(() => layout.indices),
+          hovertemplate: `t = %{y}, ${t(`${P}column`)} %{x} (${t(`${P}sample_short`)} %{customdata}): %{z:.3f}<extra></extra>`,
+        },
+      ],
+      { xTitle: t(`${P}axis_column`), yTitle: t(`${P}axis_step`), yaxis: { autorange: "reversed" } },
+    );
+    N.bars(
+      "plot-updates",
+      [modeName("one", 1), modeName("mini", b)],
       [layout.updates_per_epoch.one, layout.updates_per_epoch.mini],
-      { yTitle: t(`${P}axis_updates`), color: [MODES.one.color, MODES.mini.color] });
+      { yTitle: t(`${P}axis_updates`), color: [MODES.one.color, MODES.mini.color] },
+    );
     budget();
     code(torchCode());
   }
@@ -75,7 +124,8 @@
   function table(T, cols) {
     const shown = Math.min(cols, SHOWN_COLUMNS);
     const rows = T <= 8 ? [...Array(T).keys()] : [0, 1, 2, 3, 4, null, T - 1];
-    const cell = (tag, text, cls) => Object.assign(document.createElement(tag), { textContent: text, className: cls || "" });
+    const cell = (tag, text, cls) =>
+      Object.assign(document.createElement(tag), { textContent: text, className: cls || "" });
     const head = document.createElement("tr");
     head.append(cell("th", t(`${P}col_step`)));
     for (let j = 0; j < shown; j++) head.append(cell("th", t(`${P}col_sample`, { j, i: layout.indices[j] })));
@@ -90,8 +140,10 @@
       for (let j = 0; j < shown; j++) {
         const td = cell("td", "");
         // "x₁₇₂,₁ = −0.67": subscripts (sample, step) as in the header, a real minus sign
-        td.append(cell("span", `x${sub(layout.indices[j])},${sub(s + 1)} =`, "lbl"),
-          cell("span", ` ${fmt(valueAt(s, j), 2).replace("-", "−")}`));
+        td.append(
+          cell("span", `x${sub(layout.indices[j])},${sub(s + 1)} =`, "lbl"),
+          cell("span", ` ${fmt(valueAt(s, j), 2).replace("-", "−")}`),
+        );
         tr.append(td);
       }
       if (cols > shown) tr.append(cell("td", "…"));
@@ -107,26 +159,43 @@
     const p = params();
     const over = p.samples * p.epochs > MAX_ONE_SAMPLE_UPDATES;
     $("budget").textContent = t(over ? `${P}over_budget` : `${P}budget`, {
-      one: p.samples * p.epochs, mini: Math.ceil(p.samples / p.batch_size) * p.epochs, max: MAX_ONE_SAMPLE_UPDATES });
+      one: p.samples * p.epochs,
+      mini: Math.ceil(p.samples / p.batch_size) * p.epochs,
+      max: MAX_ONE_SAMPLE_UPDATES,
+    });
     $("budget").classList.toggle("error", over);
   }
 
   /* ---- the job: both modes, live ---- */
   const job = N.jobForm("batching", P, {
     params,
-    reset: () => { curves = {}; },
+    reset: () => {
+      curves = {};
+    },
     event: (ev) => {
-      const c = (curves[ev.mode] ??= { b: ev.batch_size, steps: [], secs: [], loss: [], epochs: [] });
+      curves[ev.mode] ??= { b: ev.batch_size, steps: [], secs: [], loss: [], epochs: [] };
+      const c = curves[ev.mode];
       if (ev.kind === "step") {
         c.steps.push(ev.step);
         c.secs.push(ev.elapsed);
         c.loss.push(ev.loss);
       } else c.epochs.push(ev);
-      return { value: ev.overall_step, max: ev.overall_total, text: t(`${P}progress_text`, {
-        mode: modeName(ev.mode, ev.batch_size), epoch: ev.epoch, step: ev.step, total: ev.total_steps,
-        loss: fmt(ev.loss, 4), elapsed: fmt(ev.elapsed, 1) }) };
+      return {
+        value: ev.overall_step,
+        max: ev.overall_total,
+        text: t(`${P}progress_text`, {
+          mode: modeName(ev.mode, ev.batch_size),
+          epoch: ev.epoch,
+          step: ev.step,
+          total: ev.total_steps,
+          loss: fmt(ev.loss, 4),
+          elapsed: fmt(ev.elapsed, 1),
+        }),
+      };
     },
-    draw: () => { if (Object.keys(curves).length) drawCurves(); },
+    draw: () => {
+      if (Object.keys(curves).length) drawCurves();
+    },
     done: (result) => {
       $("job-text").textContent = t(`${P}done_text`, { seconds: result.seconds });
       results(result);
@@ -134,19 +203,46 @@
   });
 
   function drawCurves() {
-    const trace = (mode, x) => ({ x: curves[mode][x], y: curves[mode].loss, name: modeName(mode, curves[mode].b),
-      line: { color: MODES[mode].color } });
+    const trace = (mode, x) => ({
+      x: curves[mode][x],
+      y: curves[mode].loss,
+      name: modeName(mode, curves[mode].b),
+      line: { color: MODES[mode].color },
+    });
     const modes = Object.keys(curves);
     // powers of ten, not SI prefixes ("100µ" reads as a unit)
-    const opts = { yTitle: t(`${P}axis_loss`), yaxis: { type: "log", exponentformat: "power" }, showlegend: true };
-    lines("plot-loss-updates", modes.map((m) => trace(m, "steps")),
-      { ...opts, xTitle: t(`${P}axis_updates_done`), xaxis: { type: "log", exponentformat: "power", dtick: 1 } });
-    lines("plot-loss-time", modes.map((m) => trace(m, "secs")), { ...opts, xTitle: t(`${P}axis_seconds`) });
+    const opts = {
+      yTitle: t(`${P}axis_loss`),
+      yaxis: { type: "log", exponentformat: "power" },
+      showlegend: true,
+    };
+    lines(
+      "plot-loss-updates",
+      modes.map((m) => trace(m, "steps")),
+      {
+        ...opts,
+        xTitle: t(`${P}axis_updates_done`),
+        xaxis: { type: "log", exponentformat: "power", dtick: 1 },
+      },
+    );
+    lines(
+      "plot-loss-time",
+      modes.map((m) => trace(m, "secs")),
+      { ...opts, xTitle: t(`${P}axis_seconds`) },
+    );
     const perEpoch = (c) => c.epochs.map((e, i) => e.elapsed - (i ? c.epochs[i - 1].elapsed : 0));
-    draw("plot-epoch-seconds", modes.map((m) => ({ type: "bar", name: modeName(m, curves[m].b),
-      x: curves[m].epochs.map((e) => e.epoch), y: perEpoch(curves[m]), marker: { color: MODES[m].color },
-      hovertemplate: `${t(`${P}epoch`)} %{x}: %{y:.2f} s<extra></extra>` })),
-    { xTitle: t(`${P}epoch`), yTitle: t(`${P}axis_epoch_seconds`), showlegend: true, xaxis: { dtick: 1 } });
+    draw(
+      "plot-epoch-seconds",
+      modes.map((m) => ({
+        type: "bar",
+        name: modeName(m, curves[m].b),
+        x: curves[m].epochs.map((e) => e.epoch),
+        y: perEpoch(curves[m]),
+        marker: { color: MODES[m].color },
+        hovertemplate: `${t(`${P}epoch`)} %{x}: %{y:.2f} s<extra></extra>`,
+      })),
+      { xTitle: t(`${P}epoch`), yTitle: t(`${P}axis_epoch_seconds`), showlegend: true, xaxis: { dtick: 1 } },
+    );
   }
 
   function results(r) {
@@ -155,16 +251,27 @@
     const row = (m) => {
       const tr = document.createElement("tr");
       const mean = m.epoch_seconds.reduce((a, v) => a + v, 0) / epochs;
-      const cells = [modeName(m.mode, m.batch_size), m.batch_size, m.updates_per_epoch, fmt(mean, 2),
-        fmt((m.updates_per_epoch * epochs) / m.total_seconds, 0), fmt((r.samples * epochs) / m.total_seconds, 0),
-        fmt(m.held_out_loss.at(-1), 4)];
+      const cells = [
+        modeName(m.mode, m.batch_size),
+        m.batch_size,
+        m.updates_per_epoch,
+        fmt(mean, 2),
+        fmt((m.updates_per_epoch * epochs) / m.total_seconds, 0),
+        fmt((r.samples * epochs) / m.total_seconds, 0),
+        fmt(m.held_out_loss.at(-1), 4),
+      ];
       tr.append(...cells.map((v) => Object.assign(document.createElement("td"), { textContent: String(v) })));
       return tr;
     };
     $("result-table").tBodies[0].replaceChildren(row(one), row(mini));
     const secs = (m) => m.epoch_seconds.reduce((a, v) => a + v, 0) / epochs;
-    $("result-text").textContent = t(`${P}result_text`, { ratio: fmt(secs(one) / secs(mini), 1), epochs,
-      one: fmt(one.held_out_loss.at(-1), 4), mini: fmt(mini.held_out_loss.at(-1), 4), b: mini.batch_size });
+    $("result-text").textContent = t(`${P}result_text`, {
+      ratio: fmt(secs(one) / secs(mini), 1),
+      epochs,
+      one: fmt(one.held_out_loss.at(-1), 4),
+      mini: fmt(mini.held_out_loss.at(-1), 4),
+      b: mini.batch_size,
+    });
   }
 
   /* ---- the PyTorch panel: the task, the model and both loops, self-contained ---- */
@@ -210,15 +317,24 @@
   /* ---- wiring ---- */
   const later = debounce(loadLayout, 250);
   for (const id of ["seq-len", "batch-size", "hidden-size"]) {
-    const show = () => { $(`${id}-out`).textContent = $(id).value; };
+    const show = () => {
+      $(`${id}-out`).textContent = $(id).value;
+    };
     show();
     $(id).addEventListener("input", show);
   }
   for (const id of ["samples", "seq-len", "batch-size", "seed"]) {
-    $(id).addEventListener("input", () => { $("batch").value = 0; later(); });
+    $(id).addEventListener("input", () => {
+      $("batch").value = 0;
+      later();
+    });
   }
   $("batch").addEventListener("input", later);
-  for (const id of ["epochs", "lr", "hidden-size"]) $(id).addEventListener("input", () => { budget(); code(torchCode()); });
+  for (const id of ["epochs", "lr", "hidden-size"])
+    $(id).addEventListener("input", () => {
+      budget();
+      code(torchCode());
+    });
 
   async function init() {
     await loadLayout();

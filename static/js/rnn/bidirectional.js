@@ -2,7 +2,8 @@
  * to left; their last states [h^f_T; h^b_1] feed a linear layer, softmax and cross-entropy. */
 (() => {
   "use strict";
-  const { t, api, tensor, matrix, draw, code, fmt, debounce, COLORS, readSequence, pyTensor, pyInput, svg } = N;
+  const { t, api, tensor, matrix, draw, code, fmt, debounce, COLORS, readSequence, pyTensor, pyInput, svg } =
+    N;
   const $ = (id) => document.getElementById(id);
   const P = "rnn.bidirectional.";
   const SUB = "₀₁₂₃₄₅₆₇₈₉";
@@ -16,17 +17,32 @@
   function body() {
     const seq = readSequence();
     if (!seq) return null;
-    return { hidden_size: Number($("hidden-size").value), classes: Number($("classes").value),
-      target: Number($("target").value), seed: Number($("seed").value) || 0, ...seq.fields };
+    return {
+      hidden_size: Number($("hidden-size").value),
+      classes: Number($("classes").value),
+      target: Number($("target").value),
+      seed: Number($("seed").value) || 0,
+      ...seq.fields,
+    };
   }
 
   async function update() {
     const b = body();
     if (!b) return;
     let out;
-    try { out = await api("POST", "/api/rnn/bidirectional", b); } catch (e) { return; }
-    res = { ...out, X: tensor(out.x), HF: matrix(tensor(out.h_forward)), HB: matrix(tensor(out.h_backward)),
-      OUT: matrix(tensor(out.torch.output)), HN: matrix(tensor(out.torch.h_n)) };
+    try {
+      out = await api("POST", "/api/rnn/bidirectional", b);
+    } catch {
+      return;
+    }
+    res = {
+      ...out,
+      X: tensor(out.x),
+      HF: matrix(tensor(out.h_forward)),
+      HB: matrix(tensor(out.h_backward)),
+      OUT: matrix(tensor(out.torch.output)),
+      HN: matrix(tensor(out.torch.h_n)),
+    };
     drawAll();
   }
 
@@ -39,7 +55,6 @@
   }
 
   /* ---- drawing ---- */
-  const inputLabel = (s) => (res.tokens ? `'${res.tokens[s]}'` : vec(matrix(res.X)[s], 2));
 
   function drawAll() {
     drawDiagram();
@@ -51,11 +66,23 @@
 
   function drawStates() {
     const ts = [...Array(res.steps).keys()].map((s) => s + 1);
-    const units = (rows, color, dash) => [...Array(res.hidden_size).keys()].map((k) => ({
-      type: "scatter", mode: "lines+markers", name: `h[${k}]`, x: ts, y: rows.map((r) => r[k]),
-      line: { dash: k % 2 ? "dot" : dash }, marker: { color } }));
-    const opts = { xTitle: t(`${P}axis_t`), yTitle: t(`${P}axis_h`), yaxis: { range: [-1.05, 1.05] },
-      xaxis: { dtick: 1, range: [0.5, res.steps + 0.5] }, showlegend: res.hidden_size > 1 };
+    const units = (rows, color, dash) =>
+      [...Array(res.hidden_size).keys()].map((k) => ({
+        type: "scatter",
+        mode: "lines+markers",
+        name: `h[${k}]`,
+        x: ts,
+        y: rows.map((r) => r[k]),
+        line: { dash: k % 2 ? "dot" : dash },
+        marker: { color },
+      }));
+    const opts = {
+      xTitle: t(`${P}axis_t`),
+      yTitle: t(`${P}axis_h`),
+      yaxis: { range: [-1.05, 1.05] },
+      xaxis: { dtick: 1, range: [0.5, res.steps + 0.5] },
+      showlegend: res.hidden_size > 1,
+    };
     draw("plot-forward", units(res.HF, FWD, "solid"), { ...opts, title: t(`${P}reads_right`) });
     draw("plot-backward", units(res.HB, BWD, "solid"), { ...opts, title: t(`${P}reads_left`) });
   }
@@ -64,16 +91,41 @@
     const H = res.hidden_size;
     const hidden = [...res.HF[res.steps - 1], ...res.HB[0]];
     const names = [...Array(2 * H).keys()].map((i) => (i < H ? `f[${i}]` : `b[${i - H}]`));
-    draw("plot-hidden", [{ type: "bar", x: names, y: hidden, marker: { color: names.map((_, i) => (i < H ? FWD : BWD)) },
-      hovertemplate: "%{x}: %{y:.4f}<extra></extra>" }], { xTitle: t(`${P}axis_hidden`), yTitle: t(`${P}axis_value`),
-      yaxis: { range: [-1.05, 1.05] } });
+    draw(
+      "plot-hidden",
+      [
+        {
+          type: "bar",
+          x: names,
+          y: hidden,
+          marker: { color: names.map((_, i) => (i < H ? FWD : BWD)) },
+          hovertemplate: "%{x}: %{y:.4f}<extra></extra>",
+        },
+      ],
+      { xTitle: t(`${P}axis_hidden`), yTitle: t(`${P}axis_value`), yaxis: { range: [-1.05, 1.05] } },
+    );
     const classes = [...Array(res.classes).keys()].map((c) => t(`${P}class_n`, { c }));
     const p = res.probabilities;
-    draw("plot-probs", [{ type: "bar", x: classes, y: p, text: p.map((v) => fmt(v, 3)), textposition: "outside",
-      marker: { color: classes.map((_, c) => (c === res.target ? COLORS.red : COLORS.muted)) },
-      hovertemplate: "%{x}: p = %{y:.4f}<extra></extra>" }],
-    { xTitle: t(`${P}axis_class`), yTitle: t(`${P}axis_prob`), yaxis: { range: [0, 1.1] } });
-    $("caption-probs").textContent = t(`${P}caption_probs`, { c: res.target, p: fmt(p[res.target], 4), loss: fmt(res.loss, 4) });
+    draw(
+      "plot-probs",
+      [
+        {
+          type: "bar",
+          x: classes,
+          y: p,
+          text: p.map((v) => fmt(v, 3)),
+          textposition: "outside",
+          marker: { color: classes.map((_, c) => (c === res.target ? COLORS.red : COLORS.muted)) },
+          hovertemplate: "%{x}: p = %{y:.4f}<extra></extra>",
+        },
+      ],
+      { xTitle: t(`${P}axis_class`), yTitle: t(`${P}axis_prob`), yaxis: { range: [0, 1.1] } },
+    );
+    $("caption-probs").textContent = t(`${P}caption_probs`, {
+      c: res.target,
+      p: fmt(p[res.target], 4),
+      loss: fmt(res.loss, 4),
+    });
     const T = res.steps;
     const lines = [
       `hidden = [h${sub(T)}ᶠ; h₁ᵇ] = ${vec([...res.HF[T - 1], ...res.HB[0]])}   (2H = ${2 * H})`,
@@ -82,23 +134,55 @@
       `loss = −log p[${res.target}] = −log ${fmt(p[res.target], 4)} = ${fmt(res.loss, 4)}`,
       t(`${P}loss_note`, { k: res.classes, uniform: fmt(Math.log(res.classes), 4) }),
     ];
-    $("classify-calc").replaceChildren(...lines.map((text) => Object.assign(document.createElement("p"), { textContent: text })));
+    $("classify-calc").replaceChildren(
+      ...lines.map((text) => Object.assign(document.createElement("p"), { textContent: text })),
+    );
   }
 
   function drawTorch() {
     const H = res.hidden_size;
     const cols = [...Array(2 * H).keys()].map((i) => (i < H ? `f${i}` : `b${i - H}`));
-    const split = [{ type: "line", x0: H - 0.5, x1: H - 0.5, yref: "paper", y0: 0, y1: 1, line: { color: COLORS.ink, width: 3 } }];
-    const hm = (z, y) => ({ type: "heatmap", z, x: cols.slice(0, z[0].length), y, colorscale: N.SCALES.diverging,
-      zmin: -1, zmax: 1, text: z.map((r) => r.map((v) => fmt(v, 2))), texttemplate: res.steps * H <= 80 ? "%{text}" : undefined,
-      colorbar: { thickness: 12 }, hovertemplate: "%{y}, %{x}: %{z:.4f}<extra></extra>" });
+    const split = [
+      {
+        type: "line",
+        x0: H - 0.5,
+        x1: H - 0.5,
+        yref: "paper",
+        y0: 0,
+        y1: 1,
+        line: { color: COLORS.ink, width: 3 },
+      },
+    ];
+    const hm = (z, y) => ({
+      type: "heatmap",
+      z,
+      x: cols.slice(0, z[0].length),
+      y,
+      colorscale: N.SCALES.diverging,
+      zmin: -1,
+      zmax: 1,
+      text: z.map((r) => r.map((v) => fmt(v, 2))),
+      texttemplate: res.steps * H <= 80 ? "%{text}" : undefined,
+      colorbar: { thickness: 12 },
+      hovertemplate: "%{y}, %{x}: %{z:.4f}<extra></extra>",
+    });
     const rows = [...Array(res.steps).keys()].map((s) => `output[${s}]`);
-    draw("plot-output", [hm(res.OUT, rows)], { xTitle: t(`${P}axis_output_col`), yTitle: t(`${P}axis_output_row`),
-      yaxis: { autorange: "reversed" }, shapes: split, margin: { l: 100 } });
-    draw("plot-hn", [hm(res.HN, [`h_n[0] = h${sub(res.steps)}ᶠ`, "h_n[1] = h₁ᵇ"])],
-      { xTitle: t(`${P}axis_unit`), yaxis: { autorange: "reversed" }, margin: { l: 110 } });
-    $("torch-check").textContent = t(`${P}torch_check`, { diff: res.max_difference.toExponential(1),
-      loss: fmt(res.torch.loss, 6) });
+    draw("plot-output", [hm(res.OUT, rows)], {
+      xTitle: t(`${P}axis_output_col`),
+      yTitle: t(`${P}axis_output_row`),
+      yaxis: { autorange: "reversed" },
+      shapes: split,
+      margin: { l: 100 },
+    });
+    draw("plot-hn", [hm(res.HN, [`h_n[0] = h${sub(res.steps)}ᶠ`, "h_n[1] = h₁ᵇ"])], {
+      xTitle: t(`${P}axis_unit`),
+      yaxis: { autorange: "reversed" },
+      margin: { l: 110 },
+    });
+    $("torch-check").textContent = t(`${P}torch_check`, {
+      diff: res.max_difference.toExponential(1),
+      loss: fmt(res.torch.loss, 6),
+    });
   }
 
   /* ---- the diagram (SVG): forward row on top, inputs between, backward row below ---- */
@@ -109,29 +193,49 @@
     const height = 240;
     const root = svg("svg", { width, height, viewBox: `0 0 ${width} ${height}`, class: "rnn-svg bi-svg" });
     const defs = svg("defs", {});
-    for (const [name, color] of [["f", FWD], ["b", BWD], ["x", COLORS.green], ["j", COLORS.ink]]) {
-      const m = svg("marker", { id: `bi-arrow-${name}`, viewBox: "0 0 10 10", refX: 9, refY: 5, markerWidth: 5,
-        markerHeight: 5, orient: "auto-start-reverse" });
+    for (const [name, color] of [
+      ["f", FWD],
+      ["b", BWD],
+      ["x", COLORS.green],
+      ["j", COLORS.ink],
+    ]) {
+      const m = svg("marker", {
+        id: `bi-arrow-${name}`,
+        viewBox: "0 0 10 10",
+        refX: 9,
+        refY: 5,
+        markerWidth: 5,
+        markerHeight: 5,
+        orient: "auto-start-reverse",
+      });
       m.append(svg("path", { d: "M0,0 L10,5 L0,10 z", fill: color }));
       defs.append(m);
     }
     root.append(defs);
     const cx = (s) => left + s * col + col / 2;
-    const line = (name, color, attrs) => root.append(svg("line", { ...attrs, stroke: color, "stroke-width": 2,
-      "marker-end": `url(#bi-arrow-${name})` }));
+    const line = (name, color, attrs) =>
+      root.append(
+        svg("line", { ...attrs, stroke: color, "stroke-width": 2, "marker-end": `url(#bi-arrow-${name})` }),
+      );
     const cell = (s, y, label, h, final) => {
       const g = svg("g", { class: `cell${final ? " now" : ""}`, "data-step": s });
       g.append(svg("rect", { x: cx(s) - cw, y: y - ch, width: 2 * cw, height: 2 * ch, rx: 8 }));
       g.append(svg("text", { x: cx(s), y: y + (h.length === 1 ? -3 : 5), "text-anchor": "middle" }, label));
-      if (h.length === 1) g.append(svg("text", { x: cx(s), y: y + 14, "text-anchor": "middle", class: "val" }, fmt(h[0], 3)));
+      if (h.length === 1)
+        g.append(svg("text", { x: cx(s), y: y + 14, "text-anchor": "middle", class: "val" }, fmt(h[0], 3)));
       g.append(svg("title", {}, `${label} = ${vec(h)}`));
       root.append(g);
     };
     root.append(svg("text", { x: 4, y: yF + 4, class: "h0" }, "h₀ᶠ = 0"));
     root.append(svg("text", { x: left + T * col + 4, y: yB + 4, class: "h0" }, `h${sub(T + 1)}ᵇ = 0`));
     for (let s = 0; s < T; s++) {
-      root.append(svg("text", { x: cx(s), y: yX + 5, class: "xin", "text-anchor": "middle" },
-        `x${sub(s + 1)}${res.tokens ? ` '${res.tokens[s]}'` : ""}`));
+      root.append(
+        svg(
+          "text",
+          { x: cx(s), y: yX + 5, class: "xin", "text-anchor": "middle" },
+          `x${sub(s + 1)}${res.tokens ? ` '${res.tokens[s]}'` : ""}`,
+        ),
+      );
       line("x", COLORS.green, { x1: cx(s), y1: yX - 12, x2: cx(s), y2: yF + ch + 2 });
       line("x", COLORS.green, { x1: cx(s), y1: yX + 12, x2: cx(s), y2: yB - ch - 2 });
       const fromF = s === 0 ? 64 : cx(s - 1) + cw;
@@ -146,12 +250,34 @@
     const g = svg("g", { class: "cell now" });
     g.append(svg("rect", { x: jx - 10, y: jy - 34, width: 112, height: 68, rx: 8 }));
     g.append(svg("text", { x: jx + 46, y: jy - 8, "text-anchor": "middle" }, `[h${sub(T)}ᶠ; h₁ᵇ]`));
-    g.append(svg("text", { x: jx + 46, y: jy + 14, "text-anchor": "middle", class: "val" }, `2H = ${2 * res.hidden_size}`));
+    g.append(
+      svg(
+        "text",
+        { x: jx + 46, y: jy + 14, "text-anchor": "middle", class: "val" },
+        `2H = ${2 * res.hidden_size}`,
+      ),
+    );
     root.append(g);
-    root.append(svg("path", { d: `M${cx(T - 1) + cw},${yF} L${jx - 24},${yF} L${jx - 24},${jy - 16} L${jx - 12},${jy - 16}`,
-      fill: "none", stroke: COLORS.ink, "stroke-width": 1.5, "stroke-dasharray": "5 3", "marker-end": "url(#bi-arrow-j)" }));
-    root.append(svg("path", { d: `M${cx(0)},${yB + ch} L${cx(0)},${height - 8} L${jx - 24},${height - 8} L${jx - 24},${jy + 16} L${jx - 12},${jy + 16}`,
-      fill: "none", stroke: COLORS.ink, "stroke-width": 1.5, "stroke-dasharray": "5 3", "marker-end": "url(#bi-arrow-j)" }));
+    root.append(
+      svg("path", {
+        d: `M${cx(T - 1) + cw},${yF} L${jx - 24},${yF} L${jx - 24},${jy - 16} L${jx - 12},${jy - 16}`,
+        fill: "none",
+        stroke: COLORS.ink,
+        "stroke-width": 1.5,
+        "stroke-dasharray": "5 3",
+        "marker-end": "url(#bi-arrow-j)",
+      }),
+    );
+    root.append(
+      svg("path", {
+        d: `M${cx(0)},${yB + ch} L${cx(0)},${height - 8} L${jx - 24},${height - 8} L${jx - 24},${jy + 16} L${jx - 12},${jy + 16}`,
+        fill: "none",
+        stroke: COLORS.ink,
+        "stroke-width": 1.5,
+        "stroke-dasharray": "5 3",
+        "marker-end": "url(#bi-arrow-j)",
+      }),
+    );
     $("bi-diagram").replaceChildren(root);
   }
 
@@ -159,10 +285,13 @@
   function torchCode() {
     const w = res.weights;
     const x = pyInput(res);
-    const copies = [["", w.forward, "forward: left to right"], ["_reverse", w.backward, "backward: right to left"]].flatMap(
-      ([suffix, d, note]) => [
-        `    rnn.weight_ih_l0${suffix}.copy_(${pyTensor(d.W_xh)}); rnn.weight_hh_l0${suffix}.copy_(${pyTensor(d.W_hh)})   # ${note}`,
-        `    rnn.bias_ih_l0${suffix}.copy_(${pyTensor(d.b_h)}); rnn.bias_hh_l0${suffix}.zero_()`]);
+    const copies = [
+      ["", w.forward, "forward: left to right"],
+      ["_reverse", w.backward, "backward: right to left"],
+    ].flatMap(([suffix, d, note]) => [
+      `    rnn.weight_ih_l0${suffix}.copy_(${pyTensor(d.W_xh)}); rnn.weight_hh_l0${suffix}.copy_(${pyTensor(d.W_hh)})   # ${note}`,
+      `    rnn.bias_ih_l0${suffix}.copy_(${pyTensor(d.b_h)}); rnn.bias_hh_l0${suffix}.zero_()`,
+    ]);
     const H = res.hidden_size;
     return [
       "import torch",
@@ -189,19 +318,32 @@
   /* ---- wiring ---- */
   function showControls() {
     const word = $("source").value === "word";
-    document.querySelectorAll(".src-numbers").forEach((el) => { el.hidden = word; });
-    document.querySelectorAll(".src-word").forEach((el) => { el.hidden = !word; });
+    document.querySelectorAll(".src-numbers").forEach((el) => {
+      el.hidden = word;
+    });
+    document.querySelectorAll(".src-word").forEach((el) => {
+      el.hidden = !word;
+    });
   }
 
   const later = debounce(update, 250);
   for (const id of ["input-size", "hidden-size", "classes"]) {
-    const show = () => { $(`${id}-out`).textContent = $(id).value; };
+    const show = () => {
+      $(`${id}-out`).textContent = $(id).value;
+    };
     show();
-    $(id).addEventListener("input", () => { show(); if (id === "classes") fillTargets(); later(); });
+    $(id).addEventListener("input", () => {
+      show();
+      if (id === "classes") fillTargets();
+      later();
+    });
   }
   for (const id of ["sequence", "word", "alphabet", "seed"]) $(id).addEventListener("input", later);
   $("target").addEventListener("change", update);
-  $("source").addEventListener("change", () => { showControls(); update(); });
+  $("source").addEventListener("change", () => {
+    showControls();
+    update();
+  });
   fillTargets();
   showControls();
   update();

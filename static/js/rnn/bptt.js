@@ -2,12 +2,36 @@
  * step-t use of the weight); stacked, the terms add up to autograd's gradient. */
 (() => {
   "use strict";
-  const { t, api, tensor, matrix, draw, code, fmt, debounce, COLORS, numbers, readSequence, typedWeights, fillTypedWeights, layerChoice, pyTensor } = N;
+  const {
+    t,
+    api,
+    tensor,
+    matrix,
+    draw,
+    code,
+    fmt,
+    debounce,
+    COLORS,
+    numbers,
+    readSequence,
+    typedWeights,
+    fillTypedWeights,
+    layerChoice,
+    pyTensor,
+  } = N;
   const $ = (id) => document.getElementById(id);
   const P = "rnn.bptt.";
   const WEIGHTS = ["W_xh", "W_hh", "b_h", "W_hy", "b_y"];
   const MAX_ENTRIES = 24;
-  const PRESET = { sequence: "1 -1 2", W_xh: "0.5", W_hh: "0.8", b_h: "0", W_hy: "1", b_y: "0", target: "0.5" };
+  const PRESET = {
+    sequence: "1 -1 2",
+    W_xh: "0.5",
+    W_hh: "0.8",
+    b_h: "0",
+    W_hy: "1",
+    b_y: "0",
+    target: "0.5",
+  };
   const SUB = "₀₁₂₃₄₅₆₇₈₉";
   const sub = (n) => String(n).replace(/\d/g, (d) => SUB[d]);
   const f = (v) => fmt(v, 5);
@@ -18,8 +42,14 @@
   function body(typed) {
     const seq = readSequence();
     if (!seq) return null;
-    const b = { hidden_size: Number($("hidden-size").value), num_layers: Number($("num-layers").value),
-      loss: $("loss").value, seed: Number($("seed").value) || 0, encoding: "list", ...seq.fields };
+    const b = {
+      hidden_size: Number($("hidden-size").value),
+      num_layers: Number($("num-layers").value),
+      loss: $("loss").value,
+      seed: Number($("seed").value) || 0,
+      encoding: "list",
+      ...seq.fields,
+    };
     const target = numbers($("target").value, "target");
     const weights = typed ? typedWeights(WEIGHTS) : {};
     if (!target || !weights) return null;
@@ -31,8 +61,13 @@
     const typed = $("weights-source").value === "typed";
     const b = body(typed);
     if (!b) return;
-    try { res = await api("POST", "/api/rnn/bptt", b); } catch (e) { return; }
-    if (!typed) fillTypedWeights(Object.fromEntries(WEIGHTS.map((name) => [name, tensor(res.weights[name])])));
+    try {
+      res = await api("POST", "/api/rnn/bptt", b);
+    } catch {
+      return;
+    }
+    if (!typed)
+      fillTypedWeights(Object.fromEntries(WEIGHTS.map((name) => [name, tensor(res.weights[name])])));
     layerChoice(res.num_layers);
     drawAll();
   }
@@ -50,7 +85,10 @@
   function drawAll() {
     const l = layerNow();
     const ag = grads(res.autograd, l);
-    $("summary").textContent = t(`${P}summary`, { loss: f(res.loss), diff: res.max_difference.toExponential(1) });
+    $("summary").textContent = t(`${P}summary`, {
+      loss: f(res.loss),
+      diff: res.max_difference.toExponential(1),
+    });
     stacked("plot-whh", "caption-whh", "W_hh", res.terms[l].W_hh, ag.W_hh, grads(res.sums, l).W_hh);
     stacked("plot-wxh", "caption-wxh", "W_xh", res.terms[l].W_xh, ag.W_xh, grads(res.sums, l).W_xh);
     drawFlow(l);
@@ -73,42 +111,110 @@
     const traces = [...Array(T).keys()].map((s) => {
       const y = shown.map(([i, j]) => terms[s][i][j]);
       const base = y.map((v, e) => (v >= 0 ? pos[e] : neg[e]));
-      y.forEach((v, e) => { if (v >= 0) pos[e] += v; else neg[e] += v; });
-      return { type: "bar", name: `t = ${s + 1}`, x, y, base, offsetgroup: "terms", width: 0.26, marker: { color: stepColor(s) },
-        hovertemplate: `%{x}, ${t(`${P}term_of`, { t: s + 1 })}: %{y:.6~g}<extra></extra>` };
+      y.forEach((v, e) => {
+        if (v >= 0) pos[e] += v;
+        else neg[e] += v;
+      });
+      return {
+        type: "bar",
+        name: `t = ${s + 1}`,
+        x,
+        y,
+        base,
+        offsetgroup: "terms",
+        width: 0.26,
+        marker: { color: stepColor(s) },
+        hovertemplate: `%{x}, ${t(`${P}term_of`, { t: s + 1 })}: %{y:.6~g}<extra></extra>`,
+      };
     });
-    const side = (label, obj, color) => ({ type: "bar", name: label, x, y: shown.map(([i, j]) => obj.data[i][j]),
-      offsetgroup: label, width: 0.26, marker: { color }, hovertemplate: `%{x}, ${label}: %{y:.6~g}<extra></extra>` });
+    const side = (label, obj, color) => ({
+      type: "bar",
+      name: label,
+      x,
+      y: shown.map(([i, j]) => obj.data[i][j]),
+      offsetgroup: label,
+      width: 0.26,
+      marker: { color },
+      hovertemplate: `%{x}, ${label}: %{y:.6~g}<extra></extra>`,
+    });
     traces.push(side(t(`${P}sum`), sumsObj, COLORS.ink), side(t(`${P}autograd`), autogradObj, COLORS.warn));
-    draw(id, traces, { xTitle: t(`${P}axis_entry`), yTitle: t(`${P}axis_grad`, { name: subs(name) }), showlegend: T <= 16,
-      margin: { t: 48 }, xaxis: { type: "category" } });
-    $(captionId).innerHTML = shown.length === total ? t(`${P}caption_terms_all_html`, { name: subs(name), total })
-      : t(`${P}caption_terms_html`, { name: subs(name), shown: shown.length, total });
+    draw(id, traces, {
+      xTitle: t(`${P}axis_entry`),
+      yTitle: t(`${P}axis_grad`, { name: subs(name) }),
+      showlegend: T <= 16,
+      margin: { t: 48 },
+      xaxis: { type: "category" },
+    });
+    $(captionId).innerHTML =
+      shown.length === total
+        ? t(`${P}caption_terms_all_html`, { name: subs(name), total })
+        : t(`${P}caption_terms_html`, { name: subs(name), shown: shown.length, total });
   }
 
   function drawFlow(l) {
     const ts = [...Array(res.steps).keys()].map((s) => s + 1);
     const xaxis = { tick0: 1, dtick: Math.max(1, Math.ceil(res.steps / 10)) }; // whole time steps
-    draw("plot-dh", [{ type: "bar", x: ts, y: res.dh_norm[l], marker: { color: COLORS.accent },
-      hovertemplate: "t = %{x}: %{y:.6~g}<extra></extra>" }],
-    { xTitle: t(`${P}axis_t`), yTitle: "‖∂L/∂h<sub>t</sub>‖", xaxis });
+    draw(
+      "plot-dh",
+      [
+        {
+          type: "bar",
+          x: ts,
+          y: res.dh_norm[l],
+          marker: { color: COLORS.accent },
+          hovertemplate: "t = %{x}: %{y:.6~g}<extra></extra>",
+        },
+      ],
+      { xTitle: t(`${P}axis_t`), yTitle: "‖∂L/∂h<sub>t</sub>‖", xaxis },
+    );
     const y = matrix(tensor(res.y)).map((r) => r[0]);
     const target = res.loss_mode === "last" ? [res.target.data[0]] : res.target.data.map((r) => r[0]);
-    draw("plot-y", [
-      { type: "scatter", mode: "lines+markers", name: "y<sub>t</sub>", x: ts, y, line: { color: COLORS.accent } },
-      { type: "scatter", mode: "markers", name: t(`${P}target`), x: res.loss_mode === "last" ? [res.steps] : ts,
-        y: target, marker: { color: COLORS.red, size: 11, symbol: "x" } },
-    ], { xTitle: t(`${P}axis_t`), yTitle: "y<sub>t</sub>", showlegend: true, xaxis });
-    draw("plot-loss", [{ type: "bar", x: ts, y: res.step_losses, marker: { color: COLORS.warn },
-      hovertemplate: "L<sub>%{x}</sub> = %{y:.6~g}<extra></extra>" }], { xTitle: t(`${P}axis_t`), yTitle: "L<sub>t</sub>", xaxis });
+    draw(
+      "plot-y",
+      [
+        {
+          type: "scatter",
+          mode: "lines+markers",
+          name: "y<sub>t</sub>",
+          x: ts,
+          y,
+          line: { color: COLORS.accent },
+        },
+        {
+          type: "scatter",
+          mode: "markers",
+          name: t(`${P}target`),
+          x: res.loss_mode === "last" ? [res.steps] : ts,
+          y: target,
+          marker: { color: COLORS.red, size: 11, symbol: "x" },
+        },
+      ],
+      { xTitle: t(`${P}axis_t`), yTitle: "y<sub>t</sub>", showlegend: true, xaxis },
+    );
+    draw(
+      "plot-loss",
+      [
+        {
+          type: "bar",
+          x: ts,
+          y: res.step_losses,
+          marker: { color: COLORS.warn },
+          hovertemplate: "L<sub>%{x}</sub> = %{y:.6~g}<extra></extra>",
+        },
+      ],
+      { xTitle: t(`${P}axis_t`), yTitle: "L<sub>t</sub>", xaxis },
+    );
   }
 
   /* ---- every number of a scalar RNN, to redo on paper ---- */
   function drawPaper() {
     const box = $("paper");
-    const scalar = res.input_size === 1 && res.hidden_size === 1 && res.num_layers === 1 && res.output_size === 1;
+    const scalar =
+      res.input_size === 1 && res.hidden_size === 1 && res.num_layers === 1 && res.output_size === 1;
     if (!scalar) {
-      box.replaceChildren(Object.assign(document.createElement("p"), { textContent: t(`${P}paper_needs_scalar`) }));
+      box.replaceChildren(
+        Object.assign(document.createElement("p"), { textContent: t(`${P}paper_needs_scalar`) }),
+      );
       return;
     }
     const one = (obj) => obj.data.flat(Infinity)[0];
@@ -123,31 +229,43 @@
     head("paper_forward");
     x.forEach((xv, s) => {
       const n = sub(s + 1);
-      line(`a${n} = W_xh·x${n} + W_hh·h${sub(s)} + b_h = ${pf(w.W_xh)}·${pf(xv)} + ${pf(w.W_hh)}·${pf(hPrev(s))} + ${pf(w.b_h)} = ${f(res.a.data.flat(9)[s])}`);
+      line(
+        `a${n} = W_xh·x${n} + W_hh·h${sub(s)} + b_h = ${pf(w.W_xh)}·${pf(xv)} + ${pf(w.W_hh)}·${pf(hPrev(s))} + ${pf(w.b_h)} = ${f(res.a.data.flat(9)[s])}`,
+      );
       line(`h${n} = tanh(a${n}) = ${f(h[s])},   y${n} = W_hy·h${n} + b_y = ${f(y[s])}`);
     });
     head("paper_loss");
-    if (res.loss_mode === "last") line(`L = ½·(y${sub(res.steps)} − target)² = ½·(${f(y.at(-1))} − ${f(tx[0])})² = ${f(res.loss)}`);
+    if (res.loss_mode === "last")
+      line(`L = ½·(y${sub(res.steps)} − target)² = ½·(${f(y.at(-1))} − ${f(tx[0])})² = ${f(res.loss)}`);
     else line(`L = Σₜ ½·(yₜ − targetₜ)² = ${res.step_losses.map(f).join(" + ")} = ${f(res.loss)}`);
     head("paper_backward");
     for (let s = res.steps - 1; s >= 0; s--) {
       const n = sub(s + 1);
       const last = s === res.steps - 1;
       line(`∂L/∂y${n} = ${dy[s] === 0 ? t(`${P}paper_no_loss`) : `y${n} − target = ${f(dy[s])}`}`);
-      line(`∂L/∂h${n} = W_hy·∂L/∂y${n} + ${last ? t(`${P}paper_no_later`) : `W_hh·δ${sub(s + 2)}`} = ${pf(w.W_hy)}·${pf(dy[s])}`
-        + ` + ${last ? "0" : `${pf(w.W_hh)}·${pf(dl[s + 1])}`} = ${f(dh[s])}`);
+      line(
+        `∂L/∂h${n} = W_hy·∂L/∂y${n} + ${last ? t(`${P}paper_no_later`) : `W_hh·δ${sub(s + 2)}`} = ${pf(w.W_hy)}·${pf(dy[s])}` +
+          ` + ${last ? "0" : `${pf(w.W_hh)}·${pf(dl[s + 1])}`} = ${f(dh[s])}`,
+      );
       line(`δ${n} = ∂L/∂h${n}·(1 − h${n}²) = ${pf(dh[s])}·(1 − ${pf(h[s])}²) = ${f(dl[s])}`);
-      line(`${t(`${P}paper_terms`, { t: s + 1 })}: W_hh: δ${n}·h${sub(s)} = ${pf(dl[s])}·${pf(hPrev(s))} = ${f(dl[s] * hPrev(s))};`
-        + `   W_xh: δ${n}·x${n} = ${pf(dl[s])}·${pf(x[s])} = ${f(dl[s] * x[s])}`);
+      line(
+        `${t(`${P}paper_terms`, { t: s + 1 })}: W_hh: δ${n}·h${sub(s)} = ${pf(dl[s])}·${pf(hPrev(s))} = ${f(dl[s] * hPrev(s))};` +
+          `   W_xh: δ${n}·x${n} = ${pf(dl[s])}·${pf(x[s])} = ${f(dl[s] * x[s])}`,
+      );
     }
     head("paper_sum");
     for (const k of ["W_hh", "W_xh"]) {
       const parts = res.terms[0][k].data.map((r) => r[0][0]);
-      line(`∂L/∂${k} = ${parts.map(pf).join(" + ")} = ${f(one(res.sums[k]))};   autograd: ${f(one(res.autograd[k]))}`);
+      line(
+        `∂L/∂${k} = ${parts.map(pf).join(" + ")} = ${f(one(res.sums[k]))};   autograd: ${f(one(res.autograd[k]))}`,
+      );
     }
     out.push(["p", t(`${P}paper_seed_note_html`), true]); // our own markup (h<sub>…</sub>)
-    box.replaceChildren(...out.map(([tag, text, html]) => Object.assign(document.createElement(tag),
-      html ? { innerHTML: text } : { textContent: text })));
+    box.replaceChildren(
+      ...out.map(([tag, text, html]) =>
+        Object.assign(document.createElement(tag), html ? { innerHTML: text } : { textContent: text }),
+      ),
+    );
   }
 
   /* ---- the PyTorch panel ---- */
@@ -155,7 +273,10 @@
     const w = res.weights;
     const layers = [{ W_xh: w.W_xh, W_hh: w.W_hh, b_h: w.b_h }, ...w.upper_layers];
     const last = res.loss_mode === "last";
-    const g = (k) => `[${matrix(tensor(res.autograd[k])).map((r) => `[${r.map((v) => fmt(v, 4)).join(", ")}]`).join(", ")}]`;
+    const g = (k) =>
+      `[${matrix(tensor(res.autograd[k]))
+        .map((r) => `[${r.map((v) => fmt(v, 4)).join(", ")}]`)
+        .join(", ")}]`;
     return [
       "import torch",
       "from torch import nn",
@@ -168,31 +289,35 @@
       "with torch.no_grad():",
       ...layers.flatMap((la, l) => [
         `    rnn.weight_ih_l${l}.copy_(${pyTensor(la.W_xh)}); rnn.weight_hh_l${l}.copy_(${pyTensor(la.W_hh)})`,
-        `    rnn.bias_ih_l${l}.copy_(${pyTensor(la.b_h)}); rnn.bias_hh_l${l}.zero_()   # b_h = b_ih + b_hh`]),
+        `    rnn.bias_ih_l${l}.copy_(${pyTensor(la.b_h)}); rnn.bias_hh_l${l}.zero_()   # b_h = b_ih + b_hh`,
+      ]),
       "out, _ = rnn(x)   # (T, H): h_1 … h_T of the top layer",
       "y = out @ W_hy.T + b_y   # (T, 1)",
-      last ? "loss = 0.5 * ((y[-1] - target) ** 2).sum()   # on the last output only"
+      last
+        ? "loss = 0.5 * ((y[-1] - target) ** 2).sum()   # on the last output only"
         : "loss = 0.5 * ((y - target) ** 2).sum()   # summed over every step",
       "loss.backward()",
       `print(loss.item())   # ${f(res.loss)}`,
       `print(rnn.weight_hh_l0.grad)   # ${g("W_hh")}: the sum of the per-step terms`,
       "",
-      ...(res.num_layers > 1 ? ["# (the per-step terms of a stack of layers: see POST /api/rnn/bptt, field terms)"] : [
-        "# the per-step terms: give every step its own copy of W_hh; the gradient of copy t is the",
-        "# step-t term, and the shared weight's gradient is their sum",
-        "W_xh, W_hh, b_h = (p.detach() for p in (rnn.weight_ih_l0, rnn.weight_hh_l0, rnn.bias_ih_l0))",
-        "copies = [W_hh.clone().requires_grad_() for _ in x]",
-        `h, hs = torch.zeros(${res.hidden_size}), []`,
-        "for x_t, W in zip(x, copies):",
-        "    h = torch.tanh(W_xh @ x_t + W @ h + b_h)",
-        "    hs.append(h)",
-        "y = torch.stack(hs) @ W_hy.detach().T + b_y.detach()",
-        last ? "loss = 0.5 * ((y[-1] - target) ** 2).sum()" : "loss = 0.5 * ((y - target) ** 2).sum()",
-        "loss.backward()",
-        "terms = torch.stack([W.grad for W in copies])",
-        `print(terms.shape)   # torch.Size([${res.steps}, ${res.hidden_size}, ${res.hidden_size}]): one term per step`,
-        "print(terms.sum(0))   # the same as rnn.weight_hh_l0.grad",
-      ]),
+      ...(res.num_layers > 1
+        ? ["# (the per-step terms of a stack of layers: see POST /api/rnn/bptt, field terms)"]
+        : [
+            "# the per-step terms: give every step its own copy of W_hh; the gradient of copy t is the",
+            "# step-t term, and the shared weight's gradient is their sum",
+            "W_xh, W_hh, b_h = (p.detach() for p in (rnn.weight_ih_l0, rnn.weight_hh_l0, rnn.bias_ih_l0))",
+            "copies = [W_hh.clone().requires_grad_() for _ in x]",
+            `h, hs = torch.zeros(${res.hidden_size}), []`,
+            "for x_t, W in zip(x, copies):",
+            "    h = torch.tanh(W_xh @ x_t + W @ h + b_h)",
+            "    hs.append(h)",
+            "y = torch.stack(hs) @ W_hy.detach().T + b_y.detach()",
+            last ? "loss = 0.5 * ((y[-1] - target) ** 2).sum()" : "loss = 0.5 * ((y - target) ** 2).sum()",
+            "loss.backward()",
+            "terms = torch.stack([W.grad for W in copies])",
+            `print(terms.shape)   # torch.Size([${res.steps}, ${res.hidden_size}, ${res.hidden_size}]): one term per step`,
+            "print(terms.sum(0))   # the same as rnn.weight_hh_l0.grad",
+          ]),
     ].join("\n");
   }
 
@@ -200,16 +325,32 @@
   function showControls() {
     const word = $("source").value === "word";
     const typed = $("weights-source").value === "typed";
-    document.querySelectorAll(".src-numbers").forEach((el) => { el.hidden = word; });
-    document.querySelectorAll(".src-word").forEach((el) => { el.hidden = !word; });
-    document.querySelectorAll(".w-typed").forEach((el) => { el.hidden = !typed; });
-    document.querySelectorAll(".w-seed").forEach((el) => { el.hidden = typed; });
+    document.querySelectorAll(".src-numbers").forEach((el) => {
+      el.hidden = word;
+    });
+    document.querySelectorAll(".src-word").forEach((el) => {
+      el.hidden = !word;
+    });
+    document.querySelectorAll(".w-typed").forEach((el) => {
+      el.hidden = !typed;
+    });
+    document.querySelectorAll(".w-seed").forEach((el) => {
+      el.hidden = typed;
+    });
   }
 
   function preset() {
     Object.assign($("source"), { value: "numbers" });
-    for (const [id, v] of [["input-size", 1], ["hidden-size", 1], ["num-layers", 1], ["loss", "last"],
-      ["weights-source", "typed"], ["sequence", PRESET.sequence], ["target", PRESET.target]]) $(id).value = v;
+    for (const [id, v] of [
+      ["input-size", 1],
+      ["hidden-size", 1],
+      ["num-layers", 1],
+      ["loss", "last"],
+      ["weights-source", "typed"],
+      ["sequence", PRESET.sequence],
+      ["target", PRESET.target],
+    ])
+      $(id).value = v;
     for (const name of WEIGHTS) $(`typed-${name}`).value = PRESET[name];
     for (const id of ["input-size", "hidden-size"]) $(`${id}-out`).textContent = $(id).value;
     showControls();
@@ -218,15 +359,27 @@
 
   const later = debounce(update, 250);
   for (const id of ["input-size", "hidden-size"]) {
-    $(id).addEventListener("input", () => { $(`${id}-out`).textContent = $(id).value; });
+    $(id).addEventListener("input", () => {
+      $(`${id}-out`).textContent = $(id).value;
+    });
   }
   for (const id of ["input-size", "hidden-size", "num-layers"]) {
-    $(id).addEventListener("input", () => { $("weights-source").value = "seed"; showControls(); later(); });
+    $(id).addEventListener("input", () => {
+      $("weights-source").value = "seed";
+      showControls();
+      later();
+    });
   }
   for (const id of ["sequence", "word", "alphabet", "seed", "target"]) $(id).addEventListener("input", later);
   for (const name of WEIGHTS) $(`typed-${name}`).addEventListener("input", later);
-  for (const id of ["source", "weights-source", "loss"]) $(id).addEventListener("change", () => { showControls(); update(); });
-  $("layer").addEventListener("change", () => { if (res) drawAll(); });
+  for (const id of ["source", "weights-source", "loss"])
+    $(id).addEventListener("change", () => {
+      showControls();
+      update();
+    });
+  $("layer").addEventListener("change", () => {
+    if (res) drawAll();
+  });
   $("preset").addEventListener("click", preset);
   showControls();
   update();

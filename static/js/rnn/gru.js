@@ -5,7 +5,11 @@
   const { t, api, tensor, matrix, draw, heatmap, bars, code, fmt, debounce, COLORS } = N;
   const $ = (id) => document.getElementById(id);
   const P = "rnn.gru.";
-  const CELLS = [["rnn", COLORS.red, "solid"], ["linear", COLORS.muted, "dash"], ["gru", COLORS.green, "solid"]];
+  const CELLS = [
+    ["rnn", COLORS.red, "solid"],
+    ["linear", COLORS.muted, "dash"],
+    ["gru", COLORS.green, "solid"],
+  ];
   const ALPHABET = "abcdefghijklmnopqrstuvwxyz '-"; // the name model's codes 1 … 29
   const VANISHED = 1e-3;
   const EXPLODED = 1e3;
@@ -17,16 +21,25 @@
 
   /* ---- (a) gradient flow ---- */
   function flowBody() {
-    return { spectral_radius: Number($("radius").value), steps: Number($("steps").value),
-      hidden_size: Number($("hidden").value), input_scale: Number($("input-scale").value),
-      update_bias: Number($("update-bias").value), seed: Number($("seed").value) };
+    return {
+      spectral_radius: Number($("radius").value),
+      steps: Number($("steps").value),
+      hidden_size: Number($("hidden").value),
+      input_scale: Number($("input-scale").value),
+      update_bias: Number($("update-bias").value),
+      seed: Number($("seed").value),
+    };
   }
 
   async function updateFlow() {
     const call = ++flowCall;
     if (!$("seed").checkValidity()) return; // the box says why (naturally.js), and the plots stay
     let res;
-    try { res = await api("POST", "/api/rnn/gradient-flow", flowBody()); } catch (e) { return; }
+    try {
+      res = await api("POST", "/api/rnn/gradient-flow", flowBody());
+    } catch {
+      return;
+    }
     if (call !== flowCall) return; // a newer slider position is on its way
     flowRes = res;
     drawFlow();
@@ -46,10 +59,28 @@
 
   /** Horizontal bands below VANISHED and above EXPLODED, on a log axis whose range is [lo, hi] (log10). */
   function bands([lo, hi]) {
-    const band = (y0, y1, fill) => ({ type: "rect", xref: "paper", x0: 0, x1: 1, yref: "y", y0, y1,
-      fillcolor: fill, line: { width: 0 }, layer: "below" });
-    const note = (y, key, color) => ({ xref: "paper", x: 0.01, xanchor: "left", yref: "y", y, showarrow: false,
-      text: t(`${P}${key}`), font: { color, size: 11 } });
+    const band = (y0, y1, fill) => ({
+      type: "rect",
+      xref: "paper",
+      x0: 0,
+      x1: 1,
+      yref: "y",
+      y0,
+      y1,
+      fillcolor: fill,
+      line: { width: 0 },
+      layer: "below",
+    });
+    const note = (y, key, color) => ({
+      xref: "paper",
+      x: 0.01,
+      xanchor: "left",
+      yref: "y",
+      y,
+      showarrow: false,
+      text: t(`${P}${key}`),
+      font: { color, size: 11 },
+    });
     const shapes = [band(10 ** lo, VANISHED, "rgba(37,99,235,0.08)")];
     const annotations = [note(Math.log10(VANISHED) - 0.6, "region_vanished", COLORS.blue)];
     if (hi > Math.log10(EXPLODED)) {
@@ -62,38 +93,117 @@
   function drawFlow() {
     const r = flowRes;
     const traces = CELLS.filter(([k]) => r.norms[k]).map(([k, color, dash]) => ({
-      name: cellName(k), x: r.t, y: positive(r.norms[k]), line: { color, dash, width: 2.5 },
-      hovertemplate: `${cellName(k)}, t = %{x}: %{y:.3~e}<extra></extra>` }));
-    traces.push({ name: t(`${P}reference`, { lam: fmt(r.spectral_radius, 2) }), x: r.t, y: r.reference,
-      line: { color: COLORS.ink, dash: "dot", width: 1.5 }, hovertemplate: "t = %{x}: %{y:.3~e}<extra></extra>" });
+      name: cellName(k),
+      x: r.t,
+      y: positive(r.norms[k]),
+      line: { color, dash, width: 2.5 },
+      hovertemplate: `${cellName(k)}, t = %{x}: %{y:.3~e}<extra></extra>`,
+    }));
+    traces.push({
+      name: t(`${P}reference`, { lam: fmt(r.spectral_radius, 2) }),
+      x: r.t,
+      y: r.reference,
+      line: { color: COLORS.ink, dash: "dot", width: 1.5 },
+      hovertemplate: "t = %{x}: %{y:.3~e}<extra></extra>",
+    });
     const range = logRange([...Object.values(r.norms), r.reference]);
-    draw("plot-flow", traces.map((tr) => ({ type: "scatter", mode: "lines", ...tr })), {
-      xTitle: t(`${P}axis_t`, { T: r.steps }), yTitle: t(`${P}axis_norm`), showlegend: true,
-      yaxis: { type: "log", range, exponentformat: "power" }, ...bands(range) });
+    draw(
+      "plot-flow",
+      traces.map((tr) => ({ type: "scatter", mode: "lines", ...tr })),
+      {
+        xTitle: t(`${P}axis_t`, { T: r.steps }),
+        yTitle: t(`${P}axis_norm`),
+        showlegend: true,
+        yaxis: { type: "log", range, exponentformat: "power" },
+        ...bands(range),
+      },
+    );
     const last = (k) => (r.norms[k] ? r.norms[k][0] : null);
-    $("flow-summary").innerHTML = t(`${P}flow_summary_html`, { T: r.steps, lam: fmt(r.spectral_radius, 2),
-      measured: fmt(r.measured_radius, 6), rnn: exp(last("rnn")), linear: exp(last("linear")),
-      gru: exp(last("gru")), ref: exp(r.reference[0]), z: r.z_mean === null ? "—" : fmt(r.z_mean, 3) });
+    $("flow-summary").innerHTML = t(`${P}flow_summary_html`, {
+      T: r.steps,
+      lam: fmt(r.spectral_radius, 2),
+      measured: fmt(r.measured_radius, 6),
+      rnn: exp(last("rnn")),
+      linear: exp(last("linear")),
+      gru: exp(last("gru")),
+      ref: exp(r.reference[0]),
+      z: r.z_mean === null ? "—" : fmt(r.z_mean, 3),
+    });
   }
 
   function drawSweep() {
     const s = flowRes.sweep;
     const traces = CELLS.filter(([k]) => s.norms[k]).map(([k, color, dash]) => ({
-      name: cellName(k), x: s.radii, y: positive(s.norms[k]), line: { color, dash, width: 2.5 },
-      mode: "lines+markers", marker: { size: 5 }, hovertemplate: `${cellName(k)}, λ = %{x}: %{y:.3~e}<extra></extra>` }));
-    traces.push({ name: t(`${P}reference_T`, { T: flowRes.steps }), x: s.radii, y: s.reference,
-      line: { color: COLORS.ink, dash: "dot", width: 1.5 }, hovertemplate: "λ = %{x}: %{y:.3~e}<extra></extra>" });
+      name: cellName(k),
+      x: s.radii,
+      y: positive(s.norms[k]),
+      line: { color, dash, width: 2.5 },
+      mode: "lines+markers",
+      marker: { size: 5 },
+      hovertemplate: `${cellName(k)}, λ = %{x}: %{y:.3~e}<extra></extra>`,
+    }));
+    traces.push({
+      name: t(`${P}reference_T`, { T: flowRes.steps }),
+      x: s.radii,
+      y: s.reference,
+      line: { color: COLORS.ink, dash: "dot", width: 1.5 },
+      hovertemplate: "λ = %{x}: %{y:.3~e}<extra></extra>",
+    });
     const lam = flowRes.spectral_radius;
-    const region = (x0, x1, fill) => ({ type: "rect", xref: "x", x0, x1, yref: "paper", y0: 0, y1: 1,
-      fillcolor: fill, line: { width: 0 }, layer: "below" });
-    const label = (x, key, color) => ({ xref: "x", x, yref: "paper", y: 0.98, showarrow: false,
-      text: t(`${P}${key}`), font: { color, size: 11 } });
-    draw("plot-sweep", traces.map((tr) => ({ type: "scatter", mode: "lines", ...tr })), {
-      xTitle: t(`${P}axis_lambda`), yTitle: t(`${P}axis_norm0`), showlegend: true, xaxis: { range: [0.47, 1.53] },
-      yaxis: { type: "log", range: logRange([...Object.values(s.norms), s.reference]), exponentformat: "power" },
-      shapes: [region(0.5, 1, "rgba(37,99,235,0.08)"), region(1, 1.5, "rgba(220,38,38,0.08)"),
-        { type: "line", xref: "x", x0: lam, x1: lam, yref: "paper", y0: 0, y1: 1, line: { color: COLORS.warn, width: 2 } }],
-      annotations: [label(0.75, "sweep_vanishing", COLORS.blue), label(1.25, "sweep_exploding", COLORS.red)] });
+    const region = (x0, x1, fill) => ({
+      type: "rect",
+      xref: "x",
+      x0,
+      x1,
+      yref: "paper",
+      y0: 0,
+      y1: 1,
+      fillcolor: fill,
+      line: { width: 0 },
+      layer: "below",
+    });
+    const label = (x, key, color) => ({
+      xref: "x",
+      x,
+      yref: "paper",
+      y: 0.98,
+      showarrow: false,
+      text: t(`${P}${key}`),
+      font: { color, size: 11 },
+    });
+    draw(
+      "plot-sweep",
+      traces.map((tr) => ({ type: "scatter", mode: "lines", ...tr })),
+      {
+        xTitle: t(`${P}axis_lambda`),
+        yTitle: t(`${P}axis_norm0`),
+        showlegend: true,
+        xaxis: { range: [0.47, 1.53] },
+        yaxis: {
+          type: "log",
+          range: logRange([...Object.values(s.norms), s.reference]),
+          exponentformat: "power",
+        },
+        shapes: [
+          region(0.5, 1, "rgba(37,99,235,0.08)"),
+          region(1, 1.5, "rgba(220,38,38,0.08)"),
+          {
+            type: "line",
+            xref: "x",
+            x0: lam,
+            x1: lam,
+            yref: "paper",
+            y0: 0,
+            y1: 1,
+            line: { color: COLORS.warn, width: 2 },
+          },
+        ],
+        annotations: [
+          label(0.75, "sweep_vanishing", COLORS.blue),
+          label(1.25, "sweep_exploding", COLORS.red),
+        ],
+      },
+    );
   }
 
   /* ---- (b) the gates of the trained name model ---- */
@@ -108,10 +218,18 @@
   async function updateGates() {
     const call = ++gatesCall;
     const problem = N.nameProblem($("name").value, Number($("name").dataset.max));
-    if (problem) { nameRefused(problem); return; }
+    if (problem) {
+      nameRefused(problem);
+      return;
+    }
     let res;
-    try { res = await api("POST", "/api/rnn/gru", { name: $("name").value, encoding: "f16" }); } // f16: ~3 characters a value, not ~20
-    catch (e) { if (call === gatesCall) nameRefused(e.message); return; }
+    try {
+      res = await api("POST", "/api/rnn/gru", { name: $("name").value, encoding: "f16" });
+    } catch (e) {
+      // f16: ~3 characters a value, not ~20
+      if (call === gatesCall) nameRefused(e.message);
+      return;
+    }
     if (call !== gatesCall) return;
     $("prediction").classList.remove("refused");
     for (const id of GATE_PLOTS) $(id).classList.remove("stale");
@@ -133,28 +251,50 @@
   function topUnits(k) {
     const h = rows("h");
     const spread = h[0].map((_, u) => Math.max(...h.map((r) => r[u])) - Math.min(...h.map((r) => r[u])));
-    return [...spread.keys()].sort((a, b) => spread[b] - spread[a]).slice(0, k).sort((a, b) => a - b);
+    return [...spread.keys()]
+      .sort((a, b) => spread[b] - spread[a])
+      .slice(0, k)
+      .sort((a, b) => a - b);
   }
 
   /** The typed unit numbers: those that exist (unique, in order) and the entries that do not. */
   function units() {
     const H = gates.res.hidden_size;
-    const typed = $("units").value.split(/[\s,;]+/).filter(Boolean);
+    const typed = $("units")
+      .value.split(/[\s,;]+/)
+      .filter(Boolean);
     const valid = (s) => /^\d+$/.test(s) && Number(s) < H;
-    return { picked: [...new Set(typed.filter(valid).map(Number))], ignored: typed.filter((s) => !valid(s)), H };
+    return {
+      picked: [...new Set(typed.filter(valid).map(Number))],
+      ignored: typed.filter((s) => !valid(s)),
+      H,
+    };
   }
 
   function drawGates() {
     const labels = stepLabels();
     const T = labels.length;
     const seedForm = $("z-form").value === "seed";
-    const common = { xTitle: t(`${P}axis_unit`), yTitle: t(`${P}axis_step`), margin: { l: 64, t: 36 },
-      xaxis: { constrain: false }, yaxis: { scaleanchor: false, constrain: false, tickvals: [...Array(T).keys()], ticktext: labels } };
+    const common = {
+      xTitle: t(`${P}axis_unit`),
+      yTitle: t(`${P}axis_step`),
+      margin: { l: 64, t: 36 },
+      xaxis: { constrain: false },
+      yaxis: { scaleanchor: false, constrain: false, tickvals: [...Array(T).keys()], ticktext: labels },
+    };
     const spec = { z: ["heat", 0, 1], r: ["heat", 0, 1], n: ["diverging", -1, 1], h: ["diverging", -1, 1] };
     for (const [gate, [scale, zmin, zmax]] of Object.entries(spec)) {
       const title = gate === "z" && seedForm ? t(`${P}title_z_seed`) : t(`${P}title_${gate}`);
-      heatmap(`plot-${gate}`, rows(gate), { ...common, scale, zmin, zmax, zmid: scale === "diverging" ? 0 : undefined, title,
-        hovertemplate: `${t(`${P}axis_unit`)} %{x}, %{y}: %{z:.3f}<extra></extra>`, yaxis: { ...common.yaxis, autorange: "reversed" } });
+      heatmap(`plot-${gate}`, rows(gate), {
+        ...common,
+        scale,
+        zmin,
+        zmax,
+        zmid: scale === "diverging" ? 0 : undefined,
+        title,
+        hovertemplate: `${t(`${P}axis_unit`)} %{x}, %{y}: %{z:.3f}<extra></extra>`,
+        yaxis: { ...common.yaxis, autorange: "reversed" },
+      });
       const el = $(`plot-${gate}`);
       el.removeAllListeners?.("plotly_click");
       el.on("plotly_click", (ev) => toggleUnit(ev.points[0].x));
@@ -174,26 +314,56 @@
     const gate = $("line-gate").value;
     const m = rows(gate);
     const labels = stepLabels();
-    const palette = [COLORS.accent, COLORS.red, COLORS.green, COLORS.warn, COLORS.blue, "#9333ea", COLORS.ink, COLORS.muted];
+    const palette = [
+      COLORS.accent,
+      COLORS.red,
+      COLORS.green,
+      COLORS.warn,
+      COLORS.blue,
+      "#9333ea",
+      COLORS.ink,
+      COLORS.muted,
+    ];
     const { picked, ignored, H } = units(); // the hint below the box names what is left out
-    $("units-hint").textContent = ignored.length ? t(`${P}units_ignored`, { bad: ignored.join(" "), max: H - 1 })
-      : picked.length > 8 ? t(`${P}units_too_many`) : t(`${P}units_hint`);
+    $("units-hint").textContent = ignored.length
+      ? t(`${P}units_ignored`, { bad: ignored.join(" "), max: H - 1 })
+      : picked.length > 8
+        ? t(`${P}units_too_many`)
+        : t(`${P}units_hint`);
     $("units").setAttribute("aria-invalid", String(ignored.length > 0));
-    const traces = picked.slice(0, 8).map((u, i) => ({ type: "scatter", mode: "lines+markers", name: t(`${P}unit`, { u }),
-      x: labels, y: m.map((r) => r[u]), line: { color: palette[i % palette.length] },
-      hovertemplate: `${t(`${P}unit`, { u })}, %{x}: %{y:.3f}<extra></extra>` }));
+    const traces = picked.slice(0, 8).map((u, i) => ({
+      type: "scatter",
+      mode: "lines+markers",
+      name: t(`${P}unit`, { u }),
+      x: labels,
+      y: m.map((r) => r[u]),
+      line: { color: palette[i % palette.length] },
+      hovertemplate: `${t(`${P}unit`, { u })}, %{x}: %{y:.3f}<extra></extra>`,
+    }));
     const range = gate === "z" || gate === "r" ? [0, 1] : [-1, 1];
-    draw("plot-units", traces, { xTitle: t(`${P}axis_step`), yTitle: gate === "z" && $("z-form").value === "seed" ? "1 − z" : gate,
-      showlegend: true, xaxis: { type: "category" }, yaxis: { range: [range[0] - 0.05, range[1] + 0.05] } });
+    draw("plot-units", traces, {
+      xTitle: t(`${P}axis_step`),
+      yTitle: gate === "z" && $("z-form").value === "seed" ? "1 − z" : gate,
+      showlegend: true,
+      xaxis: { type: "category" },
+      yaxis: { range: [range[0] - 0.05, range[1] + 0.05] },
+    });
   }
 
   function drawPrediction() {
     const top = gates.res.prediction.slice(0, 6);
-    bars("plot-prediction", top.map((p) => N.language(p.language)), top.map((p) => p.probability),
-      { xTitle: t(`${P}axis_language`), yTitle: t(`${P}axis_probability`), yaxis: { range: [0, 1] } });
+    bars(
+      "plot-prediction",
+      top.map((p) => N.language(p.language)),
+      top.map((p) => p.probability),
+      { xTitle: t(`${P}axis_language`), yTitle: t(`${P}axis_probability`), yaxis: { range: [0, 1] } },
+    );
     const best = top[0];
-    $("prediction").textContent = t(`${P}predicted`, { name: gates.res.name, language: N.language(best.language),
-      p: fmt(100 * best.probability, 1) });
+    $("prediction").textContent = t(`${P}predicted`, {
+      name: gates.res.name,
+      language: N.language(best.language),
+      p: fmt(100 * best.probability, 1),
+    });
   }
 
   /* ---- the PyTorch panel: both computations, runnable ---- */
@@ -237,7 +407,8 @@
         "linear = grad_norms(lambda x_t, h: W_hh @ h + W_xh @ x_t)",
         "gru = grad_norms(gru_cell)",
         `print(rnn[0], linear[0], gru[0])   # ${["rnn", "linear", "gru"].map((k) => exp(r.norms[k]?.[0] ?? null)).join(", ")}`,
-        `print(lam ** T)                    # ${exp(r.reference[0])}`);
+        `print(lam ** T)                    # ${exp(r.reference[0])}`,
+      );
     }
     if (gates) parts.push("", ...gatesCode(gates.res));
     return parts.join("\n");
@@ -248,20 +419,25 @@
     const H = res.hidden_size;
     const [layer, dir] = chosen();
     const sfx = `_l${layer}${dir ? "_reverse" : ""}`;
-    const below = layer === 0 ? "emb(codes)[0]                    # layer 1 reads the embedded letters"
-      : `gru_below(emb(codes))[0][0]     # layer ${layer + 1} reads layer ${layer}'s [forward; backward] outputs`;
+    const below =
+      layer === 0
+        ? "emb(codes)[0]                    # layer 1 reads the embedded letters"
+        : `gru_below(emb(codes))[0][0]     # layer ${layer + 1} reads layer ${layer}'s [forward; backward] outputs`;
     return [
       `# (b) the gates of the name model for "${res.name}", layer ${layer + 1}, ${dir ? "backward" : "forward"} direction`,
       "from torch import nn",
       "",
       'state = torch.load("engine/models/weights/names_bigru.pt", weights_only=True)   # in the Naturally repo',
-      "emb = nn.Embedding.from_pretrained(state[\"embedding.weight\"])",
+      'emb = nn.Embedding.from_pretrained(state["embedding.weight"])',
       `gru = nn.GRU(${res.input_size}, ${H}, num_layers=${res.num_layers}, bidirectional=${res.directions === 2 ? "True" : "False"}, batch_first=True)`,
       'gru.load_state_dict({k[4:]: v for k, v in state.items() if k.startswith("gru.")})',
-      ...(layer === 0 ? [] : [
-        `gru_below = nn.GRU(${res.input_size}, ${H}, num_layers=${layer}, bidirectional=True, batch_first=True)`,
-        "gru_below.load_state_dict({k: v for k, v in gru.state_dict().items() "
-          + `if int(k.split("_l")[1][0]) < ${layer}})`]),
+      ...(layer === 0
+        ? []
+        : [
+            `gru_below = nn.GRU(${res.input_size}, ${H}, num_layers=${layer}, bidirectional=True, batch_first=True)`,
+            "gru_below.load_state_dict({k: v for k, v in gru.state_dict().items() " +
+              `if int(k.split("_l")[1][0]) < ${layer}})`,
+          ]),
       `codes = torch.tensor([${JSON.stringify(codes)}])   # a = 1 … z = 26, space 27, ' 28, - 29`,
       `W_ir, W_iz, W_in = gru.weight_ih${sfx}.chunk(3); W_hr, W_hz, W_hn = gru.weight_hh${sfx}.chunk(3)`,
       `b_ir, b_iz, b_in = gru.bias_ih${sfx}.chunk(3); b_hr, b_hz, b_hn = gru.bias_hh${sfx}.chunk(3)`,
@@ -280,19 +456,40 @@
 
   /* ---- wiring ---- */
   const later = debounce(updateFlow, 150);
-  for (const [id, digits] of [["radius", 2], ["steps", 0], ["input-scale", 2], ["update-bias", 1]]) {
-    $(id).addEventListener("input", () => { $(`${id}-out`).textContent = fmt(Number($(id).value), digits); later(); });
+  for (const [id, digits] of [
+    ["radius", 2],
+    ["steps", 0],
+    ["input-scale", 2],
+    ["update-bias", 1],
+  ]) {
+    $(id).addEventListener("input", () => {
+      $(`${id}-out`).textContent = fmt(Number($(id).value), digits);
+      later();
+    });
   }
   for (const id of ["hidden", "seed"]) $(id).addEventListener("change", updateFlow);
   $("name").addEventListener("input", debounce(updateGates, 300));
   for (const id of ["layer", "direction"]) {
     $(id).addEventListener("change", () => {
-      if (gates) { $("units").value = topUnits(4).join(" "); drawGates(); code(torchCode()); }
+      if (gates) {
+        $("units").value = topUnits(4).join(" ");
+        drawGates();
+        code(torchCode());
+      }
     });
   }
-  $("z-form").addEventListener("change", () => { if (gates) drawGates(); });
-  $("units").addEventListener("input", debounce(() => { if (gates) drawUnits(); }, 200));
-  $("line-gate").addEventListener("change", () => { if (gates) drawUnits(); });
+  $("z-form").addEventListener("change", () => {
+    if (gates) drawGates();
+  });
+  $("units").addEventListener(
+    "input",
+    debounce(() => {
+      if (gates) drawUnits();
+    }, 200),
+  );
+  $("line-gate").addEventListener("change", () => {
+    if (gates) drawUnits();
+  });
   updateFlow();
   updateGates();
 })();

@@ -8,24 +8,44 @@
   const P = "rnn.practice.";
   const MAX_NAMES = 16;
   // code 0 (padding) light gray; letters from pale yellow to pale blue: dark text stays readable
-  const CODE_SCALE = [[0, "#e5e7eb"], [0.0344, "#e5e7eb"], [0.0345, "#fde68a"], [1, "#93c5fd"]];
-  const STEP_SCALE = [[0, "#fde68a"], [0.5, "#fde68a"], [0.5, "#bfdbfe"], [1, "#bfdbfe"]];
+  const CODE_SCALE = [
+    [0, "#e5e7eb"],
+    [0.0344, "#e5e7eb"],
+    [0.0345, "#fde68a"],
+    [1, "#93c5fd"],
+  ];
+  const STEP_SCALE = [
+    [0, "#fde68a"],
+    [0.5, "#fde68a"],
+    [0.5, "#bfdbfe"],
+    [1, "#bfdbfe"],
+  ];
   let card = null; // GET /api/names/model
   let batch = null; // { pack, stages }
 
-  const parseNames = (text) => text.split(/[,;\n]/).map((s) => s.trim()).filter(Boolean);
+  const parseNames = (text) =>
+    text
+      .split(/[,;\n]/)
+      .map((s) => s.trim())
+      .filter(Boolean);
   const chars = (codes, alphabet) => codes.map((c) => (c === 0 ? "·" : alphabet[c - 1]));
   const rowAxis = (labels) => ({ tickvals: labels.map((_, i) => i), ticktext: labels, automargin: true });
-  const colAxis = (n, title) => ({ tickvals: [...Array(n).keys()], title: { text: title } });
 
   function codeGrid(el, rows, labels, alphabet, opts = {}) {
     const width = Math.max(...rows.map((r) => r.length));
     const z = rows.map((r) => [...r, ...Array(width - r.length).fill(null)]);
     heatmap(el, z, {
-      scale: CODE_SCALE, zmin: 0, zmax: 29, showscale: false,
+      scale: CODE_SCALE,
+      zmin: 0,
+      zmax: 29,
+      showscale: false,
       text: z.map((r) => r.map((c) => (c === null ? "" : `${chars([c], alphabet)[0]}<br>${c}`))),
-      xTitle: t(P + "axis_t"), yTitle: "", xaxis: { dtick: 1 }, yaxis: rowAxis(labels),
-      hovertemplate: `%{y}, t = %{x}: ${t(P + "code")} %{z}<extra></extra>`, ...opts,
+      xTitle: t(`${P}axis_t`),
+      yTitle: "",
+      xaxis: { dtick: 1 },
+      yaxis: rowAxis(labels),
+      hovertemplate: `%{y}, t = %{x}: ${t(`${P}code`)} %{z}<extra></extra>`,
+      ...opts,
     });
   }
 
@@ -35,19 +55,33 @@
     codeGrid("plot-codes", p.codes, typed, p.alphabet);
     const withLen = typed.map((n, i) => `${n} (${p.lengths[i]})`);
     codeGrid("plot-padded", p.padded, withLen, p.alphabet);
-    $("caption-padded").textContent = t(P + "caption_padded", { b: p.names.length, t: p.padded[0].length });
-    codeGrid("plot-sorted", p.order.map((i) => p.padded[i]), p.order.map((i) => withLen[i]), p.alphabet);
-    $("caption-sorted").textContent = t(P + "caption_sorted", { order: p.order.join(", ") });
+    $("caption-padded").textContent = t(`${P}caption_padded`, { b: p.names.length, t: p.padded[0].length });
+    codeGrid(
+      "plot-sorted",
+      p.order.map((i) => p.padded[i]),
+      p.order.map((i) => withLen[i]),
+      p.alphabet,
+    );
+    $("caption-sorted").textContent = t(`${P}caption_sorted`, { order: p.order.join(", ") });
     drawPacked(p);
     const emb = tensor(batch.stages.embedded_data); // (ΣT, E)
     const cols = matrix(emb); // rows = packed elements
     const e = emb.shape[1];
-    heatmap("plot-embedded", [...Array(e).keys()].map((j) => cols.map((r) => r[j])), {
-      scale: "diverging", zmid: 0, unit: "", xTitle: t(P + "axis_packed"), yTitle: t(P + "axis_embedding"),
-      xaxis: { tickvals: p.data.map((_, i) => i), ticktext: chars(p.data, p.alphabet), tickangle: 0 },
-      yaxis: { scaleanchor: false }, hovertemplate: `data[%{x}], ${t(P + "axis_embedding")} %{y}: %{z:.3f}<extra></extra>`,
-    });
-    $("caption-embedded").textContent = t(P + "caption_embedded", { n: p.data.length, e });
+    heatmap(
+      "plot-embedded",
+      [...Array(e).keys()].map((j) => cols.map((r) => r[j])),
+      {
+        scale: "diverging",
+        zmid: 0,
+        unit: "",
+        xTitle: t(`${P}axis_packed`),
+        yTitle: t(`${P}axis_embedding`),
+        xaxis: { tickvals: p.data.map((_, i) => i), ticktext: chars(p.data, p.alphabet), tickangle: 0 },
+        yaxis: { scaleanchor: false },
+        hovertemplate: `data[%{x}], ${t(`${P}axis_embedding`)} %{y}: %{z:.3f}<extra></extra>`,
+      },
+    );
+    $("caption-embedded").textContent = t(`${P}caption_embedded`, { n: p.data.length, e });
     const select = $("shown-name");
     const keep = select.value;
     select.replaceChildren(...typed.map((n, i) => new Option(n, String(i))));
@@ -59,26 +93,62 @@
 
   function drawPacked(p) {
     const steps = p.source.map(([, s]) => s);
-    draw("plot-packed", [{
-      type: "heatmap", z: [steps.map((s) => s % 2)], colorscale: STEP_SCALE, zmin: 0, zmax: 1, showscale: false,
-      text: [chars(p.data, p.alphabet)], texttemplate: "%{text}",
-      customdata: [p.source.map(([row, s], i) => `data[${i}] = ${p.data[i]}: ${p.names[row]}, t = ${s}`)],
-      hovertemplate: "%{customdata}<extra></extra>",
-    }], {
-      xTitle: t(P + "axis_packed"), margin: { t: 48, l: 16 },
-      xaxis: { tickvals: p.data.map((_, i) => i), ticktext: p.data.map(String), tickangle: 0, showgrid: false },
-      yaxis: { visible: false },
-      annotations: p.batch_sizes.map((n, s) => {
-        const start = p.batch_sizes.slice(0, s).reduce((a, b) => a + b, 0);
-        return { x: start + (n - 1) / 2, y: 0.5, yref: "y", yanchor: "bottom", showarrow: false,
-          text: `t=${s}: ${n}`, font: { size: 11, color: COLORS.muted } };
-      }),
+    draw(
+      "plot-packed",
+      [
+        {
+          type: "heatmap",
+          z: [steps.map((s) => s % 2)],
+          colorscale: STEP_SCALE,
+          zmin: 0,
+          zmax: 1,
+          showscale: false,
+          text: [chars(p.data, p.alphabet)],
+          texttemplate: "%{text}",
+          customdata: [p.source.map(([row, s], i) => `data[${i}] = ${p.data[i]}: ${p.names[row]}, t = ${s}`)],
+          hovertemplate: "%{customdata}<extra></extra>",
+        },
+      ],
+      {
+        xTitle: t(`${P}axis_packed`),
+        margin: { t: 48, l: 16 },
+        xaxis: {
+          tickvals: p.data.map((_, i) => i),
+          ticktext: p.data.map(String),
+          tickangle: 0,
+          showgrid: false,
+        },
+        yaxis: { visible: false },
+        annotations: p.batch_sizes.map((n, s) => {
+          const start = p.batch_sizes.slice(0, s).reduce((a, b) => a + b, 0);
+          return {
+            x: start + (n - 1) / 2,
+            y: 0.5,
+            yref: "y",
+            yanchor: "bottom",
+            showarrow: false,
+            text: `t=${s}: ${n}`,
+            font: { size: 11, color: COLORS.muted },
+          };
+        }),
+      },
+    );
+    $("caption-packed").textContent = t(`${P}caption_packed`, {
+      n: p.data.length,
+      padded: p.padded.length * p.padded[0].length,
+      sizes: p.batch_sizes.join(", "),
     });
-    $("caption-packed").textContent = t(P + "caption_packed",
-      { n: p.data.length, padded: p.padded.length * p.padded[0].length, sizes: p.batch_sizes.join(", ") });
-    bars("plot-batch-sizes", p.batch_sizes.map((_, s) => s), p.batch_sizes, {
-      xTitle: t(P + "axis_t"), yTitle: t(P + "axis_batch_size"), xaxis: { dtick: 1 }, yaxis: { dtick: 1 },
-    });
+    bars(
+      "plot-batch-sizes",
+      p.batch_sizes.map((_, s) => s),
+      p.batch_sizes,
+      {
+        xTitle: t(`${P}axis_t`),
+        yTitle: t(`${P}axis_batch_size`),
+        xaxis: { dtick: 1 },
+        yaxis: { dtick: 1 },
+      },
+    );
   }
 
   function drawGru() {
@@ -86,22 +156,45 @@
     const i = Number($("shown-name").value || 0);
     const hn = tensor(s.h_n); // (L·D, B, H)
     const [ld, b, h] = hn.shape;
-    const rows = [...Array(ld).keys()].map((k) => Array.from(hn.data.subarray((k * b + i) * h, (k * b + i + 1) * h)));
-    const labels = rows.map((_, k) => t(P + (k % 2 ? "layer_backward" : "layer_forward"), { layer: (k >> 1) + 1 }));
+    const rows = [...Array(ld).keys()].map((k) =>
+      Array.from(hn.data.subarray((k * b + i) * h, (k * b + i + 1) * h)),
+    );
+    const labels = rows.map((_, k) =>
+      t(P + (k % 2 ? "layer_backward" : "layer_forward"), { layer: (k >> 1) + 1 }),
+    );
     heatmap("plot-hn", rows, {
-      scale: "diverging", zmin: -1, zmax: 1, unit: "h", xTitle: t(P + "axis_unit"), yTitle: "",
-      yaxis: { ...rowAxis(labels), scaleanchor: false }, hovertemplate: "%{y}, unit %{x}: %{z:.3f}<extra></extra>",
+      scale: "diverging",
+      zmin: -1,
+      zmax: 1,
+      unit: "h",
+      xTitle: t(`${P}axis_unit`),
+      yTitle: "",
+      yaxis: { ...rowAxis(labels), scaleanchor: false },
+      hovertemplate: "%{y}, unit %{x}: %{z:.3f}<extra></extra>",
     });
-    $("caption-hn").textContent = t(P + "caption_hn", { name: s.names[i], h, ld });
+    $("caption-hn").textContent = t(`${P}caption_hn`, { name: s.names[i], h, ld });
     const hidden = matrix(tensor(s.hidden)); // (B, 2H)
     heatmap("plot-hidden", hidden, {
-      scale: "diverging", zmin: -1, zmax: 1, unit: "h", xTitle: t(P + "axis_hidden", { last: h - 1 }), yTitle: "",
+      scale: "diverging",
+      zmin: -1,
+      zmax: 1,
+      unit: "h",
+      xTitle: t(`${P}axis_hidden`, { last: h - 1 }),
+      yTitle: "",
       yaxis: { ...rowAxis(s.names), scaleanchor: false },
-      shapes: [{ type: "line", x0: h - 0.5, x1: h - 0.5, y0: -0.5, y1: s.names.length - 0.5,
-        line: { color: "#000000", width: 3 } }],
+      shapes: [
+        {
+          type: "line",
+          x0: h - 0.5,
+          x1: h - 0.5,
+          y0: -0.5,
+          y1: s.names.length - 0.5,
+          line: { color: "#000000", width: 3 },
+        },
+      ],
       hovertemplate: "%{y}, %{x}: %{z:.3f}<extra></extra>",
     });
-    $("caption-hidden").innerHTML = t(P + "caption_hidden_html", { last: h - 1, h2: 2 * h });
+    $("caption-hidden").innerHTML = t(`${P}caption_hidden_html`, { last: h - 1, h2: 2 * h });
   }
 
   function drawProbs() {
@@ -111,7 +204,12 @@
     const z = s.classes.map((_, c) => byName.map((r) => r[c]));
     const languages = s.classes.map(N.language);
     heatmap("plot-probs", z, {
-      scale: "heat", zmin: 0, zmax: 100, unit: "%", xTitle: "", yTitle: "",
+      scale: "heat",
+      zmin: 0,
+      zmax: 100,
+      unit: "%",
+      xTitle: "",
+      yTitle: "",
       text: z.map((r) => r.map((v) => (v >= 10 ? String(Math.round(v)) : ""))),
       xaxis: { tickvals: s.names.map((_, i) => i), ticktext: s.names, automargin: true },
       yaxis: { ...rowAxis(languages), scaleanchor: false },
@@ -124,38 +222,49 @@
   async function runPipeline() {
     const names = parseNames($("names").value);
     const max = Number($("names").dataset.max);
-    const problem = !names.length ? t(P + "no_names")
-      : names.length > MAX_NAMES ? t(P + "too_many", { max: MAX_NAMES })
-      : names.map((n) => [n, N.nameProblem(n, max)]).filter(([, why]) => why).map(([n, why]) => `${n}: ${why}`)[0];
-    $("names-hint").textContent = problem ?? t(P + "names_hint", { max }); // beside the box
+    const problem = !names.length
+      ? t(`${P}no_names`)
+      : names.length > MAX_NAMES
+        ? t(`${P}too_many`, { max: MAX_NAMES })
+        : names
+            .map((n) => [n, N.nameProblem(n, max)])
+            .filter(([, why]) => why)
+            .map(([n, why]) => `${n}: ${why}`)[0];
+    $("names-hint").textContent = problem ?? t(`${P}names_hint`, { max }); // beside the box
     $("names-hint").classList.toggle("refused", Boolean(problem));
     if (problem) return;
     try {
       const [stages, pack] = await Promise.all([
-        api("POST", "/api/names/batch", { names }), api("POST", "/api/rnn/pack", { names })]);
+        api("POST", "/api/names/batch", { names }),
+        api("POST", "/api/rnn/pack", { names }),
+      ]);
       batch = { pack, stages };
       drawStages();
       fillTable();
-    } catch (e) { /* the status line names the bad name */ }
+    } catch {
+      /* the status line names the bad name */
+    }
   }
 
   function fillTable() {
     const v = { ...card.table };
     if (batch) {
-      v.seq_len = t(P + "seq_len_value", { t: batch.pack.padded[0].length, range: card.table.seq_len });
-      v.batch_size = t(P + "batch_size_value", { train: card.table.batch_size, b: batch.pack.names.length });
+      v.seq_len = t(`${P}seq_len_value`, { t: batch.pack.padded[0].length, range: card.table.seq_len });
+      v.batch_size = t(`${P}batch_size_value`, { train: card.table.batch_size, b: batch.pack.names.length });
     }
-    $("param-table").tBodies[0].replaceChildren(...Object.keys(card.table).map((key) => {
-      const tr = document.createElement("tr");
-      const cells = [key, t(P + `param_${key}`), String(v[key])];
-      cells.forEach((text, i) => {
-        const td = document.createElement(i === 0 ? "th" : "td");
-        if (i === 0) td.scope = "row";
-        td.textContent = text;
-        tr.append(td);
-      });
-      return tr;
-    }));
+    $("param-table").tBodies[0].replaceChildren(
+      ...Object.keys(card.table).map((key) => {
+        const tr = document.createElement("tr");
+        const cells = [key, t(`${P}param_${key}`), String(v[key])];
+        cells.forEach((text, i) => {
+          const td = document.createElement(i === 0 ? "th" : "td");
+          if (i === 0) td.scope = "row";
+          td.textContent = text;
+          tr.append(td);
+        });
+        return tr;
+      }),
+    );
   }
 
   async function predict() {
@@ -164,19 +273,36 @@
     $("k-out").value = k;
     let res = null;
     const problem = name && N.nameProblem(name, Number($("predict-name").dataset.max));
-    if (problem) $("predict-text").textContent = problem; // beside the box, in the page's language
+    if (problem)
+      $("predict-text").textContent = problem; // beside the box, in the page's language
     else if (name) {
-      try { res = await api("POST", "/api/names/predict", { name, k }); } catch (e) {
+      try {
+        res = await api("POST", "/api/names/predict", { name, k });
+      } catch (e) {
         $("predict-text").textContent = e.message; // beside the box, not only in the status line above
       }
-    } else $("predict-text").textContent = t(P + "no_name");
+    } else $("predict-text").textContent = t(`${P}no_name`);
     $("predict-text").classList.toggle("refused", !res && Boolean(name));
-    if (!res) { Plotly.purge("plot-predict"); return; } // no stale answer for another name
-    bars("plot-predict", res.top.map((g) => N.language(g.language)), res.top.map((g) => 100 * g.probability), {
-      xTitle: t(P + "axis_language"), yTitle: t(P + "axis_probability"), yaxis: { range: [0, 100] },
+    if (!res) {
+      Plotly.purge("plot-predict");
+      return;
+    } // no stale answer for another name
+    bars(
+      "plot-predict",
+      res.top.map((g) => N.language(g.language)),
+      res.top.map((g) => 100 * g.probability),
+      {
+        xTitle: t(`${P}axis_language`),
+        yTitle: t(`${P}axis_probability`),
+        yaxis: { range: [0, 100] },
+      },
+    );
+    $("predict-text").textContent = t(`${P}predict_text`, {
+      name: res.name,
+      codes: res.codes.join(" "),
+      top: N.language(res.top[0].language),
+      p: fmt(100 * res.top[0].probability, 1),
     });
-    $("predict-text").textContent = t(P + "predict_text", { name: res.name, codes: res.codes.join(" "),
-      top: N.language(res.top[0].language), p: fmt(100 * res.top[0].probability, 1) });
   }
 
   function torchCode() {
@@ -205,7 +331,7 @@
       `_, h_n = gru(x)                                  # (${2 * c.num_layers}, B, ${c.hidden_size})`,
       `hidden = torch.cat([h_n[-2], h_n[-1]], dim=1)    # (B, ${2 * c.hidden_size}): [h_N^f; h_N^b]`,
       "probs = fc(hidden).softmax(dim=1)               # (B, 18)",
-      "print(probs.shape)                              # torch.Size([" + p.names.length + ", 18])",
+      `print(probs.shape)                              # torch.Size([${p.names.length}, 18])`,
     ].join("\n");
   }
 
@@ -215,7 +341,10 @@
     const again = debounce(predict, 250);
     $("predict-name").addEventListener("input", again);
     $("k").addEventListener("input", again);
-    $("predict-form").addEventListener("submit", (ev) => { ev.preventDefault(); predict(); });
+    $("predict-form").addEventListener("submit", (ev) => {
+      ev.preventDefault();
+      predict();
+    });
     card = await fetch("/api/names/model").then((r) => r.json()); // the model's sizes, for the table and the code
     await runPipeline();
     await predict();

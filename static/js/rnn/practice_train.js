@@ -6,74 +6,134 @@
   const { t, heatmap, bars, lines, COLORS } = N;
   const $ = (id) => document.getElementById(id);
   const P = "rnn.practice.";
-  const FIELDS = ["epochs", "batch_size", "lr", "weight_decay", "embedding_dim", "hidden_size", "num_layers", "dropout",
-    "class_weight_power", "train_size", "seed"];
+  const FIELDS = [
+    "epochs",
+    "batch_size",
+    "lr",
+    "weight_decay",
+    "embedding_dim",
+    "hidden_size",
+    "num_layers",
+    "dropout",
+    "class_weight_power",
+    "train_size",
+    "seed",
+  ];
   let classes = [];
   let majority = 0; // held-out accuracy of always answering the largest language
   let card = null; // GET /api/names/model: the shipped model's results
   let steps = [];
   let epochs = [];
 
-  const params = () => ({ ...Object.fromEntries(FIELDS.map((f) => [f, Number($(f).value)])),
-    optimizer: $("optimizer").value });
+  const params = () => ({
+    ...Object.fromEntries(FIELDS.map((f) => [f, Number($(f).value)])),
+    optimizer: $("optimizer").value,
+  });
 
   const job = N.jobForm("names", P, {
     params,
-    reset: () => { steps = []; epochs = []; showShipped(); }, // not a previous run's results
+    reset: () => {
+      steps = [];
+      epochs = [];
+      showShipped();
+    }, // not a previous run's results
     event: (ev) => {
       if (ev.kind === "epoch") {
         epochs.push(ev);
-        drawPerClass(ev.per_class, t(P + "after_epoch", { epoch: ev.epoch }));
+        drawPerClass(ev.per_class, t(`${P}after_epoch`, { epoch: ev.epoch }));
       } else steps.push(ev);
     },
     draw: drawCurves,
     stopped: () => showShipped(), // a cancelled run's last epoch would sit beside the shipped results
     done: (result) => {
-      $("job-text").textContent = t(P + "done_text", { acc: (100 * result.held_out_accuracy).toFixed(2),
-        seconds: result.seconds });
-      drawResult(result.per_class, result.confusion, result, t(P + "your_model"));
+      $("job-text").textContent = t(`${P}done_text`, {
+        acc: (100 * result.held_out_accuracy).toFixed(2),
+        seconds: result.seconds,
+      });
+      drawResult(result.per_class, result.confusion, result, t(`${P}your_model`));
     },
   });
 
   function drawCurves() {
     const x = steps.map((s) => s.step);
-    lines("plot-loss", [{ x, y: steps.map((s) => s.loss), name: t(P + "train_loss"), line: { color: COLORS.accent } }], {
-      xTitle: t(P + "axis_step"), yTitle: t(P + "axis_loss"), yaxis: { type: "log" },
-    });
-    lines("plot-acc", [
-      { x, y: steps.map((s) => 100 * s.accuracy), name: t(P + "train_acc"), line: { color: COLORS.accent } },
-      { x: epochs.map((e) => e.step), y: epochs.map((e) => 100 * e.held_out_accuracy),
-        name: t(P + "held_out_acc"), mode: "lines+markers", line: { color: COLORS.red } },
-    ], { xTitle: t(P + "axis_step"), yTitle: t(P + "axis_acc"), yaxis: { range: [0, 100] } });
+    lines(
+      "plot-loss",
+      [{ x, y: steps.map((s) => s.loss), name: t(`${P}train_loss`), line: { color: COLORS.accent } }],
+      {
+        xTitle: t(`${P}axis_step`),
+        yTitle: t(`${P}axis_loss`),
+        yaxis: { type: "log" },
+      },
+    );
+    lines(
+      "plot-acc",
+      [
+        {
+          x,
+          y: steps.map((s) => 100 * s.accuracy),
+          name: t(`${P}train_acc`),
+          line: { color: COLORS.accent },
+        },
+        {
+          x: epochs.map((e) => e.step),
+          y: epochs.map((e) => 100 * e.held_out_accuracy),
+          name: t(`${P}held_out_acc`),
+          mode: "lines+markers",
+          line: { color: COLORS.red },
+        },
+      ],
+      { xTitle: t(`${P}axis_step`), yTitle: t(`${P}axis_acc`), yaxis: { range: [0, 100] } },
+    );
   }
 
   function drawPerClass(perClass, who) {
-    bars("plot-per-class", classes, perClass.map((v) => 100 * v), {
-      title: who, xTitle: "", yTitle: t(P + "axis_class_acc"), yaxis: { range: [0, 100] },
-      xaxis: { tickangle: -45 }, margin: { b: 90 },
-    });
+    bars(
+      "plot-per-class",
+      classes,
+      perClass.map((v) => 100 * v),
+      {
+        title: who,
+        xTitle: "",
+        yTitle: t(`${P}axis_class_acc`),
+        yaxis: { range: [0, 100] },
+        xaxis: { tickangle: -45 },
+        margin: { b: 90 },
+      },
+    );
   }
 
   // `res`: held_out_accuracy, unseen_accuracy and unseen_size (the model card and a job's result).
   function drawResult(perClass, z, res, who) {
     drawPerClass(perClass, who);
-    const rowPct = z.map((r) => { const n = r.reduce((a, b) => a + b, 0) || 1; return r.map((v) => (100 * v) / n); });
-    heatmap("plot-confusion", rowPct, {
-      scale: "heat", zmin: 0, zmax: 100, unit: t(P + "row_percent"), text: z.map((r) => r.map((v) => (v ? String(v) : ""))),
-      textfont: { size: 9 }, // counts up to 4 digits (3,000 Russian names) fit their cells
-      xTitle: t(P + "axis_predicted"), yTitle: t(P + "axis_true"),
-      xaxis: { tickvals: classes.map((_, i) => i), ticktext: classes, tickangle: -45 },
-      yaxis: { tickvals: classes.map((_, i) => i), ticktext: classes }, margin: { b: 100, l: 90 },
-      customdata: z.map((r, i) => r.map((v, j) => [classes[i], classes[j], v])),
-      hovertemplate: `${t(P + "axis_true")} %{customdata[0]} → %{customdata[1]}: %{customdata[2]} (%{z:.1f} %)<extra></extra>`,
+    const rowPct = z.map((r) => {
+      const n = r.reduce((a, b) => a + b, 0) || 1;
+      return r.map((v) => (100 * v) / n);
     });
-    $("result-text").textContent = t(P + "result_text", { who, acc: (100 * res.held_out_accuracy).toFixed(2) }) +
-      " " + t(P + "baseline_text", { majority: (100 * majority).toFixed(1) }) +
-      " " + t(P + "unseen_text", { n: N.num(res.unseen_size),
-        acc: (100 * res.unseen_accuracy).toFixed(2) });
+    heatmap("plot-confusion", rowPct, {
+      scale: "heat",
+      zmin: 0,
+      zmax: 100,
+      unit: t(`${P}row_percent`),
+      text: z.map((r) => r.map((v) => (v ? String(v) : ""))),
+      textfont: { size: 9 }, // counts up to 4 digits (3,000 Russian names) fit their cells
+      xTitle: t(`${P}axis_predicted`),
+      yTitle: t(`${P}axis_true`),
+      xaxis: { tickvals: classes.map((_, i) => i), ticktext: classes, tickangle: -45 },
+      yaxis: { tickvals: classes.map((_, i) => i), ticktext: classes },
+      margin: { b: 100, l: 90 },
+      customdata: z.map((r, i) => r.map((v, j) => [classes[i], classes[j], v])),
+      hovertemplate: `${t(`${P}axis_true`)} %{customdata[0]} → %{customdata[1]}: %{customdata[2]} (%{z:.1f} %)<extra></extra>`,
+    });
+    $("result-text").textContent =
+      t(`${P}result_text`, { who, acc: (100 * res.held_out_accuracy).toFixed(2) }) +
+      " " +
+      t(`${P}baseline_text`, { majority: (100 * majority).toFixed(1) }) +
+      " " +
+      t(`${P}unseen_text`, { n: N.num(res.unseen_size), acc: (100 * res.unseen_accuracy).toFixed(2) });
   }
 
-  const showShipped = () => card && drawResult(card.per_class_accuracy, card.confusion, card, t(P + "shipped_model"));
+  const showShipped = () =>
+    card && drawResult(card.per_class_accuracy, card.confusion, card, t(`${P}shipped_model`));
 
   async function init() {
     card = await fetch("/api/names/model").then((r) => r.json());

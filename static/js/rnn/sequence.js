@@ -20,7 +20,10 @@
     const $ = (id) => document.getElementById(id);
     if ($("source").value === "word") {
       const word = $("word").value;
-      return { fields: { word, alphabet: $("alphabet").value || [...new Set(word)].sort().join("") }, steps: word.length };
+      return {
+        fields: { word, alphabet: $("alphabet").value || [...new Set(word)].sort().join("") },
+        steps: word.length,
+      };
     }
     const nums = numbers($("sequence").value, "sequence");
     if (!nums) return null;
@@ -30,7 +33,8 @@
       return null;
     }
     const steps = nums.length / size;
-    const sequence = size === 1 ? nums : [...Array(steps).keys()].map((i) => nums.slice(i * size, (i + 1) * size));
+    const sequence =
+      size === 1 ? nums : [...Array(steps).keys()].map((i) => nums.slice(i * size, (i + 1) * size));
     return { fields: { sequence }, steps };
   }
 
@@ -39,7 +43,10 @@
   function typedWeights(names) {
     const out = {};
     for (const name of names) {
-      const lines = document.getElementById(`typed-${name}`).value.split("\n").filter((l) => l.trim());
+      const lines = document
+        .getElementById(`typed-${name}`)
+        .value.split("\n")
+        .filter((l) => l.trim());
       const rows = lines.map((line) => numbers(line, name));
       if (rows.includes(null)) return null;
       out[name] = name.startsWith("b_") ? rows.flat() : rows;
@@ -51,26 +58,33 @@
   function fillTypedWeights(tensors) {
     for (const [name, w] of Object.entries(tensors)) {
       const rows = w.shape.length === 2 ? matrix(w) : [Array.from(w.data)];
-      document.getElementById(`typed-${name}`).value = rows.map((r) => r.map((v) => fmt(v, 6)).join(" ")).join("\n");
+      document.getElementById(`typed-${name}`).value = rows
+        .map((r) => r.map((v) => fmt(v, 6)).join(" "))
+        .join("\n");
     }
   }
 
   // #layer (in #layer-box, hidden when there is one layer) offers layers 1…n
   function layerChoice(n) {
     const layer = document.getElementById("layer");
-    if (layer.options.length !== n) layer.replaceChildren(...[...Array(n).keys()].map((l) => new Option(String(l + 1), l)));
+    if (layer.options.length !== n)
+      layer.replaceChildren(...[...Array(n).keys()].map((l) => new Option(String(l + 1), l)));
     document.getElementById("layer-box").hidden = n === 1;
   }
 
   // a tensor of an answer ({data: nested lists}) as Python: torch.tensor([[1.0, -0.5]]), floats throughout
-  const pyFloat = (v) => (Array.isArray(v) ? `[${v.map(pyFloat).join(", ")}]` : Number.isInteger(v) ? `${v}.0` : String(v));
+  const pyFloat = (v) =>
+    Array.isArray(v) ? `[${v.map(pyFloat).join(", ")}]` : Number.isInteger(v) ? `${v}.0` : String(v);
   const pyTensor = (obj) => `torch.tensor(${pyFloat(obj.data)})`;
 
   // the PyTorch panels' input lines for an RNN answer: the word one-hot over its alphabet, or the numbers
-  const pyInput = (res) => (res.tokens
-    ? [`alphabet = ${JSON.stringify(res.alphabet)}`,
-      `x = torch.eye(${res.input_size})[[alphabet.index(c) for c in ${JSON.stringify(res.tokens.join(""))}]]   # one-hot, (T, I)`]
-    : [`x = ${pyTensor(res.x)}   # (T, I) = (${res.steps}, ${res.input_size}), time first`]);
+  const pyInput = (res) =>
+    res.tokens
+      ? [
+          `alphabet = ${JSON.stringify(res.alphabet)}`,
+          `x = torch.eye(${res.input_size})[[alphabet.index(c) for c in ${JSON.stringify(res.tokens.join(""))}]]   # one-hot, (T, I)`,
+        ]
+      : [`x = ${pyTensor(res.x)}   # (T, I) = (${res.steps}, ${res.input_size}), time first`];
 
   function svg(tag, attrs, text) {
     const el = document.createElementNS("http://www.w3.org/2000/svg", tag);
@@ -79,5 +93,14 @@
     return el;
   }
 
-  Object.assign(N, { numbers, readSequence, typedWeights, fillTypedWeights, layerChoice, pyTensor, pyInput, svg });
+  Object.assign(N, {
+    numbers,
+    readSequence,
+    typedWeights,
+    fillTypedWeights,
+    layerChoice,
+    pyTensor,
+    pyInput,
+    svg,
+  });
 })();
