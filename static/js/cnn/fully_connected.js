@@ -5,57 +5,17 @@
   "use strict";
   const { t, api, upload, tensor, matrix, bars, draw, code, fmt, COLORS, SCALES } = N;
   const $ = (id) => document.getElementById(id);
-  const pad = $("pad");
-  const ctx = pad.getContext("2d");
   const STAGES = ["gray", "ink", "cropped", "fitted", "centred"];
   const FIRST_DIGIT = 0;
   let res = null;
   let again = null; // re-asks the current picture (after the model changes)
 
-  /* ---- the drawing pad: pointer events cover mouse, touch and pen ---- */
-  function clearPad() {
-    ctx.fillStyle = "#fff";
-    ctx.fillRect(0, 0, pad.width, pad.height);
-  }
-
-  let last = null;
-  function point(ev) {
-    const r = pad.getBoundingClientRect();
-    return [(ev.clientX - r.left) * (pad.width / r.width), (ev.clientY - r.top) * (pad.height / r.height)];
-  }
-  pad.addEventListener("pointerdown", (ev) => {
-    pad.setPointerCapture(ev.pointerId);
-    last = point(ev);
-    stroke(last, last);
-  });
-  pad.addEventListener("pointermove", (ev) => {
-    if (!last) return;
-    const p = point(ev);
-    stroke(last, p);
-    last = p;
-  });
-  const lift = () => {
-    if (!last) return;
-    last = null;
-    readPad();
-  };
-  pad.addEventListener("pointerup", lift);
-  pad.addEventListener("pointercancel", lift);
-
-  function stroke(a, b) {
-    ctx.strokeStyle = "#000";
-    ctx.lineWidth = 20;
-    ctx.lineCap = ctx.lineJoin = "round";
-    ctx.beginPath();
-    ctx.moveTo(...a);
-    ctx.lineTo(...b);
-    ctx.stroke();
-  }
+  /* ---- the drawing pad (static/js/drawpad.js): read when the pen lifts ---- */
+  const drawing = N.drawPad($("pad"), { change: readPad });
 
   /* ---- asking the server ---- */
   async function readPad() {
-    const blob = await new Promise((ok) => pad.toBlob(ok, "image/png"));
-    const file = new File([blob], "drawing.png", { type: "image/png" });
+    const file = await drawing.file();
     show(
       () => upload(`/api/digits/predict/upload?model=${$("model").value}`, file),
       t("cnn.fully_connected.source_drawing"),
@@ -77,24 +37,11 @@
   /** A held-out digit: `index`, or a random one (every visitor first sees the same one). */
   async function sample(index = Math.floor(Math.random() * 2000)) {
     const digit = await api("GET", `/api/digits/held-out/${index}`);
-    paint(digit.pixels.data);
+    drawing.paint(digit.pixels.data);
     show(
       () => api("POST", "/api/digits/predict", { pixels: digit.pixels.data, model: $("model").value }),
       t("cnn.fully_connected.source_held_out", { index, label: digit.label }),
     );
-  }
-
-  /** Draw 28×28 white-on-black pixels on the pad as dark ink on white paper. */
-  function paint(rows) {
-    const img = ctx.createImageData(28, 28);
-    rows.flat().forEach((v, i) => {
-      img.data.set([255 - v, 255 - v, 255 - v, 255], 4 * i);
-    });
-    const small = document.createElement("canvas");
-    small.width = small.height = 28;
-    small.getContext("2d").putImageData(img, 0, 0);
-    ctx.imageSmoothingEnabled = false;
-    ctx.drawImage(small, 0, 0, pad.width, pad.height);
   }
 
   /* ---- drawing the answer ---- */
@@ -356,7 +303,7 @@
   }
 
   $("clear").addEventListener("click", () => {
-    clearPad();
+    drawing.clear();
     $("answer").textContent = "";
   });
   $("sample").addEventListener("click", () => sample());
@@ -369,7 +316,6 @@
   $("layer").addEventListener("change", drawMaps);
   $("fc-class").addEventListener("change", drawFc);
   async function init() {
-    clearPad();
     const models = await fetch("/api/digits/models").then((r) => r.json());
     $("model").value = models.find((m) => m.default)?.name ?? $("model").value;
     sample(FIRST_DIGIT);
