@@ -16,6 +16,7 @@
     green: color("green"),
     blue: color("blue"),
     warn: color("warn"),
+    window: color("window"), // a window, kernel or patch outlined on a plot (also the focus ring)
   };
   const SCALES = {
     red: [
@@ -118,12 +119,32 @@
     el.textContent = `${method} ${path}\n${json}\n\ncurl -s -X ${method} ${url}${curl}`;
   }
 
-  async function request(method, path, init, shown) {
+  /* ---- latest answer wins: of the requests sharing a key, only the latest one's answer is used ---- */
+  /** Thrown (the promise rejects) for an answer that a later request with the same key has made
+   * obsolete: it is dropped before it reaches the status line, the faded plots or the caller. */
+  class Superseded extends Error {}
+  const latestTicket = new Map(); // key → ticket of its latest request
+  let tickets = 0;
+
+  /** Registers a new request under `key` and returns stale(): true once a later request with the same
+   * key has started (always false without a key). */
+  function ticketFor(key) {
+    if (key === undefined) return () => false;
+    const ticket = ++tickets;
+    latestTicket.set(key, ticket);
+    return () => latestTicket.get(key) !== ticket;
+  }
+
+  async function request(method, path, init, shown, key) {
+    const stale = ticketFor(key);
     showCall(method, path, shown.body, shown.curl);
     busy(true);
     try {
-      const res = await fetch(path, { method, ...init });
+      const res = await fetch(path, { method, ...init }).catch((e) => {
+        throw stale() ? new Superseded(key) : e;
+      });
       const body = await res.json().catch(() => null);
+      if (stale()) throw new Superseded(key);
       if (!res.ok) {
         if (REFUSED.includes(res.status)) outdated(true);
         throw new ApiError(errorText(res.status, body));
@@ -132,14 +153,18 @@
       status("");
       return body;
     } catch (e) {
-      status(e instanceof ApiError ? e.message : t("common.network_error"), "error");
+      if (!(e instanceof Superseded))
+        status(e instanceof ApiError ? e.message : t("common.network_error"), "error");
       throw e;
     } finally {
       busy(false);
     }
   }
 
-  function api(method, path, body) {
+  /** The JSON answer of `method path` (with a JSON body, if given). With opts.key, latest answer wins:
+   * while a later call with the same key is under way or done, this one rejects with N.Superseded
+   * (draw nothing: a slider dragged fast never leaves an older setting on screen). */
+  function api(method, path, body, opts = {}) {
     const init =
       body === undefined
         ? {}
@@ -147,7 +172,7 @@
             headers: { "Content-Type": "application/json" },
             body: JSON.stringify(body),
           };
-    return request(method, path, init, { body });
+    return request(method, path, init, { body }, opts.key);
   }
 
   function upload(path, file) {
@@ -384,7 +409,6 @@
    * following() says whether a job is being followed now. Waiting, cancelled and failed say
    * `${prefix}waiting`, `${prefix}cancelled`, `${prefix}failed`. */
   function jobForm(kind, prefix, opts) {
-    const $ = (id) => document.getElementById(id);
     const key = `naturally.${kind}.job`;
     let source = null;
     let drawPending = false;
@@ -501,6 +525,18 @@
   }
 
   /* ---- panels and small utilities ---- */
+  const $ = (id) => document.getElementById(id);
+
+  /** A new element: `props` are DOM properties (className, textContent, hidden, title, …) and, under
+   * `props.attrs`, attributes (aria-*, data-*, for); then its children (nodes or strings). */
+  function el(tag, props = {}, ...children) {
+    const { attrs = {}, ...rest } = props;
+    const node = Object.assign(document.createElement(tag), rest);
+    for (const [name, value] of Object.entries(attrs)) node.setAttribute(name, value);
+    node.append(...children);
+    return node;
+  }
+
   function code(text) {
     const el = document.getElementById("torch-code");
     if (el) el.textContent = text;
@@ -557,6 +593,9 @@
     t,
     status,
     api,
+    Superseded,
+    $,
+    el,
     upload,
     imagePicker,
     jobForm,

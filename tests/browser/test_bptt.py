@@ -4,10 +4,12 @@ import contextlib
 import io
 import re
 
+import httpx
 import torch
 from playwright.sync_api import Page
 from torch.testing import assert_close
 
+from tests.browser.answers import answer_late
 from tests.browser.conftest import run_panel_code
 
 
@@ -75,4 +77,29 @@ def test_torch_panel_terms_match_the_bars(page: Page, base_url: str):
         atol=1e-6,
         rtol=1e-4,
     )
+    assert page.errors == []
+
+
+def test_a_late_answer_never_replaces_a_newer_one(page: Page, base_url: str):
+    _open(page, base_url)
+
+    def shown() -> tuple[list, int]:
+        return _bars(page, "plot-whh")[-1][1], len(
+            page.evaluate("() => document.getElementById('plot-dh').data[0].y")
+        )
+
+    drawn, after_late = answer_late(
+        page,
+        "**/api/rnn/bptt",
+        first=lambda: page.fill("#sequence", "1 2 3"),
+        second=lambda: page.fill("#sequence", "3 2 1 0"),
+        shown=shown,
+    )
+    assert after_late == drawn  # the answer for "1 2 3", arriving last, was dropped
+    fresh = httpx.post(
+        f"{base_url}/api/rnn/bptt",
+        json={"sequence": [3, 2, 1, 0], "hidden_size": 2, "loss": "last", "seed": 1, "target": [0.5]},
+    ).json()
+    assert drawn[1] == 4
+    assert_close(torch.tensor(drawn[0]), torch.tensor(fresh["autograd"]["W_hh"]["data"]).flatten())
     assert page.errors == []

@@ -18,8 +18,9 @@
     fillTypedWeights,
     layerChoice,
     pyTensor,
+    showControls,
+    $,
   } = N;
-  const $ = (id) => document.getElementById(id);
   const P = "rnn.bptt.";
   const WEIGHTS = ["W_xh", "W_hh", "b_h", "W_hy", "b_y"];
   const MAX_ENTRIES = 24;
@@ -62,7 +63,7 @@
     const b = body(typed);
     if (!b) return;
     try {
-      res = await api("POST", "/api/rnn/bptt", b);
+      res = await api("POST", "/api/rnn/bptt", b, { key: "bptt" });
     } catch {
       return;
     }
@@ -322,23 +323,6 @@
   }
 
   /* ---- wiring ---- */
-  function showControls() {
-    const word = $("source").value === "word";
-    const typed = $("weights-source").value === "typed";
-    document.querySelectorAll(".src-numbers").forEach((el) => {
-      el.hidden = word;
-    });
-    document.querySelectorAll(".src-word").forEach((el) => {
-      el.hidden = !word;
-    });
-    document.querySelectorAll(".w-typed").forEach((el) => {
-      el.hidden = !typed;
-    });
-    document.querySelectorAll(".w-seed").forEach((el) => {
-      el.hidden = typed;
-    });
-  }
-
   function preset() {
     Object.assign($("source"), { value: "numbers" });
     for (const [id, v] of [

@@ -1,9 +1,10 @@
 /* What the RNN pages (§4–5.2: forward, bptt, bidirectional) share: reading the sequence_input
- * macro's fields and the typed weights, the layer choice, Python literals for the PyTorch panel, SVG.
+ * macro's fields and the typed weights, which of their fields show, the layer choice, Python literals for
+ * the PyTorch panel, SVG.
  * Loaded after naturally.js; adds its helpers to window.N. */
 (() => {
   "use strict";
-  const { t, status, matrix, fmt } = N;
+  const { t, status, matrix, fmt, $ } = N;
 
   // "1, 2; -0.5" → [1, 2, -0.5]; null, with a status message naming the field, if a part is not a number
   function numbers(text, field) {
@@ -17,7 +18,6 @@
   // {fields: {word, alphabet} or {sequence: T vectors of input_size}, steps: T}, or null (with a status
   // message) when the numbers do not split into vectors of input_size
   function readSequence() {
-    const $ = (id) => document.getElementById(id);
     if ($("source").value === "word") {
       const word = $("word").value;
       return {
@@ -86,6 +86,20 @@
         ]
       : [`x = ${pyTensor(res.x)}   # (T, I) = (${res.steps}, ${res.input_size}), time first`];
 
+  // the fields of the chosen input (.src-numbers or .src-word) and, on pages with the rnn_weights macro,
+  // of the chosen weights (.w-seed or .w-typed); the others are hidden
+  function showControls() {
+    const show = (selector, on) => {
+      for (const el of document.querySelectorAll(selector)) el.hidden = !on;
+    };
+    const word = $("source").value === "word";
+    show(".src-numbers", !word);
+    show(".src-word", word);
+    const typed = $("weights-source")?.value === "typed";
+    show(".w-typed", typed);
+    show(".w-seed", !typed);
+  }
+
   function svg(tag, attrs, text) {
     const el = document.createElementNS("http://www.w3.org/2000/svg", tag);
     for (const [k, v] of Object.entries(attrs)) el.setAttribute(k, v);
@@ -101,6 +115,7 @@
     layerChoice,
     pyTensor,
     pyInput,
+    showControls,
     svg,
   });
 })();
