@@ -9,10 +9,10 @@ import torch
 from app.errors import field_error
 from app.schemas.common import TensorIn
 from app.schemas.rnn import RNNSpec, WordOrSequence
-from app.tensors import encode
-from engine.data.names import BadName, normalise
+from app.tensors import encode_tensor
+from engine.data.names import BadName, normalise_name
 from engine.rnn.cell import Trace, one_hot
-from engine.rnn.weights import RNNWeights, fit, from_dict, seeded, shapes, to_dict
+from engine.rnn.weights import RNNWeights, fit, from_dict, seeded_rnn_weights, shapes, to_dict
 
 # what each dimension of a weight means, for error messages
 MEANING = {
@@ -86,7 +86,7 @@ def resolve(req: RNNSpec) -> tuple[torch.Tensor, RNNWeights, torch.Tensor | None
     given = {"W_xh": req.W_xh, "W_hh": req.W_hh, "b_h": req.b_h, "W_hy": req.W_hy, "b_y": req.b_y}
     for i, la in enumerate(req.upper_layers, start=1):
         given |= {f"layers.{i}.W_xh": la.W_xh, f"layers.{i}.W_hh": la.W_hh, f"layers.{i}.b_h": la.b_h}
-    weights = to_dict(seeded(n_in, hidden, n_out, layers, req.seed))
+    weights = to_dict(seeded_rnn_weights(n_in, hidden, n_out, layers, req.seed))
     sizes = f"input_size {n_in}, hidden_size {hidden}, output_size {n_out}"
     put_given(weights, given, shapes(n_in, hidden, n_out, layers), sizes, meaning=_meaning, field=_api_name)
     h0 = None
@@ -102,13 +102,14 @@ def weights_out(w: RNNWeights, encoding: str) -> dict:
     """RNNWeights in the request's own names."""
     first = w.layers[0]
     return {
-        "W_xh": encode(first.W_xh, encoding),
-        "W_hh": encode(first.W_hh, encoding),
-        "b_h": encode(first.b_h, encoding),
-        "W_hy": encode(w.W_hy, encoding),
-        "b_y": encode(w.b_y, encoding),
+        "W_xh": encode_tensor(first.W_xh, encoding),
+        "W_hh": encode_tensor(first.W_hh, encoding),
+        "b_h": encode_tensor(first.b_h, encoding),
+        "W_hy": encode_tensor(w.W_hy, encoding),
+        "b_y": encode_tensor(w.b_y, encoding),
         "upper_layers": [
-            {k: encode(getattr(la, k), encoding) for k in ("W_xh", "W_hh", "b_h")} for la in w.layers[1:]
+            {k: encode_tensor(getattr(la, k), encoding) for k in ("W_xh", "W_hh", "b_h")}
+            for la in w.layers[1:]
         ],
     }
 
@@ -125,22 +126,22 @@ def unrolled(req: RNNSpec, w: RNNWeights, tr: Trace) -> dict:
         "seed": req.seed,
         "tokens": list(req.word) if req.word is not None else None,
         "alphabet": req.alphabet if req.word is not None else None,
-        "x": encode(tr.x, e),
-        "h0": encode(tr.h0, e),
+        "x": encode_tensor(tr.x, e),
+        "h0": encode_tensor(tr.h0, e),
         "weights": weights_out(w, e),
-        "xw": encode(tr.xw, e),
-        "hw": encode(tr.hw, e),
-        "a": encode(tr.a, e),
-        "h": encode(tr.h, e),
+        "xw": encode_tensor(tr.xw, e),
+        "hw": encode_tensor(tr.hw, e),
+        "a": encode_tensor(tr.a, e),
+        "h": encode_tensor(tr.h, e),
     }
 
 
-def normalise_all(names: list[str], field: str = "names") -> list[str]:
+def normalise_names(names: list[str], field: str = "names") -> list[str]:
     """Each name normalised, or a 422 naming the one that cannot be (names.2: …)."""
     out = []
     for i, name in enumerate(names):
         try:
-            out.append(normalise(name))
+            out.append(normalise_name(name))
         except BadName as e:
             raise field_error(f"{field}.{i}", f"{name[:40]!r}: {e}") from None
     return out

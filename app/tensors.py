@@ -21,7 +21,7 @@ LIST_MAX_ELEMENTS = 4096
 F16_MAX_ELEMENTS = 1 << 20
 
 
-def encode(t: torch.Tensor, encoding: Encoding = "auto") -> dict:
+def encode_tensor(t: torch.Tensor, encoding: Encoding = "auto") -> dict:
     t = t.detach().cpu()
     shape = list(t.shape)
     n = t.numel()
@@ -49,8 +49,8 @@ def _q8(shape: list[int], t: torch.Tensor) -> dict:
     return _b64(shape, "uint8", q.numpy(), offset=lo, scale=scale)
 
 
-def decode(obj: dict) -> torch.Tensor:
-    """The inverse of `encode` (for tests and for clients written in Python)."""
+def decode_tensor(obj: dict) -> torch.Tensor:
+    """The inverse of `encode_tensor` (for tests and for clients written in Python)."""
     if obj.get("encoding") != "base64":
         return torch.tensor(obj["data"], dtype=torch.float32).reshape(obj["shape"])
     np_dtype = {"float32": "<f4", "float16": "<f2", "uint8": "u1"}[obj["dtype"]]

@@ -17,7 +17,7 @@ from PIL import Image
 
 from app.main import create_app
 from app.settings import Settings, get_settings
-from app.tensors import encode
+from app.tensors import encode_tensor
 from engine.cnn.channels import to_channels
 from engine.cnn.conv import ConvSettings, conv
 from engine.cnn.kernels import KERNEL_NAMES, weight
@@ -73,7 +73,7 @@ def main() -> None:
                     "  part: load image (PNG decode, to tensor)",
                     timed(lambda: to_channels(np.asarray(Image.open(io.BytesIO(png)).convert("RGB")))),
                 ),
-                ("  part: encode output (float16 base64)", timed(lambda: encode(y))),
+                ("  part: encode_tensor output (float16 base64)", timed(lambda: encode_tensor(y))),
                 (
                     "API: POST /api/cnn/conv, identity",
                     timed(

@@ -3,7 +3,7 @@ the response size.  Run: .venv/bin/python -m benchmarks.endpoints
 
 Requests are the largest their lesson page sends, within the schemas' limits (images: a 512×512
 RGB upload). "engine" times the engine/ calls the router makes (and its own torch ops), models
-loaded beforehand; validation, the image store, encode() and JSON count as API. API calls send
+loaded beforehand; validation, the image store, encode_tensor() and JSON count as API. API calls send
 Accept-Encoding gzip and read the body undecoded: in-process through fastapi's TestClient, over
 HTTP to a uvicorn on loopback (scripts/server.serve). Medians of 15 runs after a warm-up; sizes
 are wire bytes with identity and gzip. Target: HTTP ≤ 1.5 × engine for large inputs."""
@@ -36,7 +36,7 @@ from engine.data import names as name_data
 from engine.models import digits, names
 from engine.rnn import bptt, gradient_flow, gru, pack
 from engine.rnn.cell import forward, one_hot
-from engine.rnn.weights import seeded as rnn_weights
+from engine.rnn.weights import seeded_rnn_weights
 from scripts.server import serve
 
 IMAGE = "<image id>"  # replaced by the id each client got for the upload
@@ -73,7 +73,9 @@ def cost_engine() -> None:
     before = torch.get_num_threads()
     torch.set_num_threads(COST["threads"])
     for r_ in (None, r):
-        cost.forward_ms(cost.seeded(cost.conv_layers(c, out, k, r_, "meta"), 0), x, COST["repeats"])
+        cost.forward_ms(
+            cost.seed_conv_weights(cost.conv_layers(c, out, k, r_, "meta"), 0), x, COST["repeats"]
+        )
     torch.set_num_threads(before)
 
 
@@ -82,7 +84,7 @@ def inception_engine(x: torch.Tensor) -> None:
     x = F.interpolate(x[None], size=(128, 128), mode="area")[0]  # (3, 128, 128)
     with torch.device("meta"):
         block = InceptionBlock(x.shape[0], **BranchWidths().model_dump())
-    block = cost.seeded(block, 0)
+    block = cost.seed_conv_weights(block, 0)
     cost.block_costs(block, *x.shape, padded=True)
     with torch.no_grad():
         torch.cat(block.branches(x[None]).as_tuple(), dim=1)  # (1, 88, 128, 128)
@@ -100,7 +102,7 @@ def cases(x: torch.Tensor) -> list[Case]:
     def digit() -> None:
         st = preprocess.mnist_style(grayscale(x)[0])
         with torch.no_grad():
-            F.softmax(digit_net.forward_trace(mnist.normalise(st.centred[None]))["logits"][0], dim=0)
+            F.softmax(digit_net.forward_trace(mnist.standardise(st.centred[None]))["logits"][0], dim=0)
 
     return [
         (
@@ -149,7 +151,7 @@ def rnn_cases() -> list[Case]:
     target = torch.full((len(WORD), 1), 0.5, dtype=torch.float64)  # (T, O)
 
     def back() -> None:
-        w = rnn_weights(len(ALPHABET), 6, 1, 3, 1)
+        w = seeded_rnn_weights(len(ALPHABET), 6, 1, 3, 1)
         b = bptt.bptt(forward(x, w), w, target, "every")
         bptt.autograd(x, w, target, "every", None)
         b.totals()
@@ -162,14 +164,14 @@ def rnn_cases() -> list[Case]:
         gradient_flow.reference(0.9, 200)
 
     def gates() -> None:
-        name = name_data.normalise(GRU_NAME)
+        name = name_data.normalise_name(GRU_NAME)
         with torch.no_grad():
-            e = net.embedding(torch.tensor([name_data.encode(name)]))[0]  # (T, E)
+            e = net.embedding(torch.tensor([name_data.encode_name(name)]))[0]  # (T, E)
             gru.gru(e[None], torch.tensor([len(name)]), net.gru_weights())
             names.predict(net, name)
 
     def batch() -> None:
-        codes, lengths = names.to_batch([name_data.normalise(n) for n in BATCH])  # (B, T_max), (B,)
+        codes, lengths = names.to_batch([name_data.normalise_name(n) for n in BATCH])  # (B, T_max), (B,)
         with torch.no_grad():
             F.softmax(net.forward_trace(codes, lengths)["logits"], dim=1)
 
@@ -179,7 +181,7 @@ def rnn_cases() -> list[Case]:
             "rnn/forward (T 200, H 8, 4 layers)",
             "/api/rnn/forward",
             {**word, "hidden_size": 8, "output_size": 4, "num_layers": 4},
-            lambda: forward(x, rnn_weights(len(ALPHABET), 8, 4, 4, 0)),
+            lambda: forward(x, seeded_rnn_weights(len(ALPHABET), 8, 4, 4, 0)),
         ),
         (
             "rnn/bptt (T 200, H 6, 3 layers)",
@@ -206,7 +208,7 @@ def rnn_cases() -> list[Case]:
             "rnn/pack (16 names)",
             "/api/rnn/pack",
             {"names": BATCH},
-            lambda: pack.pack(*pack.pad([name_data.encode(name_data.normalise(n)) for n in BATCH])),
+            lambda: pack.pack(*pack.pad([name_data.encode_name(name_data.normalise_name(n)) for n in BATCH])),
         ),
         (
             "names/predict (30 chars, k 18)",

@@ -7,10 +7,10 @@ import torch
 
 from app.jobs.runner import JobContext
 from app.schemas.digits import DigitsJobRequest, DigitsParams
-from app.tensors import encode
+from app.tensors import encode_tensor
 from engine.data.mnist import MnistSplit, load_digits, mnist_split, random_shift
 from engine.models.digits import MAX_SHIFT, build, parameter_count
-from engine.seeding import seeded
+from engine.seeding import seeded_global_rng
 from engine.train import TrainConfig, evaluate, train
 
 KIND = "digits"
@@ -26,7 +26,7 @@ def split() -> MnistSplit:
 def run(params: DigitsParams, ctx: JobContext) -> dict[str, Any] | None:
     data = split()
     n = params.train_size
-    with seeded(params.seed):
+    with seeded_global_rng(params.seed):
         model = build(params.model)
     cfg = TrainConfig(
         epochs=params.epochs,
@@ -76,5 +76,5 @@ def held_out_report(model: torch.nn.Module) -> dict[str, Any]:
             }
             for i in shown
         ],
-        "misread_images": encode(images[data.held_out_index[shown]]),  # (M, 28, 28) uint8
+        "misread_images": encode_tensor(images[data.held_out_index[shown]]),  # (M, 28, 28) uint8
     }

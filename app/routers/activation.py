@@ -14,7 +14,7 @@ from app.schemas.activation import (
     DepthResponse,
     HistogramOut,
 )
-from app.tensors import encode
+from app.tensors import encode_tensor
 from engine.cnn.activation import (
     SATURATION,
     Curve,
@@ -54,8 +54,8 @@ def activation(req: ActivationRequest, store: ImageStoreDep) -> ActivationRespon
         weights=kernel_stack(req.kernels).tolist() if req.kernels else [],
         normalize=req.normalize,
         input_shape=list(x.shape),
-        before=encode(res.before, req.encoding),
-        after=encode(res.after, req.encoding),
+        before=encode_tensor(res.before, req.encoding),
+        after=encode_tensor(res.after, req.encoding),
         hist_before=_hist(res.hist_before),
         hist_after=_hist(res.hist_after),
         negative_share=res.negative_share,

@@ -5,7 +5,7 @@ from fastapi import APIRouter
 
 from app.errors import field_error
 from app.schemas.batching import LayoutRequest, LayoutResponse
-from app.tensors import encode
+from app.tensors import encode_tensor
 from engine.rnn.batching import epoch_batches, sine_task, time_first, updates_per_epoch
 
 router = APIRouter(prefix="/api/rnn", tags=["batching"])
@@ -35,6 +35,6 @@ def batch_layout(req: LayoutRequest) -> LayoutResponse:
         last_batch_size=len(batches[-1]),
         updates_per_epoch={"one": updates_per_epoch(n, 1), "mini": updates_per_epoch(n, b)},
         indices=idx.tolist(),
-        x=encode(time_first(task.x[idx]), req.encoding),  # (T, b, 1)
+        x=encode_tensor(time_first(task.x[idx]), req.encoding),  # (T, b, 1)
         y=task.y[idx, 0].tolist(),
     )

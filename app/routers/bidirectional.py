@@ -6,7 +6,7 @@ from fastapi import APIRouter
 
 from app.rnn_inputs import put_given, sequence_input
 from app.schemas.bidirectional import BidirectionalRequest, BidirectionalResponse
-from app.tensors import encode
+from app.tensors import encode_tensor
 from engine.rnn import bidirectional as bi
 from engine.rnn.weights import Layer
 
@@ -25,7 +25,7 @@ def resolve(req: BidirectionalRequest) -> tuple[torch.Tensor, bi.BiWeights]:
     """The input x (T, I) and the weights (given ones over seeded ones), or a 422 naming the field."""
     x = sequence_input(req)  # (T, I)
     n_in, hidden, k = x.shape[1], req.hidden_size, req.classes
-    weights = bi.seeded(n_in, hidden, k, req.seed)
+    weights = bi.seeded_bi_weights(n_in, hidden, k, req.seed)
     given = {"W_out": req.W_out, "b_out": req.b_out}
     for p in ("forward", "backward"):
         d = getattr(req, p)
@@ -41,13 +41,13 @@ def weights_out(w: bi.BiWeights, encoding: str) -> dict:
     """BiWeights in the request's own names."""
 
     def direction(la: Layer) -> dict:
-        return {k: encode(getattr(la, k), encoding) for k in ("W_xh", "W_hh", "b_h")}
+        return {k: encode_tensor(getattr(la, k), encoding) for k in ("W_xh", "W_hh", "b_h")}
 
     return {
         "forward": direction(w.forward),
         "backward": direction(w.backward),
-        "W_out": encode(w.W_out, encoding),
-        "b_out": encode(w.b_out, encoding),
+        "W_out": encode_tensor(w.W_out, encoding),
+        "b_out": encode_tensor(w.b_out, encoding),
     }
 
 
@@ -77,14 +77,14 @@ def bidirectional(req: BidirectionalRequest) -> BidirectionalResponse:
         seed=req.seed,
         tokens=list(req.word) if req.word is not None else None,
         alphabet=req.alphabet if req.word is not None else None,
-        x=encode(x, e),
+        x=encode_tensor(x, e),
         weights=weights_out(w, e),
-        h_forward=encode(tr.hf, e),
-        h_backward=encode(tr.hb, e),
-        hidden=encode(tr.hidden, e),
+        h_forward=encode_tensor(tr.hf, e),
+        h_backward=encode_tensor(tr.hb, e),
+        hidden=encode_tensor(tr.hidden, e),
         logits=tr.logits.tolist(),
         probabilities=tr.probs.tolist(),
         loss=tr.loss.item(),
-        torch={"output": encode(output, e), "h_n": encode(h_n, e), "loss": loss.item()},
+        torch={"output": encode_tensor(output, e), "h_n": encode_tensor(h_n, e), "loss": loss.item()},
         max_difference=diff,
     )

@@ -10,7 +10,7 @@ from fastapi import APIRouter
 from app.deps import SettingsDep
 from app.errors import field_error
 from app.schemas.bottleneck import CostRequest, CostResponse, LayerCostOut, Ratios, Variant
-from engine.cnn.cost import conv_layers, costs, forward_ms, median, seeded, torch_flops
+from engine.cnn.cost import conv_layers, costs, forward_ms, median, seed_conv_weights, torch_flops
 
 router = APIRouter(prefix="/api/cnn", tags=["1×1 convolution"])
 
@@ -107,7 +107,7 @@ def cost(req: CostRequest, settings: SettingsDep) -> CostResponse:
         g = torch.Generator().manual_seed(0)  # the values do not change the time
         x = torch.randn(1, req.in_channels, req.height, req.width, generator=g)  # (1, C_in, H, W)
         models = [
-            seeded(conv_layers(req.in_channels, req.out_channels, req.kernel, r, "meta"), 0)
+            seed_conv_weights(conv_layers(req.in_channels, req.out_channels, req.kernel, r, "meta"), 0)
             for r in [None, req.reduce_to][: len(variants)]
         ]
         with _threads(req.threads):

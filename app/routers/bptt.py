@@ -5,8 +5,8 @@ from fastapi import APIRouter
 
 from app.errors import field_error
 from app.rnn_inputs import f64, resolve, unrolled, weights_out
-from app.schemas.rnn import BPTTRequest, BPTTResponse
-from app.tensors import encode
+from app.schemas.bptt import BPTTRequest, BPTTResponse
+from app.tensors import encode_tensor
 from engine.rnn.bptt import autograd, bptt
 from engine.rnn.cell import forward
 
@@ -58,18 +58,18 @@ def rnn_bptt(req: BPTTRequest) -> BPTTResponse:
     e = req.encoding
     return BPTTResponse(
         **unrolled(req, w, tr),
-        y=encode(tr.y, e),
+        y=encode_tensor(tr.y, e),
         loss_mode=req.loss,
-        target=encode(target, e),
+        target=encode_tensor(target, e),
         loss=b.loss.item(),
         step_losses=b.step_losses.tolist(),
-        dy=encode(b.dy, e),
-        dh=encode(b.dh, e),
+        dy=encode_tensor(b.dy, e),
+        dh=encode_tensor(b.dh, e),
         dh_norm=b.dh.norm(dim=-1).tolist(),
-        delta=encode(b.delta, e),
-        terms=[{k: encode(getattr(t, k), e) for k in ("W_xh", "W_hh", "b_h")} for t in b.layers],
-        terms_W_hy=encode(b.W_hy, e),
-        terms_b_y=encode(b.b_y, e),
+        delta=encode_tensor(b.delta, e),
+        terms=[{k: encode_tensor(getattr(t, k), e) for k in ("W_xh", "W_hh", "b_h")} for t in b.layers],
+        terms_W_hy=encode_tensor(b.W_hy, e),
+        terms_b_y=encode_tensor(b.b_y, e),
         sums=weights_out(sums, e),
         autograd=weights_out(grads, e),
         autograd_loss=loss.item(),

@@ -15,10 +15,10 @@ from app.schemas.conv import (
     TraceResponse,
     TraceStep,
 )
-from app.tensors import encode
+from app.tensors import encode_tensor
 from engine.cnn.conv import ConvSettings, conv, multiplications, output_size, partial_maps
 from engine.cnn.kernels import KERNEL_NAMES, kernel, weight
-from engine.cnn.trace import trace, trace_patch
+from engine.cnn.trace import trace_conv, trace_conv_patch
 
 router = APIRouter(prefix="/api/cnn", tags=["convolution"])
 
@@ -93,15 +93,15 @@ def convolution(req: ConvRequest, store: ImageStoreDep) -> Response:
         weight_shape=list(w.shape),
         output_shape=list(y.shape),
         kernels=req.kernels,
-        weight=encode(w, req.encoding),
+        weight=encode_tensor(w, req.encoding),
         bias=bias.tolist(),
         stride=s.stride,
         padding=s.padding,
         dilation=s.dilation,
         multiplications=mults,
-        output=encode(y, req.encoding),
+        output=encode_tensor(y, req.encoding),
         partials_group=req.partials_group,
-        partials=None if parts is None else encode(parts, req.encoding),
+        partials=None if parts is None else encode_tensor(parts, req.encoding),
     )
     # pydantic writes the megabytes of base64 ~5× faster than FastAPI's generic JSON encoder
     return Response(res.model_dump_json(), media_type="application/json")
@@ -138,9 +138,9 @@ def conv_trace(req: TraceRequest, store: ImageStoreDep) -> TraceResponse:
             f"most {MAX_TRACE_PRODUCTS:,}: use a smaller input, kernel or padding",
         )
     if top is None:
-        tr = trace(x, wt, bias, req.group, s)
+        tr = trace_conv(x, wt, bias, req.group, s)
     else:
-        tr = trace_patch(x, wt, bias, req.group, s, top, left, req.size)
+        tr = trace_conv_patch(x, wt, bias, req.group, s, top, left, req.size)
     steps = [
         TraceStep(
             row=st.row,
@@ -162,14 +162,14 @@ def conv_trace(req: TraceRequest, store: ImageStoreDep) -> TraceResponse:
         left=left,
         first_row=tr.first_row,
         first_col=tr.first_col,
-        padded=encode(tr.padded, "list"),
+        padded=encode_tensor(tr.padded, "list"),
         weight_shape=list(wt.shape),
         group=req.group,
-        kernel=encode(tr.kernel, "list"),
+        kernel=encode_tensor(tr.kernel, "list"),
         bias=tr.bias,
         stride=s.stride,
         padding=s.padding,
         dilation=s.dilation,
-        output=encode(tr.output, "list"),
+        output=encode_tensor(tr.output, "list"),
         steps=steps,
     )

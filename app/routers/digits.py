@@ -14,9 +14,9 @@ from app.images import ImageError, decode_upload
 from app.inputs import load_image
 from app.jobs.digits import held_out_report, split
 from app.schemas.digits import Evaluation, HeldOutDigit, ModelInfo, ModelName, PredictRequest, PredictResponse
-from app.tensors import Encoding, encode
+from app.tensors import Encoding, encode_tensor
 from engine.cnn.channels import grayscale
-from engine.data.mnist import N_HELD_OUT, load_digits, normalise
+from engine.data.mnist import N_HELD_OUT, load_digits, standardise
 from engine.data.preprocess import mnist_style
 from engine.models.digits import (
     DEFAULT_MODEL,
@@ -44,7 +44,7 @@ def _predict(gray: torch.Tensor, name: str, encoding: Encoding, field: str) -> P
         raise field_error(field, str(e)) from None
     net = model(name)
     with torch.no_grad():
-        trace = net.forward_trace(normalise(s.centred[None]))  # {name: (1, ...)}
+        trace = net.forward_trace(standardise(s.centred[None]))  # {name: (1, ...)}
     logits = trace["logits"][0]  # (10,)
     probs = F.softmax(logits, dim=0)
     return PredictResponse(
@@ -53,17 +53,17 @@ def _predict(gray: torch.Tensor, name: str, encoding: Encoding, field: str) -> P
         probabilities=probs.tolist(),
         logits=logits.tolist(),
         stages={
-            "gray": encode(s.gray.round().to(torch.uint8), encoding),
-            "ink": encode(s.ink.round().to(torch.uint8), encoding),
-            "cropped": encode(s.cropped.round().to(torch.uint8), encoding),
-            "fitted": encode(s.fitted, encoding),
-            "centred": encode(s.centred, encoding),
+            "gray": encode_tensor(s.gray.round().to(torch.uint8), encoding),
+            "ink": encode_tensor(s.ink.round().to(torch.uint8), encoding),
+            "cropped": encode_tensor(s.cropped.round().to(torch.uint8), encoding),
+            "fitted": encode_tensor(s.fitted, encoding),
+            "centred": encode_tensor(s.centred, encoding),
             "inverted": s.inverted,
             "box": s.box,
             "offset": s.offset,
         },
-        layers=[{"name": k, "output": encode(v[0], encoding)} for k, v in trace.items()],
-        fc_weight=encode(net.fc.weight, encoding),
+        layers=[{"name": k, "output": encode_tensor(v[0], encoding)} for k, v in trace.items()],
+        fc_weight=encode_tensor(net.fc.weight, encoding),
         fc_bias=net.fc.bias.tolist(),
     )
 
@@ -116,7 +116,7 @@ def held_out_digit(index: Annotated[int, Path(ge=0, lt=N_HELD_OUT)]) -> HeldOutD
     images, _ = load_digits()
     i = int(data.held_out_index[index])
     return HeldOutDigit(
-        index=index, mnist_index=i, label=int(data.y_held_out[index]), pixels=encode(images[i], "list")
+        index=index, mnist_index=i, label=int(data.y_held_out[index]), pixels=encode_tensor(images[i], "list")
     )
 
 

@@ -15,9 +15,8 @@ from app.schemas.gru import (
     LanguageOut,
 )
 from app.schemas.rnn import MAX_HIDDEN
-from app.tensors import encode
-from engine.data.names import BadName, names_split, normalise
-from engine.data.names import encode as encode_name
+from app.tensors import encode_tensor
+from engine.data.names import BadName, encode_name, names_split, normalise_name
 from engine.models.names import NameClassifier, load_pretrained, predict
 from engine.rnn.gradient_flow import flow, reference, scaled, setup, spectral_radius
 from engine.rnn.gru import GRUTrace, GRUWeights, gru
@@ -72,7 +71,7 @@ def gradient_flow(req: GradientFlowRequest) -> GradientFlowResponse:
         reference=reference(lam, req.steps).tolist(),
         z_mean=None if z is None else z[0].item(),
         sweep=sweep,
-        W_hh=encode(W_hh, req.encoding) if req.include_weights else None,
+        W_hh=encode_tensor(W_hh, req.encoding) if req.include_weights else None,
     )
 
 
@@ -118,7 +117,7 @@ def gru_gates(req: GatesRequest) -> GatesResponse:
     name = tokens = prediction = None
     if req.name is not None:
         try:
-            name = normalise(req.name)
+            name = normalise_name(req.name)
         except BadName as err:
             raise field_error("name", str(err)) from None
         try:
@@ -137,7 +136,7 @@ def gru_gates(req: GatesRequest) -> GatesResponse:
         with torch.no_grad():
             tr = gru(x[None], torch.tensor([x.shape[0]]), [[w]])
     L, D, _, _, H = tr.z.shape
-    gates = {k: encode(getattr(tr, k)[:, :, 0], e) for k in ("r", "z", "n", "h")}  # (L, D, T, H)
+    gates = {k: encode_tensor(getattr(tr, k)[:, :, 0], e) for k in ("r", "z", "n", "h")}  # (L, D, T, H)
     return GatesResponse(
         source="trained" if req.name is not None else "explicit",
         name=name,
@@ -146,8 +145,8 @@ def gru_gates(req: GatesRequest) -> GatesResponse:
         hidden_size=H,
         num_layers=L,
         directions=D,
-        x=encode(x, e),
+        x=encode_tensor(x, e),
         **gates,
-        output=encode(tr.output[0], e),
+        output=encode_tensor(tr.output[0], e),
         prediction=prediction,
     )

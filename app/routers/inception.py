@@ -16,11 +16,11 @@ from app.schemas.inception import (
     InceptionResponse,
     LayerOut,
 )
-from app.tensors import encode
+from app.tensors import encode_tensor
 from engine.cnn.channels import grayscale
-from engine.cnn.cost import block_costs, seeded, without_padding
+from engine.cnn.cost import block_costs, seed_conv_weights, without_padding
 from engine.cnn.inception import BRANCH_NAMES, InceptionBlock
-from engine.data.mnist import normalise
+from engine.data.mnist import standardise
 from engine.data.preprocess import mnist_style
 from engine.models.digits import DigitNet, load_pretrained
 
@@ -66,7 +66,7 @@ def _trained_block(x: torch.Tensor, field: str) -> tuple[torch.Tensor, torch.Ten
             503,
         ) from None
     with torch.no_grad():
-        trace = net.forward_trace(normalise(s.centred[None]))  # {stage: (1, ...)}
+        trace = net.forward_trace(standardise(s.centred[None]))  # {stage: (1, ...)}
     return s.centred, trace["relu1"][0], net.inception1  # type: ignore[return-value]
 
 
@@ -94,7 +94,7 @@ def inception(req: InceptionRequest, store: ImageStoreDep) -> Response:
         x = _fit(x, req.max_side)
         with torch.device("meta"):
             block = InceptionBlock(x.shape[0], **req.widths.model_dump())
-        block = seeded(block, req.seed)
+        block = seed_conv_weights(block, req.seed)
     c, h, w = x.shape
     try:
         costs = block_costs(block, c, h, w, padded=req.padding)
@@ -130,7 +130,7 @@ def inception(req: InceptionRequest, store: ImageStoreDep) -> Response:
         BranchOut(
             name=name,
             output_shape=list(o.shape),
-            output=encode(o, req.encoding),
+            output=encode_tensor(o, req.encoding),
             channels=[starts[i], starts[i + 1]] if y is not None else None,
             layers=[LayerOut(**{**vars(ly), "output_shape": list(ly.output_shape)}) for ly in layer_costs],
         )
@@ -144,11 +144,11 @@ def inception(req: InceptionRequest, store: ImageStoreDep) -> Response:
         padding=req.padding,
         original_shape=original,
         input_shape=list(x.shape),
-        input=encode(x, req.encoding),
-        digit=None if digit is None else encode(digit, req.encoding),
+        input=encode_tensor(x, req.encoding),
+        digit=None if digit is None else encode_tensor(digit, req.encoding),
         branches=branches,
         output_shape=None if y is None else list(y.shape),
-        output=None if y is None else encode(y, req.encoding),
+        output=None if y is None else encode_tensor(y, req.encoding),
         cat_error=cat_error,
         multiplications=mults,
         parameters=sum(ly.parameters for br in costs for ly in br),

@@ -7,7 +7,7 @@ from app.deps import ImageStoreDep
 from app.errors import IMAGE_NOT_FOUND
 from app.inputs import load_image
 from app.schemas.input import ChannelsRequest, ChannelsResponse
-from app.tensors import encode
+from app.tensors import encode_tensor
 from engine.cnn.channels import LUMA, grayscale
 
 router = APIRouter(prefix="/api/cnn", tags=["input"])
@@ -21,7 +21,7 @@ def channels(req: ChannelsRequest, store: ImageStoreDep) -> ChannelsResponse:
         image_id=req.image_id,
         height=x.shape[1],
         width=x.shape[2],
-        channels=encode(x.to(torch.uint8), req.encoding),
-        gray=encode(grayscale(x), req.encoding),
+        channels=encode_tensor(x.to(torch.uint8), req.encoding),
+        gray=encode_tensor(grayscale(x), req.encoding),
         luma_weights=LUMA,
     )

@@ -7,7 +7,7 @@ import torch.nn.functional as F
 from fastapi import APIRouter
 
 from app.errors import field_error
-from app.rnn_inputs import normalise_all
+from app.rnn_inputs import normalise_names
 from app.schemas.names import (
     BatchRequest,
     BatchResponse,
@@ -15,7 +15,7 @@ from app.schemas.names import (
     PredictRequest,
     PredictResponse,
 )
-from app.tensors import encode
+from app.tensors import encode_tensor
 from engine.data.names import ALPHABET, BadName, names_split
 from engine.models.names import (
     NameClassifier,
@@ -109,18 +109,18 @@ def predict_name(req: PredictRequest) -> PredictResponse:
 def batch(req: BatchRequest) -> BatchResponse:
     """A batch of names through the shipped model, stage by stage: the embedding of the packed
     data, the GRU's last states h_n, the linear layer's input [h_N^f; h_N^b], logits, probabilities."""
-    names = normalise_all(req.names)
+    names = normalise_names(req.names)
     codes, lengths = to_batch(names)  # (B, T_max), (B,)
     with torch.no_grad():
         t = model().forward_trace(codes, lengths)
     return BatchResponse(
         names=names,
         lengths=lengths.tolist(),
-        embedded_data=encode(t["packed_data"], req.encoding),
+        embedded_data=encode_tensor(t["packed_data"], req.encoding),
         batch_sizes=t["batch_sizes"].tolist(),
-        h_n=encode(t["h_n"], req.encoding),
-        hidden=encode(t["hidden"], req.encoding),
-        logits=encode(t["logits"], req.encoding),
-        probabilities=encode(F.softmax(t["logits"], dim=1), req.encoding),
+        h_n=encode_tensor(t["h_n"], req.encoding),
+        hidden=encode_tensor(t["hidden"], req.encoding),
+        logits=encode_tensor(t["logits"], req.encoding),
+        probabilities=encode_tensor(F.softmax(t["logits"], dim=1), req.encoding),
         classes=names_split().languages,
     )

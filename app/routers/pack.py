@@ -2,9 +2,9 @@
 
 from fastapi import APIRouter
 
-from app.rnn_inputs import normalise_all
-from app.schemas.names import PackRequest, PackResponse
-from engine.data.names import ALPHABET, encode
+from app.rnn_inputs import normalise_names
+from app.schemas.pack import PackRequest, PackResponse
+from engine.data.names import ALPHABET, encode_name
 from engine.rnn.pack import pack, pad
 
 router = APIRouter(prefix="/api/rnn", tags=["packing"])
@@ -14,8 +14,8 @@ router = APIRouter(prefix="/api/rnn", tags=["packing"])
 def pack_names(req: PackRequest) -> PackResponse:
     """Names → codes → padded (B, T_max) with lengths → sorted longest first → PackedSequence
     (`data`, `batch_sizes`), exactly as torch.nn.utils.rnn.pack_padded_sequence builds it."""
-    names = normalise_all(req.names)
-    codes = [encode(n) for n in names]
+    names = normalise_names(req.names)
+    codes = [encode_name(n) for n in names]
     padded, lengths = pad(codes)  # (B, T_max), (B,)
     p = pack(padded, lengths)
     return PackResponse(

@@ -8,7 +8,7 @@ from app.deps import ImageStoreDep
 from app.errors import IMAGE_NOT_FOUND, field_error
 from app.inputs import resolve_input
 from app.schemas.pool import TRACE_MAX_SIDE, OutputSizeResponse, PoolRequest, PoolResponse, PoolTrace
-from app.tensors import encode
+from app.tensors import encode_tensor
 from engine.cnn import pool as engine
 from engine.cnn import shape
 
@@ -32,13 +32,13 @@ def pool(req: PoolRequest, store: ImageStoreDep) -> PoolResponse:
     y = engine.pool2d(maps, req.kind, k, s, p)  # (C, H', W')
     trace = None
     if max(maps.shape[1:]) <= TRACE_MAX_SIDE:
-        tr = engine.trace(maps, req.kind, k, s, p)
-        argmax = None if tr.argmax is None else encode(tr.argmax.float(), "list")
+        tr = engine.trace_pool(maps, req.kind, k, s, p)
+        argmax = None if tr.argmax is None else encode_tensor(tr.argmax.float(), "list")
         trace = PoolTrace(rows=tr.rows, cols=tr.cols, argmax=argmax, divisor=tr.divisor)
     return PoolResponse(
-        output=encode(y, req.encoding),
-        input=encode(maps, req.encoding),
-        weight=None if w is None else encode(w, "list"),
+        output=encode_tensor(y, req.encoding),
+        input=encode_tensor(maps, req.encoding),
+        weight=None if w is None else encode_tensor(w, "list"),
         kind=req.kind,
         kernel_size=k,
         stride=s,

@@ -3,8 +3,8 @@
 from fastapi import APIRouter
 
 from app.rnn_inputs import resolve, unrolled
-from app.schemas.rnn import ForwardRequest, ForwardResponse
-from app.tensors import encode
+from app.schemas.rnn_forward import ForwardRequest, ForwardResponse
+from app.tensors import encode_tensor
 from engine.rnn.cell import forward
 
 router = APIRouter(prefix="/api/rnn", tags=["rnn forward"])
@@ -20,4 +20,4 @@ def rnn_forward(req: ForwardRequest) -> ForwardResponse:
     x, w, h0 = resolve(req)
     tr = forward(x, w, h0)
     y = tr.y if req.outputs == "many_to_many" else tr.y[-1:]  # (T, O) or (1, O)
-    return ForwardResponse(**unrolled(req, w, tr), outputs=req.outputs, y=encode(y, req.encoding))
+    return ForwardResponse(**unrolled(req, w, tr), outputs=req.outputs, y=encode_tensor(y, req.encoding))

@@ -1,6 +1,6 @@
-"""§4.1 the RNN forward pass and §4.2 BPTT: a sequence, one shared set of weights, every step."""
+"""What the RNN pages (§4.1–5.2) share: a sequence or word, the network and its weights in and out."""
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, Field, field_validator, model_validator
 
@@ -123,25 +123,6 @@ class RNNSpec(WordOrSequence):
     h0: Tensor | None = Field(None, description="(num_layers, H) the state before step 1; zeros if left out")
 
 
-class ForwardRequest(RNNSpec):
-    outputs: Literal["many_to_many", "many_to_one"] = Field(
-        "many_to_many", description="y_t at every step, or only y_T at the last"
-    )
-
-
-class BPTTRequest(RNNSpec):
-    loss: Literal["last", "every"] = Field(
-        "last",
-        description='"last": L = ½‖y_T − target‖² (many-to-one); "every": L = Σ_t ½‖y_t − '
-        "target_t‖² (many-to-many)",
-    )
-    target: Tensor | None = Field(
-        None,
-        description='(O,) for "last", (T, O) for "every" ((T,) when O = '
-        "1, a number for a single value); zeros if left out",
-    )
-
-
 class LayerOut(BaseModel):
     W_xh: TensorOut
     W_hh: TensorOut
@@ -175,33 +156,3 @@ class Unrolled(BaseModel):
     hw: TensorOut = Field(description="(L, T, H) W_hh · h_{t−1}")
     a: TensorOut = Field(description="(L, T, H) W_xh · x_t + W_hh · h_{t−1} + b_h")
     h: TensorOut = Field(description="(L, T, H) tanh(a)")
-
-
-class ForwardResponse(Unrolled):
-    outputs: str
-    y: TensorOut = Field(description="(T, O) W_hy · h_t + b_y; (1, O), the last step's, for many_to_one")
-
-
-class TermsOut(BaseModel):
-    W_xh: TensorOut = Field(description="(T, H, I) step t's use: δ_t · x_tᵀ")
-    W_hh: TensorOut = Field(description="(T, H, H) step t's use: δ_t · h_{t−1}ᵀ")
-    b_h: TensorOut = Field(description="(T, H) δ_t")
-
-
-class BPTTResponse(Unrolled):
-    y: TensorOut = Field(description="(T, O)")
-    loss_mode: str
-    target: TensorOut
-    loss: float
-    step_losses: list[float] = Field(description='(T,) L_t; with loss "last" only L_T is non-zero')
-    dy: TensorOut = Field(description="(T, O) ∂L/∂y_t")
-    dh: TensorOut = Field(description="(L, T, H) ∂L/∂h_t, through every later step")
-    dh_norm: list[list[float]] = Field(description="(L, T) ‖∂L/∂h_t‖")
-    delta: TensorOut = Field(description="(L, T, H) δ_t = ∂L/∂a_t = ∂L/∂h_t ⊙ (1 − h_t²)")
-    terms: list[TermsOut] = Field(description="per layer: one term per time step")
-    terms_W_hy: TensorOut = Field(description="(T, O, H) ∂L/∂y_t · h_tᵀ")
-    terms_b_y: TensorOut = Field(description="(T, O)")
-    sums: WeightsOut = Field(description="the per-step terms added up")
-    autograd: WeightsOut = Field(description="torch.nn.RNN + loss.backward(): the same gradients")
-    autograd_loss: float
-    max_difference: float = Field(description="largest |sum of terms − autograd| over all parameters")

@@ -171,7 +171,7 @@ def block_costs(
     return out
 
 
-def seeded(module: nn.Module, seed: int) -> nn.Module:
+def seed_conv_weights(module: nn.Module, seed: int) -> nn.Module:
     """`module` (built on device="meta") with the very weights `torch.manual_seed(seed)` followed by
     building it on the CPU gives: every Conv2d in order gets torch's default init (Kaiming uniform
     weights, uniform biases), drawn from a private generator so that other threads' random numbers

@@ -1,7 +1,7 @@
 """§1.3 Pooling: each window of a feature map is replaced by one number, its maximum or its mean.
 
 Pooling works on every channel separately, so C maps in give C maps out; only H and W shrink.
-`pool2d` is torch's own operator; `trace` rebuilds it window by window (padding, unfold, max or mean)
+`pool2d` is torch's own operator; `trace_pool` rebuilds it window by window (padding, unfold, max or mean)
 so that a page can show which input cells made each output cell."""
 
 from dataclasses import dataclass
@@ -51,7 +51,7 @@ class PoolTrace:
     divisor: int  # avg: every window's sum is divided by kernel_size², padded zeros included
 
 
-def trace(
+def trace_pool(
     x: torch.Tensor, kind: str, kernel_size: int, stride: int | None = None, padding: int = 0
 ) -> PoolTrace:
     """The same numbers as `pool2d`, built from explicit windows."""

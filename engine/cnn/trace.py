@@ -13,7 +13,7 @@ from engine.cnn.conv import ConvSettings, check, output_size, span
 
 
 @dataclass
-class Step:
+class ConvStep:
     row: int  # output position in the traced map
     col: int
     top: int  # the window's first tap, in padded-input coordinates
@@ -27,12 +27,12 @@ class Step:
 
 
 @dataclass
-class Trace:
+class ConvTrace:
     padded: torch.Tensor  # (C, h + 2p, w + 2p) the input with its border ring
     kernel: torch.Tensor  # (C, a, a) the traced group's kernels
     bias: float
     output: torch.Tensor  # (h', w') the traced group's map
-    steps: list[Step]
+    steps: list[ConvStep]
     first_row: int = 0  # where output[0, 0] sits in the whole input's map
     first_col: int = 0
 
@@ -67,7 +67,9 @@ def _group(w: torch.Tensor, group: int) -> None:
         raise ValueError(f"group must be 0–{w.shape[0] - 1}, got {group}")
 
 
-def slide(xp: torch.Tensor, w: torch.Tensor, bias: torch.Tensor | None, group: int, s: ConvSettings) -> Trace:
+def slide(
+    xp: torch.Tensor, w: torch.Tensor, bias: torch.Tensor | None, group: int, s: ConvSettings
+) -> ConvTrace:
     """Slide kernel group `group` of w (B, C, a, a) over an already padded xp (C, h + 2p, w + 2p),
     row by row, with s.stride and s.dilation (s.padding is only the ring xp already has)."""
     a = w.shape[2]
@@ -83,18 +85,18 @@ def slide(xp: torch.Tensor, w: torch.Tensor, bias: torch.Tensor | None, group: i
             prod = win * k  # (C, a, a)
             sums = prod.sum(dim=(1, 2))  # (C,)
             total = float(sums.sum())
-            steps.append(Step(i, j, top, left, win, prod, sums, total, b, total + b))
+            steps.append(ConvStep(i, j, top, left, win, prod, sums, total, b, total + b))
     out = torch.tensor([st.value for st in steps], dtype=xp.dtype).reshape(h2, w2)
-    return Trace(padded=xp, kernel=k, bias=b, output=out, steps=steps)
+    return ConvTrace(padded=xp, kernel=k, bias=b, output=out, steps=steps)
 
 
-def trace(
+def trace_conv(
     x: torch.Tensor,
     w: torch.Tensor,
     bias: torch.Tensor | None = None,
     group: int = 0,
     s: ConvSettings | None = None,
-) -> Trace:
+) -> ConvTrace:
     """Slide kernel group `group` of w over the whole x (C, H, W), padded with zeros."""
     s = s or ConvSettings()
     check(x, w, bias)
@@ -104,7 +106,7 @@ def trace(
     return slide(pad(x, s.padding), w, bias, group, s)  # (C, H + 2p, W + 2p)
 
 
-def trace_patch(
+def trace_conv_patch(
     x: torch.Tensor,
     w: torch.Tensor,
     bias: torch.Tensor | None = None,
@@ -113,7 +115,7 @@ def trace_patch(
     top: int = 0,
     left: int = 0,
     size: int = 8,
-) -> Trace:
+) -> ConvTrace:
     """The steps of the whole image's convolution that belong to the patch at (top, left): the
     kernel slides over the patch and its real neighbours (`neighbourhood`), so step (i, j) is the
     image's output at (top / stride + i, left / stride + j). top and left must be multiples of the

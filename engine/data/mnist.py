@@ -66,7 +66,7 @@ def load_digits(root: Path = MNIST_DIR) -> tuple[torch.Tensor, torch.Tensor]:
     return torch.tensor(images), torch.tensor(labels, dtype=torch.int64)
 
 
-def normalise(images: torch.Tensor) -> torch.Tensor:
+def standardise(images: torch.Tensor) -> torch.Tensor:
     """Pixels 0–255, (N, 28, 28) or (N, 1, 28, 28) → (N, 1, 28, 28) float32, (x/255 − mean)/std."""
     if images.ndim == 3:
         images = images[:, None]  # (N, 1, 28, 28)
@@ -97,9 +97,9 @@ def mnist_split(seed: int = SPLIT_SEED, n_held_out: int = N_HELD_OUT, root: Path
     train, held_out = stratified_split(labels.numpy(), n_held_out, seed)
     train_index, held_out_index = torch.from_numpy(train), torch.from_numpy(held_out)
     return MnistSplit(
-        x_train=normalise(images[train_index]),  # (8000, 1, 28, 28)
+        x_train=standardise(images[train_index]),  # (8000, 1, 28, 28)
         y_train=labels[train_index],
-        x_held_out=normalise(images[held_out_index]),  # (2000, 1, 28, 28)
+        x_held_out=standardise(images[held_out_index]),  # (2000, 1, 28, 28)
         y_held_out=labels[held_out_index],
         train_index=train_index,
         held_out_index=held_out_index,

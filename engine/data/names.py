@@ -1,9 +1,9 @@
 """The names the project ships: 20,050 surnames in 18 languages, one file per language
 (data/names/<Language>.txt, MIT licence in data/names/LICENSE).
 
-A name becomes plain lower-case ASCII (`normalise`: Unicode NFD splits "é" into "e" + a combining
+A name becomes plain lower-case ASCII (`normalise_name`: Unicode NFD splits "é" into "e" + a combining
 accent, which is dropped; a few letters NFD cannot split, such as "ß" and "ł", are spelled out),
-then one code per character (`encode`): 1–26 for a–z, 27 space, 28 apostrophe, 29 hyphen; 0 is
+then one code per character (`encode_name`): 1–26 for a–z, 27 space, 28 apostrophe, 29 hyphen; 0 is
 kept for padding. Each language is split on its own, by a seeded permutation, into two thirds to
 train on and one third held out.
 
@@ -51,7 +51,7 @@ class BadName(ValueError):
     """A name that cannot be normalised: empty, or holding characters with no ASCII spelling."""
 
 
-def normalise(name: str) -> str:
+def normalise_name(name: str) -> str:
     """ "Dvořák" → "dvorak", "Groß" → "gross", "O’Brien" → "o'brien"; runs of spaces become one.
     Raises BadName naming the characters it cannot spell in ASCII."""
     decomposed = unicodedata.normalize("NFD", name.strip().lower())
@@ -78,7 +78,7 @@ def normalise(name: str) -> str:
     return text
 
 
-def encode(text: str) -> list[int]:
+def encode_name(text: str) -> list[int]:
     """A normalised name → its codes 1–29 (ValueError for any other character)."""
     try:
         return [_CODE[c] for c in text]
@@ -86,7 +86,7 @@ def encode(text: str) -> list[int]:
         raise ValueError(f"character {e.args[0]!r} is not in the alphabet {ALPHABET!r}") from None
 
 
-def decode(codes: list[int]) -> str:
+def decode_name(codes: list[int]) -> str:
     """Codes → text; the padding code 0 is skipped."""
     return "".join(ALPHABET[c - 1] for c in codes if c != PAD)
 
@@ -145,7 +145,7 @@ def names_split(seed: int = SPLIT_SEED, root: Path = NAMES_DIR, protocol: str = 
         for line in raw[lang]:
             lines += 1
             try:
-                read.append(normalise(line))
+                read.append(normalise_name(line))
             except BadName:
                 dropped += 1
         repeats += len(read) - len(set(read))

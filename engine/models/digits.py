@@ -15,8 +15,8 @@ from torch import nn
 
 from engine.cnn.inception import InceptionBlock
 from engine.cnn.residual import ResidualBlock
-from engine.data.mnist import MnistSplit, mnist_split, normalise, random_shift
-from engine.seeding import seeded
+from engine.data.mnist import MnistSplit, mnist_split, random_shift, standardise
+from engine.seeding import seeded_global_rng
 from engine.train import Event, TrainConfig, TrainResult, train
 
 WEIGHTS_DIR = Path(__file__).resolve().parent / "weights"
@@ -157,7 +157,7 @@ def fit(
     _check_name(name)
     cfg = cfg or RECIPES[name]
     split = split or mnist_split()
-    with seeded(cfg.seed):
+    with seeded_global_rng(cfg.seed):
         model = build(name)  # (B, 1, 28, 28) → (B, 10)
     result = train(
         model,
@@ -205,5 +205,5 @@ def predict(model: nn.Module, pixels: torch.Tensor) -> torch.Tensor:
     (B, 28, 28) or (B, 1, 28, 28)."""
     if pixels.ndim == 2:
         pixels = pixels[None]  # (1, 28, 28)
-    x = normalise(pixels)  # (B, 1, 28, 28)
+    x = standardise(pixels)  # (B, 1, 28, 28)
     return F.softmax(model(x), dim=1)  # (B, 10)

@@ -18,10 +18,10 @@ import torch.nn.functional as F
 from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence
 
-from engine.data.names import PAD, VOCAB_SIZE, NamesSplit, encode, names_split, normalise
+from engine.data.names import PAD, VOCAB_SIZE, NamesSplit, encode_name, names_split, normalise_name
 from engine.rnn.gru import GRUWeights, all_weights
 from engine.rnn.pack import pad
-from engine.seeding import seeded
+from engine.seeding import seeded_global_rng
 from engine.train import Evaluation, Event, TrainConfig, TrainResult, train
 
 WEIGHTS_PATH = Path(__file__).resolve().parent / "weights" / "names_bigru.pt"
@@ -92,7 +92,7 @@ class NameClassifier(nn.Module):
 
 def to_batch(names: list[str]) -> tuple[torch.Tensor, torch.Tensor]:
     """Normalised names → (padded codes (B, T_max), lengths (B,))."""
-    return pad([encode(n) for n in names])
+    return pad([encode_name(n) for n in names])
 
 
 class LengthBatches:
@@ -166,7 +166,7 @@ def unseen_accuracy(ev: Evaluation, data: NamesData) -> float:
 
 def build(model_cfg: NamesConfig = NamesConfig(), seed: int = 0) -> NameClassifier:
     """A freshly initialised model, from torch.manual_seed(seed)."""
-    with seeded(seed):
+    with seeded_global_rng(seed):
         return NameClassifier(model_cfg)
 
 
@@ -219,7 +219,7 @@ def load_pretrained(path: Path = WEIGHTS_PATH) -> NameClassifier:
 @torch.no_grad()
 def predict(model: NameClassifier, name: str) -> tuple[str, list[int], torch.Tensor]:
     """A raw name → (normalised name, codes, class probabilities (18,)); BadName if it has none."""
-    text = normalise(name)
-    codes = encode(text)
+    text = normalise_name(name)
+    codes = encode_name(text)
     logits = model(torch.tensor([codes]))  # (1, 18)
     return text, codes, F.softmax(logits[0], dim=0)

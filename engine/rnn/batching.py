@@ -17,7 +17,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from engine.seeding import seeded
+from engine.seeding import seeded_global_rng
 from engine.train import DoneEvent, EpochEvent, Event, StepEvent, TrainConfig, train
 
 PERIOD = (6.0, 16.0)  # each wave's period, in time steps, drawn uniformly from this range
@@ -122,7 +122,7 @@ def train_mode(
     report = report or (lambda event: None)
     per_epoch = updates_per_epoch(len(task.y), batch_size)
     run = ModeRun(mode, batch_size, per_epoch)
-    with seeded(seed):
+    with seeded_global_rng(seed):
         model = NextValue(task.x.shape[2], hidden_size)
     cfg = TrainConfig(
         epochs=epochs,

@@ -67,7 +67,7 @@ def shapes(input_size: int, hidden_size: int, classes: int) -> dict[str, tuple]:
     )
 
 
-def seeded(
+def seeded_bi_weights(
     input_size: int,
     hidden_size: int,
     classes: int,

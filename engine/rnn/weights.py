@@ -57,7 +57,7 @@ def shapes(input_size: int, hidden_size: int, output_size: int, num_layers: int)
     return out | {"W_hy": (output_size, h), "b_y": (output_size,)}
 
 
-def seeded(
+def seeded_rnn_weights(
     input_size: int,
     hidden_size: int,
     output_size: int = 1,

@@ -8,7 +8,7 @@ from PIL import Image
 from torch.testing import assert_close
 
 from app.schemas.activation import Function
-from app.tensors import decode
+from app.tensors import decode_tensor
 from engine.cnn.activation import FUNCTIONS
 from engine.cnn.kernels import weight
 from tests.images import png_bytes
@@ -26,7 +26,7 @@ def test_relu_on_edge_maps_of_a_sample(client: TestClient):
     assert r.status_code == 200, r.text
     body = r.json()
     assert body["function"] == "relu" and body["kernels"] == ["edge_vertical", "edge_horizontal"]
-    before, after = decode(body["before"]), decode(body["after"])
+    before, after = decode_tensor(body["before"]), decode_tensor(body["after"])
     c, h, w = body["input_shape"]
     assert (c, h, w) == (3, 256, 256) and before.shape == (2, h - 2, w - 2)
     assert_close(after, torch.relu(before))
@@ -51,8 +51,8 @@ def test_explicit_input_without_kernels(client: TestClient):
     assert r.status_code == 200, r.text
     body = r.json()
     x = torch.tensor(X)
-    assert_close(decode(body["before"]), x)
-    assert_close(decode(body["after"]), torch.sigmoid(x))
+    assert_close(decode_tensor(body["before"]), x)
+    assert_close(decode_tensor(body["after"]), torch.sigmoid(x))
     s = torch.sigmoid(x)
     assert body["saturated_share"] == pytest.approx(((s < 0.01) | (s > 0.99)).float().mean().item())
     assert body["zero_share"] == 0
@@ -77,7 +77,7 @@ def test_other_functions_on_a_gray_image(client: TestClient, name: str):
     )
     assert r.status_code == 200, r.text
     body = r.json()
-    before, after = decode(body["before"]), decode(body["after"])
+    before, after = decode_tensor(body["before"]), decode_tensor(body["after"])
     assert before.shape == (1, 26, 26)
     torch_f = torch.tanh if name == "tanh" else (lambda t: F.leaky_relu(t, 0.2))
     assert_close(after, torch_f(before))
@@ -91,10 +91,12 @@ def test_unnormalized_image_matches_conv2d(client: TestClient):
     )
     body = r.json()
     rgb = client.post("/api/cnn/channels", json={"image_id": "checker", "encoding": "list"}).json()
-    x = decode(rgb["channels"])
+    x = decode_tensor(rgb["channels"])
     # pixels up to 255 times taps summing to 0: float32 cancellation leaves ~1e-4 where torch's own
     # kernels (which depend on the thread count) give an exact 0, so the tolerance is absolute
-    assert_close(decode(body["before"]), F.conv2d(x[None], weight(["edge"], 3))[0], atol=1e-3, rtol=1e-5)
+    assert_close(
+        decode_tensor(body["before"]), F.conv2d(x[None], weight(["edge"], 3))[0], atol=1e-3, rtol=1e-5
+    )
 
 
 def test_depth_is_autograd_through_a_real_chain(client: TestClient):

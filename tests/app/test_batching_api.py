@@ -8,7 +8,7 @@ import pytest
 import torch
 from fastapi.testclient import TestClient
 
-from app.tensors import decode
+from app.tensors import decode_tensor
 from engine.rnn.batching import epoch_batches, sine_task
 
 SMALL = {"samples": 24, "seq_len": 8, "batch_size": 8, "epochs": 2, "lr": 0.01, "hidden_size": 4, "seed": 1}
@@ -25,7 +25,7 @@ def test_layout_is_time_first_and_counts_updates(client: TestClient):
     assert out["updates_per_epoch"] == {"one": 50, "mini": math.ceil(50 / 16)}
     idx = epoch_batches(50, 16, seed=3)[3]
     assert out["indices"] == idx.tolist()
-    x = decode(out["x"])  # (T, b, 1)
+    x = decode_tensor(out["x"])  # (T, b, 1)
     task = sine_task(50, 12, seed=3)
     assert x.shape == (12, 2, 1)
     assert torch.equal(x, task.x[idx].transpose(0, 1))

@@ -8,7 +8,7 @@ from fastapi.testclient import TestClient
 from PIL import Image
 from torch.testing import assert_close
 
-from app.tensors import decode
+from app.tensors import decode_tensor
 from engine.cnn.channels import to_channels
 from engine.cnn.kernels import weight
 
@@ -38,9 +38,9 @@ def test_named_kernels_on_a_sample_image(client: TestClient):
     assert out["weight_shape"] == [3, 3, 3, 3]
     assert out["output_shape"] == [3, 128, 128]
     assert out["output"]["encoding"] == "base64"  # large maps travel as float16
-    assert_close(decode(out["output"]), expected, atol=0.5, rtol=1e-3)
-    assert_close(decode(out["weight"]), w)
-    parts = decode(out["partials"])  # (C, H', W') of group 1
+    assert_close(decode_tensor(out["output"]), expected, atol=0.5, rtol=1e-3)
+    assert_close(decode_tensor(out["weight"]), w)
+    parts = decode_tensor(out["partials"])  # (C, H', W') of group 1
     assert parts.shape == (3, 128, 128)
     assert_close(parts.sum(0) + 2, expected[1], atol=0.5, rtol=1e-3)
     assert out["multiplications"] == 3 * 128 * 128 * 3 * 9

@@ -8,8 +8,8 @@ import torch.nn.functional as F
 from fastapi.testclient import TestClient
 from PIL import Image, ImageDraw
 
-from app.tensors import decode
-from engine.data.mnist import load_digits, mnist_split, normalise
+from app.tensors import decode_tensor
+from engine.data.mnist import load_digits, mnist_split, standardise
 from engine.models.digits import DEFAULT_MODEL, MODELS, load_pretrained
 from tests.images import png_bytes
 
@@ -29,9 +29,9 @@ def test_predict_a_held_out_digit_equals_the_model_itself(client: TestClient):
     assert res.status_code == 200, res.text
     body = res.json()
     net = load_pretrained(DEFAULT_MODEL)
-    centred = decode(body["stages"]["centred"])
+    centred = decode_tensor(body["stages"]["centred"])
     with torch.no_grad():
-        logits = net(normalise(centred[None]))[0]
+        logits = net(standardise(centred[None]))[0]
     torch.testing.assert_close(torch.tensor(body["logits"]), logits, atol=1e-4, rtol=1e-4)
     torch.testing.assert_close(torch.tensor(body["probabilities"]), F.softmax(logits, 0), atol=1e-5, rtol=0)
     assert body["prediction"] == int(split.y_held_out[0]) == int(logits.argmax())
@@ -42,8 +42,8 @@ def test_every_layer_is_returned_and_the_fc_layer_adds_up(client: TestClient):
     res = client.post("/api/digits/predict", json={"image_id": "digit", "encoding": "list"}).json()
     names = [layer["name"] for layer in res["layers"]]
     assert names[0] == "conv1" and names[-2:] == ["flatten", "logits"]
-    x = decode(res["layers"][-2]["output"])
-    w, b = decode(res["fc_weight"]), torch.tensor(res["fc_bias"])
+    x = decode_tensor(res["layers"][-2]["output"])
+    w, b = decode_tensor(res["fc_weight"]), torch.tensor(res["fc_bias"])
     torch.testing.assert_close(w @ x + b, torch.tensor(res["logits"]), atol=1e-4, rtol=1e-4)
     assert res["prediction"] == 7  # the sample is a real MNIST 7
 

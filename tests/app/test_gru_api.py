@@ -6,7 +6,7 @@ from fastapi.testclient import TestClient
 from torch import nn
 from torch.testing import assert_close
 
-from app.tensors import decode
+from app.tensors import decode_tensor
 from engine.models.names import WEIGHTS_PATH
 from engine.rnn.gradient_flow import flow, setup
 
@@ -74,7 +74,7 @@ def test_explicit_w_hh_is_rescaled(client: TestClient):
             "include_weights": True,
         },
     ).json()
-    assert_close(decode(res["W_hh"]), W / 4)
+    assert_close(decode_tensor(res["W_hh"]), W / 4)
 
 
 @pytest.mark.parametrize(
@@ -137,8 +137,8 @@ def test_name_gates_equal_the_trained_models_gru(client: TestClient):
     codes = torch.tensor([[19, 3, 8, 13, 9, 4, 20]])
     with torch.no_grad():
         out, h_n = model.gru(model.embedding(codes))  # (1, T, 2H), (L·D, 1, H)
-    h = decode(res["h"])  # (L, D, T, H)
-    assert_close(decode(res["output"]), out[0])
+    h = decode_tensor(res["h"])  # (L, D, T, H)
+    assert_close(decode_tensor(res["output"]), out[0])
     assert_close(h[-1, 0], out[0, :, : res["hidden_size"]])  # top layer, forward
     assert_close(h[-1, 1], out[0, :, res["hidden_size"] :])  # top layer, backward
     assert_close(h[0, 0, -1], h_n[0, 0])  # layer 1 forward, after the last letter

@@ -9,10 +9,10 @@ from PIL import Image
 from torch.testing import assert_close
 
 from app.routers import inception as inception_router
-from app.tensors import decode
+from app.tensors import decode_tensor
 from engine.cnn.channels import grayscale, to_channels
 from engine.cnn.inception import InceptionBlock
-from engine.data.mnist import normalise
+from engine.data.mnist import standardise
 from engine.models.digits import build, load_pretrained, weights_path
 
 TRAINED_DIGIT = {"image_id": "digit", "weights": "trained", "encoding": "f32"}
@@ -34,7 +34,7 @@ def test_branches_and_their_concatenation_match_torch(client: TestClient):
         y = block(X[None])[0]
     assert out["seed"] == 5 and out["weights"] == "seed" and out["padding"] is True
     assert out["output_shape"] == [88, 9, 11] and out["cat_error"] is None
-    assert_close(decode(out["output"]), y, atol=1e-4, rtol=1e-4)
+    assert_close(decode_tensor(out["output"]), y, atol=1e-4, rtol=1e-4)
     for branch, part, (a, b), name in zip(
         out["branches"],
         parts,
@@ -43,8 +43,10 @@ def test_branches_and_their_concatenation_match_torch(client: TestClient):
         strict=True,
     ):
         assert branch["name"] == name and branch["channels"] == [a, b]
-        assert_close(decode(branch["output"]), part[0], atol=1e-4, rtol=1e-4)
-    assert_close(torch.cat([decode(b["output"]) for b in out["branches"]]), decode(out["output"]))
+        assert_close(decode_tensor(branch["output"]), part[0], atol=1e-4, rtol=1e-4)
+    assert_close(
+        torch.cat([decode_tensor(b["output"]) for b in out["branches"]]), decode_tensor(out["output"])
+    )
     layers = out["branches"][1]["layers"]
     assert [(ly["name"], ly["padding"], ly["output_shape"]) for ly in layers] == [
         ("1×1 conv", 0, [16, 9, 11]),
@@ -85,7 +87,7 @@ def test_a_large_picture_is_scaled_down(client: TestClient):
     assert out["output"]["encoding"] == "base64"  # 67,584 numbers travel as float16
     gray = grayscale(to_channels(np.asarray(Image.open("app/samples/scene.png").convert("RGB"))))
     expected = F.interpolate(gray[None], size=(24, 32), mode="area")[0]  # (1, 24, 32)
-    assert_close(decode(out["input"]), expected, atol=0.1, rtol=1e-3)
+    assert_close(decode_tensor(out["input"]), expected, atol=0.1, rtol=1e-3)
 
 
 def test_the_trained_path_runs_the_models_own_layers(client: TestClient, monkeypatch: pytest.MonkeyPatch):
@@ -100,10 +102,10 @@ def test_the_trained_path_runs_the_models_own_layers(client: TestClient, monkeyp
     assert out["model"] == "inception" and out["seed"] is None and out["input_shape"] == [10, 12, 12]
     assert out["digit"]["shape"] == [28, 28] and out["output_shape"] == [88, 12, 12]
     with torch.no_grad():
-        x = F.relu(net.pool(net.conv1(normalise(decode(out["digit"])[None]))))
+        x = F.relu(net.pool(net.conv1(standardise(decode_tensor(out["digit"])[None]))))
         y = net.inception1(x)[0]
-    assert_close(decode(out["input"]), x[0], atol=1e-4, rtol=1e-4)
-    assert_close(decode(out["output"]), y, atol=1e-4, rtol=1e-4)
+    assert_close(decode_tensor(out["input"]), x[0], atol=1e-4, rtol=1e-4)
+    assert_close(decode_tensor(out["output"]), y, atol=1e-4, rtol=1e-4)
 
 
 def test_missing_trained_weights_say_so(client: TestClient, monkeypatch: pytest.MonkeyPatch):
@@ -124,8 +126,8 @@ def test_the_shipped_trained_block_on_a_digit(client: TestClient):
     out = res.json()
     net = load_pretrained("inception")
     with torch.no_grad():
-        y = net.forward_trace(normalise(decode(out["digit"])[None]))["inception1"][0]
-    assert_close(decode(out["output"]), y, atol=1e-4, rtol=1e-4)
+        y = net.forward_trace(standardise(decode_tensor(out["digit"])[None]))["inception1"][0]
+    assert_close(decode_tensor(out["output"]), y, atol=1e-4, rtol=1e-4)
 
 
 @pytest.mark.parametrize(

@@ -9,7 +9,7 @@ import torch.nn.functional as F
 from fastapi.testclient import TestClient
 
 from app.schemas.names import NamesParams
-from app.tensors import decode
+from app.tensors import decode_tensor
 from engine.data.names import names_split
 from engine.models.names import NameClassifier, NamesConfig, load_pretrained, names_data, to_batch
 from engine.train import evaluate
@@ -67,8 +67,8 @@ def test_batch_stages_equal_the_model(client: TestClient):
         ("hidden", t["hidden"]),
         ("logits", t["logits"]),
     ):
-        torch.testing.assert_close(decode(body[key]), ref, rtol=0, atol=1e-6)
-    assert decode(body["h_n"]).shape == (4, 3, net.cfg.hidden_size)
+        torch.testing.assert_close(decode_tensor(body[key]), ref, rtol=0, atol=1e-6)
+    assert decode_tensor(body["h_n"]).shape == (4, 3, net.cfg.hidden_size)
     assert client.post("/api/names/batch", json={"names": ["ok", "李"]}).json()["detail"][0]["loc"] == [
         "body",
         "names",

@@ -1,6 +1,5 @@
 """The home page, lesson pages, language choice, and the static assets they need."""
 
-import gzip
 import re
 
 import plotly
@@ -8,7 +7,6 @@ import pytest
 from fastapi.testclient import TestClient
 
 from app.lessons import LESSONS
-from app.routers.assets import PLOTLY_JS
 
 
 def test_home_lists_every_lesson_and_links_only_built_ones(client: TestClient):
@@ -61,20 +59,3 @@ def test_language_from_query_is_remembered_in_a_cookie(client: TestClient):
 def test_language_from_accept_language(client: TestClient, header: str, lang: str):
     html = client.get("/", headers={"Accept-Language": header}).text
     assert f'<html lang="{lang}">' in html
-
-
-def test_plotly_is_served_locally_and_gzipped_once_at_the_highest_level(client: TestClient):
-    url = f"/vendor/plotly-{plotly.__version__}.min.js"
-    plain = client.get(url, headers={"Accept-Encoding": "identity"})
-    assert plain.status_code == 200 and "content-encoding" not in plain.headers
-    assert plain.headers["content-type"].startswith("text/javascript")
-    assert plain.content == PLOTLY_JS.read_bytes()
-    with client.stream("GET", url, headers={"Accept-Encoding": "gzip"}) as res:
-        wire = b"".join(res.iter_raw())
-    assert res.headers["content-encoding"] == "gzip" and res.headers["vary"] == "Accept-Encoding"
-    assert gzip.decompress(wire) == plain.content
-    assert len(wire) < len(gzip.compress(plain.content, compresslevel=1))
-
-
-def test_healthz(client: TestClient):
-    assert client.get("/healthz").json() == {"status": "ok"}

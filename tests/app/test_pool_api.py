@@ -6,7 +6,7 @@ import torch.nn.functional as F
 from fastapi.testclient import TestClient
 from torch.testing import assert_close
 
-from app.tensors import decode
+from app.tensors import decode_tensor
 
 PATCH = [[1, 5, 2, 0, 3], [5, 3, 2, 2, 7], [0, 0, 9, 1, 4], [0, 0, 1, 9, 6], [8, 1, 1, 2, 0]]
 
@@ -17,8 +17,8 @@ def test_pool_small_input_with_trace(client: TestClient):
     body = r.json()
     x = torch.tensor(PATCH, dtype=torch.float32)[None, None]
     y, idx = F.max_pool2d(x, 2, return_indices=True)
-    assert_close(decode(body["output"]), y[0])
-    assert_close(decode(body["input"]), x[0])
+    assert_close(decode_tensor(body["output"]), y[0])
+    assert_close(decode_tensor(body["input"]), x[0])
     assert (body["stride"], body["padding"], body["input_shape"], body["output_shape"]) == (
         2,
         0,
@@ -27,7 +27,7 @@ def test_pool_small_input_with_trace(client: TestClient):
     )
     tr = body["trace"]
     assert (tr["rows"], tr["cols"], tr["divisor"]) == ([0, 2], [0, 2], 1)
-    assert decode(tr["argmax"]).long().tolist() == idx[0].tolist()
+    assert decode_tensor(tr["argmax"]).long().tolist() == idx[0].tolist()
 
 
 def test_pool_avg_with_padding_and_stride(client: TestClient):
@@ -35,7 +35,7 @@ def test_pool_avg_with_padding_and_stride(client: TestClient):
         "/api/cnn/pool", json={"input": PATCH, "kind": "avg", "kernel_size": 3, "stride": 2, "padding": 1}
     ).json()
     x = torch.tensor(PATCH, dtype=torch.float32)[None, None]
-    assert_close(decode(body["output"]), F.avg_pool2d(x, 3, 2, 1)[0])
+    assert_close(decode_tensor(body["output"]), F.avg_pool2d(x, 3, 2, 1)[0])
     assert body["trace"]["rows"] == [-1, 1, 3] and body["trace"]["argmax"] is None
     assert body["trace"]["divisor"] == 9
 
@@ -44,8 +44,8 @@ def test_pool_image_keeps_channels(client: TestClient):
     body = client.post("/api/cnn/pool", json={"image_id": "scene", "kind": "max", "kernel_size": 2}).json()
     assert body["input_shape"] == [3, 240, 320] and body["output_shape"] == [3, 120, 160]
     assert body["output"]["encoding"] == "base64" and body["trace"] is None
-    y = decode(body["output"])
-    x = decode(body["input"])
+    y = decode_tensor(body["output"])
+    x = decode_tensor(body["input"])
     assert_close(y, F.max_pool2d(x[None], 2)[0])  # pixels 0–255 are exact in float16
 
 
@@ -62,11 +62,11 @@ def test_pool_feature_maps_of_named_kernels(client: TestClient):
     ).json()
     assert body["input_shape"] == [2, 28, 28] and body["output_shape"] == [2, 14, 14]
     assert body["kernels"] == ["edge", "blur"]
-    w = decode(body["weight"])  # (2, 3, 3, 3)
-    x = decode(client.post("/api/cnn/channels", json={"image_id": "digit"}).json()["channels"])
-    maps = decode(body["input"])
+    w = decode_tensor(body["weight"])  # (2, 3, 3, 3)
+    x = decode_tensor(client.post("/api/cnn/channels", json={"image_id": "digit"}).json()["channels"])
+    maps = decode_tensor(body["input"])
     assert_close(maps, F.conv2d(x[None], w, padding=1)[0])
-    assert_close(decode(body["output"]), F.avg_pool2d(maps[None], 2)[0])
+    assert_close(decode_tensor(body["output"]), F.avg_pool2d(maps[None], 2)[0])
 
 
 def test_pool_gray_image(client: TestClient):

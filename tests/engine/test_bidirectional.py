@@ -11,7 +11,7 @@ from engine.rnn.cell import one_hot
 
 @pytest.mark.parametrize(("steps", "inputs", "hidden", "classes"), [(1, 1, 1, 2), (5, 3, 4, 3), (9, 2, 6, 7)])
 def test_equals_nn_rnn_bidirectional(steps: int, inputs: int, hidden: int, classes: int):
-    w = bi.from_dict(bi.seeded(inputs, hidden, classes, seed=steps, decimals=None))
+    w = bi.from_dict(bi.seeded_bi_weights(inputs, hidden, classes, seed=steps, decimals=None))
     x = torch.randn(steps, inputs, dtype=torch.float64, generator=torch.Generator().manual_seed(1))
     tr = bi.forward(x, w, target=classes - 1)
     output, h_n = bi.torch_rnn(w)(x)  # (T, 2H), (2, H)
@@ -24,7 +24,7 @@ def test_equals_nn_rnn_bidirectional(steps: int, inputs: int, hidden: int, class
 
 
 def test_loss_is_cross_entropy_and_probabilities_add_up():
-    w = bi.from_dict(bi.seeded(26, 3, 5, seed=4))
+    w = bi.from_dict(bi.seeded_bi_weights(26, 3, 5, seed=4))
     x = one_hot("hello")
     for target in range(5):
         tr = bi.forward(x, w, target)
@@ -61,7 +61,7 @@ def test_backward_cell_reads_right_to_left():
 
 
 def test_seeded_weights_are_repeatable_and_readable():
-    a, b = bi.seeded(2, 3, 4, seed=9), bi.seeded(2, 3, 4, seed=9)
+    a, b = bi.seeded_bi_weights(2, 3, 4, seed=9), bi.seeded_bi_weights(2, 3, 4, seed=9)
     assert all(torch.equal(a[k], b[k]) for k in a)
     assert {k: tuple(v.shape) for k, v in a.items()} == bi.shapes(2, 3, 4)
     assert all(torch.equal(v, v.round(decimals=2)) for v in a.values())
@@ -70,11 +70,11 @@ def test_seeded_weights_are_repeatable_and_readable():
 
 
 def test_bad_shapes_and_targets_name_the_problem():
-    d = bi.seeded(2, 3, 4)
+    d = bi.seeded_bi_weights(2, 3, 4)
     d["backward.W_hh"] = torch.zeros(3, 2, dtype=torch.float64)
     with pytest.raises(ValueError, match=r"backward.W_hh must have shape \[3, 3\]"):
         bi.from_dict(d)
-    w = bi.from_dict(bi.seeded(2, 3, 4))
+    w = bi.from_dict(bi.seeded_bi_weights(2, 3, 4))
     with pytest.raises(ValueError, match="target must be a class from 0 to 3"):
         bi.forward(torch.zeros(5, 2, dtype=torch.float64), w, 4)
     with pytest.raises(ValueError, match="features per step"):

@@ -6,7 +6,7 @@ from torch.testing import assert_close
 
 from engine.rnn.bptt import autograd, bptt, squared_error
 from engine.rnn.cell import forward
-from engine.rnn.weights import Layer, RNNWeights, seeded
+from engine.rnn.weights import Layer, RNNWeights, seeded_rnn_weights
 
 TOL = {"atol": 1e-6, "rtol": 1e-6}
 
@@ -23,7 +23,7 @@ def test_terms_add_up_to_autograd(mode: str, seed: int):
     size = lambda hi: int(torch.randint(1, hi + 1, (), generator=gen))  # noqa: E731
     T, n_in, H, n_out, L = size(12), size(6), size(8), size(3), size(3)
     batch = [size(4)] if seed % 2 else []
-    w = seeded(n_in, H, n_out, L, seed=seed, decimals=None)
+    w = seeded_rnn_weights(n_in, H, n_out, L, seed=seed, decimals=None)
     x = torch.randn(T, *batch, n_in, dtype=torch.float64, generator=gen)
     h0 = torch.randn(L, *batch, H, dtype=torch.float64, generator=gen) if seed % 3 == 0 else None
     tr = forward(x, w, h0)
@@ -38,7 +38,7 @@ def test_terms_add_up_to_autograd(mode: str, seed: int):
 
 
 def test_dh_is_autograds_gradient_on_h_t():
-    w = seeded(2, 3, 1, 1, seed=5, decimals=None)
+    w = seeded_rnn_weights(2, 3, 1, 1, seed=5, decimals=None)
     x = torch.randn(4, 2, dtype=torch.float64)
     tr = forward(x, w)
     target = torch.zeros(4, 1, dtype=torch.float64)
@@ -75,7 +75,7 @@ def test_scalar_preset_by_hand():
 
 
 def test_bad_target_and_mode():
-    w = seeded(1, 2, 2)
+    w = seeded_rnn_weights(1, 2, 2)
     tr = forward(torch.zeros(3, 1, dtype=torch.float64), w)
     with pytest.raises(ValueError, match=r"target must have shape \[3, 2\]"):
         bptt(tr, w, torch.zeros(2, dtype=torch.float64), "every")

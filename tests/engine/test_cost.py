@@ -15,7 +15,7 @@ from engine.cnn.cost import (
     costs,
     forward_ms,
     median,
-    seeded,
+    seed_conv_weights,
     torch_flops,
     without_padding,
 )
@@ -81,12 +81,12 @@ def test_seeded_equals_manual_seed_then_build():
     expected = InceptionBlock(3, width_1x1=5, width_pool=9)
     with torch.device("meta"):
         block = InceptionBlock(3, width_1x1=5, width_pool=9)
-    got = seeded(block, 7)
+    got = seed_conv_weights(block, 7)
     for (name, a), (_, b) in zip(expected.state_dict().items(), got.state_dict().items(), strict=True):
         assert_close(b, a, msg=name)
     torch.manual_seed(3)
     expected = conv_layers(12, 6, 5, 4)
-    assert_close(seeded(conv_layers(12, 6, 5, 4, "meta"), 3)[1].weight, expected[1].weight)
+    assert_close(seed_conv_weights(conv_layers(12, 6, 5, 4, "meta"), 3)[1].weight, expected[1].weight)
 
 
 @pytest.mark.parametrize("padded", [True, False])

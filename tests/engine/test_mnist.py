@@ -13,9 +13,9 @@ from engine.data.mnist import (
     MnistSplit,
     load_digits,
     mnist_split,
-    normalise,
     random_shift,
     read_idx,
+    standardise,
     stratified_split,
 )
 
@@ -66,7 +66,7 @@ def test_labels_follow_their_images(split: MnistSplit):
     images, labels = load_digits()
     i = split.held_out_index[:5]
     torch.testing.assert_close(split.y_held_out[:5], labels[i])
-    torch.testing.assert_close(split.x_held_out[:5], normalise(images[i]))
+    torch.testing.assert_close(split.x_held_out[:5], standardise(images[i]))
 
 
 def test_normalised_training_digits_have_mean_0_std_1(split: MnistSplit):
@@ -96,7 +96,7 @@ def test_read_idx_rejects_other_types(tmp_path: Path):
 
 def test_normalise_rejects_bad_shape():
     with pytest.raises(ValueError, match="shape"):
-        normalise(torch.zeros(28, 28))
+        standardise(torch.zeros(28, 28))
 
 
 def test_random_shift_moves_each_image_by_at_most_max_shift():

@@ -7,10 +7,10 @@ from engine.data.names import (
     PAD,
     VOCAB_SIZE,
     BadName,
-    decode,
-    encode,
+    decode_name,
+    encode_name,
     names_split,
-    normalise,
+    normalise_name,
     read_languages,
 )
 
@@ -28,7 +28,7 @@ from engine.data.names import (
     ],
 )
 def test_normalise_to_ascii(raw: str, clean: str):
-    assert normalise(raw) == clean
+    assert normalise_name(raw) == clean
 
 
 @pytest.mark.parametrize(
@@ -45,16 +45,16 @@ def test_normalise_to_ascii(raw: str, clean: str):
 )
 def test_bad_names_say_why(raw: str, msg: str):
     with pytest.raises(BadName, match=msg):
-        normalise(raw)
+        normalise_name(raw)
 
 
 def test_codes_round_trip():
     assert VOCAB_SIZE == 30 and PAD == 0
-    assert encode("ab z'-") == [1, 2, 27, 26, 28, 29]
-    assert decode([1, 2, 0, 0]) == "ab"
-    assert decode(list(range(1, VOCAB_SIZE))) == ALPHABET
+    assert encode_name("ab z'-") == [1, 2, 27, 26, 28, 29]
+    assert decode_name([1, 2, 0, 0]) == "ab"
+    assert decode_name(list(range(1, VOCAB_SIZE))) == ALPHABET
     with pytest.raises(ValueError, match="alphabet"):
-        encode("A")
+        encode_name("A")
 
 
 def test_split_is_stratified_disjoint_and_deterministic():

@@ -8,7 +8,7 @@ import torch.nn.functional as F
 from torch.testing import assert_close
 
 from engine.cnn.kernels import weight
-from engine.cnn.pool import feature_maps, pool2d, trace
+from engine.cnn.pool import feature_maps, pool2d, trace_pool
 
 SETTINGS = [(k, s, p) for k, s, p in itertools.product((1, 2, 3, 4), (1, 2, 3), (0, 1, 2)) if 2 * p <= k]
 
@@ -22,7 +22,7 @@ def x() -> torch.Tensor:
 @pytest.mark.parametrize(("k", "s", "p"), SETTINGS)
 def test_trace_max_matches_max_pool2d_and_its_indices(x: torch.Tensor, k: int, s: int, p: int):
     y, idx = F.max_pool2d(x[None], k, s, p, return_indices=True)
-    tr = trace(x, "max", k, s, p)
+    tr = trace_pool(x, "max", k, s, p)
     assert_close(tr.output, y[0], rtol=0, atol=0)
     assert torch.equal(tr.argmax, idx[0])
     assert_close(pool2d(x, "max", k, s, p), y[0])
@@ -31,7 +31,7 @@ def test_trace_max_matches_max_pool2d_and_its_indices(x: torch.Tensor, k: int, s
 @pytest.mark.parametrize(("k", "s", "p"), SETTINGS)
 def test_trace_avg_matches_avg_pool2d(x: torch.Tensor, k: int, s: int, p: int):
     y = F.avg_pool2d(x[None], k, s, p)[0]  # count_include_pad=True: padded zeros are averaged in
-    tr = trace(x, "avg", k, s, p)
+    tr = trace_pool(x, "avg", k, s, p)
     assert_close(tr.output, y)
     assert_close(pool2d(x, "avg", k, s, p), y)
     assert tr.argmax is None and tr.divisor == k * k
@@ -39,11 +39,11 @@ def test_trace_avg_matches_avg_pool2d(x: torch.Tensor, k: int, s: int, p: int):
 
 def test_trace_windows_and_ties():
     x = torch.tensor([[[1.0, 5, 2, 2], [5, 3, 2, 2], [0, 0, 9, 1], [0, 0, 1, 9]]])  # (1, 4, 4)
-    tr = trace(x, "max", 2)
+    tr = trace_pool(x, "max", 2)
     assert (tr.rows, tr.cols) == ([0, 2], [0, 2])
     assert tr.output.tolist() == [[[5, 2], [0, 9]]]
     assert tr.argmax.tolist() == [[[1, 2], [8, 10]]]  # the first maximum in reading order wins
-    tr = trace(x, "max", 3, stride=2, padding=1)
+    tr = trace_pool(x, "max", 3, stride=2, padding=1)
     assert (tr.rows, tr.cols) == ([-1, 1], [-1, 1])
     assert tr.output.tolist() == [[[5, 5], [5, 9]]]
 
@@ -88,4 +88,4 @@ def test_bad_settings_raise_value_error(x: torch.Tensor, args: tuple, msg: str |
     with pytest.raises(ValueError, match=msg):
         pool2d(x, *args)
     with pytest.raises(ValueError, match=msg):
-        trace(x, *args)
+        trace_pool(x, *args)

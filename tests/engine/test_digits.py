@@ -1,11 +1,9 @@
-"""The course's digit CNNs, the Inception and residual blocks (torch as the oracle), shipped weights."""
+"""The course's digit CNNs (engine.models.digits): stages, shapes, shipped weights."""
 
 import pytest
 import torch
 import torch.nn.functional as F
 
-from engine.cnn.inception import InceptionBlock
-from engine.cnn.residual import ResidualBlock
 from engine.data.mnist import load_digits, mnist_split
 from engine.models.digits import (
     DEFAULT_MODEL,
@@ -84,58 +82,6 @@ def test_unknown_model_names_are_refused():
     for call in (build, load_pretrained, weights_path):
         with pytest.raises(ValueError, match="unknown model 'lenet'"):
             call("lenet")
-
-
-def test_inception_block_is_the_concatenation_of_its_branches():
-    torch.manual_seed(0)
-    block = InceptionBlock(10)
-    x = torch.randn(2, 10, 12, 12)
-    b = block.branches(x)
-    assert [t.shape[1] for t in b.as_tuple()] == [16, 24, 24, 24]
-    y = block(x)
-    assert y.shape == (2, 88, 12, 12) and block.out_channels == 88
-    torch.testing.assert_close(y, torch.cat([b.conv1x1, b.conv5x5, b.conv3x3, b.pool], dim=1))
-
-
-def test_inception_branches_are_the_layers_they_name():
-    torch.manual_seed(1)
-    block = InceptionBlock(4)
-    x = torch.randn(1, 4, 9, 9)
-    b = block.branches(x)
-    pooled = F.avg_pool2d(x, 3, stride=1, padding=1)
-    expected = F.conv2d(pooled, block.branch_pool_proj.weight, block.branch_pool_proj.bias)
-    torch.testing.assert_close(b.pool, expected)
-    reduced = F.conv2d(x, block.branch5x5_1.weight, block.branch5x5_1.bias)
-    expected = F.conv2d(reduced, block.branch5x5_2.weight, block.branch5x5_2.bias, padding=2)
-    torch.testing.assert_close(b.conv5x5, expected)
-
-
-def test_inception_widths_are_arguments():
-    block = InceptionBlock(3, width_1x1=2, reduce_5x5=3, width_5x5=4, reduce_3x3=5, width_3x3=6, width_pool=7)
-    assert block(torch.randn(1, 3, 8, 8)).shape == (1, 2 + 4 + 6 + 7, 8, 8)
-    assert block.out_channels == 19
-    with pytest.raises(ValueError, match="width_pool must be at least 1, got 0"):
-        InceptionBlock(3, width_pool=0)
-
-
-def test_residual_block_adds_x_to_f_of_x_before_the_relu():
-    torch.manual_seed(0)
-    block = ResidualBlock(16)
-    x = torch.randn(2, 16, 12, 12)
-    f = block.conv2(F.relu(block.conv1(x)))
-    torch.testing.assert_close(block.residual(x), f)
-    torch.testing.assert_close(block.pre_activation(x), x + f)
-    torch.testing.assert_close(block(x), F.relu(x + f))
-    assert block(x).shape == x.shape
-
-
-def test_plain_block_has_no_skip():
-    torch.manual_seed(0)
-    block = ResidualBlock(4, skip=False)
-    x = torch.randn(1, 4, 6, 6)
-    torch.testing.assert_close(block(x), F.relu(block.residual(x)))
-    with pytest.raises(ValueError, match="channels"):
-        ResidualBlock(0)
 
 
 def test_shipped_default_model_reaches_98_percent_on_held_out():
