@@ -581,12 +581,16 @@
   // a whole number with the page language's digit grouping: 8,490
   const num = (v) => v.toLocaleString(page.lang === "zh" ? "zh-CN" : "en");
 
-  const fmt = (v, digits = 4) =>
-    Number.isInteger(v)
-      ? String(v)
-      : Number(v)
-          .toFixed(digits)
-          .replace(/\.?0+$/, "");
+  /** A number with at most `digits` decimals, trailing zeros after the point dropped: −60.34 → "-60"
+   * at 0 digits (never "-6"), 9.9999 → "10" at 2, and a value that rounds to zero is "0", not "-0". */
+  const fmt = (v, digits = 4) => {
+    if (Number.isInteger(v)) return String(v);
+    const text = Number(v)
+      .toFixed(digits)
+      .replace(/(\.\d*?)0+$/, "$1")
+      .replace(/\.$/, "");
+    return text === "-0" ? "0" : text;
+  };
 
   window.N = {
     page,

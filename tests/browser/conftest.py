@@ -77,3 +77,30 @@ def run_panel_code(code: str) -> dict:
         torch.set_num_threads(threads)
         torch.set_rng_state(rng)
     return scope
+
+
+# Every heatmap cell printed with a number ("−60", "3.5") whose number differs from the cell's value by
+# more than its printed digits allow: [plot id, trace, row, col, label, value] for each.
+LABEL_MISMATCHES = """() => {
+  const bad = [];
+  for (const el of document.querySelectorAll(".js-plotly-plot")) {
+    (el.data || []).forEach((tr, k) => {
+      if (tr.type !== "heatmap" || !tr.text || !String(tr.texttemplate || "").includes("%{text}")) return;
+      tr.text.forEach((row, i) => (Array.isArray(row) ? row : [row]).forEach((label, j) => {
+        const m = /^[-−]?\\d+(?:\\.(\\d+))?$/.exec(String(label).trim());
+        if (!m) return; // a letter, a symbol (−∞ for padding), or nothing
+        const value = tr.z[i]?.[j];
+        const half = 0.5 * 10 ** -(m[1]?.length ?? 0);
+        const printed = Number(String(label).trim().replace("−", "-"));
+        const ok = value != null && Math.abs(printed - value) <= half * (1 + 1e-9) + 1e-9;
+        if (!ok) bad.push([el.id, k, i, j, label, value]);
+      }));
+    });
+  }
+  return bad;
+}"""
+
+
+def heatmap_label_mismatches(page: Page) -> list:
+    """The heatmap cells on the page whose printed number is not their value (see LABEL_MISMATCHES)."""
+    return page.evaluate(LABEL_MISMATCHES)

@@ -6,7 +6,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from app.lessons import LESSONS
-from tests.browser.conftest import plot_points
+from tests.browser.conftest import heatmap_label_mismatches, plot_points
 from tests.images import png_bytes
 
 BUILT = [lesson for lesson in LESSONS if lesson.built]
@@ -69,6 +69,7 @@ def test_lesson_fits_a_narrow_screen(page: Page, base_url: str, lesson):  # noqa
     wait_for_plots(page)
     overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
     assert overflow <= 1, f"the page is {overflow}px wider than the screen"
+    assert heatmap_label_mismatches(page) == []  # small cells print fewer digits, still their value
 
 
 def test_an_uploaded_image_reaches_the_plots(page: Page, base_url: str, tmp_path: Path):
@@ -84,3 +85,12 @@ def test_an_uploaded_image_reaches_the_plots(page: Page, base_url: str, tmp_path
     red = page.evaluate("document.getElementById('plot-r').data[0].z")
     assert len(red) == 18 and len(red[0]) == 24 and red[0][0] == 250
     assert page.errors == []
+
+
+@pytest.mark.parametrize("lesson", BUILT, ids=lambda ls: ls.path)
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_heatmap_labels_are_their_cells_values(page: Page, base_url: str, lesson, lang: str):  # noqa: ANN001
+    """A number printed in a heatmap's cell is that cell's value, to the digits it prints."""
+    page.goto(f"{base_url}{lesson.path}?lang={lang}")
+    wait_for_plots(page)
+    assert heatmap_label_mismatches(page) == []

@@ -346,7 +346,7 @@
     const cell = Math.max(6, Math.min(56, (div.clientWidth - 72 - (showscale ? 80 : 0)) / w));
     const widest = (d) => Math.max(...data.map((row) => Math.max(...row.map((v) => fmt(v, d).length))));
     const d = [digits, 0].find((k) => widest(k) * 7.5 + 6 <= cell);
-    const label = (v) => (v === null || d === undefined ? "" : fmt(d ? v : Math.round(v), d));
+    const label = (v) => (v === null || d === undefined ? "" : fmt(v, d));
     return { layout: { height: Math.round(cell * h) + 84 }, label };
   }
 

@@ -5,7 +5,6 @@
   const { t, api, tensor, matrix, heatmap, draw, code, debounce, fmt, COLORS } = N;
   const $ = (id) => document.getElementById(id);
   const num = (id) => Number($(id).value);
-  const show = (v, digits) => fmt(v, digits).replace(/^-0$/, "0");
   const WINDOW = "#f59e0b";
   const BLUES = [
     [0, "#ffffff"],
@@ -189,7 +188,7 @@
     const cellPx = Math.min(box.clientWidth - 72, (box.clientHeight || 320) - 84) / (n + 2 * p);
     const narrow = cellPx < 46;
     const text = idx.map((i) =>
-      idx.map((j) => (inside(i) && inside(j) ? show(patch.z[i][j], narrow ? 0 : 1) : padText)),
+      idx.map((j) => (inside(i) && inside(j) ? fmt(patch.z[i][j], narrow ? 0 : 1) : padText)),
     );
     const style = mapStyle(maps.s, patch.c);
     draw(
@@ -219,7 +218,7 @@
       },
     );
     const [h, w] = [patch.out.length, patch.out[0].length];
-    const text2 = patch.out.map((r) => r.map((v) => show(v, narrow ? 0 : 1)));
+    const text2 = patch.out.map((r) => r.map((v) => fmt(v, narrow ? 0 : 1)));
     heatmap("plot-pooled", patch.out, {
       ...style,
       showscale: false,
@@ -279,7 +278,7 @@
       r1: top + k - 1,
       c0: minus(left),
       c1: left + k - 1,
-      v: show(patch.out[i][j], 2),
+      v: fmt(patch.out[i][j], 2),
       n: k * k,
     };
     if (res.kind === "max") {

@@ -3,7 +3,7 @@
  * the shipped model's per-language accuracy and confusion matrix are shown. */
 (() => {
   "use strict";
-  const { t, heatmap, bars, lines, COLORS } = N;
+  const { t, heatmap, bars, lines, fmt, COLORS } = N;
   const $ = (id) => document.getElementById(id);
   const P = "rnn.practice.";
   const FIELDS = [
@@ -114,8 +114,9 @@
       zmin: 0,
       zmax: 100,
       unit: t(`${P}row_percent`),
-      text: z.map((r) => r.map((v) => (v ? String(v) : ""))),
-      textfont: { size: 9 }, // counts up to 4 digits (3,000 Russian names) fit their cells
+      // each cell prints its own value, the row's percentage (whole, blank below 0.5 %); counts on hover
+      text: rowPct.map((r) => r.map((v) => (v >= 0.5 ? fmt(v, 0) : ""))),
+      textfont: { size: 10 },
       xTitle: t(`${P}axis_predicted`),
       yTitle: t(`${P}axis_true`),
       xaxis: { tickvals: classes.map((_, i) => i), ticktext: classes, tickangle: -45 },
