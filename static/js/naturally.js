@@ -237,6 +237,11 @@
   // Two buttons a plot (PNG download, reset axes): dragging still zooms, and Tab does not pass 8 each.
   const CONFIG = { responsive: true, displaylogo: false, modeBarButtons: [["toImage", "resetScale2d"]] };
 
+  // Log axes: powers of ten as 10ⁿ, and the minor ticks Plotly labels (2, 5) in full ("5×10", never a
+  // bare "5" beside 10 that reads as five), on every page; an axis's own options still win.
+  const LOG_AXIS = { exponentformat: "power", minorloglabels: "complete" };
+  const logDefaults = (axis) => (axis?.type === "log" ? LOG_AXIS : {});
+
   function layout(opts) {
     return {
       margin: { l: 56, r: 16, t: (opts.title ? 36 : 12) + (opts.showlegend ? 24 : 0), b: 48, ...opts.margin },
@@ -250,6 +255,7 @@
         gridcolor: COLORS.line,
         zeroline: false,
         automargin: true,
+        ...logDefaults(opts.xaxis),
         ...opts.xaxis,
       },
       yaxis: {
@@ -257,6 +263,7 @@
         gridcolor: COLORS.line,
         zeroline: false,
         automargin: true,
+        ...logDefaults(opts.yaxis),
         ...opts.yaxis,
       },
       showlegend: opts.showlegend ?? false,

@@ -104,3 +104,30 @@ LABEL_MISMATCHES = """() => {
 def heatmap_label_mismatches(page: Page) -> list:
     """The heatmap cells on the page whose printed number is not their value (see LABEL_MISMATCHES)."""
     return page.evaluate(LABEL_MISMATCHES)
+
+
+# Every tick label of a log axis whose number is not the tick's value: [plot id, axis, label, value].
+# Plotly's default labels minor ticks with a bare digit ("5" for 50) and writes 10¹⁰ as "10B".
+LOG_TICK_MISMATCHES = """() => {
+  const number = (label) => {
+    const s = label.replace(/\\u2212/g, "-").replace(/<sup>(.*?)<\\/sup>/, "^$1");
+    const m = /^(?:(\\d+(?:\\.\\d+)?)[x×])?10(?:\\^(-?\\d+))?$/.exec(s);
+    return m ? (m[1] ? Number(m[1]) : 1) * 10 ** (m[2] ? Number(m[2]) : 1) : Number(s.replace(/,/g, ""));
+  };
+  const bad = [];
+  for (const el of document.querySelectorAll(".js-plotly-plot")) {
+    for (const [name, ax] of Object.entries(el._fullLayout || {})) {
+      if (!/^[xy]axis\\d*$/.test(name) || ax.type !== "log" || !ax.showticklabels) continue;
+      for (const tick of ax._vals || []) {
+        const value = 10 ** tick.x;
+        if (!(Math.abs(number(tick.text) - value) <= 1e-6 * value)) bad.push([el.id, name, tick.text, value]);
+      }
+    }
+  }
+  return bad;
+}"""
+
+
+def log_tick_mismatches(page: Page) -> list:
+    """The log-axis tick labels on the page that do not read as their value (see LOG_TICK_MISMATCHES)."""
+    return page.evaluate(LOG_TICK_MISMATCHES)

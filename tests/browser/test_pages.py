@@ -6,7 +6,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from app.lessons import LESSONS
-from tests.browser.conftest import heatmap_label_mismatches, plot_points
+from tests.browser.conftest import heatmap_label_mismatches, log_tick_mismatches, plot_points
 from tests.images import png_bytes
 
 BUILT = [lesson for lesson in LESSONS if lesson.built]
@@ -43,6 +43,7 @@ def test_lesson_draws_its_plots(page: Page, base_url: str, lesson, lang: str):  
     for plot_id in ids:
         assert plot_points(page, f"#{plot_id}") > 0, plot_id
     assert page.locator("#torch-code").inner_text().strip(), "the PyTorch panel is filled"
+    assert log_tick_mismatches(page) == []  # a log axis never labels 50 as "5"
     assert page.errors == []
 
 
