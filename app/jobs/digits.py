@@ -8,8 +8,8 @@ import torch
 from app.jobs.runner import JobContext
 from app.schemas.digits import DigitsJobRequest, DigitsParams
 from app.tensors import encode_tensor
-from engine.data.mnist import MnistSplit, load_digits, mnist_split, random_shift
-from engine.models.digits import MAX_SHIFT, build, parameter_count
+from engine.data.mnist import N_TRAIN, MnistSplit, load_digits, mnist_split, random_shift
+from engine.models.digits import MAX_SHIFT, build, parameter_count, training_record
 from engine.seeding import seeded_global_rng
 from engine.train import TrainConfig, evaluate, train
 
@@ -21,6 +21,23 @@ MISREAD_SHOWN = 24
 @lru_cache(maxsize=1)
 def split() -> MnistSplit:
     return mnist_split()
+
+
+def shipped_params(name: str) -> DigitsParams:
+    """The job's params that reproduce model `name`'s shipped weights: the recipe its training record
+    keeps (scripts/train_digits.py trains on all N_TRAIN digits, shifted by up to max_shift px)."""
+    h = training_record(name)["hyperparameters"]
+    return DigitsParams(
+        model=name,
+        epochs=h["epochs"],
+        batch_size=h["batch_size"],
+        lr=h["lr"],
+        optimizer=h["optimizer"],
+        schedule=h["schedule"],
+        augment=h["max_shift"] > 0,
+        train_size=N_TRAIN,
+        seed=h["seed"],
+    )
 
 
 def run(params: DigitsParams, ctx: JobContext) -> dict[str, Any] | None:

@@ -1,12 +1,12 @@
 """Training jobs: start, follow (Server-Sent Events), inspect, cancel, list."""
 
 import asyncio
-import json
 from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, HTTPException, Request, Response
 from fastapi.responses import FileResponse, StreamingResponse
+from pydantic_core import to_json
 
 from app.deps import JobRunnerDep
 from app.jobs.kinds import EXAMPLES, KINDS, JobRequest
@@ -38,8 +38,14 @@ def _response(record: JobRecord, request: Request) -> JobResponse:
     )
 
 
+def _json(data: dict) -> str:
+    """JSON a browser can parse: NaN and ±inf (a diverged run's loss) become null, as in the JSON
+    answers (json.dumps writes NaN, which JSON.parse refuses)."""
+    return to_json(data, inf_nan_mode="null").decode()
+
+
 def _sse(event: dict) -> str:
-    return f"id: {event['seq']}\nevent: {event['kind']}\ndata: {json.dumps(event)}\n\n"
+    return f"id: {event['seq']}\nevent: {event['kind']}\ndata: {_json(event)}\n\n"
 
 
 def _found(record: JobRecord | None, job_id: str) -> JobRecord:
@@ -162,7 +168,7 @@ async def job_events(job_id: str, request: Request, runner: JobRunnerDep) -> Str
                 sent += len(backlog)
             if record.state in FINAL and sent >= len(record.events):
                 end = {"state": record.state, "error": record.error, "result": record.result}
-                yield f"event: end\ndata: {json.dumps(end)}\n\n"
+                yield f"event: end\ndata: {_json(end)}\n\n"
                 return
             if await request.is_disconnected():
                 return

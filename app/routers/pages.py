@@ -6,8 +6,10 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
 from app.deps import LangDep
+from app.jobs.digits import shipped_params
 from app.lessons import LESSONS, Lesson
 from app.templating import render_page
+from engine.models.digits import MODELS
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
 
@@ -17,9 +19,17 @@ def home(request: Request, lang: LangDep) -> HTMLResponse:
     return render_page(request, lang, "home.html")
 
 
+# What a lesson's script needs from the server at once, in #page-data (besides its messages).
+LESSON_DATA: dict[str, Callable[[], dict]] = {
+    # §3's form fills in each net's recipe, the settings its shipped weights were trained with
+    "cnn.practice": lambda: {"recipes": {name: shipped_params(name).model_dump() for name in MODELS}},
+}
+
+
 def _lesson_page(lesson: Lesson) -> Callable[[Request, str], HTMLResponse]:
     def page(request: Request, lang: LangDep) -> HTMLResponse:
-        return render_page(request, lang, f"{lesson.key.replace('.', '/')}.html", lesson=lesson)
+        data = LESSON_DATA[lesson.key]() if lesson.key in LESSON_DATA else None
+        return render_page(request, lang, f"{lesson.key.replace('.', '/')}.html", lesson=lesson, data=data)
 
     return page
 

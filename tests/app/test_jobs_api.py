@@ -18,6 +18,10 @@ SHORT = {"kind": "digits", "params": {"train_size": 512, "epochs": 2, "batch_siz
 LONG = {"kind": "digits", "params": {"epochs": 30}}
 
 
+def _not_json(token: str) -> None:
+    raise ValueError(f"{token} is not JSON")
+
+
 def sse(client: TestClient, url: str) -> list[tuple[str, dict]]:
     """(event name, data) of every event of a job's stream, until the stream ends."""
     events, name = [], None
@@ -26,8 +30,8 @@ def sse(client: TestClient, url: str) -> list[tuple[str, dict]]:
         for line in res.iter_lines():
             if line.startswith("event: "):
                 name = line[7:]
-            elif line.startswith("data: "):
-                events.append((name, json.loads(line[6:])))
+            elif line.startswith("data: "):  # as strict as a browser's JSON.parse: no NaN, no Infinity
+                events.append((name, json.loads(line[6:], parse_constant=_not_json)))
     return events
 
 
@@ -183,3 +187,13 @@ def test_weights_only_of_a_finished_job_that_keeps_them(jobs_client: TestClient)
     assert res.status_code == 404 and "a batching job keeps none" in res.json()["detail"]
     assert jobs_client.get(f"/api/jobs/{'0' * 32}/weights").status_code == 404
     assert jobs_client.get("/api/jobs/..%2F..%2Fetc/weights").status_code == 404
+
+
+def test_a_diverged_loss_reaches_the_stream_as_null(jobs_client: TestClient):
+    """SGD at lr 1 overflows the Inception net's weights within a few steps; the stream still parses."""
+    params = {"model": "inception", "train_size": 1000, "epochs": 1, "lr": 1, "optimizer": "sgd"}
+    job = jobs_client.post("/api/jobs", json={"kind": "digits", "params": {**params, "schedule": "constant"}})
+    events = sse(jobs_client, job.json()["events_url"])
+    losses = [data["loss"] for name, data in events if name == "step"]
+    assert None in losses and all(v is None or v > 0 for v in losses)
+    assert events[-1][0] == "end"

@@ -2,10 +2,13 @@
  * matrix and misread digits; compare finished runs with the shipped models. */
 (() => {
   "use strict";
-  const { t, api, tensor, matrix, heatmap, lines, code, COLORS } = N;
+  const { t, api, tensor, matrix, heatmap, lines, code, fmt, COLORS } = N;
   const $ = (id) => document.getElementById(id);
+  const CHANCE = 0.2; // at most twice the 10 % of guessing one of ten digits
   let steps = [];
   let epochs = [];
+  let running = null; // the params of the run being followed
+  let warned = false; // one warning a run: the first sign that it cannot learn
 
   function params() {
     return {
@@ -23,13 +26,17 @@
 
   const job = N.jobForm("digits", "cnn.practice.", {
     params,
-    reset: () => {
+    reset: (job) => {
       steps = [];
       epochs = [];
+      warned = false;
+      $("job-warning").hidden = true;
+      running = job.params;
       showShipped();
     }, // not a previous run's results
     event: (ev) => {
       (ev.kind === "epoch" ? epochs : steps).push(ev);
+      if (!warned) warn(ev);
     },
     draw: drawCurves,
     done: (result) => {
@@ -41,6 +48,47 @@
       compare();
     },
   });
+
+  /** Say so when a run cannot learn: its loss is no longer a number (NaN or infinite arrive as null),
+   * or a whole epoch ends as good as guessing. */
+  function warn(ev) {
+    const p = running;
+    const recipe = N.page.recipes[p.model];
+    const vars = {
+      model: t(`cnn.practice.net_${p.model}`),
+      lr: p.lr,
+      recipe_lr: recipe.lr,
+      epoch: ev.epoch,
+      step: ev.step,
+    };
+    const cause = t(p.lr > recipe.lr ? "cnn.practice.cause_lr" : "cnn.practice.cause_other", vars);
+    let text = null;
+    if (ev.loss === null || !Number.isFinite(ev.loss)) {
+      text = t("cnn.practice.warn_nan", vars);
+    } else if (ev.kind === "epoch" && ev.held_out_accuracy < CHANCE && ev.accuracy < CHANCE) {
+      text = t("cnn.practice.warn_chance", {
+        ...vars,
+        acc: fmt(100 * ev.held_out_accuracy, 1),
+        train: fmt(100 * ev.accuracy, 1),
+        loss: fmt(ev.loss, 2),
+      });
+    }
+    if (!text) return;
+    warned = true;
+    $("job-warning").textContent = `${text} ${cause}`;
+    $("job-warning").hidden = false;
+  }
+
+  /** The form holds the recipe of the chosen net: the settings its shipped weights were trained with. */
+  function fillRecipe() {
+    const recipe = N.page.recipes[$("model").value];
+    for (const [name, value] of Object.entries(recipe)) {
+      const el = $(name);
+      if (el.type === "checkbox") el.checked = value;
+      else el.value = String(value);
+    }
+    code(torchCode());
+  }
 
   function drawCurves() {
     const x = steps.map((s) => s.step);
@@ -134,9 +182,10 @@
       fetch("/api/digits/models").then((r) => r.json()),
       fetch("/api/jobs").then((r) => r.json()),
     ]);
+    const net = (name) => t(`cnn.practice.net_${name}`);
     const rows = models.map((m) => [
       t("cnn.practice.shipped"),
-      m.name,
+      net(m.name),
       m.parameters,
       m.training?.epochs ?? "",
       m.training?.seconds ?? "",
@@ -146,7 +195,7 @@
     for (const j of jobs.filter((j) => j.kind === "digits" && j.state === "done" && j.result)) {
       rows.push([
         t("cnn.practice.your_run"),
-        j.params.model,
+        net(j.params.model),
         params[j.params.model] ?? "",
         j.params.epochs,
         j.result.seconds,
@@ -219,8 +268,11 @@
     $("train-form").addEventListener("input", () => code(torchCode()));
     code(torchCode());
     $("model").addEventListener("change", () => {
-      if (!job.following()) showShipped();
+      if (job.following()) return; // the form shows the running job's settings
+      fillRecipe();
+      showShipped();
     });
+    fillRecipe();
     compare();
     await showShipped();
     await job.resume();
