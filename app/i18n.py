@@ -2,7 +2,8 @@
 what the pages share (app/locales/<lang>/<part>.json, merged when first read).
 
 Keys are dotted; a lesson's keys start with its key ("cnn.convolution.title") and live in
-cnn.convolution.json, the others (common.*, lesson.*, home.*) in common.json: `part_of(key)`.
+cnn.convolution.json, the home page's (home.*) in home.json, the others (common.*, lesson.*) in
+common.json: `part_of(key)`.
 A key ending in "_html" holds trusted markup written by us.
 The language comes from ?lang=, then the `lang` cookie, then Accept-Language, then the default.
 """
@@ -18,8 +19,11 @@ LOCALES_DIR = Path(__file__).resolve().parent / "locales"
 
 
 def part_of(key: str) -> str:
-    """The file a key belongs in: "cnn.convolution.title" → "cnn.convolution", "common.copy" → "common"."""
+    """The file a key belongs in: "cnn.convolution.title" → "cnn.convolution", "home.title" → "home",
+    "common.copy" → "common"."""
     head = key.split(".")
+    if head[0] == "home":
+        return "home"
     return ".".join(head[:2]) if head[0] in ("cnn", "rnn") else "common"
 
 

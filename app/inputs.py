@@ -1,10 +1,13 @@
 """Turn a request's `image_id` or `input` into the (C, H, W) tensor the engine takes."""
 
+import numpy as np
 import torch
+from fastapi import UploadFile
 
 from app.errors import field_error
-from app.images import ImageStore
+from app.images import ImageError, ImageStore, decode_upload
 from app.schemas.common import ImageOrTensor
+from app.settings import Settings
 from engine.cnn.channels import grayscale, to_channels
 
 
@@ -32,3 +35,16 @@ def resolve_input(req: ImageOrTensor, store: ImageStore) -> torch.Tensor:
         return x
     x = load_image(store, req.image_id or "")
     return grayscale(x) if req.color == "gray" else x
+
+
+def upload_gray(file: UploadFile, settings: Settings, max_side: int) -> torch.Tensor:
+    """An uploaded picture (a canvas drawing or a photo, not stored) as (H, W) gray levels 0–255,
+    or a 4xx naming the field "file": too many bytes, not an image, too many pixels."""
+    raw = file.file.read(settings.upload_max_bytes + 1)
+    if len(raw) > settings.upload_max_bytes:
+        raise field_error("file", f"the file is larger than {settings.upload_max_bytes:,} bytes", 413)
+    try:
+        img = decode_upload(raw, max_pixels=settings.upload_max_pixels, max_side=max_side).image
+    except ImageError as e:
+        raise field_error("file", str(e), e.status_code) from None
+    return torch.tensor(np.asarray(img.convert("L")), dtype=torch.float32)

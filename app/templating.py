@@ -25,7 +25,7 @@ def render_page(
     request: Request, lang: str, template: str, *, lesson: Lesson | None = None, data: dict | None = None
 ) -> HTMLResponse:
     """Render a page in `lang`; `data` reaches the page script as JSON (with its messages)."""
-    prefixes = ("common.",) + ((lesson.key + ".",) if lesson else ())
+    prefixes = ("common.", lesson.key + "." if lesson else "home.")
     prev, nxt = neighbours(lesson) if lesson else (None, None)
     context = {
         "lang": lang,

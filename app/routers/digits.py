@@ -3,15 +3,13 @@
 from functools import lru_cache
 from typing import Annotated
 
-import numpy as np
 import torch
 import torch.nn.functional as F
 from fastapi import APIRouter, Path, Query, UploadFile
 
 from app.deps import ImageStoreDep, SettingsDep
 from app.errors import IMAGE_NOT_FOUND, NOT_AN_IMAGE, field_error
-from app.images import ImageError, decode_upload
-from app.inputs import load_image
+from app.inputs import load_image, upload_gray
 from app.jobs.digits import held_out_report, split
 from app.schemas.digits import Evaluation, HeldOutDigit, ModelInfo, ModelName, PredictRequest, PredictResponse
 from app.tensors import Encoding, encode_tensor
@@ -90,14 +88,7 @@ def predict_upload(
     model_name: Annotated[ModelName | None, Query(alias="model")] = None,
 ) -> PredictResponse:
     """The same as /predict for an uploaded picture (a canvas drawing or a photo), not stored."""
-    raw = file.file.read(settings.upload_max_bytes + 1)
-    if len(raw) > settings.upload_max_bytes:
-        raise field_error("file", f"the file is larger than {settings.upload_max_bytes:,} bytes", 413)
-    try:
-        img = decode_upload(raw, max_pixels=settings.upload_max_pixels, max_side=MAX_SIDE).image
-    except ImageError as e:
-        raise field_error("file", str(e), e.status_code) from None
-    gray = torch.tensor(np.asarray(img.convert("L")), dtype=torch.float32)
+    gray = upload_gray(file, settings, MAX_SIDE)
     return _predict(gray, model_name or DEFAULT_MODEL, "auto", "file")
 
 

@@ -16,7 +16,9 @@ router = APIRouter(tags=["pages"], include_in_schema=False)
 
 @router.get("/", response_class=HTMLResponse, name="home")
 def home(request: Request, lang: LangDep) -> HTMLResponse:
-    return render_page(request, lang, "home.html")
+    """The network at a glance (both trained models, live), then the lesson map. Plotly is loaded
+    only when a detail panel first opens, from the URL the page is given."""
+    return render_page(request, lang, "home.html", data={"plotly": str(request.url_for("plotly"))})
 
 
 # What a lesson's script needs from the server at once, in #page-data (besides its messages).

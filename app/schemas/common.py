@@ -3,7 +3,7 @@
 from typing import Annotated, Any, ClassVar, Literal
 
 import torch
-from pydantic import BaseModel, BeforeValidator, Field, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 from typing_extensions import TypeAliasType
 
 from app.tensors import Encoding
@@ -46,7 +46,11 @@ Tensor = Annotated[TensorIn, BeforeValidator(_wrap_bare)]
 
 
 class TensorOut(BaseModel):
-    """A tensor sent back: nested lists, or base64 of little-endian float16/float32 (dtype says)."""
+    """A tensor sent back: nested lists, or base64 of little-endian float16/float32 (dtype says);
+    8-bit ("q8") ones also carry `offset` and `scale` (value ≈ offset + scale · byte), kept as extras
+    so that other tensors carry no null fields."""
+
+    model_config = ConfigDict(extra="allow")
 
     shape: list[int]
     data: Any = Field(description="nested lists, or a base64 string when encoding is base64")

@@ -1,0 +1,147 @@
+"""The home page's overview: one request per redraw returns every stage of a shipped model."""
+
+from typing import Annotated
+
+import torch
+from fastapi import APIRouter, Query, UploadFile
+
+from app.deps import SettingsDep
+from app.errors import NOT_AN_IMAGE, field_error
+from app.inputs import upload_gray
+from app.jobs.digits import split
+from app.routers.digits import MAX_SIDE
+from app.routers.digits import model as digit_model
+from app.routers.names import model as name_model
+from app.schemas.digits import ModelName
+from app.schemas.overview import (
+    DigitMapRequest,
+    DigitMapResponse,
+    DigitsOverviewRequest,
+    DigitsOverviewResponse,
+    NamesOverviewRequest,
+    NamesOverviewResponse,
+    StageOut,
+)
+from app.tensors import encode
+from engine.data.mnist import load_digits
+from engine.data.names import BadName, names_split
+from engine.models.digit_stages import DigitStages, find, making, read, read_picture
+from engine.models.digits import DEFAULT_MODEL
+from engine.models.name_stages import read_name
+
+router = APIRouter(prefix="/api/overview", tags=["overview"])
+
+DIGITS = [str(k) for k in range(10)]
+
+
+def _digits_answer(r: DigitStages, name: str, label: int | None) -> DigitsOverviewResponse:
+    return DigitsOverviewResponse(
+        model=name,
+        classes=DIGITS,
+        prediction=int(r.probabilities.argmax()),
+        probabilities=r.probabilities.tolist(),
+        logits=r.logits.tolist(),
+        label=label,
+        input=encode(r.input, "list"),
+        stages=[
+            StageOut(
+                name=s.name,
+                column=s.column,
+                kind=s.kind,
+                sources=list(s.sources),
+                via=s.via,
+                maps=encode(s.output, "q8"),
+            )
+            for s in r.stages
+        ],
+        flatten=encode(r.flatten, "q8"),
+    )
+
+
+def _picture(gray: torch.Tensor, name: str, field: str, label: int | None = None) -> DigitsOverviewResponse:
+    try:
+        r = read_picture(digit_model(name), gray)
+    except ValueError as e:  # a blank picture
+        raise field_error(field, str(e)) from None
+    return _digits_answer(r, name, label)
+
+
+@router.post("/digits", response_model=DigitsOverviewResponse)
+def digits(req: DigitsOverviewRequest) -> DigitsOverviewResponse:
+    """Every stage of a shipped digit CNN for one digit: the 28×28 input, each stage's maps as
+    8-bit data, the flattened vector, the logits and probabilities. The prediction equals
+    /api/digits/predict's for the same pixels."""
+    name = req.model or DEFAULT_MODEL
+    if req.pixels is None:
+        data = split()
+        images, _ = load_digits()
+        i = int(req.held_out or 0)
+        pixels = images[int(data.held_out_index[i])].float()  # (28, 28)
+        return _picture(pixels, name, "held_out", int(data.y_held_out[i]))
+    gray = req.pixels.to_torch()
+    if gray.ndim != 2 or not all(8 <= n <= MAX_SIDE for n in gray.shape):
+        shape = list(gray.shape)
+        raise field_error("pixels", f"expected an (H, W) array with 8 ≤ H, W ≤ {MAX_SIDE}, got {shape}")
+    return _picture(gray, name, "pixels")
+
+
+@router.post("/digits/upload", response_model=DigitsOverviewResponse, responses=NOT_AN_IMAGE)
+def digits_upload(
+    file: UploadFile,
+    settings: SettingsDep,
+    model_name: Annotated[ModelName | None, Query(alias="model")] = None,
+) -> DigitsOverviewResponse:
+    """The same for an uploaded picture (a canvas drawing or a photo, not stored)."""
+    return _picture(upload_gray(file, settings, MAX_SIDE), model_name or DEFAULT_MODEL, "file")
+
+
+@router.post("/digits/map", response_model=DigitMapResponse)
+def digit_map(req: DigitMapRequest) -> DigitMapResponse:
+    """How one map of the overview was made, in float32: the map, the maps it reads (or, inside an
+    Inception or residual block, the block's undrawn step before it: `via`), its kernels and bias."""
+    x = req.input.to_torch()
+    if tuple(x.shape) != (28, 28) or x.min() < 0 or x.max() > 255:
+        raise field_error("input", f"expected (28, 28) pixels 0–255, got shape {list(x.shape)}")
+    r = read(digit_model(req.model or DEFAULT_MODEL), x)
+    try:
+        stage = find(r.stages, req.stage)
+    except ValueError as e:
+        raise field_error("stage", str(e)) from None
+    try:
+        m = making(stage, req.channel)
+    except ValueError as e:
+        raise field_error("channel", str(e)) from None
+    return DigitMapResponse(
+        stage=stage.name,
+        channel=req.channel,
+        kind=stage.kind,
+        via=stage.via,
+        output=encode(m.output, "f32"),
+        inputs=encode(m.inputs, "f32"),
+        kernel=None if m.kernel is None else encode(m.kernel, "f32"),
+        bias=m.bias,
+        padding=m.padding,
+        stride=m.stride,
+        window=m.window,
+    )
+
+
+@router.post("/names", response_model=NamesOverviewResponse)
+def names(req: NamesOverviewRequest) -> NamesOverviewResponse:
+    """Every stage of the shipped name model for one surname: codes, embedding rows, the forward
+    and backward GRU states of both layers at each letter, [h_N^f; h_N^b] and the 18 probabilities.
+    The probabilities equal /api/names/predict's."""
+    try:
+        r = read_name(name_model(), req.name)
+    except BadName as e:
+        raise field_error("name", str(e)) from None
+    return NamesOverviewResponse(
+        name=r.name,
+        codes=r.codes,
+        embedded=encode(r.embedded, "q8"),
+        states=encode(r.states, "q8"),
+        hidden=encode(r.hidden, "q8"),
+        classes=names_split().languages,
+        prediction=int(r.probabilities.argmax()),
+        probabilities=r.probabilities.tolist(),
+    )
