@@ -22,7 +22,7 @@ from app.schemas.overview import (
     NamesOverviewResponse,
     StageOut,
 )
-from app.tensors import encode
+from app.tensors import encode_tensor
 from engine.data.mnist import load_digits
 from engine.data.names import BadName, names_split
 from engine.models.digit_stages import DigitStages, find, making, read, read_picture
@@ -42,7 +42,7 @@ def _digits_answer(r: DigitStages, name: str, label: int | None) -> DigitsOvervi
         probabilities=r.probabilities.tolist(),
         logits=r.logits.tolist(),
         label=label,
-        input=encode(r.input, "list"),
+        input=encode_tensor(r.input, "list"),
         stages=[
             StageOut(
                 name=s.name,
@@ -50,11 +50,11 @@ def _digits_answer(r: DigitStages, name: str, label: int | None) -> DigitsOvervi
                 kind=s.kind,
                 sources=list(s.sources),
                 via=s.via,
-                maps=encode(s.output, "q8"),
+                maps=encode_tensor(s.output, "q8"),
             )
             for s in r.stages
         ],
-        flatten=encode(r.flatten, "q8"),
+        flatten=encode_tensor(r.flatten, "q8"),
     )
 
 
@@ -116,9 +116,9 @@ def digit_map(req: DigitMapRequest) -> DigitMapResponse:
         channel=req.channel,
         kind=stage.kind,
         via=stage.via,
-        output=encode(m.output, "f32"),
-        inputs=encode(m.inputs, "f32"),
-        kernel=None if m.kernel is None else encode(m.kernel, "f32"),
+        output=encode_tensor(m.output, "f32"),
+        inputs=encode_tensor(m.inputs, "f32"),
+        kernel=None if m.kernel is None else encode_tensor(m.kernel, "f32"),
         bias=m.bias,
         padding=m.padding,
         stride=m.stride,
@@ -138,9 +138,9 @@ def names(req: NamesOverviewRequest) -> NamesOverviewResponse:
     return NamesOverviewResponse(
         name=r.name,
         codes=r.codes,
-        embedded=encode(r.embedded, "q8"),
-        states=encode(r.states, "q8"),
-        hidden=encode(r.hidden, "q8"),
+        embedded=encode_tensor(r.embedded, "q8"),
+        states=encode_tensor(r.states, "q8"),
+        hidden=encode_tensor(r.hidden, "q8"),
         classes=names_split().languages,
         prediction=int(r.probabilities.argmax()),
         probabilities=r.probabilities.tolist(),

@@ -17,7 +17,7 @@ from torch import nn
 
 from engine.cnn.inception import InceptionBlock
 from engine.cnn.residual import ResidualBlock
-from engine.data.mnist import normalise
+from engine.data.mnist import standardise
 from engine.data.preprocess import mnist_style
 from engine.models.digits import BasicNet, DigitNet, InceptionNet, ResidualNet
 
@@ -117,7 +117,7 @@ def read(net: DigitNet, pixels: torch.Tensor) -> DigitStages:
         raise ValueError(f"expected one of the course's digit nets, got {type(net).__name__}")
     if tuple(pixels.shape) != (28, 28):
         raise ValueError(f"pixels must be (28, 28), got {tuple(pixels.shape)}")
-    x = normalise(pixels[None])[0]  # (1, 28, 28)
+    x = standardise(pixels[None])[0]  # (1, 28, 28)
     sources: tuple[str, ...] = ("input",)
     stages: list[Stage] = []
     for k in (1, 2):

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import torch
 import torch.nn.functional as F
 
-from engine.data.names import encode, normalise
+from engine.data.names import encode_name, normalise_name
 from engine.models.names import NameClassifier
 from engine.rnn.gru import gru
 
@@ -31,8 +31,8 @@ class NameStages:
 @torch.no_grad()
 def read_name(net: NameClassifier, raw: str) -> NameStages:
     """Every stage of the name model (eval mode) for one raw name; BadName if it has no letters."""
-    text = normalise(raw)
-    codes = encode(text)
+    text = normalise_name(raw)
+    codes = encode_name(text)
     x = net.embedding(torch.tensor(codes))  # (T, E)
     trace = gru(x[None], torch.tensor([len(codes)]), net.gru_weights())
     states = trace.h[:, :, 0]  # (L, D, T, H)

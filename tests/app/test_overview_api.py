@@ -10,7 +10,7 @@ from PIL import Image, ImageDraw
 from torch.testing import assert_close
 
 from app.settings import Settings
-from app.tensors import decode
+from app.tensors import decode_tensor
 from engine.data.mnist import load_digits, mnist_split
 from engine.models.digit_stages import find, read
 from engine.models.digits import DEFAULT_MODEL, MODELS, load_pretrained
@@ -46,15 +46,15 @@ def test_a_held_out_digit_reads_as_predict_reads_its_pixels(client: TestClient, 
 
 def test_the_maps_travel_as_8_bits_and_read_back_within_half_a_step(client: TestClient):
     body = client.post("/api/overview/digits", json={"held_out": 0, "model": "inception"}).json()
-    x = decode(body["input"])
+    x = decode_tensor(body["input"])
     assert body["input"]["shape"] == [28, 28] and body["input"]["encoding"] is None  # exact
     r = read(load_pretrained("inception"), x)
     assert [s["name"] for s in body["stages"]] == [s.name for s in r.stages]
     for s in body["stages"]:
         assert s["maps"]["dtype"] == "uint8" and "scale" in s["maps"]
         want = find(r.stages, s["name"]).output
-        assert_close(decode(s["maps"]), want, atol=s["maps"]["scale"] / 2 + 1e-6, rtol=0)
-    assert_close(decode(body["flatten"]), r.flatten, atol=body["flatten"]["scale"] / 2 + 1e-6, rtol=0)
+        assert_close(decode_tensor(s["maps"]), want, atol=s["maps"]["scale"] / 2 + 1e-6, rtol=0)
+    assert_close(decode_tensor(body["flatten"]), r.flatten, atol=body["flatten"]["scale"] / 2 + 1e-6, rtol=0)
     conv2 = next(s for s in body["stages"] if s["name"] == "conv2")
     assert conv2["sources"] == ["inception1.1x1", "inception1.5x5", "inception1.3x3", "inception1.pool"]
 
@@ -77,15 +77,14 @@ def test_how_a_conv_map_was_made(client: TestClient):
     m = client.post("/api/overview/digits/map", json=req).json()
     net = load_pretrained(DEFAULT_MODEL)
     assert m["kind"] == "conv" and m["window"] == 5 and m["padding"] == 0
-    kernel, inputs = decode(m["kernel"]), decode(m["inputs"])
+    kernel, inputs = decode_tensor(m["kernel"]), decode_tensor(m["inputs"])
     assert_close(kernel, net.conv2.weight[4].detach())
     assert m["bias"] == pytest.approx(float(net.conv2.bias[4].detach()))
     conv = torch.nn.functional.conv2d(inputs[None], kernel[None], torch.tensor([m["bias"]]))[0, 0]
-    assert_close(conv, decode(m["output"]), atol=1e-5, rtol=1e-5)
+    assert_close(conv, decode_tensor(m["output"]), atol=1e-5, rtol=1e-5)
     stage = next(s for s in body["stages"] if s["name"] == "conv2")
-    assert_close(
-        decode(stage["maps"])[4], decode(m["output"]), atol=stage["maps"]["scale"] / 2 + 1e-6, rtol=0
-    )
+    half = stage["maps"]["scale"] / 2 + 1e-6
+    assert_close(decode_tensor(stage["maps"])[4], decode_tensor(m["output"]), atol=half, rtol=0)
 
 
 def test_how_a_pooled_and_an_added_map_were_made(client: TestClient):
@@ -95,14 +94,14 @@ def test_how_a_pooled_and_an_added_map_were_made(client: TestClient):
     )
     p = pool.json()
     assert p["kind"] == "pool" and p["window"] == 2 and p["stride"] == 2 and p["kernel"] is None
-    assert_close(torch.nn.functional.max_pool2d(decode(p["inputs"]), 2)[0], decode(p["output"]))
+    assert_close(torch.nn.functional.max_pool2d(decode_tensor(p["inputs"]), 2)[0], decode_tensor(p["output"]))
     add = client.post(
         "/api/overview/digits/map",
         json={"input": x, "model": "residual", "stage": "residual1.add", "channel": 0},
     ).json()
-    pair = decode(add["inputs"])
+    pair = decode_tensor(add["inputs"])
     assert add["kind"] == "add" and pair.shape == (2, 12, 12)
-    assert_close(torch.relu(pair[0] + pair[1]), decode(add["output"]))
+    assert_close(torch.relu(pair[0] + pair[1]), decode_tensor(add["output"]))
 
 
 @pytest.mark.parametrize("name", ["Nakamura", "Dvořák", "O'Brien", "x"])

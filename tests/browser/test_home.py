@@ -12,6 +12,7 @@ import torch.nn.functional as F
 from PIL import Image
 from playwright.sync_api import Browser, Page, expect
 
+from scripts.first_screen import SHARE
 from tests.images import png_bytes
 
 NET_DRAWN = """() => ['cnn-frame', 'rnn-frame'].every(id => {
@@ -21,29 +22,6 @@ NET_DRAWN = """() => ['cnn-frame', 'rnn-frame'].every(id => {
 PIXELS = """id => { const c = document.querySelector(`#${id} canvas.net-base`);
   const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
   let h = 0; for (let i = 0; i < d.length; i += 7) h = (h * 31 + d[i]) >>> 0; return h; }"""
-# the share of the viewport covered by drawn elements (canvas, img, svg, Plotly plots), as their
-# union, sampled every 4 px and clipped by the scrolling frames that hold them
-DRAWN_SHARE = """() => {
-  const els = [...document.querySelectorAll('canvas, img, svg, .js-plotly-plot')];
-  const rects = els.map(el => {
-    let r = el.getBoundingClientRect();
-    let box = {l: r.left, t: r.top, r: r.right, b: r.bottom};
-    for (let p = el.parentElement; p; p = p.parentElement) {
-      const s = getComputedStyle(p);
-      if (s.overflowX !== 'visible' || s.overflowY !== 'visible') {
-        const q = p.getBoundingClientRect();
-        box = {l: Math.max(box.l, q.left), t: Math.max(box.t, q.top),
-               r: Math.min(box.r, q.right), b: Math.min(box.b, q.bottom)};
-      }
-    }
-    return box;
-  }).filter(b => b.r > b.l && b.b > b.t);
-  const W = innerWidth, H = innerHeight; let hit = 0, all = 0;
-  for (let y = 2; y < H; y += 4) for (let x = 2; x < W; x += 4) {
-    all++; if (rects.some(b => x >= b.l && x < b.r && y >= b.t && y < b.b)) hit++;
-  }
-  return hit / all;
-}"""
 
 
 def ready(page: Page, url: str) -> None:
@@ -159,9 +137,9 @@ def test_a_map_opens_its_detail_and_links_to_its_lesson(page: Page, base_url: st
         json={"input": x, "model": "basic", "stage": "conv1", "channel": 1},
     ).json()
     want = m["output"]  # float32 base64
-    from app.tensors import decode
+    from app.tensors import decode_tensor
 
-    assert value.item() == pytest.approx(decode(want)[int(q["row"]), int(q["col"])].item(), abs=1e-3)
+    assert value.item() == pytest.approx(decode_tensor(want)[int(q["row"]), int(q["col"])].item(), abs=1e-3)
     # the pointer over the big map shows the numbers behind one value, adding up to it
     plot = page.locator("#plot-detail .nsewdrag").first
     plot.hover()
@@ -192,7 +170,7 @@ def test_half_the_first_screen_is_the_drawn_network(browser: Browser, base_url: 
     page = context.new_page()
     try:
         ready(page, f"{base_url}/?lang=en")
-        share = page.evaluate(DRAWN_SHARE)
+        share = page.evaluate(SHARE)["share"]  # scripts/first_screen.py: drawn canvas/svg/img/plots
         assert share >= 0.5, f"{share:.0%} of the first screen is drawn"
         assert page.evaluate("() => document.scrollingElement.scrollWidth") <= size[0]  # no page scroll
     finally:

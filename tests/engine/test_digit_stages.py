@@ -7,7 +7,7 @@ import torch
 import torch.nn.functional as F
 from torch.testing import assert_close
 
-from engine.data.mnist import load_digits, normalise
+from engine.data.mnist import load_digits, standardise
 from engine.models.digit_stages import column_output, find, making, read
 from engine.models.digits import MODELS, DigitNet, load_pretrained, predict
 
@@ -29,7 +29,7 @@ def test_stages_equal_the_models_own_forward_pass(name: str):
     model, pixels = net(name), digit()
     r = read(model, pixels)
     with torch.no_grad():
-        trace = model.forward_trace(normalise(pixels[None]))
+        trace = model.forward_trace(standardise(pixels[None]))
     drawn = {s.name for s in r.stages}
     for key in ("conv1", "pool1", "relu1", "conv2", "pool2", "relu2"):
         assert_close(find(r.stages, key).output, trace[key][0])
