@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 from redis import Redis
 
+from app.datasets import DatasetStore
 from app.i18n import pick_language
 from app.images import ImageStore
 from app.jobs.redis_runner import RedisRunner
@@ -32,7 +33,17 @@ def get_lang(request: Request, settings: SettingsDep) -> str:
     return pick_language(request, settings.default_lang)
 
 
+def get_dataset_store(settings: SettingsDep) -> DatasetStore:
+    return DatasetStore(
+        settings.data_dir / "datasets",
+        max_bytes=settings.dataset_max_bytes,
+        max_total_bytes=settings.datasets_max_total_bytes,
+        max_count=settings.datasets_max_count,
+    )
+
+
 ImageStoreDep = Annotated[ImageStore, Depends(get_image_store)]
+DatasetStoreDep = Annotated[DatasetStore, Depends(get_dataset_store)]
 LangDep = Annotated[str, Depends(get_lang)]
 
 

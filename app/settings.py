@@ -20,6 +20,19 @@ class Settings(BaseSettings):
     image_max_side: int = Field(512, ge=16, le=2048, description="uploads are resized to fit this")
     image_store_max_count: int = Field(200, ge=1)
     image_store_max_bytes: int = Field(200 * 1024 * 1024, ge=1024)
+    dataset_max_bytes: int = Field(
+        8 * 1024 * 1024,
+        ge=64 * 1024,
+        description="the most one data set of learner examples holds (keep it under "
+        "upload_max_bytes, so its export can be imported back)",
+    )
+    datasets_max_total_bytes: int = Field(
+        512 * 1024 * 1024,
+        ge=1024 * 1024,
+        description="every data set together; past it (or past datasets_max_count) the least recently "
+        "used sets are removed when a set is made",
+    )
+    datasets_max_count: int = Field(500, ge=1, description="data sets kept (least recently used removed)")
     max_running_jobs: int = Field(
         2,
         ge=1,

@@ -5,11 +5,12 @@ from typing import Annotated, Any, Union
 
 from pydantic import BaseModel, Field
 
-from app.jobs import batching, depth, digits, names
+from app.jobs import batching, custom, depth, digits, names
 from app.jobs.runner import RunFn
 
 MODULES = (
     batching,
+    custom,
     depth,
     digits,
     names,

@@ -169,7 +169,7 @@ def test_a_cancel_asked_through_another_worker_stops_the_job(jobs_client: TestCl
 def test_the_docs_offer_one_valid_example_body_per_kind(client: TestClient):
     body = client.get("/openapi.json").json()["paths"]["/api/jobs"]["post"]["requestBody"]
     examples = body["content"]["application/json"]["examples"]
-    assert sorted(examples) == ["batching", "depth", "digits", "names"]
+    assert sorted(examples) == ["batching", "custom", "depth", "digits", "names"]
     for kind, example in examples.items():
         parsed = TypeAdapter(JobRequest).validate_python(example["value"])
         assert parsed.kind == kind and parsed.params.model_dump(mode="json") == example["value"]["params"]

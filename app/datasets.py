@@ -1,0 +1,454 @@
+"""A learner's data sets: classes of examples, stored under the data folder so that every worker
+process, replica and queue worker sharing that folder sees the same sets.
+
+    <data_dir>/datasets/<id>/dataset.json       name, input kind, classes and their example ids
+    <data_dir>/datasets/<id>/<example id>.png   one example as the model reads it (28×28 or 64×64)
+
+Ids are 128-bit random hex: whoever holds a set's id may use it (there are no accounts). Labels
+and names only ever live inside dataset.json, never in a path. Every change happens under an
+exclusive lock on the set's folder (flock), then writes atomically, so two uploads at once cannot
+lose each other. Bounds: `MAX_CLASSES` classes, `MAX_PER_CLASS` examples per class, a byte cap per
+set, and the least recently used sets are removed past a total count or size when a set is made."""
+
+import fcntl
+import io
+import json
+import os
+import re
+import secrets
+import shutil
+import time
+import unicodedata
+import zipfile
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager, suppress
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+import torch
+from PIL import Image
+
+from app.images import ImageError, decode_upload
+from engine.data.custom import DIGIT_SIDE, INPUTS, PHOTO_SIDE
+
+SET_ID = re.compile(r"^[0-9a-f]{32}$")
+EXAMPLE_ID = re.compile(r"^[0-9a-f]{16}$")
+MAX_CLASSES = 10
+MAX_PER_CLASS = 200
+MAX_LABEL = 40  # characters
+MAX_NAME = 60
+META = "dataset.json"
+EXPORT_FORMAT = "naturally-dataset"
+EXPORT_VERSION = 1
+MANIFEST_MAX_BYTES = 512 * 1024
+MEMBER_MAX_BYTES = 64 * 1024  # a stored example is a small PNG (a 64×64 photo ≤ ~13 KB)
+
+
+class DatasetError(ValueError):
+    """A request that breaks a rule of data sets; `field` is the request field it concerns."""
+
+    def __init__(self, field: str, msg: str, status_code: int = 422) -> None:
+        super().__init__(msg)
+        self.field = field
+        self.status_code = status_code
+
+
+class NoSuchDataset(LookupError):
+    def __init__(self, set_id: str) -> None:
+        super().__init__(
+            f"no data set with id {set_id!r}: it was deleted, removed to make room "
+            "(the least recently used sets go first), or never existed"
+        )
+
+
+@dataclass
+class Example:
+    id: str
+    bytes: int
+    created: float = field(default_factory=time.time)
+
+
+@dataclass
+class Class:
+    label: str
+    examples: list[Example] = field(default_factory=list)
+
+
+@dataclass
+class Dataset:
+    id: str
+    name: str
+    input: str  # "drawing" or "photo"
+    classes: list[Class] = field(default_factory=list)
+    created: float = field(default_factory=time.time)
+
+    @property
+    def bytes(self) -> int:
+        return sum(e.bytes for c in self.classes for e in c.examples)
+
+    def find(self, label: str) -> Class | None:
+        return next((c for c in self.classes if c.label == label), None)
+
+    @staticmethod
+    def from_json(data: dict) -> "Dataset":
+        classes = [Class(c["label"], [Example(**e) for e in c["examples"]]) for c in data.pop("classes")]
+        return Dataset(**data, classes=classes)
+
+
+@dataclass
+class Tensors:
+    """A set's examples in class order: pixels (N, 28, 28) or (N, 64, 64, 3) uint8, labels (N,)."""
+
+    pixels: torch.Tensor
+    labels: torch.Tensor
+    classes: list[str]
+    example_ids: list[str]
+    input: str
+
+
+def clean_label(text: str, field: str = "label") -> str:
+    """A class name: NFC, trimmed, 1–MAX_LABEL characters, no control characters."""
+    label = unicodedata.normalize("NFC", text).strip()
+    if not 1 <= len(label) <= MAX_LABEL:
+        raise DatasetError(field, f"a class name has 1 to {MAX_LABEL} characters, got {len(label)}")
+    if any(unicodedata.category(ch) in ("Cc", "Cf", "Cs") for ch in label):
+        raise DatasetError(field, "a class name cannot hold control or invisible formatting characters")
+    return label
+
+
+def clean_name(text: str, field: str = "name") -> str:
+    name = unicodedata.normalize("NFC", text).strip()
+    if not 1 <= len(name) <= MAX_NAME or any(unicodedata.category(ch) in ("Cc", "Cs") for ch in name):
+        raise DatasetError(field, f"a data set's name has 1 to {MAX_NAME} printable characters")
+    return name
+
+
+def example_png(pixels: torch.Tensor) -> bytes:
+    """(28, 28) or (64, 64, 3) uint8 → PNG bytes."""
+    buf = io.BytesIO()
+    Image.fromarray(pixels.numpy()).save(buf, format="PNG", optimize=True)
+    return buf.getvalue()
+
+
+def stored_size(kind: str) -> tuple[int, ...]:
+    return (DIGIT_SIDE, DIGIT_SIDE) if kind == "drawing" else (PHOTO_SIDE, PHOTO_SIDE, 3)
+
+
+def read_png(raw: bytes, kind: str, field: str) -> torch.Tensor:
+    """A stored example's PNG → its pixels; anything else (another size, not an image) is refused."""
+    side = stored_size(kind)[0]
+    try:
+        img = decode_upload(raw, max_pixels=4 * side * side, max_side=2 * side).image  # then exact size
+    except ImageError as e:
+        raise DatasetError(field, str(e), e.status_code) from None
+    if img.size != (side, side):
+        raise DatasetError(field, f"an example of a {kind} set is {side}×{side} pixels, got {img.size}")
+    return torch.from_numpy(np.array(img.convert("L") if kind == "drawing" else img))
+
+
+def _write_atomic(path: Path, data: bytes) -> None:
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_bytes(data)
+    os.replace(tmp, path)
+
+
+class DatasetReader:
+    """Reading sets, as a training job does (it needs no limits)."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    def _dir(self, set_id: str) -> Path:
+        if not SET_ID.match(set_id):
+            raise NoSuchDataset(set_id)
+        return self.root / set_id
+
+    def get(self, set_id: str) -> Dataset:
+        try:
+            data = json.loads((self._dir(set_id) / META).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            raise NoSuchDataset(set_id) from None
+        return Dataset.from_json(data)
+
+    def example_path(self, set_id: str, example_id: str) -> Path | None:
+        if not EXAMPLE_ID.match(example_id):
+            return None
+        path = self._dir(set_id) / f"{example_id}.png"
+        return path if path.is_file() else None
+
+    def tensors(self, set_id: str) -> Tensors:
+        """Every example of the set, read under its lock (a consistent snapshot)."""
+        with self._locked(set_id) as d:
+            ds = self.get(set_id)
+            images, labels, ids = [], [], []
+            for c, cls in enumerate(ds.classes):
+                for e in cls.examples:
+                    images.append(read_png((d / f"{e.id}.png").read_bytes(), ds.input, "dataset"))
+                    labels.append(c)
+                    ids.append(e.id)
+        shape = stored_size(ds.input)
+        pixels = torch.stack(images) if images else torch.zeros((0, *shape), dtype=torch.uint8)
+        return Tensors(
+            pixels, torch.tensor(labels, dtype=torch.int64), [c.label for c in ds.classes], ids, ds.input
+        )
+
+    def touch(self, set_id: str) -> None:
+        """Mark a set as used now (pruning removes the least recently used first)."""
+        try:
+            os.utime(self._dir(set_id))
+        except OSError:
+            raise NoSuchDataset(set_id) from None
+
+    @contextmanager
+    def _locked(self, set_id: str) -> Iterator[Path]:
+        d = self._dir(set_id)
+        try:
+            lock = open(d / ".lock", "a+b")  # noqa: SIM115 - held for the block
+        except OSError:
+            raise NoSuchDataset(set_id) from None
+        with lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            if not (d / META).is_file():  # deleted while this waited for the lock
+                raise NoSuchDataset(set_id)
+            yield d
+
+
+class DatasetStore(DatasetReader):
+    """Reading and changing sets, within their limits."""
+
+    def __init__(self, root: Path, *, max_bytes: int, max_total_bytes: int, max_count: int) -> None:
+        super().__init__(root)
+        self.max_bytes = max_bytes  # one set
+        self.max_total_bytes = max_total_bytes  # every set together: the least recently used go
+        self.max_count = max_count
+        root.mkdir(parents=True, exist_ok=True)
+
+    def _save(self, d: Path, ds: Dataset) -> None:
+        _write_atomic(d / META, json.dumps(asdict(ds), ensure_ascii=False).encode())
+        os.utime(d)
+
+    def create(self, name: str, kind: str, labels: Sequence[str] = ()) -> Dataset:
+        if kind not in INPUTS:
+            raise DatasetError("input", f"input must be one of {', '.join(INPUTS)}, got {kind!r}")
+        ds = Dataset(id=secrets.token_hex(16), name=clean_name(name), input=kind)
+        for i, label in enumerate(labels):
+            self._add_class(ds, clean_label(label, f"classes.{i}"), f"classes.{i}")
+        d = self.root / ds.id
+        d.mkdir()
+        self._save(d, ds)
+        self.prune(keep=ds.id)
+        return ds
+
+    def _add_class(self, ds: Dataset, label: str, field: str) -> Class:
+        if ds.find(label) is not None:
+            raise DatasetError(field, f"there is already a class called {label!r}", 409)
+        if len(ds.classes) >= MAX_CLASSES:
+            raise DatasetError(field, f"a data set has at most {MAX_CLASSES} classes", 409)
+        ds.classes.append(Class(label))
+        return ds.classes[-1]
+
+    def add_class(self, set_id: str, label: str) -> Dataset:
+        label = clean_label(label)
+        with self._locked(set_id) as d:
+            ds = self.get(set_id)
+            self._add_class(ds, label, "label")
+            self._save(d, ds)
+        return ds
+
+    def add_example(self, set_id: str, label: str, pixels: torch.Tensor) -> tuple[Dataset, Example]:
+        """Store one example (pixels as the model reads them) in class `label`, made if new."""
+        label = clean_label(label)
+        png = example_png(pixels)
+        with self._locked(set_id) as d:
+            ds = self.get(set_id)
+            if tuple(pixels.shape) != stored_size(ds.input):
+                raise DatasetError(
+                    "file", f"a {ds.input} example is {stored_size(ds.input)}, got {tuple(pixels.shape)}"
+                )
+            cls = ds.find(label) or self._add_class(ds, label, "label")
+            if len(cls.examples) >= MAX_PER_CLASS:
+                raise DatasetError(
+                    "label", f"class {label!r} holds {MAX_PER_CLASS} examples, the most allowed", 409
+                )
+            if ds.bytes + len(png) > self.max_bytes:
+                raise DatasetError(
+                    "file",
+                    f"the data set would pass its cap of {self.max_bytes:,} bytes (it holds {ds.bytes:,})",
+                    413,
+                )
+            example = Example(id=secrets.token_hex(8), bytes=len(png))
+            _write_atomic(d / f"{example.id}.png", png)
+            cls.examples.append(example)
+            self._save(d, ds)
+        return ds, example
+
+    def delete_example(self, set_id: str, example_id: str) -> Dataset:
+        with self._locked(set_id) as d:
+            ds = self.get(set_id)
+            for cls in ds.classes:
+                if any(e.id == example_id for e in cls.examples):
+                    cls.examples = [e for e in cls.examples if e.id != example_id]
+                    break
+            else:
+                raise DatasetError("example_id", f"no example {example_id!r} in this data set", 404)
+            self._save(d, ds)
+            (d / f"{example_id}.png").unlink(missing_ok=True)
+        return ds
+
+    def delete_class(self, set_id: str, label: str) -> Dataset:
+        with self._locked(set_id) as d:
+            ds = self.get(set_id)
+            cls = ds.find(label)
+            if cls is None:
+                raise DatasetError("label", f"no class called {label!r} in this data set", 404)
+            ds.classes.remove(cls)
+            self._save(d, ds)
+            for e in cls.examples:
+                (d / f"{e.id}.png").unlink(missing_ok=True)
+        return ds
+
+    def delete(self, set_id: str) -> None:
+        with self._locked(set_id) as d:
+            (d / META).unlink()  # from here on the set is gone for every reader
+            shutil.rmtree(d, ignore_errors=True)
+
+    def prune(self, keep: str = "") -> list[str]:
+        """Remove the least recently used sets past `max_count` sets or `max_total_bytes`."""
+        sets = []
+        for d in self.root.iterdir():
+            if SET_ID.match(d.name) and d.name != keep:
+                try:
+                    sets.append((d.stat().st_mtime, d.name, sum(f.stat().st_size for f in d.iterdir())))
+                except OSError:
+                    continue  # deleted meanwhile
+        sets.sort()
+        total = sum(size for *_, size in sets)
+        removed = []
+        while sets and (len(sets) + 1 > self.max_count or total > self.max_total_bytes):
+            _, set_id, size = sets.pop(0)
+            with suppress(NoSuchDataset):  # deleted meanwhile
+                self.delete(set_id)
+            total -= size
+            removed.append(set_id)
+        return removed
+
+    # ---- export and import ----
+
+    def export_zip(self, set_id: str) -> bytes:
+        """A zip of dataset.json (name, input, labels, member names) and one PNG per example."""
+        buf = io.BytesIO()
+        with self._locked(set_id) as d, zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+            ds = self.get(set_id)
+            classes, n = [], 0
+            for cls in ds.classes:
+                members = []
+                for e in cls.examples:
+                    n += 1
+                    members.append(f"examples/{n:04d}.png")
+                    zf.writestr(members[-1], (d / f"{e.id}.png").read_bytes())
+                classes.append({"label": cls.label, "examples": members})
+            manifest = {
+                "format": EXPORT_FORMAT,
+                "version": EXPORT_VERSION,
+                "name": ds.name,
+                "input": ds.input,
+                "classes": classes,
+            }
+            zf.writestr(META, json.dumps(manifest, ensure_ascii=False, indent=1))
+        return buf.getvalue()
+
+    def import_zip(self, raw: bytes) -> Dataset:
+        """A new set from an export. Member names are only looked up, never used as paths; sizes
+        are bounded before and while reading (a zip bomb stops at the first member too large)."""
+        try:
+            zf = zipfile.ZipFile(io.BytesIO(raw))
+        except (zipfile.BadZipFile, ValueError, OSError):
+            raise DatasetError("file", "not a zip file (export a data set to get one)", 415) from None
+        with zf:
+            infos = {i.filename: i for i in zf.infolist()}
+            if len(infos) > MAX_CLASSES * MAX_PER_CLASS + 1:
+                raise DatasetError(
+                    "file", f"the zip holds {len(infos):,} files; at most {MAX_CLASSES * MAX_PER_CLASS + 1:,}"
+                )
+            for name in infos:
+                if name.startswith(("/", "\\")) or "\\" in name or ".." in name.split("/") or ":" in name:
+                    raise DatasetError(
+                        "file", f"the zip holds a file name that leaves its folder: {name[:80]!r}"
+                    )
+            manifest = _read_manifest(zf, infos)
+            kind = manifest.get("input")
+            if kind not in INPUTS:
+                raise DatasetError("file", f"dataset.json: input must be one of {', '.join(INPUTS)}")
+            classes = manifest.get("classes")
+            if not isinstance(classes, list) or len(classes) > MAX_CLASSES:
+                raise DatasetError("file", f"dataset.json: classes must be a list of at most {MAX_CLASSES}")
+            ds = Dataset(
+                id=secrets.token_hex(16), name=clean_name(str(manifest.get("name", "")), "file"), input=kind
+            )
+            files: dict[str, bytes] = {}
+            total = 0
+            for i, c in enumerate(classes):
+                members = c.get("examples") if isinstance(c, dict) else None
+                if not isinstance(members, list) or len(members) > MAX_PER_CLASS:
+                    raise DatasetError(
+                        "file", f"dataset.json: class {i} needs a list of at most {MAX_PER_CLASS} examples"
+                    )
+                cls = self._add_class(ds, clean_label(str(c.get("label", "")), "file"), "file")
+                for member in members:
+                    png = _read_member(zf, infos, member)
+                    read_png(png, kind, "file")  # the right size, really an image
+                    total += len(png)
+                    if total > self.max_bytes:
+                        raise DatasetError(
+                            "file", f"the data set would pass its cap of {self.max_bytes:,} bytes", 413
+                        )
+                    example = Example(id=secrets.token_hex(8), bytes=len(png))
+                    files[example.id] = png
+                    cls.examples.append(example)
+        d = self.root / ds.id
+        d.mkdir()
+        for example_id, png in files.items():
+            _write_atomic(d / f"{example_id}.png", png)
+        self._save(d, ds)
+        self.prune(keep=ds.id)
+        return ds
+
+
+def _read_member(
+    zf: zipfile.ZipFile, infos: dict[str, zipfile.ZipInfo], name: object, cap: int = MEMBER_MAX_BYTES
+) -> bytes:
+    if not isinstance(name, str) or name not in infos:
+        raise DatasetError("file", f"dataset.json names a file the zip does not hold: {str(name)[:80]!r}")
+    info = infos[name]
+    if info.file_size > cap:
+        raise DatasetError(
+            "file", f"{name[:80]!r} is {info.file_size:,} bytes unpacked; at most {cap:,}", 413
+        )
+    try:
+        with zf.open(info) as f:
+            data = f.read(cap + 1)  # never more than the cap, whatever the header claims
+    except (zipfile.BadZipFile, OSError, ValueError, NotImplementedError, RuntimeError):
+        raise DatasetError(
+            "file", f"{name[:80]!r} cannot be read from the zip (corrupt or encrypted)"
+        ) from None
+    if len(data) > cap:
+        raise DatasetError("file", f"{name[:80]!r} unpacks to more than {cap:,} bytes", 413)
+    return data
+
+
+def _read_manifest(zf: zipfile.ZipFile, infos: dict[str, zipfile.ZipInfo]) -> dict:
+    if META not in infos:
+        raise DatasetError("file", f"the zip has no {META}: only a data set exported here can be imported")
+    raw = _read_member(zf, infos, META, MANIFEST_MAX_BYTES)
+    try:
+        manifest = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        raise DatasetError("file", f"{META} is not valid JSON") from None
+    if not isinstance(manifest, dict) or manifest.get("format") != EXPORT_FORMAT:
+        raise DatasetError("file", f"{META} is not a Naturally data set (format {EXPORT_FORMAT!r} expected)")
+    if manifest.get("version") != EXPORT_VERSION:
+        raise DatasetError(
+            "file", f"{META}: version {manifest.get('version')!r}; this server reads {EXPORT_VERSION}"
+        )
+    return manifest

@@ -1,0 +1,131 @@
+"""The `custom` job: train a net on a learner's data set, test it on examples it never saw, keep
+its weights. The set is read from the data folder the job runs beside (a job's workdir is
+<data_dir>/jobs/<id> on both backends), so a Redis worker needs the app's data folder."""
+
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from app.datasets import DatasetReader
+from app.jobs.runner import WEIGHTS_FILE, JobContext
+from app.jobs.store import JobRecord
+from app.schemas.datasets import CustomJobRequest, CustomParams
+from engine.data.augment import Jitter
+from engine.data.custom import model_input
+from engine.models.custom import CustomNet, build, trainable_count
+from engine.models.custom_train import fit
+from engine.models.digits import parameter_count
+from engine.train import TrainConfig
+
+KIND = "custom"
+Request = CustomJobRequest
+MISREAD_SHOWN = 24
+DATASETS = "datasets"
+
+
+def datasets_root(workdir: Path) -> Path:
+    return workdir.parents[1] / DATASETS
+
+
+def run(params: CustomParams, ctx: JobContext) -> dict[str, Any] | None:
+    reader = DatasetReader(datasets_root(ctx.workdir))
+    data = reader.tensors(params.dataset)  # NoSuchDataset → the job's error says which set is gone
+    reader.touch(params.dataset)
+    cfg = TrainConfig(
+        epochs=params.epochs,
+        batch_size=params.batch_size,
+        lr=params.lr,
+        optimizer="adam",
+        seed=params.seed,
+        report_every=2,
+    )
+    x = model_input(data.pixels, data.input)  # (N, C, H, W)
+    k = len(data.classes)
+    result = fit(
+        x,
+        data.labels,
+        k,
+        data.input,
+        params.mode,
+        cfg,
+        jitter=Jitter() if params.augment else None,
+        report=ctx.report,
+        should_stop=ctx.should_stop,
+        names=data.classes,
+    )
+    if result.result.done.stopped:
+        return None
+    ctx.keep_weights(result.model)
+    ev = result.evaluation
+    held_out = result.split.held_out
+    misread = [
+        {
+            "example": data.example_ids[int(held_out[i])],
+            "label": int(data.labels[held_out[i]]),
+            "predicted": int(ev.predicted[i]),
+        }
+        for i in ev.misread[:MISREAD_SHOWN]
+    ]
+    return {
+        "dataset": params.dataset,
+        "input": data.input,
+        "mode": params.mode,
+        "classes": data.classes,
+        "counts": torch.bincount(data.labels, minlength=k).tolist(),
+        "examples": len(data.labels),
+        "method": result.split.method,
+        "held_out": len(held_out),
+        "held_out_accuracy": ev.accuracy,
+        "confusion": ev.confusion.tolist(),
+        "misread_count": len(ev.misread),
+        "misread": misread,
+        "parameters": parameter_count(result.model),
+        "trained_parameters": trainable_count(result.model),
+        "seconds": round(result.result.done.elapsed, 2),
+    }
+
+
+@dataclass
+class Trained:
+    model: CustomNet
+    kind: str
+    mode: str
+    classes: list[str]
+
+
+class NotTrained(LookupError):
+    """The job cannot answer for this set; the message says why, `status_code` how."""
+
+    def __init__(self, msg: str, status_code: int) -> None:
+        super().__init__(msg)
+        self.status_code = status_code
+
+
+def trained(record: JobRecord | None, workdir: Path, set_id: str) -> Trained:
+    """The net a finished custom job trained on set `set_id`, loaded once and kept."""
+    if record is None:
+        raise NotTrained("no job with that id", 404)
+    if record.kind != KIND or record.params.get("dataset") != set_id:
+        raise NotTrained(f"job {record.id!r} did not train on this data set", 422)
+    if record.state != "done" or not record.result:
+        raise NotTrained(f"job {record.id!r} is {record.state}: only a finished job can predict", 409)
+    path = workdir / WEIGHTS_FILE
+    if not path.is_file():
+        raise NotTrained(
+            f"no weights for job {record.id!r}: it ran on a worker that does not share this server's "
+            "data folder, or it was removed (the oldest finished jobs go)",
+            404,
+        )
+    r = record.result
+    model = _load(str(path), path.stat().st_mtime_ns, r["input"], r["mode"], len(r["classes"]))
+    return Trained(model, r["input"], r["mode"], list(r["classes"]))
+
+
+@lru_cache(maxsize=8)
+def _load(path: str, mtime_ns: int, kind: str, mode: str, k: int) -> CustomNet:
+    model = build(kind, mode, k)
+    model.load_state_dict(torch.load(path, map_location="cpu", weights_only=True))
+    return model.eval()

@@ -1,0 +1,306 @@
+"""Your own classes: data sets of examples (create, add, list, delete, export, import), the
+augmented copies training sees, and predictions of a net a `custom` job trained on a set."""
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Annotated, Any
+
+import numpy as np
+import torch
+from fastapi import APIRouter, File, Form, Path, Query, Response, UploadFile
+from fastapi.responses import FileResponse
+
+from app.datasets import Dataset, DatasetError, NoSuchDataset, read_png
+from app.deps import DatasetStoreDep, ImageStoreDep, JobRunnerDep, SettingsDep
+from app.errors import NOT_AN_IMAGE, field_error
+from app.images import ImageError, decode_upload
+from app.jobs.custom import NotTrained, Trained, trained
+from app.schemas.datasets import (
+    ID,
+    AddClassRequest,
+    AddedExample,
+    AugmentedExample,
+    AugmentedResponse,
+    ClassInfo,
+    CreateDatasetRequest,
+    DatasetResponse,
+    Layer,
+    Limits,
+    PredictRequest,
+    PredictResponse,
+)
+from app.settings import Settings
+from app.tensors import Encoding, encode
+from engine.data.custom import model_input, read_picture
+from engine.models.custom import look_inside
+from engine.models.custom_train import augmented_copies
+
+router = APIRouter(prefix="/api/datasets", tags=["datasets"])
+
+SetId = Annotated[str, Path(pattern=ID, description="the data set's id")]
+ExampleId = Annotated[str, Path(pattern=r"^[0-9a-f]{16}$", description="an example's id")]
+NOT_FOUND: dict[int | str, dict[str, Any]] = {
+    404: {"description": "no data set with that id (deleted, removed to make room, or never made)"}
+}
+LIMITS: dict[int | str, dict[str, Any]] = {
+    409: {"description": "a limit of the set: 10 classes, 200 examples a class, or a name taken"},
+    413: {"description": "the file, or the set with it, is larger than its cap"},
+    **NOT_AN_IMAGE,
+}
+
+
+@contextmanager
+def _refusals() -> Iterator[None]:
+    """A rule of data sets broken → a 4xx naming the field; a set that is gone → 404 naming set_id."""
+    try:
+        yield
+    except DatasetError as e:
+        raise field_error(e.field, str(e), e.status_code) from None
+    except NoSuchDataset as e:
+        raise field_error("set_id", str(e), 404, where="path") from None
+
+
+def _response(ds: Dataset, max_bytes: int) -> DatasetResponse:
+    return DatasetResponse(
+        id=ds.id,
+        name=ds.name,
+        input=ds.input,  # type: ignore[arg-type]
+        created=ds.created,
+        bytes=ds.bytes,
+        classes=[
+            ClassInfo(label=c.label, count=len(c.examples), examples=[e.id for e in c.examples])
+            for c in ds.classes
+        ],
+        limits=Limits(max_bytes=max_bytes),
+    )
+
+
+def _picture(file: UploadFile, settings: Settings) -> torch.Tensor:
+    """An uploaded picture, decoded in memory under the byte and pixel caps: (H, W, 3) uint8."""
+    raw = file.file.read(settings.upload_max_bytes + 1)
+    if len(raw) > settings.upload_max_bytes:
+        raise field_error("file", f"the file is larger than {settings.upload_max_bytes:,} bytes", 413)
+    try:
+        img = decode_upload(
+            raw, max_pixels=settings.upload_max_pixels, max_side=settings.image_max_side
+        ).image
+    except ImageError as e:
+        raise field_error("file", str(e), e.status_code) from None
+    return torch.from_numpy(np.array(img))
+
+
+@router.post("", status_code=201, response_model=DatasetResponse, responses=LIMITS)
+def create_dataset(req: CreateDatasetRequest, store: DatasetStoreDep) -> DatasetResponse:
+    """Make a data set, optionally with its first classes. Keep its id: it is the only key."""
+    with _refusals():
+        return _response(store.create(req.name, req.input, req.classes), store.max_bytes)
+
+
+@router.get("/{set_id}", response_model=DatasetResponse, responses=NOT_FOUND)
+def get_dataset(set_id: SetId, store: DatasetStoreDep) -> DatasetResponse:
+    """The set's classes, their counts and example ids."""
+    with _refusals():
+        return _response(store.get(set_id), store.max_bytes)
+
+
+@router.delete("/{set_id}", status_code=204, responses=NOT_FOUND)
+def delete_dataset(set_id: SetId, store: DatasetStoreDep) -> Response:
+    """Delete the set and every example in it (jobs trained on it keep their weights)."""
+    with _refusals():
+        store.delete(set_id)
+    return Response(status_code=204)
+
+
+@router.post(
+    "/{set_id}/classes", status_code=201, response_model=DatasetResponse, responses={**NOT_FOUND, **LIMITS}
+)
+def add_class(set_id: SetId, req: AddClassRequest, store: DatasetStoreDep) -> DatasetResponse:
+    """Add an empty class (adding an example to a new label also makes its class)."""
+    with _refusals():
+        return _response(store.add_class(set_id, req.label), store.max_bytes)
+
+
+@router.delete("/{set_id}/classes/{label:path}", response_model=DatasetResponse, responses=NOT_FOUND)
+def delete_class(set_id: SetId, label: str, store: DatasetStoreDep) -> DatasetResponse:
+    """Delete a class and its examples (the label URL-encoded in the path)."""
+    with _refusals():
+        return _response(store.delete_class(set_id, label), store.max_bytes)
+
+
+@router.post(
+    "/{set_id}/examples", status_code=201, response_model=AddedExample, responses={**NOT_FOUND, **LIMITS}
+)
+def add_example(
+    set_id: SetId,
+    label: Annotated[str, Form(max_length=160, description="the class (made if new)")],
+    file: Annotated[UploadFile, File(description="a drawing (PNG of the canvas) or a photo")],
+    store: DatasetStoreDep,
+    settings: SettingsDep,
+) -> AddedExample:
+    """Add one example. A drawing goes through MNIST's preprocessing to 28×28; a photo is cropped
+    to its centred square and shrunk to 64×64 RGB. Only that small picture is kept."""
+    picture = _picture(file, settings)
+    with _refusals():
+        kind = store.get(set_id).input
+    try:
+        reading = read_picture(picture, kind)
+    except ValueError as e:  # a blank drawing, a picture too small
+        raise field_error("file", str(e)) from None
+    with _refusals():
+        ds, example = store.add_example(set_id, label, reading.pixels)
+    cls = next(c for c in ds.classes if any(e.id == example.id for e in c.examples))
+    return AddedExample(id=example.id, label=cls.label, dataset=_response(ds, store.max_bytes))
+
+
+@router.get(
+    "/{set_id}/examples/{example_id}",
+    response_class=FileResponse,
+    responses={200: {"content": {"image/png": {}}}, **NOT_FOUND},
+)
+def get_example(set_id: SetId, example_id: ExampleId, store: DatasetStoreDep) -> FileResponse:
+    """One example as the net reads it: a 28×28 white-on-black digit or a 64×64 photo (PNG)."""
+    with _refusals():
+        path = store.example_path(set_id, example_id)
+    if path is None:
+        raise field_error("example_id", f"no example {example_id!r} in this data set", 404, where="path")
+    return FileResponse(path, media_type="image/png", headers={"Cache-Control": "private, max-age=86400"})
+
+
+@router.delete("/{set_id}/examples/{example_id}", response_model=DatasetResponse, responses=NOT_FOUND)
+def delete_example(set_id: SetId, example_id: ExampleId, store: DatasetStoreDep) -> DatasetResponse:
+    with _refusals():
+        return _response(store.delete_example(set_id, example_id), store.max_bytes)
+
+
+@router.get(
+    "/{set_id}/export",
+    response_class=Response,
+    responses={200: {"content": {"application/zip": {}}}, **NOT_FOUND},
+)
+def export_dataset(set_id: SetId, store: DatasetStoreDep) -> Response:
+    """A zip: dataset.json (name, input, class names, file of each example) and one PNG per example."""
+    with _refusals():
+        data = store.export_zip(set_id)
+    return Response(
+        data,
+        media_type="application/zip",
+        headers={"Content-Disposition": f'attachment; filename="naturally-classes-{set_id[:8]}.zip"'},
+    )
+
+
+@router.post("/import", status_code=201, response_model=DatasetResponse, responses=LIMITS)
+def import_dataset(
+    file: Annotated[UploadFile, File(description="a zip made by GET /api/datasets/{id}/export")],
+    store: DatasetStoreDep,
+    settings: SettingsDep,
+) -> DatasetResponse:
+    """A new data set from an exported zip (its files are read in memory, never unpacked to disk)."""
+    raw = file.file.read(settings.upload_max_bytes + 1)
+    if len(raw) > settings.upload_max_bytes:
+        raise field_error("file", f"the file is larger than {settings.upload_max_bytes:,} bytes", 413)
+    with _refusals():
+        return _response(store.import_zip(raw), store.max_bytes)
+
+
+@router.get("/{set_id}/augmented", response_model=AugmentedResponse, responses=NOT_FOUND)
+def augmented(
+    set_id: SetId,
+    store: DatasetStoreDep,
+    n: Annotated[int, Query(ge=1, le=16, description="copies of each example")] = 6,
+    seed: Annotated[int, Query(ge=0, le=2**31 - 1)] = 0,
+) -> AugmentedResponse:
+    """The first example of each class, and n copies turned, scaled and moved as training does."""
+    with _refusals():
+        ds = store.get(set_id)
+    out = []
+    for cls in ds.classes:
+        path = store.example_path(set_id, cls.examples[0].id) if cls.examples else None
+        if path is None:
+            continue
+        with _refusals():
+            pixels = read_png(path.read_bytes(), ds.input, "set_id")
+        out.append(
+            AugmentedExample(
+                example_id=cls.examples[0].id,
+                label=cls.label,
+                original=encode(pixels),
+                augmented=encode(augmented_copies(pixels, ds.input, n, seed)),
+            )
+        )
+    return AugmentedResponse(input=ds.input, examples=out)  # type: ignore[arg-type]
+
+
+def _trained(runner: JobRunnerDep, job_id: str, set_id: str) -> Trained:
+    try:
+        return trained(runner.get(job_id), runner.workdir(job_id), set_id)
+    except NotTrained as e:
+        raise field_error("job", str(e), e.status_code) from None
+
+
+def _answer(
+    net: Trained, job_id: str, pixels: torch.Tensor, stages: dict, encoding: Encoding
+) -> PredictResponse:
+    inside = look_inside(net.model, model_input(pixels[None], net.kind))
+    best = int(inside.probabilities.argmax())
+    return PredictResponse(
+        job=job_id,
+        mode=net.mode,  # type: ignore[arg-type]
+        input=net.kind,  # type: ignore[arg-type]
+        classes=net.classes,
+        prediction=best,
+        label=net.classes[best],
+        probabilities=inside.probabilities.tolist(),
+        logits=inside.logits.tolist(),
+        stages={k: encode(v.round().clamp(0, 255).to(torch.uint8), encoding) for k, v in stages.items()},
+        model_input=encode(pixels, encoding),
+        layers=[Layer(name=k, output=encode(v, encoding)) for k, v in inside.stages.items()],
+        kernels=encode(net.model.first_conv.weight, encoding),
+    )
+
+
+@router.post("/{set_id}/predict", response_model=PredictResponse, responses=NOT_FOUND)
+def predict(
+    set_id: SetId, req: PredictRequest, store: DatasetStoreDep, images: ImageStoreDep, runner: JobRunnerDep
+) -> PredictResponse:
+    """What a finished custom job's net makes of one of the set's examples or of a stored image:
+    the probability of each class, every stage's output, and its first layer's kernels."""
+    net = _trained(runner, req.job, set_id)
+    with _refusals():
+        store.touch(set_id)
+    if req.example_id is not None:
+        path = store.example_path(set_id, req.example_id)
+        if path is None:
+            raise field_error("example_id", f"no example {req.example_id!r} in this data set", 404)
+        with _refusals():
+            pixels = read_png(path.read_bytes(), net.kind, "example_id")
+        return _answer(net, req.job, pixels, {}, req.encoding)
+    rgb = images.pixels(req.image_id or "")
+    if rgb is None:
+        raise field_error("image_id", f"no image with id {req.image_id!r}; upload one first", 404)
+    try:
+        reading = read_picture(torch.from_numpy(np.array(rgb)), net.kind)
+    except ValueError as e:
+        raise field_error("image_id", str(e)) from None
+    return _answer(net, req.job, reading.pixels, reading.stages, req.encoding)
+
+
+@router.post(
+    "/{set_id}/predict/upload", response_model=PredictResponse, responses={**NOT_FOUND, **NOT_AN_IMAGE}
+)
+def predict_upload(
+    set_id: SetId,
+    job: Annotated[str, Form(pattern=ID, description="the id of a finished custom job on this set")],
+    file: Annotated[UploadFile, File(description="a new drawing (PNG of the canvas) or photo")],
+    store: DatasetStoreDep,
+    runner: JobRunnerDep,
+    settings: SettingsDep,
+) -> PredictResponse:
+    """The same as /predict for a picture sent as a file (not stored)."""
+    net = _trained(runner, job, set_id)
+    with _refusals():
+        store.touch(set_id)
+    try:
+        reading = read_picture(_picture(file, settings), net.kind)
+    except ValueError as e:
+        raise field_error("file", str(e)) from None
+    return _answer(net, job, reading.pixels, reading.stages, "auto")

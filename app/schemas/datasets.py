@@ -1,0 +1,132 @@
+"""Your own classes: data sets of drawn or photographed examples, the `custom` training job, and
+predictions of the nets it trains."""
+
+from typing import Literal
+
+from pydantic import BaseModel, Field, model_validator
+
+from app.datasets import MAX_CLASSES, MAX_LABEL, MAX_NAME, MAX_PER_CLASS
+from app.schemas.common import EncodingOption, TensorOut
+from engine.models.custom import MODES
+
+ID = r"^[0-9a-f]{32}$"
+InputKind = Literal["drawing", "photo"]
+Mode = Literal[MODES]  # type: ignore[valid-type]
+
+
+class CreateDatasetRequest(BaseModel):
+    name: str = Field("my classes", min_length=1, max_length=MAX_NAME, description="the set's name")
+    input: InputKind = Field(
+        description="drawing: 28×28 digits-style pictures (MNIST preprocessing); photo: 64×64 colour"
+    )
+    classes: list[str] = Field(
+        default_factory=list,
+        max_length=MAX_CLASSES,
+        description=f"names of its first classes (1–{MAX_LABEL} characters each); more can be added",
+    )
+
+
+class AddClassRequest(BaseModel):
+    label: str = Field(min_length=1, max_length=4 * MAX_LABEL, description=f"1–{MAX_LABEL} characters")
+
+
+class ClassInfo(BaseModel):
+    label: str = Field(description="the class name, as the learner typed it (escape it when showing it)")
+    count: int
+    examples: list[str] = Field(description="example ids, oldest first")
+
+
+class Limits(BaseModel):
+    max_classes: int = MAX_CLASSES
+    max_per_class: int = MAX_PER_CLASS
+    max_label: int = MAX_LABEL
+    max_bytes: int = Field(description="the set's byte cap")
+
+
+class DatasetResponse(BaseModel):
+    id: str = Field(description="128-bit random id: whoever holds it may use the set")
+    name: str
+    input: InputKind
+    created: float = Field(description="Unix time")
+    bytes: int = Field(description="bytes its examples take")
+    classes: list[ClassInfo]
+    limits: Limits
+
+
+class AddedExample(BaseModel):
+    id: str = Field(description="the new example's id")
+    label: str
+    dataset: DatasetResponse
+
+
+class AugmentedExample(BaseModel):
+    example_id: str
+    label: str
+    original: TensorOut = Field(description="(28, 28) or (64, 64, 3) uint8: the stored example")
+    augmented: TensorOut = Field(description="(n, 28, 28) or (n, 64, 64, 3) uint8: as training sees it")
+
+
+class AugmentedResponse(BaseModel):
+    input: InputKind
+    examples: list[AugmentedExample] = Field(description="the first example of each class, augmented")
+
+
+class PredictRequest(EncodingOption):
+    """Ask a finished `custom` job's net about one picture: one of the set's examples, or an image
+    uploaded to /api/images (for a new drawing or photo, POST …/predict/upload sends the file)."""
+
+    job: str = Field(pattern=ID, description="the id of a finished custom job trained on this set")
+    example_id: str | None = Field(None, pattern=r"^[0-9a-f]{16}$", description="an example of this set")
+    image_id: str | None = Field(
+        None, pattern=r"^[a-z0-9-]{1,32}$", description="an uploaded image's id or a sample's name"
+    )
+
+    @model_validator(mode="after")
+    def _one_source(self) -> "PredictRequest":
+        if (self.example_id is None) == (self.image_id is None):
+            raise ValueError("give exactly one of example_id and image_id")
+        return self
+
+
+class Layer(BaseModel):
+    name: str
+    output: TensorOut = Field(description="this stage's output for the one picture (batch axis dropped)")
+
+
+class PredictResponse(BaseModel):
+    job: str
+    mode: Mode
+    input: InputKind
+    classes: list[str] = Field(description="the class names the net was trained on, in output order")
+    prediction: int = Field(description="index of the most probable class")
+    label: str
+    probabilities: list[float] = Field(description="softmax of the logits, one per class")
+    logits: list[float]
+    stages: dict[str, TensorOut] = Field(
+        description="how the picture became the input: a drawing's gray, ink, cropped, fitted, centred "
+        "(0–255); a photo's small 64×64; empty for a stored example"
+    )
+    model_input: TensorOut = Field(description="(28, 28) or (64, 64, 3) uint8: what the net read")
+    layers: list[Layer] = Field(description="every stage of the net in order, up to the logits")
+    kernels: TensorOut = Field(description="(C_out, C_in, k, k) the first convolution's learned kernels")
+
+
+class CustomParams(BaseModel):
+    """Train a net on one of your data sets: from scratch, or from the digit model (transfer)."""
+
+    dataset: str = Field("0" * 32, pattern=ID, description="the data set's id (POST /api/datasets)")
+    mode: Mode = Field(  # type: ignore[valid-type]
+        "transfer",
+        description="scratch: every weight trained; transfer: the shipped digit model's convolutions "
+        "frozen, a new fully connected layer trained",
+    )
+    epochs: int = Field(8, ge=1, le=50, description="passes, each of at least 256 augmented pictures")
+    batch_size: int = Field(32, ge=4, le=256)
+    lr: float = Field(0.01, gt=0, le=1, description="Adam's learning rate")
+    augment: bool = Field(True, description="turn (±15°), scale (0.85–1.15) and move (±10 %) each copy")
+    seed: int = Field(0, ge=0, le=2**31 - 1)
+
+
+class CustomJobRequest(BaseModel):
+    kind: Literal["custom"]
+    params: CustomParams = Field(default_factory=CustomParams)
