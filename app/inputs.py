@@ -3,6 +3,7 @@
 import numpy as np
 import torch
 from fastapi import UploadFile
+from PIL import Image
 
 from app.errors import field_error
 from app.images import ImageError, ImageStore, decode_upload
@@ -37,14 +38,24 @@ def resolve_input(req: ImageOrTensor, store: ImageStore) -> torch.Tensor:
     return grayscale(x) if req.color == "gray" else x
 
 
-def upload_gray(file: UploadFile, settings: Settings, max_side: int) -> torch.Tensor:
-    """An uploaded picture (a canvas drawing or a photo, not stored) as (H, W) gray levels 0–255,
+def upload_image(file: UploadFile, settings: Settings, max_side: int) -> Image.Image:
+    """An uploaded picture (a canvas drawing or a photo) decoded in memory, RGB, longer side ≤ max_side,
     or a 4xx naming the field "file": too many bytes, not an image, too many pixels."""
     raw = file.file.read(settings.upload_max_bytes + 1)
     if len(raw) > settings.upload_max_bytes:
         raise field_error("file", f"the file is larger than {settings.upload_max_bytes:,} bytes", 413)
     try:
-        img = decode_upload(raw, max_pixels=settings.upload_max_pixels, max_side=max_side).image
+        return decode_upload(raw, max_pixels=settings.upload_max_pixels, max_side=max_side).image
     except ImageError as e:
         raise field_error("file", str(e), e.status_code) from None
+
+
+def upload_gray(file: UploadFile, settings: Settings, max_side: int) -> torch.Tensor:
+    """An uploaded picture (not stored) as (H, W) gray levels 0–255 (see upload_image)."""
+    img = upload_image(file, settings, max_side)
     return torch.tensor(np.asarray(img.convert("L")), dtype=torch.float32)
+
+
+def upload_rgb(file: UploadFile, settings: Settings, max_side: int) -> torch.Tensor:
+    """An uploaded picture (not stored) as (H, W, 3) uint8 (see upload_image)."""
+    return torch.from_numpy(np.array(upload_image(file, settings, max_side)))

@@ -13,7 +13,7 @@ from fastapi.responses import FileResponse
 from app.datasets import Dataset, DatasetError, NoSuchDataset, read_png
 from app.deps import DatasetStoreDep, ImageStoreDep, JobRunnerDep, SettingsDep
 from app.errors import NOT_AN_IMAGE, field_error
-from app.images import ImageError, decode_upload
+from app.inputs import upload_rgb
 from app.jobs.custom import NotTrained, Trained, trained
 from app.schemas.datasets import (
     ID,
@@ -24,13 +24,12 @@ from app.schemas.datasets import (
     ClassInfo,
     CreateDatasetRequest,
     DatasetResponse,
-    Layer,
     Limits,
     PredictRequest,
     PredictResponse,
 )
-from app.settings import Settings
-from app.tensors import Encoding, encode
+from app.schemas.overview import StageOut
+from app.tensors import encode_tensor
 from engine.data.custom import model_input, read_picture
 from engine.models.custom import look_inside
 from engine.models.custom_train import augmented_copies
@@ -73,20 +72,6 @@ def _response(ds: Dataset, max_bytes: int) -> DatasetResponse:
         ],
         limits=Limits(max_bytes=max_bytes),
     )
-
-
-def _picture(file: UploadFile, settings: Settings) -> torch.Tensor:
-    """An uploaded picture, decoded in memory under the byte and pixel caps: (H, W, 3) uint8."""
-    raw = file.file.read(settings.upload_max_bytes + 1)
-    if len(raw) > settings.upload_max_bytes:
-        raise field_error("file", f"the file is larger than {settings.upload_max_bytes:,} bytes", 413)
-    try:
-        img = decode_upload(
-            raw, max_pixels=settings.upload_max_pixels, max_side=settings.image_max_side
-        ).image
-    except ImageError as e:
-        raise field_error("file", str(e), e.status_code) from None
-    return torch.from_numpy(np.array(img))
 
 
 @router.post("", status_code=201, response_model=DatasetResponse, responses=LIMITS)
@@ -139,7 +124,7 @@ def add_example(
 ) -> AddedExample:
     """Add one example. A drawing goes through MNIST's preprocessing to 28×28; a photo is cropped
     to its centred square and shrunk to 64×64 RGB. Only that small picture is kept."""
-    picture = _picture(file, settings)
+    picture = upload_rgb(file, settings, settings.image_max_side)
     with _refusals():
         kind = store.get(set_id).input
     try:
@@ -223,8 +208,8 @@ def augmented(
             AugmentedExample(
                 example_id=cls.examples[0].id,
                 label=cls.label,
-                original=encode(pixels),
-                augmented=encode(augmented_copies(pixels, ds.input, n, seed)),
+                original=encode_tensor(pixels),
+                augmented=encode_tensor(augmented_copies(pixels, ds.input, n, seed)),
             )
         )
     return AugmentedResponse(input=ds.input, examples=out)  # type: ignore[arg-type]
@@ -237,24 +222,33 @@ def _trained(runner: JobRunnerDep, job_id: str, set_id: str) -> Trained:
         raise field_error("job", str(e), e.status_code) from None
 
 
-def _answer(
-    net: Trained, job_id: str, pixels: torch.Tensor, stages: dict, encoding: Encoding
-) -> PredictResponse:
+def _answer(net: Trained, job_id: str, pixels: torch.Tensor, preprocessing: dict) -> PredictResponse:
     inside = look_inside(net.model, model_input(pixels[None], net.kind))
     best = int(inside.probabilities.argmax())
     return PredictResponse(
         job=job_id,
         mode=net.mode,  # type: ignore[arg-type]
-        input=net.kind,  # type: ignore[arg-type]
+        input_kind=net.kind,  # type: ignore[arg-type]
         classes=net.classes,
         prediction=best,
         label=net.classes[best],
         probabilities=inside.probabilities.tolist(),
         logits=inside.logits.tolist(),
-        stages={k: encode(v.round().clamp(0, 255).to(torch.uint8), encoding) for k, v in stages.items()},
-        model_input=encode(pixels, encoding),
-        layers=[Layer(name=k, output=encode(v, encoding)) for k, v in inside.stages.items()],
-        kernels=encode(net.model.first_conv.weight, encoding),
+        input=encode_tensor(pixels),
+        stages=[
+            StageOut(
+                name=s.name,
+                column=s.column,
+                kind=s.kind,
+                sources=list(s.sources),
+                via=s.via,
+                maps=encode_tensor(s.output, "q8"),
+            )
+            for s in inside.stages
+        ],
+        flatten=encode_tensor(inside.flatten, "q8"),
+        preprocessing={k: encode_tensor(v.round().clamp(0, 255).byte()) for k, v in preprocessing.items()},
+        kernels=encode_tensor(net.model.first_conv.weight),
     )
 
 
@@ -273,7 +267,7 @@ def predict(
             raise field_error("example_id", f"no example {req.example_id!r} in this data set", 404)
         with _refusals():
             pixels = read_png(path.read_bytes(), net.kind, "example_id")
-        return _answer(net, req.job, pixels, {}, req.encoding)
+        return _answer(net, req.job, pixels, {})
     rgb = images.pixels(req.image_id or "")
     if rgb is None:
         raise field_error("image_id", f"no image with id {req.image_id!r}; upload one first", 404)
@@ -281,7 +275,7 @@ def predict(
         reading = read_picture(torch.from_numpy(np.array(rgb)), net.kind)
     except ValueError as e:
         raise field_error("image_id", str(e)) from None
-    return _answer(net, req.job, reading.pixels, reading.stages, req.encoding)
+    return _answer(net, req.job, reading.pixels, reading.stages)
 
 
 @router.post(
@@ -300,7 +294,7 @@ def predict_upload(
     with _refusals():
         store.touch(set_id)
     try:
-        reading = read_picture(_picture(file, settings), net.kind)
+        reading = read_picture(upload_rgb(file, settings, settings.image_max_side), net.kind)
     except ValueError as e:
         raise field_error("file", str(e)) from None
-    return _answer(net, job, reading.pixels, reading.stages, "auto")
+    return _answer(net, job, reading.pixels, reading.stages)

@@ -6,7 +6,8 @@ from typing import Literal
 from pydantic import BaseModel, Field, model_validator
 
 from app.datasets import MAX_CLASSES, MAX_LABEL, MAX_NAME, MAX_PER_CLASS
-from app.schemas.common import EncodingOption, TensorOut
+from app.schemas.common import TensorOut
+from app.schemas.overview import StageOut
 from engine.models.custom import MODES
 
 ID = r"^[0-9a-f]{32}$"
@@ -71,7 +72,7 @@ class AugmentedResponse(BaseModel):
     examples: list[AugmentedExample] = Field(description="the first example of each class, augmented")
 
 
-class PredictRequest(EncodingOption):
+class PredictRequest(BaseModel):
     """Ask a finished `custom` job's net about one picture: one of the set's examples, or an image
     uploaded to /api/images (for a new drawing or photo, POST …/predict/upload sends the file)."""
 
@@ -88,26 +89,25 @@ class PredictRequest(EncodingOption):
         return self
 
 
-class Layer(BaseModel):
-    name: str
-    output: TensorOut = Field(description="this stage's output for the one picture (batch axis dropped)")
-
-
 class PredictResponse(BaseModel):
+    """The shape of the home page's stage outputs (POST /api/overview/digits), so the same drawing
+    shows a net trained on your classes; plus the picture's preprocessing and the first kernels."""
+
     job: str
-    mode: Mode
-    input: InputKind
+    mode: Mode  # type: ignore[valid-type]
+    input_kind: InputKind
     classes: list[str] = Field(description="the class names the net was trained on, in output order")
     prediction: int = Field(description="index of the most probable class")
-    label: str
+    label: str = Field(description="the most probable class's name")
     probabilities: list[float] = Field(description="softmax of the logits, one per class")
     logits: list[float]
-    stages: dict[str, TensorOut] = Field(
-        description="how the picture became the input: a drawing's gray, ink, cropped, fitted, centred "
-        "(0–255); a photo's small 64×64; empty for a stored example"
+    input: TensorOut = Field(description="(28, 28) or (64, 64, 3) uint8: what the net read (exact)")
+    stages: list[StageOut] = Field(description="every stage of the net, input side first (maps as q8)")
+    flatten: TensorOut = Field(description="(F,) the last maps as one vector, the FC layer's input (q8)")
+    preprocessing: dict[str, TensorOut] = Field(
+        description="how a picture became the input: a drawing's gray, ink, cropped, fitted and centred "
+        "(uint8); empty for a photo and for a stored example"
     )
-    model_input: TensorOut = Field(description="(28, 28) or (64, 64, 3) uint8: what the net read")
-    layers: list[Layer] = Field(description="every stage of the net in order, up to the logits")
     kernels: TensorOut = Field(description="(C_out, C_in, k, k) the first convolution's learned kernels")
 
 

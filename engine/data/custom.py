@@ -19,7 +19,7 @@ import torch
 import torch.nn.functional as F
 
 from engine.cnn.channels import grayscale
-from engine.data.mnist import MEAN, STD, normalise, stratified_split
+from engine.data.mnist import MEAN, STD, standardise, stratified_split
 from engine.data.preprocess import mnist_style
 
 INPUTS = ("drawing", "photo")
@@ -65,17 +65,17 @@ def photo_input(rgb: torch.Tensor, side: int = PHOTO_SIDE) -> PhotoStages:
 @dataclass
 class Reading:
     pixels: torch.Tensor  # what is stored and read: (28, 28) uint8 digit, or (64, 64, 3) uint8 photo
-    stages: dict[str, torch.Tensor]  # each step on the way, for showing (uint8 or float 0–255)
+    stages: dict[str, torch.Tensor]  # a drawing's steps on the way, for showing (0–255); a photo: none
     box: tuple[int, int, int, int]  # the ink's box (drawing) or the square's (photo) in the picture
 
 
 def read_picture(rgb: torch.Tensor, kind: str) -> Reading:
     """A picture (H, W, 3) uint8 → what a net of `kind` reads, and the stages that made it:
-    a drawing's gray, ink, cropped, fitted and centred (MNIST's steps), a photo's 64×64 square."""
+    a drawing's gray, ink, cropped, fitted and centred (MNIST's steps); a photo's 64×64 square."""
     _check_input(kind)
     if kind == "photo":
         p = photo_input(rgb)
-        return Reading(p.small, {"small": p.small}, p.box)
+        return Reading(p.small, {}, p.box)
     gray = grayscale(rgb.permute(2, 0, 1).float())[0]  # (H, W)
     s = mnist_style(gray)
     digit = s.centred.round().to(torch.uint8)  # (28, 28)
@@ -89,7 +89,7 @@ def model_input(pixels: torch.Tensor, kind: str) -> torch.Tensor:
     photos (N, 64, 64, 3) → (N, 3, 64, 64) scaled to −1…1, (x/255 − 0.5)/0.5."""
     _check_input(kind)
     if kind == "drawing":
-        return normalise(pixels)  # (N, 1, 28, 28)
+        return standardise(pixels)  # (N, 1, 28, 28)
     if pixels.ndim != 4 or pixels.shape[3] != 3:
         raise ValueError(f"expected photos of shape (N, H, W, 3), got {tuple(pixels.shape)}")
     return (pixels.permute(0, 3, 1, 2).float() / 255.0 - 0.5) / 0.5  # (N, 3, H, W)

@@ -24,6 +24,7 @@ from torch import nn
 from engine.cnn.channels import LUMA
 from engine.data.custom import DIGIT_SIDE, INPUTS, PHOTO_SIDE
 from engine.data.mnist import MEAN, STD
+from engine.models.digit_stages import Stage
 from engine.models.digits import load_pretrained
 
 MODES = ("scratch", "transfer")
@@ -164,16 +165,30 @@ def trainable_count(model: nn.Module) -> int:
 
 @dataclass
 class Inside:
-    stages: dict[str, torch.Tensor]  # every stage's output for the one picture, batch axis dropped
+    stages: list[Stage]  # every map-making stage, input side first (as the home page draws them)
+    flatten: torch.Tensor  # (F,) the last maps as one vector, the FC layer's input
     logits: torch.Tensor  # (K,)
     probabilities: torch.Tensor  # (K,) softmax of the logits
 
 
+STAGE_KINDS = (("conv", "conv"), ("gray", "conv"), ("pool", "pool"), ("relu", "relu"))  # name prefix → kind
+
+
 @torch.no_grad()
 def look_inside(model: CustomNet, x: torch.Tensor) -> Inside:
-    """One picture (1, C, H, W) through a trained net: every stage, the logits, the probabilities."""
+    """One picture (1, C, H, W) through a trained net: every stage (each reading the one before),
+    the flattened vector, the logits and the probabilities."""
     if x.ndim != 4 or len(x) != 1:
         raise ValueError(f"expected one picture of shape (1, C, H, W), got {tuple(x.shape)}")
     trace = model.eval().forward_trace(x)  # {name: (1, ...)}
+    stages: list[Stage] = []
+    source, inputs = "input", x[0]
+    for name, out in trace.items():
+        if name in ("flatten", "logits"):
+            continue
+        kind = next(k for prefix, k in STAGE_KINDS if name.startswith(prefix))
+        conv = getattr(model, name) if name.startswith("conv") else None
+        stages.append(Stage(name, name, kind, (source,), out[0], inputs, conv=conv))  # out (C, H, W)
+        source, inputs = name, out[0]
     logits = trace["logits"][0]  # (K,)
-    return Inside({k: v[0] for k, v in trace.items()}, logits, F.softmax(logits, dim=0))
+    return Inside(stages, trace["flatten"][0], logits, F.softmax(logits, dim=0))

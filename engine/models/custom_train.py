@@ -26,7 +26,7 @@ from torch.func import functional_call, vmap
 from engine.data.augment import Jitter, random_affine
 from engine.data.custom import Split, check_trainable, model_input, pixels_of, split
 from engine.models.custom import CustomNet, build, trainable
-from engine.seeding import seeded
+from engine.seeding import seeded_global_rng
 from engine.train import Evaluation, Event, TrainConfig, TrainResult, evaluate, train
 
 EPOCH_SAMPLES = 256  # an epoch shows at least this many (augmented) pictures
@@ -80,7 +80,7 @@ def fit(
     classes' names) only make the errors clearer."""
     check_trainable(y, k, names)
     parts = split(y, k, kind, cfg.seed)
-    with seeded(cfg.seed):
+    with seeded_global_rng(cfg.seed):
         net = build(kind, mode, k)  # (B, C, H, W) → (B, K)
     augment = augmenter(kind, jitter)
     if parts.method == "leave_one_out":

@@ -18,8 +18,10 @@ from app.datasets import MAX_PER_CLASS
 from app.deps import get_dataset_store
 from app.main import create_app
 from app.settings import Settings, get_settings
-from app.tensors import decode
+from app.tensors import decode_tensor
 from benchmarks.your_classes import draw_shape
+from engine.data.custom import model_input
+from engine.models.custom import build
 from tests.app.test_jobs_api import sse, wait_for
 from tests.app.test_redis_jobs import prefix, redis_url, replica, start_worker  # noqa: F401 - fixtures
 from tests.images import huge_png_header, png_bytes
@@ -98,24 +100,29 @@ def test_the_whole_round_trip(client: TestClient):
     p = res.json()
     assert p["classes"] == list(SHAPES) and abs(sum(p["probabilities"]) - 1) < 1e-5
     assert p["label"] == p["classes"][p["prediction"]]
-    layers = {layer["name"]: layer["output"]["shape"] for layer in p["layers"]}
-    assert layers["conv1"] == [10, 24, 24] and layers["logits"] == [3]
-    assert p["kernels"]["shape"] == [10, 1, 5, 5] and list(p["stages"]) == [
-        "gray", "ink", "cropped", "fitted", "centred"
-    ]  # fmt: skip
+    stages = {s["name"]: (s["maps"]["shape"], s["sources"]) for s in p["stages"]}
+    assert list(stages) == ["conv1", "pool1", "relu1", "conv2", "pool2", "relu2"]
+    assert stages["conv1"] == ([10, 24, 24], ["input"]) and stages["pool1"][1] == ["conv1"]
+    assert p["flatten"]["shape"] == [320] and p["input"]["shape"] == [28, 28]
+    assert list(p["preprocessing"]) == ["gray", "ink", "cropped", "fitted", "centred"]
+    assert p["kernels"]["shape"] == [10, 1, 5, 5]
     torch.testing.assert_close(  # the kernels are the shipped digit model's: transfer froze them
-        decode(p["kernels"]),
+        decode_tensor(p["kernels"]),
         torch.load("engine/models/weights/digits_basic.pt")["conv1.weight"],
         atol=1e-3,
         rtol=0,
     )
     by_example = client.post(
-        f"/api/datasets/{ds['id']}/predict", json={"job": job["id"], "example_id": first, "encoding": "list"}
+        f"/api/datasets/{ds['id']}/predict", json={"job": job["id"], "example_id": first}
     ).json()
-    assert by_example["stages"] == {} and by_example["model_input"]["shape"] == [28, 28]
+    assert by_example["preprocessing"] == {} and by_example["input"]["shape"] == [28, 28]
 
     weights = client.get(f"/api/jobs/{job['id']}/weights")
-    assert weights.status_code == 200 and set(torch.load(io.BytesIO(weights.content))) >= {"fc.weight"}
+    assert weights.status_code == 200
+    net = build("drawing", "transfer", 3)  # the downloaded weights give the page's answer
+    net.load_state_dict(torch.load(io.BytesIO(weights.content), weights_only=True))
+    x = model_input(decode_tensor(p["input"]).to(torch.uint8)[None], "drawing")
+    torch.testing.assert_close(torch.softmax(net.eval()(x)[0], 0), torch.tensor(p["probabilities"]))
 
     exported = client.get(f"/api/datasets/{ds['id']}/export")
     assert exported.headers["content-type"] == "application/zip"
@@ -148,6 +155,20 @@ def test_photos_are_kept_as_64_by_64_colour(client: TestClient):
     assert img.size == (64, 64) and img.mode == "RGB"
     aug = client.get(f"/api/datasets/{ds['id']}/augmented", params={"n": 3}).json()
     assert aug["input"] == "photo" and aug["examples"][0]["augmented"]["shape"] == [3, 64, 64, 3]
+    for i in range(1, 4):
+        add(client, ds["id"], "red", photo(i))
+        add(client, ds["id"], "blue", photo(10 + i))
+    job = train(client, ds["id"], epochs=1)
+    assert job["state"] == "done", job["error"]
+    res = client.post(
+        f"/api/datasets/{ds['id']}/predict/upload",
+        data={"job": job["id"]},
+        files={"file": ("p.png", photo(50))},
+    )
+    p = res.json()
+    assert [s["name"] for s in p["stages"]][:2] == ["gray", "conv1"]  # transfer reads the photo in gray
+    assert p["stages"][0]["maps"]["shape"] == [1, 64, 64] and p["flatten"]["shape"] == [3380]
+    assert p["input"]["shape"] == [64, 64, 3] and p["preprocessing"] == {}
 
 
 def test_a_job_on_a_deleted_data_set_fails_with_a_clear_error(client: TestClient):
@@ -325,7 +346,7 @@ def test_predict_needs_a_finished_custom_job_of_this_set(client: TestClient):
     res = client.post(f"/api/datasets/{ds['id']}/predict", json={"job": "f" * 32, "image_id": "digit"})
     assert res.status_code == 404 and msg(res)[0] == ["body", "job"]
     res = client.post(f"/api/datasets/{ds['id']}/predict", json={"job": job["id"], "image_id": "digit"})
-    assert res.status_code == 200 and res.json()["model_input"]["shape"] == [28, 28]
+    assert res.status_code == 200 and res.json()["input"]["shape"] == [28, 28]
     res = client.post(f"/api/datasets/{ds['id']}/predict", json={"job": job["id"]})
     assert res.status_code == 422
 

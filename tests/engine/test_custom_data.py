@@ -16,7 +16,7 @@ from engine.data.custom import (
     read_picture,
     split,
 )
-from engine.data.mnist import normalise
+from engine.data.mnist import standardise
 from engine.data.preprocess import BlankDrawing, mnist_style
 
 
@@ -45,7 +45,7 @@ def test_a_flat_photo_stays_flat():
 
 def test_model_input_and_back():
     digits = torch.randint(0, 256, (3, 28, 28), dtype=torch.uint8)
-    torch.testing.assert_close(model_input(digits, "drawing"), normalise(digits))
+    torch.testing.assert_close(model_input(digits, "drawing"), standardise(digits))
     photos = torch.randint(0, 256, (2, 64, 64, 3), dtype=torch.uint8)
     x = model_input(photos, "photo")
     assert x.shape == (2, 3, 64, 64) and x.min() >= -1 and x.max() <= 1
@@ -67,7 +67,7 @@ def test_read_picture_of_a_drawing_is_mnist_preprocessing():
 def test_read_picture_of_a_photo_is_its_small_square():
     rgb = torch.randint(0, 256, (90, 64, 3), dtype=torch.uint8)
     reading = read_picture(rgb, "photo")
-    assert reading.pixels.shape == (64, 64, 3) and reading.box == (13, 0, 77, 64)
+    assert reading.pixels.shape == (64, 64, 3) and reading.box == (13, 0, 77, 64) and reading.stages == {}
 
 
 def test_blank_drawing_and_unknown_kind_are_refused():

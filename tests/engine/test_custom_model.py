@@ -7,7 +7,7 @@ from torch import nn
 
 from engine.cnn.channels import grayscale
 from engine.data.custom import model_input
-from engine.data.mnist import normalise
+from engine.data.mnist import standardise
 from engine.models.custom import TinyVGG, build, look_inside, trainable_count
 from engine.models.digits import load_pretrained
 
@@ -52,7 +52,7 @@ def test_transfer_on_photos_runs_the_digit_convolutions_over_the_gray_photo():
     net = build("photo", "transfer", 3)
     trace = net.forward_trace(model_input(photos, "photo"))
     gray = torch.stack([grayscale(p.permute(2, 0, 1).float())[0] for p in photos])  # (2, 64, 64) 0–255
-    torch.testing.assert_close(trace["gray"], normalise(gray), atol=1e-4, rtol=1e-4)
+    torch.testing.assert_close(trace["gray"], standardise(gray), atol=1e-4, rtol=1e-4)
     shipped = load_pretrained("basic")
     torch.testing.assert_close(
         trace["conv1"], F.conv2d(trace["gray"], shipped.conv1.weight, shipped.conv1.bias)
@@ -66,7 +66,15 @@ def test_look_inside_gives_softmax_and_every_stage():
     x = torch.randn(1, 1, 28, 28)
     inside = look_inside(net, x)
     torch.testing.assert_close(inside.probabilities, F.softmax(net(x)[0], dim=0))
-    assert inside.stages["conv1"].shape == (10, 24, 24)
+    stages = {s.name: s for s in inside.stages}
+    assert list(stages) == ["conv1", "pool1", "relu1", "conv2", "pool2", "relu2"]
+    assert stages["conv1"].output.shape == (10, 24, 24) and stages["conv1"].sources == ("input",)
+    torch.testing.assert_close(stages["relu1"].output, F.relu(stages["pool1"].output))
+    torch.testing.assert_close(stages["pool2"].inputs, stages["conv2"].output)
+    assert [s.kind for s in inside.stages] == ["conv", "pool", "relu"] * 2
+    torch.testing.assert_close(inside.flatten, stages["relu2"].output.flatten())
+    vgg = look_inside(TinyVGG(2).eval(), torch.randn(1, 3, 64, 64))
+    assert [s.name for s in vgg.stages][:3] == ["conv1_1", "relu1_1", "conv1_2"]
     with pytest.raises(ValueError, match="one picture"):
         look_inside(net, torch.randn(2, 1, 28, 28))
 
