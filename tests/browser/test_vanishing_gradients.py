@@ -1,7 +1,11 @@
 """§2.3 in Chromium: both gradient plots draw plain and residual, a new depth redraws them, the
 training plots wait for a job, and nothing is logged as an error."""
 
-from playwright.sync_api import Page, expect
+import json
+import re
+
+import httpx
+from playwright.sync_api import Page, Route, expect
 
 from tests.browser.conftest import plot_points
 
@@ -53,4 +57,46 @@ def test_a_running_job_is_followed_again_after_a_reload_and_cancelled(page: Page
     page.click("#cancel")
     expect(page.locator("#job-text")).to_have_text("Cancelled.", timeout=10_000)
     expect(page.locator("#start")).to_be_enabled()
+    assert page.errors == []
+
+
+# every text an element shows, kept in window.recordedTexts (a fast job's lines pass in milliseconds)
+RECORD_TEXTS = """sel => { const el = document.querySelector(sel); window.recordedTexts = [];
+  new MutationObserver(() => window.recordedTexts.push(el.textContent))
+    .observe(el, { childList: true, characterData: true, subtree: true }); }"""
+
+
+def _smaller_job(route: Route) -> None:
+    """The page's depth job, shrunk to seconds: stacks of 3 and 8 layers on 1,024 digits."""
+    if route.request.method != "POST":
+        route.fallback()
+        return
+    body = route.request.post_data_json
+    body["params"] |= {"shallow": 3, "deep": 8, "train_size": 1024}
+    route.continue_(post_data=json.dumps(body))
+
+
+def test_the_verdict_quotes_the_runs_figures_in_chinese(page: Page, base_url: str):
+    page.route("**/api/jobs", _smaller_job)
+    page.goto(f"{base_url}{URL}?lang=zh")
+    page.wait_for_function("() => document.getElementById('plot-weights').data?.length === 2")
+    page.locator("#epochs").fill("2")
+    page.evaluate(RECORD_TEXTS, "#job-text")
+    page.click("#start")
+    expect(page.locator("#verdict")).not_to_be_empty(timeout=120_000)
+    progress = page.evaluate("() => window.recordedTexts")
+    assert any("（普通 3 层）" in text for text in progress)  # the run's name in Chinese, not "plain-3"
+    assert not any("plain" in text for text in progress)
+    job_id = page.evaluate("() => localStorage.getItem('naturally.depth.job')")
+    runs = httpx.get(f"{base_url}/api/jobs/{job_id}").json()["result"]["runs"]
+    verdict = page.text_content("#verdict") or ""
+    assert "训练 2 轮后" in verdict
+    for r in runs:  # every final training error, as the table prints it (N.fmt, 2 decimals)
+        name = ("残差" if r["residual"] else "普通") + f" {r['depth']} 层"
+        error = f"{100 * r['train_error']:.2f}".rstrip("0").rstrip(".")
+        assert f"{name} {error} %" in verdict
+    err = {(r["residual"], r["depth"]): r["train_error"] for r in runs}
+    if min(err.values()) < 0.25:  # the plain comparison is stated the way the figures go
+        assert ("更深的普通网络最终训练误差比较浅的高" in verdict) == (err[(False, 8)] > err[(False, 3)])
+    assert not re.search(r"[A-Za-z]{4,}", verdict)  # no English sentence
     assert page.errors == []

@@ -2,7 +2,7 @@
  * (one backward pass each), then the depth experiment as a job whose curves fill live. */
 (() => {
   "use strict";
-  const { t, api, lines, code, debounce, COLORS } = N;
+  const { t, api, lines, code, debounce, fmt, COLORS } = N;
   const $ = (id) => document.getElementById(id);
   const K = "cnn.vanishing_gradients.";
   const STACKS = [
@@ -106,6 +106,47 @@
 
   /* ---- the depth experiment: four trainings as one job ---- */
   const EARLY_ERROR = 0.25; // above this for every stack, too few epochs to read Figure 1's order
+  const SETTLED_ERROR = 0.1; // a shallow plain stack still above this has not finished learning
+  const CHANCE_ERROR = 0.85; // about the 90 % a guess among ten digits gets wrong
+  const SENTENCE_GAP = N.page.lang === "zh" ? "" : " "; // Chinese puts no space after "。"
+  const runLabel = (name) => t(`${K}run_${name.split("-")[0]}`, { depth: name.split("-")[1] });
+  const pct = (v) => `${fmt(100 * v, 2)} %`;
+
+  /** What this run's final training errors show, compared with Figure 1, in sentences. */
+  function verdict(runs, epochs) {
+    const figures = runs
+      .map((r) => t(`${K}verdict_figure`, { run: runLabel(r.name), error: pct(r.train_error) }))
+      .join(t(`${K}verdict_list_sep`));
+    const parts = [t(`${K}verdict_figures`, { epochs, figures })];
+    if (Math.min(...runs.map((r) => r.train_error)) >= EARLY_ERROR) {
+      return [...parts, t(`${K}verdict_early`)].join(SENTENCE_GAP);
+    }
+    const depths = runs.map((r) => r.depth);
+    const [shallow, deep] = [Math.min(...depths), Math.max(...depths)];
+    const err = (residual, depth) =>
+      runs.find((r) => r.residual === residual && r.depth === depth).train_error;
+    const points = (a, b) => fmt(100 * (a - b), 1);
+    const [p0, p1, r0, r1] = [err(false, shallow), err(false, deep), err(true, shallow), err(true, deep)];
+    const vars = { shallow, deep, p0: pct(p0), p1: pct(p1), r0: pct(r0), r1: pct(r1) };
+    const plainWorse = p1 > p0;
+    const residualFine = r1 <= r0;
+    const short = p0 > SETTLED_ERROR;
+    parts.push(
+      plainWorse
+        ? t(`${K}verdict_plain_worse`, { ...vars, points: points(p1, p0) })
+        : t(`${K}verdict_plain_not_worse`, vars),
+    );
+    if (p1 >= CHANCE_ERROR) parts.push(t(`${K}verdict_plain_chance`, vars));
+    parts.push(
+      residualFine
+        ? t(`${K}verdict_residual_fine`, vars)
+        : t(`${K}verdict_residual_worse`, { ...vars, points: points(r1, r0) }),
+    );
+    if (short) parts.push(t(`${K}verdict_short`, vars));
+    else if (plainWorse && residualFine) parts.push(t(`${K}verdict_yes`));
+    else parts.push(t(`${K}verdict_no`));
+    return parts.join(SENTENCE_GAP);
+  }
   const emptyRow = document.querySelector("#runs tbody tr").cloneNode(true);
   const job = N.jobForm("depth", K, {
     params: () => ({ epochs: Number($("epochs").value), seed: Number($("train-seed").value) }),
@@ -124,7 +165,7 @@
         value: d.run_index + d.step / total,
         max: d.runs,
         text: t(`${K}progress_text`, {
-          run: d.run,
+          run: runLabel(d.run),
           index: d.run_index + 1,
           runs: d.runs,
           step: d.step,
@@ -134,14 +175,13 @@
       };
     },
     draw: drawCurves,
-    done: (result) => {
+    done: (result, run) => {
       $("job-text").textContent = t(`${K}done_text`, { seconds: result.seconds });
-      const pct = (v) => `${(100 * v).toFixed(2)} %`;
       $("runs").tBodies[0].replaceChildren(
         ...result.runs.map((r) => {
           const tr = document.createElement("tr");
           for (const v of [
-            t(`${K}run_${r.residual ? "residual" : "plain"}`, { depth: r.depth }),
+            runLabel(r.name),
             N.num(r.parameters),
             r.seconds.toFixed(1),
             pct(r.train_error),
@@ -154,10 +194,7 @@
           return tr;
         }),
       );
-      const learned = Math.min(...result.runs.map((r) => r.train_error)) < EARLY_ERROR;
-      $("verdict").textContent = t(
-        K + (!learned ? "verdict_early" : result.figure1_shape ? "verdict_yes" : "verdict_no"),
-      );
+      $("verdict").textContent = verdict(result.runs, run.params.epochs);
     },
   });
 
@@ -177,13 +214,12 @@
       return;
     }
     const annotations = [];
-    const label = (n) => t(`${K}run_${n.split("-")[0]}`, { depth: n.split("-")[1] });
     lines(
       "plot-train",
       names.map((n) => ({
         x: curves[n].steps.map((s) => s.step),
         y: curves[n].steps.map((s) => 100 * (1 - s.accuracy)),
-        name: label(n),
+        name: runLabel(n),
         line: style(n),
       })),
       {
@@ -199,7 +235,7 @@
       names.map((n) => ({
         x: curves[n].epochs.map((e) => e.epoch),
         y: curves[n].epochs.map((e) => 100 * (1 - e.held_out_accuracy)),
-        name: label(n),
+        name: runLabel(n),
         mode: "lines+markers",
         line: style(n),
       })),
