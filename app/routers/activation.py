@@ -1,5 +1,7 @@
 """§1.4 activation: feature maps before and after a nonlinearity; the gradient through a stack of them."""
 
+from dataclasses import asdict
+
 from fastapi import APIRouter
 
 from app.deps import ImageStoreDep
@@ -13,6 +15,7 @@ from app.schemas.activation import (
     DepthRequest,
     DepthResponse,
     HistogramOut,
+    UnderflowOut,
 )
 from app.tensors import encode_tensor
 from engine.cnn.activation import (
@@ -24,6 +27,7 @@ from engine.cnn.activation import (
     curve,
     kernel_stack,
     max_slope,
+    sigmoid_underflow,
 )
 
 router = APIRouter(prefix="/api/cnn", tags=["activation"])
@@ -63,6 +67,7 @@ def activation(req: ActivationRequest, store: ImageStoreDep) -> ActivationRespon
         zero_share=res.zero_share,
         saturated_share=res.saturated_share,
         saturation_threshold=SATURATION,
+        sigmoid_underflow=UnderflowOut(**asdict(sigmoid_underflow())) if req.function == "sigmoid" else None,
         curve=_curve(curve(req.function, req.x_max, req.points, req.negative_slope)),
     )
 

@@ -58,6 +58,13 @@ class CurveOut(BaseModel):
     dydx: list[float] = Field(description="f'(x), computed by torch autograd")
 
 
+class UnderflowOut(BaseModel):
+    smallest: float = Field(description="the smallest positive float32, 2⁻¹⁴⁹ ≈ 1.4e-45")
+    edge: float = Field(description="the largest float32 x whose σ(x) is 0 here (σ(x) ≈ eˣ below half of it)")
+    edge_in_float64: float = Field(description="σ(edge) computed in float64: tiny, but not 0")
+    torch_edge: float = Field(description="the same for torch.sigmoid (its e⁻ˣ overflows to inf first)")
+
+
 class ActivationResponse(BaseModel):
     function: Function
     negative_slope: float
@@ -76,6 +83,9 @@ class ActivationResponse(BaseModel):
         description="sigmoid and tanh: fraction of outputs within 1 % of an asymptote; else null"
     )
     saturation_threshold: float
+    sigmoid_underflow: UnderflowOut | None = Field(
+        description="sigmoid: where float32 rounds σ(x) to exactly 0 (why zero_share is not 0); else null"
+    )
     curve: CurveOut
 
 

@@ -5,7 +5,9 @@ ReLU keeps the positive values and zeroes the rest. Sigmoid and tanh squash ever
 back through them, is nearly 0. Stacked n deep, the slopes multiply (chain rule), so the gradient
 shrinks at least as (largest slope)^n, and sigmoid's largest slope is 0.25."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 
 import torch
 import torch.nn.functional as F
@@ -140,6 +142,38 @@ def apply(
         zero_share(z),
         zero_share(a),
         saturated_share(a, name),
+    )
+
+
+@dataclass
+class Underflow:
+    """Where float32 gives σ(x) = 0 exactly, though σ(x) > 0 for every real x."""
+
+    smallest: float  # the smallest positive float32, 2⁻¹⁴⁹ ≈ 1.4e-45 (a subnormal)
+    edge: float  # the largest float32 x whose σ(x) is 0 with this module's sigmoid (eˣ below half of it)
+    edge_in_float64: float  # σ(edge) in float64: tiny, but not 0
+    torch_edge: float  # the same for torch.sigmoid, which computes 1 / (1 + e⁻ˣ): e⁻ˣ overflows first
+
+
+def zero_edge(f: Callable[[torch.Tensor], torch.Tensor]) -> float:
+    """The largest float32 x < 0 with f(x) == 0 for an increasing f that is 0 at −200 and not at 0:
+    bisection down to neighbouring float32 numbers."""
+    lo, hi = torch.tensor(-200.0), torch.tensor(0.0)  # f(lo) == 0 < f(hi)
+    while torch.nextafter(lo, hi) != hi:
+        mid = (lo + hi) / 2
+        lo, hi = (mid, hi) if f(mid) == 0 else (lo, mid)
+    return lo.item()
+
+
+@lru_cache
+def sigmoid_underflow() -> Underflow:
+    """The float32 facts behind the sigmoid outputs that come out exactly 0."""
+    edge = zero_edge(_sigmoid)
+    return Underflow(
+        smallest=torch.nextafter(torch.tensor(0.0), torch.tensor(1.0)).item(),
+        edge=edge,
+        edge_in_float64=_sigmoid(torch.tensor(edge, dtype=torch.float64)).item(),
+        torch_edge=zero_edge(torch.sigmoid),
     )
 
 

@@ -175,3 +175,15 @@ def test_an_image_too_small_for_a_kernel_names_image_id(client: TestClient):
     detail = r.json()["detail"][0]
     assert detail["loc"] == ["body", "image_id"] and "H and W ≥ 3" in detail["msg"]
     assert client.post(URL, json={"image_id": up.json()["id"], "kernels": []}).status_code == 200
+
+
+def test_sigmoid_zeros_come_with_their_float32_underflow(client: TestClient):
+    body = {"image_id": "scene", "normalize": False, "function": "sigmoid", "encoding": "f32"}
+    res = client.post(URL, json=body).json()
+    u = res["sigmoid_underflow"]
+    assert u["smallest"] == torch.finfo(torch.float32).smallest_normal * 2.0**-23  # 2⁻¹⁴⁹
+    before, after = decode_tensor(res["before"]), decode_tensor(res["after"])
+    assert res["zero_share"] > 0  # raw 0–255 edges reach far below −104
+    assert torch.equal(after == 0, before <= u["edge"])  # exactly the inputs past the edge are 0
+    assert torch.sigmoid(before[after == 0].double()).max() < u["smallest"] / 2  # float64 keeps them
+    assert client.post(URL, json={**body, "function": "tanh"}).json()["sigmoid_underflow"] is None

@@ -102,3 +102,38 @@ def test_pytorch_panel_runs_and_prints_the_page_numbers(page: Page, base_url: st
     assert printed[-2] == pytest.approx(chain["max_slope"], abs=1e-4)
     assert printed[2] == pytest.approx(api["saturated_share"], abs=1e-4)
     assert printed[-1] == pytest.approx(chain["gradient"][-1], rel=1e-2)  # torch prints 4 digits
+
+
+def test_sigmoid_zeros_are_explained_as_float32_underflow(page: Page, base_url: str):
+    page.goto(f"{base_url}/cnn/activation?lang=zh")
+    page.wait_for_function("() => document.getElementById('act-shares').textContent !== ''")
+    page.select_option("#image-select", "shapes")
+    page.select_option("#act-function", "sigmoid")
+    page.uncheck("#act-normalize")  # raw 0–255 pixels: edge responses far below −104
+    page.wait_for_function("() => document.getElementById('act-shares').textContent.includes('float32')")
+    page.wait_for_load_state("networkidle")
+    api = httpx.post(
+        f"{base_url}/api/cnn/activation",
+        json={"image_id": "shapes", "function": "sigmoid", "normalize": False},
+    ).json()
+    u = api["sigmoid_underflow"]
+    shares = page.text_content("#act-shares") or ""
+    assert "下溢" in shares and f"{u['edge']:.2f}" in shares and f"{u['torch_edge']:.2f}" in shares
+    assert f"{u['smallest']:.2e}" in shares and f"{u['edge_in_float64']:.2e}" in shares
+    code = page.text_content("#torch-code") or ""
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=SAMPLES,
+        env={**os.environ, "PYTHONWARNINGS": "ignore"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    ).stdout
+    assert "tensor(1.4013e-45)" in out  # the smallest positive float32, printed by torch
+    pair = re.search(r"tensor\(\[([-0-9.e+]+), ([-0-9.e+]+)\]\)", out)
+    assert pair, out
+    near, past = float(pair.group(1)), float(pair.group(2))
+    assert near > 0 and past == 0  # torch.sigmoid just above and just below its edge: 0 only below
+    assert float(re.search(r"tensor\(([-0-9.e+]+), dtype=torch.float64\)", out).group(1)) > 0
+    assert page.errors == []  # type: ignore[attr-defined]

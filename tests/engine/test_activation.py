@@ -17,6 +17,7 @@ from engine.cnn.activation import (
     histogram,
     max_slope,
     saturated_share,
+    sigmoid_underflow,
     zero_share,
 )
 from engine.cnn.kernels import kernel, weight
@@ -168,3 +169,16 @@ def test_sigmoid_chain_shrinks_at_least_as_a_quarter_to_the_n():
     assert g[-1] < 1e-30
     assert (chain_gradient("relu", 50, 1.0) == 1).all()
     assert (chain_gradient("relu", 5, -1.0) == 0).all()
+
+
+def test_sigmoid_zeros_are_float32_underflow():
+    u = sigmoid_underflow()
+    assert u.smallest == 2.0**-149 == torch.finfo(torch.float32).smallest_normal * 2.0**-23
+    edge, after = torch.tensor(u.edge), torch.nextafter(torch.tensor(u.edge), torch.tensor(0.0))
+    assert activate(edge, "sigmoid") == 0 and activate(after, "sigmoid") == u.smallest
+    assert 0 < u.edge_in_float64 < u.smallest / 2  # float64 keeps it; float32 rounds it to 0
+    assert_close(torch.tensor(u.edge_in_float64, dtype=torch.float64), torch.sigmoid(edge.double()))
+    t_edge = torch.tensor(u.torch_edge)
+    assert torch.sigmoid(t_edge) == 0 and torch.sigmoid(torch.nextafter(t_edge, torch.tensor(0.0))) > 0
+    assert torch.isinf(torch.exp(-t_edge))  # torch's 1 / (1 + e⁻ˣ): e⁻ˣ overflows to inf
+    assert -104 < u.edge < u.torch_edge < -88

@@ -22,6 +22,7 @@
   const FN_DASH = { relu: "solid", sigmoid: "dash", tanh: "dashdot", leaky_relu: "dot" };
   const fnName = (f) => t(`${P}fn.${f}`);
   const pct = (v) => `${(100 * v).toFixed(1)} %`;
+  const SENTENCE_GAP = N.page.lang === "zh" ? "" : " "; // Chinese puts no space after "。"
   const sci = (v) => (v === 0 || v === 1 ? String(v) : v.toExponential(2));
   const fn = () => $("act-function").value;
   const slope = () => Number($("act-slope").value);
@@ -149,7 +150,23 @@
       t(`${P}share_zero`, { fn: fnName(act.function), zero: pct(act.zero_share) }),
     ];
     if (act.saturated_share !== null) parts.push(t(`${P}share_saturated`, { sat: pct(act.saturated_share) }));
-    $("act-shares").textContent = parts.join(" ");
+    const u = act.sigmoid_underflow;
+    if (u && act.zero_share > 0) {
+      // σ(x) > 0 for every real x: its zeros are float32 rounding, shown with torch's own numbers
+      parts.push(
+        t(`${P}share_underflow`, {
+          smallest: sci(u.smallest),
+          edge: fmt(u.edge, 2),
+          low: fmt(
+            act.before.data.reduce((a, b) => Math.min(a, b), 0),
+            0,
+          ),
+          f64: sci(u.edge_in_float64),
+          torch_edge: fmt(u.torch_edge, 2),
+        }),
+      );
+    }
+    $("act-shares").textContent = parts.join(SENTENCE_GAP);
   }
 
   /* ---- the four functions, their slopes, and the gradient through depth ---- */
@@ -276,6 +293,16 @@
         : [
             `print((${f === "sigmoid" ? "(a < 0.01) | (a > 0.99)" : "a.abs() > 0.99"}).float().mean())   # ${fmt(act.saturated_share)} saturated`,
           ];
+    const u = act.sigmoid_underflow;
+    const zeros = u
+      ? [
+          `print((a == 0).float().mean())  # exactly 0 after: every z ≤ ${fmt(u.torch_edge, 2)} (this page: ${fmt(act.zero_share)})`,
+          "# σ is never 0: those zeros are float32 underflow",
+          `print(torch.nextafter(torch.tensor(0.0), torch.tensor(1.0)))   # ${sci(u.smallest)}, the smallest positive float32`,
+          `print(torch.sigmoid(torch.tensor([${Math.ceil(u.torch_edge)}.0, ${Math.floor(u.torch_edge)}.0])))   # the second is 0: e⁻ˣ overflows to inf`,
+          `print(torch.sigmoid(torch.tensor(${Math.floor(u.torch_edge)}.0, dtype=torch.float64)))   # float64: tiny, not 0`,
+        ]
+      : [`print((a == 0).float().mean())  # ${fmt(act.zero_share)} exactly 0 after`];
     const chain = chains.chains.find((ch) => ch.function === f);
     const n = chains.depth;
     code(
@@ -292,7 +319,7 @@
         `f = ${torchFn(f)}`,
         "a = f(z)                                   # after, same shape",
         `print((z < 0).float().mean())   # ${fmt(act.negative_share)} negative before`,
-        `print((a == 0).float().mean())  # ${fmt(act.zero_share)} exactly 0 after`,
+        ...zeros,
         ...sat,
         `print(torch.histc(z, bins=${act.hist_before.counts.length}))`,
         "",
