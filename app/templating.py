@@ -6,7 +6,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
-from app.i18n import LANGS, messages, translate
+from app.i18n import LANGS, catalog, messages, translate
 from app.lessons import LESSONS, Lesson, neighbours
 from app.schemas.names import MAX_NAME
 from app.static import version
@@ -19,6 +19,14 @@ templates.env.globals["max_name"] = MAX_NAME  # the name boxes' data-max, as the
 def static_url(request: Request, path: str) -> str:
     """The versioned URL of a file under static/ (long-cached by browsers)."""
     return f"{request.url_for('static', path=path)}?v={version(path)}"
+
+
+def step_numbers(lang: str, key: str) -> list[int]:
+    """The guided steps of a lesson's stage: n of every `<key>.step.<n>.title` in the catalog, 1, 2, …"""
+    n = 1
+    while f"{key}.step.{n}.title" in catalog(lang):
+        n += 1
+    return list(range(1, n))
 
 
 def render_page(
@@ -36,6 +44,7 @@ def render_page(
         "lesson": lesson,
         "prev": prev,
         "next": nxt,
+        "steps": step_numbers(lang, lesson.key) if lesson else [],
         "page_data": {"lang": lang, "messages": messages(lang, prefixes), **(data or {})},
     }
     response = templates.TemplateResponse(request, template, context)

@@ -384,8 +384,19 @@
       file.value = "";
     });
     const has = (id) => [...select.options].some((o) => o.value === id);
-    const first = [remembered?.id, prefer, select.options[0]?.value].find((id) => id && has(id));
-    if (first) choose(first);
+    const first = [await linkedImage(has, addOption), remembered?.id, prefer, select.options[0]?.value];
+    const id = first.find((v) => v && has(v));
+    if (id) choose(id);
+  }
+
+  /** The image a lesson's link names (?image-select=…, urlstate.js), once the picker's options are in:
+   * an upload the server still has joins them. Its id, or null (a link naming no image or a lost one). */
+  async function linkedImage(has, addOption) {
+    const id = N.state?.wanted("image-select");
+    if (id && !has(id) && (await fetch(`/api/images/${encodeURIComponent(id)}`)).ok) {
+      addOption(id, `${t("common.uploaded")}: ${id}`);
+    }
+    return N.state?.restore("image-select") ? id : null;
   }
 
   /* ---- training jobs (app/routers/jobs.py): follow one's Server-Sent Events ---- */
@@ -605,6 +616,7 @@
     status,
     api,
     Superseded,
+    fieldLabel,
     $,
     el,
     upload,

@@ -1,12 +1,15 @@
 """The home page, lesson pages, language choice, and the static assets they need."""
 
 import re
+from pathlib import Path
 
 import plotly
 import pytest
 from fastapi.testclient import TestClient
 
-from app.lessons import LESSONS
+from app.i18n import catalog
+from app.lessons import LESSONS, Lesson
+from app.templating import step_numbers
 
 
 def test_home_lists_every_lesson_and_links_only_built_ones(client: TestClient):
@@ -59,3 +62,37 @@ def test_language_from_query_is_remembered_in_a_cookie(client: TestClient):
 def test_language_from_accept_language(client: TestClient, header: str, lang: str):
     html = client.get("/", headers={"Accept-Language": header}).text
     assert f'<html lang="{lang}">' in html
+
+
+TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
+
+
+def staged(lesson: Lesson) -> bool:
+    """Whether a lesson has the stage anatomy (issue #14): its template fills {% block stage %}."""
+    return "{% block stage %}" in (TEMPLATES / f"{lesson.key.replace('.', '/')}.html").read_text()
+
+
+@pytest.mark.parametrize("lesson", [ls for ls in LESSONS if ls.built], ids=lambda ls: ls.path)
+def test_a_staged_lesson_has_a_lead_and_four_to_ten_steps(client: TestClient, lesson: Lesson):
+    html = client.get(f"{lesson.path}?lang=en").text
+    steps = step_numbers("en", lesson.key)
+    assert step_numbers("zh", lesson.key) == steps
+    assert 'id="copy-link"' in html and 'id="state-note"' in html  # every lesson: its link, and the note
+    if not staged(lesson):
+        assert steps == [] and 'id="stage"' not in html
+        return
+    assert 4 <= len(steps) <= 10, steps
+    for lang in ("en", "zh"):
+        for n in steps:
+            assert f"{lesson.key}.step.{n}.text_html" in catalog(lang)
+        assert f"{lesson.key}.lead_html" in catalog(lang)
+    assert html.count("data-step=") == len(steps)
+    assert html.index('id="stage"') < html.index('class="explain"')  # the visual comes before the prose
+
+
+@pytest.mark.parametrize("lesson", [ls for ls in LESSONS if ls.built][::4], ids=lambda ls: ls.path)
+def test_unknown_or_nonsense_query_parameters_still_serve_the_page(client: TestClient, lesson: Lesson):
+    query = "?lang=xx&hidden-size=9999&step=-3&present=maybe&%3Cscript%3E=%22%3E%3Cb%3E&bogus"
+    res = client.get(lesson.path + query)
+    assert res.status_code == 200  # the page's script names what it could not use (urlstate.js)
+    assert "<b>" not in res.text and "<script>=" not in res.text

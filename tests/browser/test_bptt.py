@@ -103,3 +103,141 @@ def test_a_late_answer_never_replaces_a_newer_one(page: Page, base_url: str):
     assert drawn[1] == 4
     assert_close(torch.tensor(drawn[0]), torch.tensor(fresh["autograd"]["W_hh"]["data"]).flatten())
     assert page.errors == []
+
+
+# ---- the stage (issue #14): guided steps, the state in the URL, presentation mode ----
+
+STAGE_TERMS = """() => document.getElementById('plot-stage').data
+  .filter((tr) => tr.name.startsWith('t = ') && tr.y.some((v) => v !== null)).map((tr) => tr.name)"""
+
+
+STAGE = (
+    "() => ({ step: document.querySelector('#steps [aria-current=step]').dataset.step,"
+    " text: document.getElementById('step-text').textContent,"
+    f" terms: ({STAGE_TERMS})(),"
+    " cells: document.querySelectorAll('#stage-chain .cell[style]').length })"
+)
+
+
+def _stage(page: Page) -> dict:
+    """The highlighted step, its text, the terms stacked on the stage and the chain's coloured cells."""
+    return page.evaluate(STAGE)
+
+
+def _values(page: Page, *ids: str) -> list[str]:
+    return page.evaluate("ids => ids.map((id) => document.getElementById(id).value)", list(ids))
+
+
+def _body(**changes: object) -> dict:
+    """The request the page sends with its default controls, changed by `changes`."""
+    body = {"sequence": [1, -0.5, 0.8, 2, -1], "hidden_size": 2, "num_layers": 1, "loss": "last", "seed": 1}
+    return {**body, "target": [0.5], "encoding": "list", **changes}
+
+
+def test_the_keyboard_walks_the_steps_and_the_visual_follows(page: Page, base_url: str):
+    _open(page, base_url)
+    page.wait_for_function("() => document.getElementById('plot-stage').data")
+    first = _stage(page)
+    assert first["step"] == "0" and first["terms"] == [] and first["cells"] == 0
+    res = httpx.post(f"{base_url}/api/rnn/bptt", json=_body()).json()
+    h5 = res["h"]["data"][0][-1]
+    assert f"({float(f'{h5[0]:.3g}')}, {float(f'{h5[1]:.3g}')})" in first["text"]  # h₅ from torch
+    page.keyboard.press("ArrowRight")
+    page.keyboard.press("ArrowRight")  # step 3: the last step's term
+    page.wait_for_function("() => location.search.includes('step=3')")
+    third = _stage(page)
+    assert third["step"] == "2" and third["terms"] == ["t = 5"] and third["cells"] == 1
+    term = res["terms"][0]["W_hh"]["data"][4]
+    assert any(f"{v:.3g}" in third["text"] for row in term for v in row)  # the term's own number
+    page.keyboard.press("ArrowRight")  # step 4 walks back t = 4, 3, 2, one frame each
+    page.wait_for_function(f"() => ({STAGE_TERMS})().length === 4", timeout=10_000)
+    assert _stage(page)["cells"] == 4
+    page.keyboard.press("ArrowLeft")
+    page.wait_for_function(f"() => ({STAGE_TERMS})().length === 1")
+    page.focus("#sequence")
+    page.keyboard.press("ArrowRight")  # inside a text field the arrows move the caret, not the steps
+    assert _stage(page)["step"] == "2"
+    assert page.errors == []
+
+
+def test_space_plays_to_the_end_where_the_sum_is_autograd(page: Page, base_url: str):
+    _open(page, base_url)
+    page.evaluate("() => document.activeElement.blur()")
+    page.keyboard.press("End")  # not a step key: nothing happens
+    page.keyboard.press(" ")
+    assert page.get_attribute("#step-play", "aria-pressed") == "true"
+    page.wait_for_function(
+        "() => document.querySelector('#steps [aria-current=step]').dataset.step === '5'", timeout=30_000
+    )
+    sums = page.evaluate("() => document.getElementById('plot-stage').data.slice(-2).map((tr) => tr.y)")
+    assert_close(torch.tensor(sums[0]), torch.tensor(sums[1]))  # Σ terms = autograd, entry by entry
+    page.wait_for_function(
+        "() => document.getElementById('step-play').getAttribute('aria-pressed') === 'false'"
+    )
+    assert page.errors == []
+
+
+def test_a_link_restores_the_settings_and_the_step(page: Page, base_url: str):
+    query = "sequence=2+1+-1&hidden-size=3&loss=every&seed=7&target=0.25&step=6"
+    page.goto(f"{base_url}/rnn/bptt?lang=en&{query}")
+    page.wait_for_function("() => document.getElementById('plot-stage').data")
+    page.wait_for_load_state("networkidle")
+    assert _values(page, "sequence", "hidden-size", "loss", "seed", "target") == [
+        "2 1 -1",
+        "3",
+        "every",
+        "7",
+        "0.25",
+    ]
+    assert page.text_content("#hidden-size-out") == "3"
+    assert page.is_hidden("#state-note")
+    assert _stage(page)["step"] == "5"
+    fresh = httpx.post(
+        f"{base_url}/api/rnn/bptt",
+        json=_body(sequence=[2, 1, -1], hidden_size=3, loss="every", seed=7, target=[0.25] * 3),
+    ).json()
+    autograd = page.evaluate("() => document.getElementById('plot-stage').data.at(-1).y")
+    assert_close(torch.tensor(autograd), torch.tensor(fresh["autograd"]["W_hh"]["data"]).flatten())
+    below = _bars(page, "plot-whh")[-1][1]
+    assert_close(torch.tensor(below), torch.tensor(fresh["autograd"]["W_hh"]["data"]).flatten())
+    page.select_option("#loss", "last")  # a change goes back into the link
+    page.wait_for_function("() => !location.search.includes('loss=')")
+    assert "hidden-size=3" in page.url and "step=6" in page.url
+    assert page.errors == []
+
+
+def test_a_link_with_nonsense_shows_the_note_and_the_defaults(page: Page, base_url: str):
+    query = "hidden-size=99&loss=sideways&seed=-4&num-layers=2.5&step=42&present=maybe&bogus=1"
+    page.goto(f"{base_url}/rnn/bptt?lang=zh&{query}")
+    page.wait_for_function("() => document.getElementById('plot-stage').data")
+    page.wait_for_load_state("networkidle")
+    note = page.text_content("#state-note") or ""
+    assert page.is_visible("#state-note") and "默认值" in note  # in the page's language
+    for part in ("(hidden-size) = “99”", "(loss) = “sideways”", "(seed) = “-4”", "num-layers", "step = “42”"):
+        assert part in note, part
+    assert "present = “maybe”" in note and "bogus = “1”" in note
+    assert _values(page, "hidden-size", "loss", "seed", "num-layers") == ["2", "last", "1", "1"]
+    assert _stage(page)["step"] == "0"
+    autograd = page.evaluate("() => document.getElementById('plot-stage').data.at(-1).y")
+    fresh = httpx.post(f"{base_url}/api/rnn/bptt", json=_body()).json()
+    assert_close(torch.tensor(autograd), torch.tensor(fresh["autograd"]["W_hh"]["data"]).flatten())
+    assert page.errors == []
+
+
+def test_presentation_mode_shows_only_the_stage(page: Page, base_url: str):
+    page.goto(f"{base_url}/rnn/bptt?lang=en&present=1&step=2")
+    page.wait_for_function("() => document.getElementById('plot-stage').data")
+    for prose in (".explain", ".lead", "#plot-whh", ".panels", ".topbar", "#steps"):
+        assert page.is_hidden(prose), prose
+    for shown in ("#plot-stage", "#stage-chain", "#step-text", "#step-play", "#step-next"):
+        assert page.is_visible(shown), shown
+    size = page.evaluate("() => parseFloat(getComputedStyle(document.getElementById('step-text')).fontSize)")
+    assert size >= 22  # large type for a projector
+    page.keyboard.press("ArrowRight")
+    page.wait_for_function("() => location.search.includes('step=3')")
+    page.keyboard.press("Escape")
+    assert page.is_visible(".explain")
+    page.wait_for_function("() => !location.search.includes('present')")
+    page.click("#present")
+    assert page.is_hidden(".explain")
+    assert page.errors == []

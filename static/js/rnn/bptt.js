@@ -95,10 +95,15 @@
     drawFlow(l);
     drawPaper();
     code(torchCode());
+    guide.refresh();
   }
 
-  /** One stacked bar of T per-step terms per entry (i, j), then its sum and autograd's value. */
-  function stacked(id, captionId, name, termsObj, autogradObj, sumsObj) {
+  /** The bars of one weight, per entry (i, j): its per-step terms stacked (only the steps ≥ `from`; in
+   * time order, or from the last step down when `backward`; the term of step `focus` outlined), then the
+   * sum of the terms (when `sum`) and autograd's gradient. Entries whose terms are all zero are left out,
+   * and at most MAX_ENTRIES shown. Returns {traces, shown: [[i, j]…], total}. */
+  function termBars(name, termsObj, autogradObj, sumsObj, opts = {}) {
+    const { from = 1, focus = null, sum = true, backward = false } = opts;
     const terms = termsObj.data; // (T, H, K)
     const [T, H, K] = termsObj.shape;
     let entries = [];
@@ -109,8 +114,10 @@
     const x = shown.map(([i, j]) => `${subs(name)}[${i},${j}]`);
     const pos = shown.map(() => 0);
     const neg = shown.map(() => 0);
-    const traces = [...Array(T).keys()].map((s) => {
-      const y = shown.map(([i, j]) => terms[s][i][j]);
+    const order = [...Array(T).keys()];
+    if (backward) order.reverse();
+    const traces = order.map((s) => {
+      const y = shown.map(([i, j]) => (s + 1 >= from ? terms[s][i][j] : null));
       const base = y.map((v, e) => (v >= 0 ? pos[e] : neg[e]));
       y.forEach((v, e) => {
         if (v >= 0) pos[e] += v;
@@ -124,25 +131,34 @@
         base,
         offsetgroup: "terms",
         width: 0.26,
-        marker: { color: stepColor(s) },
+        marker: { color: stepColor(s), line: { width: s + 1 === focus ? 3 : 0, color: COLORS.ink } },
         hovertemplate: `%{x}, ${t(`${P}term_of`, { t: s + 1 })}: %{y:.6~g}<extra></extra>`,
       };
     });
-    const side = (label, obj, color) => ({
+    const side = (label, obj, color, on) => ({
       type: "bar",
       name: label,
       x,
-      y: shown.map(([i, j]) => obj.data[i][j]),
+      y: shown.map(([i, j]) => (on ? obj.data[i][j] : null)),
       offsetgroup: label,
       width: 0.26,
-      marker: { color },
+      marker: { color, line: { width: on && focus === "sum" ? 3 : 0, color: COLORS.ink } },
       hovertemplate: `%{x}, ${label}: %{y:.6~g}<extra></extra>`,
     });
-    traces.push(side(t(`${P}sum`), sumsObj, COLORS.ink), side(t(`${P}autograd`), autogradObj, COLORS.warn));
+    traces.push(
+      side(t(`${P}sum`), sumsObj, COLORS.ink, sum),
+      side(t(`${P}autograd`), autogradObj, COLORS.warn, true),
+    );
+    return { traces, shown, total };
+  }
+
+  /** One stacked bar of T per-step terms per entry (i, j), then its sum and autograd's value. */
+  function stacked(id, captionId, name, termsObj, autogradObj, sumsObj) {
+    const { traces, shown, total } = termBars(name, termsObj, autogradObj, sumsObj);
     draw(id, traces, {
       xTitle: t(`${P}axis_entry`),
       yTitle: t(`${P}axis_grad`, { name: subs(name) }),
-      showlegend: T <= 16,
+      showlegend: termsObj.shape[0] <= 16,
       margin: { t: 48 },
       xaxis: { type: "category" },
     });
@@ -205,6 +221,260 @@
       ],
       { xTitle: t(`${P}axis_t`), yTitle: "L<sub>t</sub>", xaxis },
     );
+  }
+
+  /* ---- the stage: the unrolled chain above the terms of W_hh adding up, one guided step at a time ---- */
+  const g = (v) => String(Number(Number(v).toPrecision(3))); // three significant digits: 0.000626
+  const vec = (row) =>
+    row.length === 1 ? g(row[0]) : `(${row.slice(0, 4).map(g).join(", ")}${row.length > 4 ? ", …" : ""})`;
+  const BACK = 3; // the step that walks back through t = T − 1 … 2, one frame each
+
+  /** The moment of a guided step: terms of the steps ≥ `from` are stacked; `focus` is what the step
+   * talks about (a time step, "forward", "loss" or "sum"). */
+  function moment(step, frame) {
+    const T = res.steps;
+    if (step === BACK) {
+      const s = Math.max(1, Math.min(T, T - 1 - frame));
+      return { from: s, focus: s };
+    }
+    return [
+      { from: T + 1, focus: "forward" },
+      { from: T + 1, focus: "loss" },
+      { from: T, focus: T },
+      null,
+      { from: 1, focus: 1 },
+      { from: 1, focus: "sum" },
+    ][step];
+  }
+
+  /** The stage at guided step `step` (frame `frame`): draws it and returns the numbers of its text. */
+  function stageAt(step, frame) {
+    const l = res.num_layers - 1; // the top layer: the one the loss reads
+    const m = moment(step, frame);
+    drawChain(m, l);
+    const ag = grads(res.autograd, l).W_hh;
+    const { traces, shown } = termBars("W_hh", res.terms[l].W_hh, ag, grads(res.sums, l).W_hh, {
+      from: m.from,
+      focus: m.focus,
+      sum: m.focus === "sum",
+      backward: true,
+    });
+    const [i, j] = shown.reduce((a, b) =>
+      Math.abs(ag.data[b[0]][b[1]]) > Math.abs(ag.data[a[0]][a[1]]) ? b : a,
+    );
+    const k = shown.findIndex(([a, b]) => a === i && b === j);
+    draw("plot-stage", traces, {
+      xTitle: t(`${P}axis_entry`),
+      yTitle: t(`${P}stage_axis`),
+      margin: { t: 28 },
+      xaxis: { type: "category" },
+      yaxis: { range: stageRange(l, shown) },
+      shapes: [
+        {
+          type: "rect",
+          xref: "x",
+          yref: "paper",
+          x0: k - 0.5,
+          x1: k + 0.5,
+          y0: 0,
+          y1: 1,
+          fillcolor: "rgba(219, 234, 254, 0.6)", // --accent-soft
+          line: { width: 0 },
+          layer: "below",
+        },
+      ],
+      annotations: [
+        {
+          x: k,
+          y: 1,
+          xref: "x",
+          yref: "paper",
+          yanchor: "bottom",
+          text: t(`${P}followed`),
+          showarrow: false,
+        },
+      ],
+    });
+    return stepNumbers(step, m, l, i, j);
+  }
+
+  /** A y range that holds every stack, sum and autograd bar of the stage, so the axis stays still. */
+  function stageRange(l, shown) {
+    const terms = res.terms[l].W_hh.data;
+    const ag = grads(res.autograd, l).W_hh.data;
+    let lo = 0;
+    let hi = 0;
+    for (const [i, j] of shown) {
+      const up = terms.reduce((acc, s) => acc + Math.max(0, s[i][j]), 0);
+      const down = terms.reduce((acc, s) => acc + Math.min(0, s[i][j]), 0);
+      lo = Math.min(lo, down, ag[i][j]);
+      hi = Math.max(hi, up, ag[i][j]);
+    }
+    const pad = (hi - lo || 1) * 0.08;
+    return [lo - pad, hi + pad];
+  }
+
+  /** The numbers of guided step `step`'s text, for entry (i, j) of W_hh, all from the answer. */
+  function stepNumbers(step, m, l, i, j) {
+    const T = res.steps;
+    const rows = (obj) => obj.data[l]; // (T, H) of the layer
+    const [h, dh, delta] = [rows(res.h), rows(res.dh), rows(res.delta)];
+    const terms = res.terms[l].W_hh.data;
+    const gf = (v) => (v < 0 ? `(${g(v)})` : g(v)); // a factor: negative numbers in brackets
+    const at = (s) => ({
+      d: gf(delta[s - 1][i]),
+      hp: gf(s === 1 ? res.h0.data[l][j] : h[s - 2][j]),
+      term: g(terms[s - 1][i][j]),
+    });
+    const y = res.y.data.map((r) => r[0]);
+    const base = { T, i, j };
+    if (step === 0) return { ...base, h: vec(h[T - 1]), y: g(y[T - 1]) };
+    if (step === 1) {
+      const target = res.target.data.flat(Infinity);
+      const formula =
+        res.loss_mode === "last"
+          ? `½·(${g(y[T - 1])} − ${g(target[0])})² = ${g(res.loss)}`
+          : `L₁ + … + L${sub(T)} = ${g(res.loss)}`;
+      return { ...base, formula, dy: g(res.dy.data[T - 1][0]) };
+    }
+    if (step === 2) {
+      return { ...base, ...at(T), prev: T - 1, dh: vec(dh[T - 1]), delta: vec(delta[T - 1]) };
+    }
+    if (step === BACK) {
+      const s = m.focus;
+      const norms = res.dh_norm[l];
+      return {
+        ...base,
+        ...at(s),
+        t: s,
+        next: s + 1,
+        dh: vec(dh[s - 1]),
+        norm: g(norms[s - 1]),
+        normT: g(norms[T - 1]),
+      };
+    }
+    if (step === 4)
+      return {
+        ...base,
+        term: g(terms[0][i][j]),
+        termx: g(res.terms[l].W_xh.data[0][i][0]),
+      };
+    return {
+      ...base,
+      sum: g(grads(res.sums, l).W_hh.data[i][j]),
+      auto: g(grads(res.autograd, l).W_hh.data[i][j]),
+      diff: res.max_difference.toExponential(1),
+    };
+  }
+
+  /** The unrolled RNN as an SVG: cells h₁ … h_T (coloured like their terms once stacked), the forward
+   * arrows, the gradient's arrows back from the loss down to step m.from, ‖∂L/∂h_t‖ under each cell. */
+  function drawChain(m, l) {
+    const T = res.steps;
+    const svgEl = $("stage-chain");
+    const narrow = svgEl.clientWidth < 520; // a phone: closer cells, larger type
+    svgEl.classList.toggle("narrow", narrow);
+    const gap = narrow ? 64 : 86;
+    const x0 = 78;
+    const cy = 38;
+    const cw = narrow ? 50 : 58;
+    const ch = 40;
+    const lossX = x0 + T * gap + 12;
+    const width = lossX + 56;
+    const words = T <= 16; // past that the labels would be too small to read
+    svgEl.setAttribute("viewBox", `0 0 ${width} 132`);
+    const norms = res.dh_norm[l];
+    const cx = (s) => x0 + (s - 1) * gap; // left edge of cell s
+    const back = m.from <= T;
+    const out = [
+      N.svg("defs", {}),
+      N.svg("rect", {
+        class: `loss${m.focus === "loss" ? " focus" : ""}`,
+        x: lossX,
+        y: 2,
+        width: 40,
+        height: 28,
+        rx: 8,
+      }),
+      N.svg("text", { class: "lbl", x: lossX + 20, y: 21, "text-anchor": "middle" }, "L"),
+    ];
+    const defs = out[0];
+    for (const [id, color] of [
+      ["arrow-fwd", m.focus === "forward" ? COLORS.accent : COLORS.muted],
+      ["arrow-back", COLORS.red],
+    ]) {
+      const marker = N.svg("marker", {
+        id,
+        viewBox: "0 0 10 10",
+        refX: 9,
+        refY: 5,
+        markerWidth: 9,
+        markerHeight: 9,
+        markerUnits: "userSpaceOnUse",
+        orient: "auto",
+      });
+      marker.append(N.svg("path", { d: "M0,0 L10,5 L0,10 z", fill: color }));
+      defs.append(marker);
+    }
+    // the loss reads the last output (or every output): a rail from those cells up to L
+    const looked = res.loss_mode === "last" ? [T] : [...Array(T).keys()].map((s) => s + 1);
+    const railFrom = cx(looked[0]) + cw / 2;
+    out.push(N.svg("path", { class: back ? "back" : "rail", d: `M${railFrom},16 H${lossX}` }));
+    for (const s of looked) {
+      out.push(
+        N.svg("path", { class: back && s >= m.from ? "back" : "rail", d: `M${cx(s) + cw / 2},${cy} V16` }),
+      );
+    }
+    if (words) out.push(N.svg("text", { class: "muted", x: 4, y: cy + ch / 2 + 5 }, "h₀ = 0"));
+    if (words) out.push(N.svg("text", { class: "muted", x: 4, y: 102 }, "‖∂L/∂h‖"));
+    for (let s = 1; s <= T; s++) {
+      const x = cx(s);
+      const stacked = s >= m.from;
+      const focus = m.focus === s;
+      out.push(
+        N.svg("path", {
+          class: `fwd${m.focus === "forward" ? " on" : ""}`,
+          d: `M${s === 1 ? 56 : x - gap + cw},${cy + 12} H${x - 2}`,
+          "marker-end": "url(#arrow-fwd)",
+        }),
+        N.svg("rect", {
+          class: `cell${focus ? " focus" : ""}`,
+          x,
+          y: cy,
+          width: cw,
+          height: ch,
+          rx: 6,
+          ...(stacked ? { style: `fill: ${stepColor(s - 1)}; fill-opacity: 0.4` } : {}),
+        }),
+      );
+      if (words) {
+        out.push(
+          N.svg(
+            "text",
+            { class: "lbl", x: x + cw / 2, y: cy + ch / 2 + 5, "text-anchor": "middle" },
+            `h${sub(s)}`,
+          ),
+        );
+        out.push(
+          N.svg("text", { class: "muted", x: x + cw / 2, y: 124, "text-anchor": "middle" }, `x${sub(s)}`),
+        );
+      }
+      if (back && s >= m.from && s < T) {
+        out.push(
+          N.svg("path", {
+            class: "back",
+            d: `M${x + gap - 2},${cy + ch - 10} H${x + cw + 2}`,
+            "marker-end": "url(#arrow-back)",
+          }),
+        );
+      }
+      if (words && back && s >= m.from) {
+        out.push(
+          N.svg("text", { class: "norm", x: x + cw / 2, y: 102, "text-anchor": "middle" }, g(norms[s - 1])),
+        );
+      }
+    }
+    svgEl.replaceChildren(...out);
   }
 
   /* ---- every number of a scalar RNN, to redo on paper ---- */
@@ -341,6 +611,11 @@
     update();
   }
 
+  const guide = N.steps({
+    show: (step, frame) => (res ? stageAt(step, frame) : null),
+    frames: (step) => (res && step === BACK ? Math.max(1, res.steps - 2) : 1),
+    interval: (step) => (step === BACK ? 1200 : 2800),
+  });
   const later = debounce(update, 250);
   for (const id of ["input-size", "hidden-size"]) {
     $(id).addEventListener("input", () => {

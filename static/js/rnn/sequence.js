@@ -64,12 +64,14 @@
     }
   }
 
-  // #layer (in #layer-box, hidden when there is one layer) offers layers 1…n
+  // #layer (in #layer-box, hidden when there is one layer) offers layers 1…n; the first time, it takes
+  // the layer a link names (urlstate.js)
   function layerChoice(n) {
-    const layer = document.getElementById("layer");
+    const layer = $("layer");
     if (layer.options.length !== n)
       layer.replaceChildren(...[...Array(n).keys()].map((l) => new Option(String(l + 1), l)));
-    document.getElementById("layer-box").hidden = n === 1;
+    $("layer-box").hidden = n === 1;
+    N.state?.restore("layer");
   }
 
   // a tensor of an answer ({data: nested lists}) as Python: torch.tensor([[1.0, -0.5]]), floats throughout

@@ -1,0 +1,67 @@
+"""The first screen of every lesson (issue #14): drawn visuals cover at least 40 % of it at 1280×800 and
+30 % at 390×844, in both languages, with the step controls on it. What counts as a drawn visual is
+scripts/first_screen.py (canvas, svg, img, Plotly plots of at least 80×60 px, only their part inside
+the viewport).
+
+Lessons not yet converted to the stage anatomy are listed in NOT_CONVERTED and expected to fail
+(strict: once a lesson passes, take it out of the set)."""
+
+import pytest
+from playwright.sync_api import Page
+
+from app.lessons import LESSONS
+from scripts.first_screen import SHARE
+from tests.browser.test_pages import wait_for_plots
+
+NOT_CONVERTED = {
+    "/cnn/input",
+    "/cnn/convolution",
+    "/cnn/pooling",
+    "/cnn/activation",
+    "/cnn/fully-connected",
+    "/cnn/inception",
+    "/cnn/bottleneck",
+    "/cnn/vanishing-gradients",
+    "/cnn/practice",
+    "/rnn/forward",
+    "/rnn/batching",
+    "/rnn/bidirectional",
+    "/rnn/gru",
+    "/rnn/practice",
+}
+SCREENS = {
+    "1280x800": ({"width": 1280, "height": 800}, 0.40),
+    "390x844": ({"width": 390, "height": 844}, 0.30),
+}
+CONTROLS_IN_VIEW = """() => ["step-prev", "step-play", "step-next"].map((id) => {
+  const r = document.getElementById(id)?.getBoundingClientRect();
+  return Boolean(r && r.width && r.top >= 0 && r.bottom <= window.innerHeight);
+})"""
+
+
+def lesson_params() -> list:
+    return [
+        pytest.param(
+            lesson,
+            marks=pytest.mark.xfail(lesson.path in NOT_CONVERTED, reason="not converted yet", strict=True),
+            id=lesson.path,
+        )
+        for lesson in LESSONS
+        if lesson.built
+    ]
+
+
+@pytest.mark.parametrize("screen", list(SCREENS))
+@pytest.mark.parametrize("lang", ["en", "zh"])
+@pytest.mark.parametrize("lesson", lesson_params())
+def test_the_visual_fills_the_first_screen(page: Page, base_url: str, lesson, lang: str, screen: str):  # noqa: ANN001
+    viewport, least = SCREENS[screen]
+    page.set_viewport_size(viewport)
+    page.goto(f"{base_url}{lesson.path}?lang={lang}")
+    wait_for_plots(page)
+    page.wait_for_load_state("networkidle")
+    page.evaluate("() => window.scrollTo(0, 0)")
+    measured = page.evaluate(SHARE)
+    assert measured["share"] >= least, f"{measured['share']:.0%} of the first screen: {measured['visuals']}"
+    assert page.evaluate(CONTROLS_IN_VIEW) == [True, True, True], "play and step buttons on the first screen"
+    assert page.errors == []
