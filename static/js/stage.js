@@ -40,8 +40,8 @@
     });
 
     function render() {
-      frame = Math.max(0, Math.min(frame, frames(current) - 1));
-      const vars = show(current, frame);
+      // a step chosen by link or by hand keeps frame = Infinity: its last frame, however many it has
+      const vars = show(current, Math.max(0, Math.min(frame, frames(current) - 1)));
       buttons.forEach((b, i) => {
         if (i === current) b.setAttribute("aria-current", "step");
         else b.removeAttribute("aria-current");
@@ -67,7 +67,7 @@
     }
 
     function tick() {
-      if (frame < frames(current) - 1) frame++;
+      if (frame < frames(current) - 1) frame = Math.max(0, frame + 1);
       else if (running === "play" && current < count - 1) {
         current++;
         frame = 0;
@@ -132,7 +132,7 @@
       play,
       pause,
       step: () => current,
-      frame: () => frame,
+      frame: () => Math.max(0, Math.min(frame, frames(current) - 1)),
     };
   }
 

@@ -13,7 +13,7 @@
   "use strict";
   const { t, $ } = N;
   const SAVE_MS = 300;
-  const MAX_TEXT = 2000; // a text box without maxlength takes at most this many characters from a link
+  const MAX_TEXT = 20000; // a text box without maxlength takes at most this many characters from a link
   const RESERVED = ["lang"]; // read by the server
 
   const wanted = new Map(new URLSearchParams(location.search)); // name → value, until used or refused

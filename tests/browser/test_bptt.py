@@ -157,6 +157,8 @@ def test_the_keyboard_walks_the_steps_and_the_visual_follows(page: Page, base_ur
     page.focus("#sequence")
     page.keyboard.press("ArrowRight")  # inside a text field the arrows move the caret, not the steps
     assert _stage(page)["step"] == "2"
+    page.goto(f"{base_url}/rnn/bptt?lang=en&step=4")  # a link to a step with frames shows its last one
+    page.wait_for_function(f"() => ({STAGE_TERMS})().length === 4")
     assert page.errors == []
 
 
