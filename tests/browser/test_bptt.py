@@ -134,6 +134,20 @@ def _body(**changes: object) -> dict:
     return {**body, "target": [0.5], "encoding": "list", **changes}
 
 
+def _link(page: Page, base_url: str, query: str) -> None:
+    """Open §4.2 with `query` and wait until the stage has drawn its answer."""
+    page.goto(f"{base_url}/rnn/bptt?{query}")
+    page.wait_for_function("() => document.getElementById('plot-stage').data")
+    page.wait_for_load_state("networkidle")
+
+
+def _stage_autograd_matches(page: Page, base_url: str, **changes: object) -> None:
+    """The stage's autograd bars equal ∂L/∂W_hh of a fresh API call with the default controls + changes."""
+    fresh = httpx.post(f"{base_url}/api/rnn/bptt", json=_body(**changes)).json()
+    autograd = page.evaluate("() => document.getElementById('plot-stage').data.at(-1).y")
+    assert_close(torch.tensor(autograd), torch.tensor(fresh["autograd"]["W_hh"]["data"]).flatten())
+
+
 def test_the_keyboard_walks_the_steps_and_the_visual_follows(page: Page, base_url: str):
     _open(page, base_url)
     page.wait_for_function("() => document.getElementById('plot-stage').data")
@@ -180,26 +194,15 @@ def test_space_plays_to_the_end_where_the_sum_is_autograd(page: Page, base_url: 
 
 
 def test_a_link_restores_the_settings_and_the_step(page: Page, base_url: str):
-    query = "sequence=2+1+-1&hidden-size=3&loss=every&seed=7&target=0.25&step=6"
-    page.goto(f"{base_url}/rnn/bptt?lang=en&{query}")
-    page.wait_for_function("() => document.getElementById('plot-stage').data")
-    page.wait_for_load_state("networkidle")
-    assert _values(page, "sequence", "hidden-size", "loss", "seed", "target") == [
-        "2 1 -1",
-        "3",
-        "every",
-        "7",
-        "0.25",
-    ]
+    _link(page, base_url, "lang=en&sequence=2+1+-1&hidden-size=3&loss=every&seed=7&target=0.25&step=6")
+    restored = _values(page, "sequence", "hidden-size", "loss", "seed", "target")
+    assert restored == ["2 1 -1", "3", "every", "7", "0.25"]
     assert page.text_content("#hidden-size-out") == "3"
     assert page.is_hidden("#state-note")
     assert _stage(page)["step"] == "5"
-    fresh = httpx.post(
-        f"{base_url}/api/rnn/bptt",
-        json=_body(sequence=[2, 1, -1], hidden_size=3, loss="every", seed=7, target=[0.25] * 3),
-    ).json()
-    autograd = page.evaluate("() => document.getElementById('plot-stage').data.at(-1).y")
-    assert_close(torch.tensor(autograd), torch.tensor(fresh["autograd"]["W_hh"]["data"]).flatten())
+    settings = {"sequence": [2, 1, -1], "hidden_size": 3, "loss": "every", "seed": 7, "target": [0.25] * 3}
+    _stage_autograd_matches(page, base_url, **settings)
+    fresh = httpx.post(f"{base_url}/api/rnn/bptt", json=_body(**settings)).json()
     below = _bars(page, "plot-whh")[-1][1]
     assert_close(torch.tensor(below), torch.tensor(fresh["autograd"]["W_hh"]["data"]).flatten())
     page.select_option("#loss", "last")  # a change goes back into the link
@@ -209,10 +212,11 @@ def test_a_link_restores_the_settings_and_the_step(page: Page, base_url: str):
 
 
 def test_a_link_with_nonsense_shows_the_note_and_the_defaults(page: Page, base_url: str):
-    query = "hidden-size=99&loss=sideways&seed=-4&num-layers=2.5&step=42&present=maybe&bogus=1"
-    page.goto(f"{base_url}/rnn/bptt?lang=zh&{query}")
-    page.wait_for_function("() => document.getElementById('plot-stage').data")
-    page.wait_for_load_state("networkidle")
+    _link(
+        page,
+        base_url,
+        "lang=zh&hidden-size=99&loss=sideways&seed=-4&num-layers=2.5&step=42&present=maybe&bogus=1",
+    )
     note = page.text_content("#state-note") or ""
     assert page.is_visible("#state-note") and "默认值" in note  # in the page's language
     for part in ("(hidden-size) = “99”", "(loss) = “sideways”", "(seed) = “-4”", "num-layers", "step = “42”"):
@@ -220,9 +224,7 @@ def test_a_link_with_nonsense_shows_the_note_and_the_defaults(page: Page, base_u
     assert "present = “maybe”" in note and "bogus = “1”" in note
     assert _values(page, "hidden-size", "loss", "seed", "num-layers") == ["2", "last", "1", "1"]
     assert _stage(page)["step"] == "0"
-    autograd = page.evaluate("() => document.getElementById('plot-stage').data.at(-1).y")
-    fresh = httpx.post(f"{base_url}/api/rnn/bptt", json=_body()).json()
-    assert_close(torch.tensor(autograd), torch.tensor(fresh["autograd"]["W_hh"]["data"]).flatten())
+    _stage_autograd_matches(page, base_url)
     assert page.errors == []
 
 
