@@ -94,14 +94,15 @@ def predict_name(req: PredictRequest) -> PredictResponse:
     except BadName as e:
         raise field_error("name", str(e)) from None
     top = torch.topk(probs, req.k)
-    classes = names_split().languages
+    split = names_split()
     return PredictResponse(
         name=text,
         codes=codes,
         top=[
-            {"language": classes[i], "probability": p}
+            {"language": split.languages[i], "probability": p}
             for p, i in zip(top.values.tolist(), top.indices.tolist(), strict=True)
         ],
+        in_data=[{"language": lang, "part": part} for lang, part in split.places(text)],
     )
 
 

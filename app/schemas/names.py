@@ -29,10 +29,18 @@ class Guess(BaseModel):
     probability: float
 
 
+class Place(BaseModel):
+    language: str
+    part: Literal["train", "held_out"] = Field(description="trained on, or held out")
+
+
 class PredictResponse(BaseModel):
     name: str = Field(description="the name as the model reads it: normalised")
     codes: list[int]
     top: list[Guess] = Field(description="the k most likely languages, most likely first")
+    in_data: list[Place] = Field(
+        description="where the data set holds this name, once per line; [] if nowhere"
+    )
 
 
 class BatchRequest(EncodingOption):

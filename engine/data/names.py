@@ -15,7 +15,7 @@ within a language are dropped first, so no held-out name was seen in training un
 
 import unicodedata
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -112,6 +112,19 @@ class NamesSplit:
     def counts(self, which: str) -> list[int]:
         _, y = self.part(which)
         return torch.bincount(y, minlength=len(self.languages)).tolist()
+
+    @cached_property
+    def _places(self) -> dict[str, list[tuple[str, str]]]:
+        places: dict[str, list[tuple[str, str]]] = {}
+        for which in ("train", "held_out"):
+            for i in getattr(self, which).tolist():
+                places.setdefault(self.names[i], []).append((self.languages[int(self.labels[i])], which))
+        return places
+
+    def places(self, name: str) -> list[tuple[str, str]]:
+        """Where a normalised name occurs in the data: (language, "train" or "held_out"), once per line
+        holding it, in language order; [] for a name the data does not hold."""
+        return sorted(self._places.get(name, []))
 
 
 def read_languages(root: Path = NAMES_DIR) -> dict[str, list[str]]:

@@ -148,3 +148,12 @@ def test_the_training_form_starts_from_the_shipped_recipe(client: TestClient):
     for field in ("batch_size", "num_layers"):
         select = re.search(rf'<select id="{field}">(.*?)</select>', html).group(1)
         assert f"<option selected>{defaults[field]}</option>" in select, field
+
+
+def test_predict_says_where_the_data_holds_the_name(client: TestClient):
+    nguyen = client.post("/api/names/predict", json={"name": "Nguyen", "k": 1}).json()
+    assert nguyen["in_data"] == [
+        {"language": lang, "part": part} for lang, part in names_split().places("nguyen")
+    ]
+    assert {p["language"] for p in nguyen["in_data"]} == {"Vietnamese"}
+    assert client.post("/api/names/predict", json={"name": "Zzyzx"}).json()["in_data"] == []

@@ -1,7 +1,10 @@
 """§6 in Chromium: the packing views follow the typed names; a typed name gets its top-5 bars."""
 
+import httpx
+import pytest
 from playwright.sync_api import Page, expect
 
+from engine.data.names import names_split
 from tests.browser.conftest import plot_points
 
 
@@ -71,4 +74,34 @@ def test_a_cancelled_run_gives_the_page_back_to_the_shipped_model(page: Page, ba
     expect(page.locator("#job-text")).to_have_text("Cancelled.")
     page.wait_for_function(f"{title} === 'shipped model'")  # not a cancelled run's epoch beside it
     expect(page.locator("#job-weights")).to_be_hidden()
+    assert page.errors == []
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_an_answer_from_a_small_class_says_how_small(page: Page, base_url: str, lang: str):
+    """ "Nguyen" is Vietnamese in the data, a class of 73 names; the model answers Chinese."""
+    split = names_split()
+    k = split.languages.index("Vietnamese")
+    size = int((split.labels == k).sum())
+    train = split.counts("train")[k]
+    answer = httpx.post(f"{base_url}/api/names/predict", json={"name": "Nguyen", "k": 1}).json()
+    top = answer["top"][0]["language"]
+    assert top != "Vietnamese" and size < 0.01 * len(split.names)  # what the note is about
+    page.goto(f"{base_url}/rnn/practice?lang={lang}")
+    page.wait_for_function("() => document.getElementById('plot-predict').data")
+    page.fill("#predict-name", "Nguyen")
+    text = page.locator("#predict-text")
+    if lang == "en":
+        expect(text).to_contain_text("The data lists “nguyen” as Vietnamese (held out, never trained on)")
+        expect(text).to_contain_text(
+            f"Vietnamese is a small class: {size} of the {len(split.names):,} names ({train}"
+        )
+    else:
+        expect(text).to_contain_text("数据集里“nguyen”标注为越南语")
+        expect(text).to_contain_text(
+            f"越南语是个小类：全部 {len(split.names):,} 个姓名中只有 {size} 个（{train} 个"
+        )
+    page.fill("#predict-name", "Xu")  # not in the data, not a small class: no note
+    expect(text).not_to_contain_text("nguyen")
+    assert "small class" not in (text.text_content() or "") and "小类" not in (text.text_content() or "")
     assert page.errors == []

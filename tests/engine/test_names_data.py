@@ -84,3 +84,18 @@ def test_the_distinct_protocol_keeps_each_name_once_per_language():
     assert s.counts("train")[s.languages.index("Arabic")] + s.counts("held_out")[0] == 108
     with pytest.raises(ValueError, match="'raw'"):
         names_split(protocol="raw")
+
+
+def test_places_find_every_line_of_a_name():
+    split = names_split()
+    for name in ("nguyen", "smith", "abel"):
+        lines = [
+            (lang, part)
+            for part in ("train", "held_out")
+            for i in getattr(split, part).tolist()
+            if split.names[i] == name
+            for lang in [split.languages[int(split.labels[i])]]
+        ]
+        assert split.places(name) == sorted(lines) and lines
+    assert [lang for lang, _ in split.places("nguyen")] == ["Vietnamese"]
+    assert split.places("zzyzx") == []

@@ -7,6 +7,9 @@
   const $ = (id) => document.getElementById(id);
   const P = "rnn.practice.";
   const MAX_NAMES = 16;
+  const SMALL_SHARE = 0.01; // a language with under 1 % of the names is a small class
+  const SENTENCE_GAP = N.page.lang === "zh" ? "" : " "; // Chinese puts no space after "。"
+  const LIST_GAP = N.page.lang === "zh" ? "、" : ", ";
   // code 0 (padding) light gray; letters from pale yellow to pale blue: dark text stays readable
   const CODE_SCALE = [
     [0, "#e5e7eb"],
@@ -297,12 +300,57 @@
         yaxis: { range: [0, 100] },
       },
     );
-    $("predict-text").textContent = t(`${P}predict_text`, {
-      name: res.name,
-      codes: res.codes.join(" "),
-      top: N.language(res.top[0].language),
-      p: fmt(100 * res.top[0].probability, 1),
-    });
+    $("predict-text").textContent = [
+      t(`${P}predict_text`, {
+        name: res.name,
+        codes: res.codes.join(" "),
+        top: N.language(res.top[0].language),
+        p: fmt(100 * res.top[0].probability, 1),
+      }),
+      ...predictNotes(res),
+    ].join(SENTENCE_GAP);
+  }
+
+  /** What the answer means, from the data's own counts: where the data holds the name, how small its
+   * class or the answered one is, and when no language wins half of the probability. */
+  function predictNotes(res) {
+    const idx = (lang) => card.classes.indexOf(lang);
+    const size = (k) => card.train_counts[k] + card.held_out_counts[k];
+    const all = card.classes.reduce((n, _, k) => n + size(k), 0);
+    const small = (lang) => size(idx(lang)) < SMALL_SHARE * all;
+    const facts = (lang) => {
+      const k = idx(lang);
+      const column = card.confusion.reduce((n, row) => n + row[k], 0); // held-out names answered k
+      return {
+        lang: N.language(lang),
+        n: N.num(size(k)),
+        all: N.num(all),
+        train: N.num(card.train_counts[k]),
+        recall: fmt(100 * card.per_class_accuracy[k], 0),
+        precision: column ? fmt((100 * card.confusion[k][k]) / column, 0) : "0",
+      };
+    };
+    const top = res.top[0].language;
+    const langs = [...new Set(res.in_data.map((p) => p.language))];
+    const partOf = (lang) => {
+      const parts = new Set(res.in_data.filter((p) => p.language === lang).map((p) => p.part));
+      return t(`${P}part_${parts.size > 1 ? "both" : [...parts][0]}`);
+    };
+    const where = {
+      places: langs
+        .map((lang) => t(`${P}place`, { lang: N.language(lang), part: partOf(lang) }))
+        .join(LIST_GAP),
+    };
+    const notes = [];
+    if (langs.length && !langs.includes(top)) {
+      notes.push(t(`${P}note_other_class`, { name: res.name, ...where, top: N.language(top) }));
+      for (const lang of langs.filter(small)) notes.push(t(`${P}note_small_true`, facts(lang)));
+    } else if (langs.length) {
+      notes.push(t(`${P}note_same_class`, { name: res.name, ...where }));
+    }
+    if (small(top)) notes.push(t(`${P}note_small_answer`, facts(top)));
+    if (!langs.length && res.top[0].probability < 0.5) notes.push(t(`${P}note_unsure`));
+    return notes;
   }
 
   function torchCode() {
