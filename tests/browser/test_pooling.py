@@ -68,3 +68,19 @@ def test_a_refused_value_names_its_box_and_fades_the_plots(page: Page, base_url:
     page.fill("#ex-size", "9")
     page.dispatch_event("#ex-size", "change")
     expect(page.locator("#plot-grid")).not_to_have_class(re.compile("outdated"))
+
+
+def test_map_names_are_in_the_pages_language(page: Page, base_url: str):
+    _open(page, base_url, "zh")
+    for maps, names in (("edge", ["边缘图"]), ("sobel_x,sobel_y", ["Sobel x 图", "Sobel y 图"])):
+        page.select_option("#maps", maps)
+        page.wait_for_function(
+            "n => document.querySelectorAll('#patch-map option').length === n", arg=len(names)
+        )
+        page.wait_for_function("() => document.querySelector('#map-out-0')?.data?.length > 0")
+        assert page.eval_on_selector_all("#patch-map option", "els => els.map(e => e.textContent)") == names
+        captions = page.eval_on_selector_all("#maps-plots figcaption", "els => els.map(e => e.textContent)")
+        assert all(c.startswith(names[i // 2]) for i, c in enumerate(captions)), captions
+        expect(page.locator("#patch-caption")).to_contain_text(f"取自{names[0]}")
+    assert not re.search(r"\b(edge|sobel_x|gray)\b", page.text_content("#maps-plots") or "")
+    assert page.errors == []  # type: ignore[attr-defined]

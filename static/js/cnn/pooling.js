@@ -33,7 +33,11 @@
     };
   }
 
-  const mapNames = (s) => (s.kernels.length ? s.kernels : s.color === "gray" ? ["gray"] : ["R", "G", "B"]);
+  // the maps' names in the page's language ("edge" → 边缘图)
+  const mapNames = (s) =>
+    (s.kernels.length ? s.kernels : s.color === "gray" ? ["gray"] : ["R", "G", "B"]).map((name) =>
+      t(`cnn.pooling.map.${name}`),
+    );
 
   function mapStyle(s, c) {
     if (s.kernels.length && s.kernels[c] !== "blur") {
