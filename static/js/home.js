@@ -106,7 +106,9 @@
           : t("home.answer_source_drawing");
     const p = (100 * digits.probabilities[digits.prediction]).toFixed(1);
     $("answer").textContent = `${t("home.answer", { digit: digits.prediction, p })} · ${from}`;
+    const start = performance.now();
     cnnView.draw(N.netStages(digits, { title: columnTitle }));
+    performance.measure("cnn-draw", { start }); // read by benchmarks/overview.py
     if (openDetail) openCnnDetail(openDetail.item, true);
   }
 
@@ -153,6 +155,15 @@
     });
   });
 
+  /** The detail panel's title for an item: "conv2: map 4 of 20 (8×8)", "7: 98.1 %". */
+  function titleOf(it) {
+    if (it.block.kind === "bars")
+      return `${it.block.labels[it.i]}: ${(100 * it.block.values[it.i]).toFixed(1)} %`;
+    if (it.block.id === "input") return `${t("home.col.input")} 28×28`;
+    const { h, w } = it.block.maps[it.i];
+    return t("home.detail_title", { stage: it.block.id, i: it.i + 1, n: it.block.maps.length, h, w });
+  }
+
   function describeCnn(it) {
     if (it.block.kind === "bars") {
       return t("home.bar_described", {
@@ -186,9 +197,12 @@
     if (!again) cnnView.select(block.id, item.i);
     const fresh = cnnView.boxes().find((b) => b.block.id === block.id && b.i === item.i);
     if (!fresh) return;
+    if (!again) {
+      head(titleOf(fresh), t("common.loading")); // at once; Plotly and the numbers follow
+      panel.hidden = false;
+      panel.scrollIntoView({ block: "nearest", behavior: "smooth" });
+    }
     await loadPlotly();
-    panel.hidden = false;
-    if (!again) panel.scrollIntoView({ block: "nearest", behavior: "smooth" });
     if (fresh.block.kind === "bars") return showBar(fresh);
     if (fresh.block.id === "input") return showInput();
     const req = {
@@ -197,7 +211,12 @@
       stage: block.id,
       channel: item.i,
     };
-    const m = await api("POST", "/api/overview/digits/map", req);
+    let m;
+    try {
+      m = await api("POST", "/api/overview/digits/map", req, { key: "cnn-detail" });
+    } catch {
+      return; // a newer map was asked for, or the status line says why
+    }
     showMap(fresh, m);
   }
 
@@ -224,7 +243,10 @@
     el.removeAllListeners?.("plotly_click");
     const pick = (ev) => {
       const p = ev.points?.[0];
-      if (p) onPoint(p.y, p.x);
+      if (!p) return;
+      onPoint(p.y, p.x);
+      const box = { type: "rect", x0: p.x - 0.5, x1: p.x + 0.5, y0: p.y - 0.5, y1: p.y + 0.5 };
+      Plotly.relayout(el, { shapes: [{ ...box, line: { color: N.COLORS.warn, width: 3 } }] });
     };
     el.on("plotly_hover", pick);
     el.on("plotly_click", pick);
@@ -237,7 +259,7 @@
 
   function showInput() {
     const z = N.matrix(tensor(digits.input));
-    head(`${t("home.col.input")} 28×28`, t("home.detail_input"));
+    head(titleOf({ block: { id: "input" } }), t("home.detail_input"));
     mapPlot(z, { colorscale: N.SCALES.gray, zmid: undefined, zmin: 0, zmax: 255 }, (r, c) => {
       $("detail-pixel").textContent = t("home.pixel_input", { r, c, value: fmt(z[r][c], 1) });
     });
@@ -248,11 +270,7 @@
 
   function showBar(it) {
     const k = it.i;
-    const p = (100 * digits.probabilities[k]).toFixed(1);
-    head(
-      `${digits.classes[k]}: ${p} %`,
-      t("home.detail_bar", { label: digits.classes[k], n: tensor(digits.flatten).shape[0] }),
-    );
+    head(titleOf(it), t("home.detail_bar", { label: digits.classes[k], n: tensor(digits.flatten).shape[0] }));
     const colors = digits.classes.map((_, i) => (i === k ? N.COLORS.red : N.COLORS.accent));
     N.bars(
       "plot-detail",
@@ -278,10 +296,7 @@
     const z = N.matrix(out);
     const inputs = tensor(m.inputs);
     const kernel = m.kernel && tensor(m.kernel);
-    head(
-      t("home.detail_title", { stage: block.id, i: it.i + 1, n: block.maps.length, h, w }),
-      whatMade(m, inputs),
-    );
+    head(titleOf(it), whatMade(m, inputs));
     const maps = (v) => Array.from({ length: v.shape[0] }, (_, c) => mapOf(v, c));
     const col = (id, title, sub, block) => ({ id, title, sub, blocks: [{ id, kind: "maps", ...block }] });
     const mine = (from, extra) =>
@@ -294,10 +309,11 @@
     let cols;
     if (m.kind === "conv") {
       cols = [
-        col("in", t("home.col_inputs"), inputs.shape.join("×"), { maps: maps(inputs), box: 48 }),
+        col("in", t("home.col_inputs"), inputs.shape.join("×"), { maps: maps(inputs), box: 48, perSub: 6 }),
         col("k", t("home.col_kernels"), kernel.shape.join("×"), {
           maps: maps(kernel),
-          box: 30,
+          box: 40,
+          perSub: 6,
           feeds: [{ from: "in", mode: "one" }],
         }),
         mine("k"),
@@ -310,7 +326,7 @@
         mine("in", { lim }),
       ];
     }
-    detail(cols, m.kind === "conv" ? 260 : 230);
+    detail(cols, m.kind === "conv" ? 300 : 230);
     $("detail-pixel").textContent = t("home.pixel_hint");
     const point = (r, c) => {
       pixel(m, inputs, kernel, z, r, c);
@@ -690,7 +706,9 @@
       language: N.language(names.classes[k]),
       p: (100 * names.probabilities[k]).toFixed(1),
     });
+    const start = performance.now();
     rnnView.draw(rnnColumns(names));
+    performance.measure("rnn-draw", { start }); // read by benchmarks/overview.py
     if (openRnn) openRnnDetail(openRnn, true);
   }
 
@@ -706,11 +724,14 @@
     const fresh = rnnView.boxes().find((b) => b.block.id === item.block.id && b.i === item.i);
     if (!fresh) return;
     openRnn = { block: { id: fresh.block.id }, i: fresh.i };
-    if (!again) rnnView.select(fresh.block.id, fresh.i);
+    if (!again) {
+      rnnView.select(fresh.block.id, fresh.i);
+      $("rnn-detail-title").textContent = fresh.block.title ?? fresh.block.labels?.[fresh.i] ?? "";
+      $("rnn-detail-what").textContent = t("common.loading");
+      $("rnn-detail").hidden = false;
+      $("rnn-detail").scrollIntoView({ block: "nearest", behavior: "smooth" });
+    }
     await loadPlotly();
-    const panel = $("rnn-detail");
-    panel.hidden = false;
-    if (!again) panel.scrollIntoView({ block: "nearest", behavior: "smooth" });
     const b = fresh.block;
     const letters = [...names.name].map((ch, i) => `${i} ${ch}`);
     if (b.kind === "bars") {
@@ -765,7 +786,27 @@
     Object.assign($("rnn-detail-link"), { textContent: text, href });
   }
 
-  /* ---- start: the first held-out digit and the default name ---- */
-  heldOut(0);
+  /* ---- start: ?model=, ?held-out= and ?name= if given and valid, else the defaults ---- */
+  const params = new URLSearchParams(location.search);
+  const ignored = [];
+  const given = (key, ok) => {
+    if (!params.has(key)) return false;
+    if (ok(params.get(key))) return true;
+    ignored.push(key);
+    return false;
+  };
+  if (given("model", (v) => [...$("model").options].some((o) => o.value === v)))
+    $("model").value = params.get("model");
+  const index = given("held-out", (v) => /^\d{1,4}$/.test(v) && Number(v) < 2000)
+    ? Number(params.get("held-out"))
+    : 0;
+  if (given("name", (v) => !N.nameProblem(v, Number($("name").dataset.max))))
+    $("name").value = params.get("name");
+  if (ignored.length)
+    Object.assign($("url-note"), {
+      textContent: t("home.ignored", { names: ignored.join(", ") }),
+      hidden: false,
+    });
+  heldOut(index);
   readName();
 })();

@@ -5,11 +5,13 @@
  * A drawing is a list of columns; a column holds one or more blocks side by side (an Inception block's
  * four branches); a block is one of
  *   {kind: "maps", maps: [{data, h, w}], scale: "diverging" | "gray", lim, box}  small heatmaps, stacked
- *       (box: their largest width in px; rows: true draws one map whose rows line up with text rows)
+ *       (box: their largest width in px; perSub: maps per sub-column, 24 by default; rows: true draws
+ *       one map whose rows line up with text rows)
  *   {kind: "vector", data, lim}                                         one value a row, as a strip
  *   {kind: "bars", labels, values, best}                                probabilities 0–1, best stands out
  *   {kind: "text", rows}                                                one string a row (letters, codes)
- * and every block may carry `id` and `feeds: [{from: blockId, mode}]`, mode "all" (every item of `from`
+ * and every block may carry `id`, `label` (drawn above it) and `feeds: [{from: blockId, mode}]`, mode
+ * "skip" (one dashed arc under the columns between, a residual connection), "all" (every item of `from`
  * to every item), "one" (item i to item i), "rows" (row r of a one-map block to row r), {segments: n,
  * first: k} (item i of `from` to part k + i of a vector cut in n equal parts) or {row, part, parts}
  * (one row of a one-map block to one part of a vector). Values map to colours around 0, ±lim (the block's largest
@@ -18,10 +20,14 @@
   "use strict";
 
   const HEAD = 34; // px above the blocks: the column's title and shape
+  const FOOT = 20; // px below the blocks: where a skip connection runs
+  const LABEL = 11; // px more above the blocks when some have a label
   const GAP = 3; // px between two maps of a block
   const LINK = 30; // px between two columns, where the lines run
   const MAX_PER_SUB = 24; // a block of more maps is drawn in several sub-columns
   const ROW = 22; // px: the tallest row of a text block, and of a map whose rows line up with it
+  const MIN_BOX = 6; // px: the narrowest map
+  const MIN_FIT = 0.55; // maps shrink at most to this share of their size to fit the frame's width
 
   /* ---- colour tables: 256 RGBA entries, index 0 = −lim (or 0 for gray), 255 = +lim ---- */
   const hex = (h) => [1, 3, 5].map((i) => Number.parseInt(h.slice(i, i + 2), 16));
@@ -63,12 +69,12 @@
   /** The height of one row of a block whose rows line up across columns (`rows: true`). */
   const rowHeight = (n, room) => Math.min(ROW, room / n);
 
-  function blockSize(b, room) {
+  function blockSize(b, room, shrink = 1) {
     if (b.kind === "bars") return { w: b.width ?? 150, items: b.values.length };
     if (b.kind === "vector") return { w: b.width ?? 16, items: 1 };
     if (b.kind === "text") return { w: b.width ?? 26, items: 1 };
     const n = b.maps.length;
-    const subs = Math.ceil(n / MAX_PER_SUB);
+    const subs = Math.ceil(n / (b.perSub ?? MAX_PER_SUB));
     const per = Math.ceil(n / subs);
     const { h, w } = b.maps[0];
     if (b.rows) {
@@ -77,15 +83,24 @@
     }
     const aspect = h / w;
     const fit = (room / per - GAP) / aspect; // the widest box that fits the height
-    const box = Math.max(6, Math.min(b.box ?? 56, fit));
+    const box = Math.max(MIN_BOX, Math.min((b.box ?? 56) * shrink, fit));
     return { w: subs * box + (subs - 1) * GAP, items: n, box, subs, per, aspect };
   }
 
   function layout(columns, width, height) {
-    const room = height - HEAD - 8;
-    const sized = columns.map((col) => col.blocks.map((b) => ({ b, ...blockSize(b, room) })));
-    const widths = sized.map((bs) => bs.reduce((s, x) => s + x.w, 0) + (bs.length - 1) * 8);
-    const need = widths.reduce((s, w) => s + w, 0) + LINK * (columns.length - 1) + 16;
+    const head = HEAD + (columns.some((c) => c.blocks.some((b) => b.label)) ? LABEL : 0);
+    const room = height - head - FOOT;
+    const size = (shrink) => {
+      const sized = columns.map((col) => col.blocks.map((b) => ({ b, ...blockSize(b, room, shrink) })));
+      const widths = sized.map((bs) => bs.reduce((s, x) => s + x.w, 0) + (bs.length - 1) * 8);
+      return { sized, widths, need: widths.reduce((s, w) => s + w, 0) + LINK * (columns.length - 1) + 16 };
+    };
+    // narrower maps rather than a sideways scroll when MIN_FIT of their size fits (a phone scrolls)
+    let fitted = size(1);
+    if (fitted.need > width && size(MIN_FIT).need <= width) {
+      for (let shrink = 0.95; fitted.need > width; shrink -= 0.05) fitted = size(shrink);
+    }
+    const { sized, widths, need } = fitted;
     const spare = Math.max(0, width - need);
     const link = LINK + spare / Math.max(1, columns.length - 1); // spread the columns over the width
     const boxes = []; // every item: {x, y, w, h, block, i}
@@ -97,7 +112,7 @@
       col.w = widths[c];
       let bx = x;
       for (const s of bs) {
-        const items = place(s, bx, room);
+        const items = place(s, bx, room, head);
         const ys = items.map((it) => it.y);
         const info = { b: s.b, x: bx, w: s.w, items, top: Math.min(...ys), col };
         info.bottom = Math.max(...items.map((it) => it.y + it.h));
@@ -114,9 +129,9 @@
   }
 
   /** The items of one block, centred in the room below the titles. */
-  function place(s, x, room) {
+  function place(s, x, room, head) {
     const b = s.b;
-    const mid = HEAD + room / 2;
+    const mid = head + room / 2;
     if (b.kind === "maps") {
       const bh = s.box * s.aspect;
       const out = [];
@@ -153,6 +168,13 @@
 
   function paintBlock(ctx, info, style) {
     const b = info.b;
+    if (b.label) {
+      ctx.fillStyle = style.muted;
+      ctx.font = `10px ${style.font}`;
+      ctx.textAlign = "center";
+      ctx.textBaseline = "alphabetic";
+      ctx.fillText(b.label, info.x + info.w / 2, info.top - 3, info.w + 6);
+    }
     if (b.kind === "maps") {
       const gray = b.scale === "gray";
       const lut = luts()[gray ? "gray" : "diverging"];
@@ -306,12 +328,15 @@
       stack.style.width = `${plan.width}px`;
       stack.style.height = `${height}px`;
       lines = [];
+      const skips = [];
       for (const info of plan.blocks.values()) {
         for (const f of info.b.feeds ?? []) {
           const from = plan.blocks.get(f.from);
-          if (from) lines.push({ from, to: info, ends: links(from, info, f.mode) });
+          if (from && f.mode === "skip") skips.push([from, info]);
+          else if (from) lines.push({ from, to: info, ends: links(from, info, f.mode) });
         }
       }
+      for (const [from, to] of skips) skip(ctx, from, to);
       ctx.strokeStyle = "rgba(100, 116, 139, 0.16)";
       ctx.lineWidth = 1;
       ctx.beginPath();
@@ -321,6 +346,25 @@
       for (const info of new Set(plan.boxes.map((it) => it.info))) paintBlock(ctx, info, style);
       if (chosen && !find(chosen.id, chosen.i)) chosen = null;
       highlight();
+    }
+
+    /** A skip connection: one dashed arc under the columns it jumps over, labelled "+ x". */
+    function skip(ctx, from, to) {
+      const [x0, x1] = [from.x + from.w / 2, to.x + to.w / 2];
+      const low = plan.height - 5;
+      ctx.save();
+      ctx.strokeStyle = style.accent;
+      ctx.lineWidth = 1.5;
+      ctx.setLineDash([5, 3]);
+      ctx.beginPath();
+      ctx.moveTo(x0, from.bottom + 2);
+      ctx.bezierCurveTo(x0, low, x1, low, x1, to.bottom + 2);
+      ctx.stroke();
+      ctx.fillStyle = style.accent;
+      ctx.font = `600 11px ${style.font}`;
+      ctx.textAlign = "center";
+      ctx.fillText("+ x", (x0 + x1) / 2, low - 3);
+      ctx.restore();
     }
 
     function titles(ctx) {
@@ -499,7 +543,11 @@
         stage: s,
         maps,
         box: w >= 20 ? 56 : 40,
-        feeds: s.sources.map((from) => ({ from, mode: one ? "one" : "all" })),
+        label: s.name.includes(".") && s.column === s.name.split(".")[0] ? s.name.split(".")[1] : undefined,
+        feeds: s.sources.map((from, k) => ({
+          from,
+          mode: s.kind === "add" && k === 0 ? "skip" : one ? "one" : "all",
+        })),
       };
       let col = cols.at(-1);
       if (col.id !== s.column) {

@@ -115,8 +115,11 @@ def test_a_map_opens_its_detail_and_links_to_its_lesson(page: Page, base_url: st
     page.keyboard.press("ArrowDown")
     page.keyboard.press("Enter")
     expect(page.locator("#cnn-detail")).to_be_visible()
-    expect(page.locator("#cnn-detail-title")).to_contain_text("conv1: map 2 of 10")
-    page.wait_for_function("() => document.getElementById('plot-detail').data")
+    expect(page.locator("#cnn-detail-title")).to_contain_text("conv1: map 2 of 10 (24×24)")
+    # Plotly (1.5 MB) is fetched and parsed when the first detail opens: slow on a busy machine
+    expect(page.locator("#cnn-detail-link")).to_have_attribute(
+        "href", re.compile("convolution"), timeout=30_000
+    )
     href = page.get_attribute("#cnn-detail-link", "href") or ""
     url = urlparse(href)
     q = {k: v[0] for k, v in parse_qs(url.query).items()}
@@ -154,6 +157,7 @@ def test_the_name_detail_links_to_the_gru_lesson(page: Page, base_url: str):
     page.keyboard.press("Enter")
     expect(page.locator("#rnn-detail")).to_be_visible()
     expect(page.locator("#rnn-detail-title")).to_contain_text("layer 1, forward")
+    expect(page.locator("#rnn-detail-link")).to_have_attribute("href", re.compile("gru"), timeout=30_000)
     href = page.get_attribute("#rnn-detail-link", "href") or ""
     q = {k: v[0] for k, v in parse_qs(urlparse(href).query).items()}
     assert urlparse(href).path == "/rnn/gru" and (q["name"], q["layer"], q["direction"]) == (
@@ -217,3 +221,18 @@ def test_bad_input_gets_a_message_in_the_pages_language(page: Page, base_url: st
     expect(page.locator("#status")).not_to_be_empty()
     expect(page.locator("#cnn-frame")).to_have_class(re.compile("outdated"))
     assert [e for e in page.errors if "status of 422" not in e] == []  # the refusal itself is logged
+
+
+def test_the_address_chooses_the_net_digit_and_name_and_bad_values_get_a_note(page: Page, base_url: str):
+    page.goto(f"{base_url}/?lang=en&model=residual&held-out=17&name=Rossi")
+    page.wait_for_function(NET_DRAWN, timeout=20_000)
+    expect(page.locator("#answer")).to_contain_text("held-out digit 17")
+    assert page.input_value("#model") == "residual" and page.input_value("#name") == "Rossi"
+    expect(page.locator("#name-answer")).to_contain_text("Italian")
+    expect(page.locator("#url-note")).to_be_hidden()
+    page.goto(f"{base_url}/?lang=zh&model=vgg&held-out=99999&name=%F0%9F%99%82")
+    page.wait_for_function(NET_DRAWN, timeout=20_000)
+    expect(page.locator("#url-note")).to_contain_text("model, held-out, name")
+    expect(page.locator("#url-note")).to_contain_text("已忽略")
+    assert page.input_value("#model") == "basic" and page.input_value("#held-out") == "0"
+    assert page.errors == []
