@@ -46,7 +46,7 @@
   /* =================================== the digit CNN =================================== */
   const cnnFrame = $("cnn-frame");
   const cnnView = N.netView(cnnFrame, {
-    height: phone() ? 430 : 540,
+    height: phone() ? 480 : 540,
     label: t("home.net_label"),
     select: openCnnDetail,
     describe: describeCnn,
