@@ -85,11 +85,13 @@
     let res;
     try {
       res = await job.run();
-    } catch {
-      cnnFrame.classList.add("outdated"); // the status line says why
+    } catch (e) {
+      cnnFrame.classList.add("outdated");
       $("answer").textContent = "";
+      $("cnn-note").textContent = e.message; // why, beside this half (each half has its own)
       return;
     }
+    $("cnn-note").textContent = "";
     cnnFrame.classList.remove("outdated");
     digits = res;
     digits.source = job.source ?? source;
@@ -214,8 +216,9 @@
     let m;
     try {
       m = await api("POST", "/api/overview/digits/map", req, { key: "cnn-detail" });
-    } catch {
-      return; // a newer map was asked for, or the status line says why
+    } catch (e) {
+      if (!(e instanceof N.Superseded)) $("cnn-detail-what").textContent = e.message; // else a newer one
+      return;
     }
     showMap(fresh, m);
   }

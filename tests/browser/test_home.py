@@ -218,7 +218,7 @@ def test_bad_input_gets_a_message_in_the_pages_language(page: Page, base_url: st
     blank = tmp_path / "blank.png"
     blank.write_bytes(png_bytes(Image.new("L", (200, 200), 255)))
     page.set_input_files("#digit-file", str(blank))
-    expect(page.locator("#status")).not_to_be_empty()
+    expect(page.locator("#cnn-note")).not_to_be_empty()
     expect(page.locator("#cnn-frame")).to_have_class(re.compile("outdated"))
     assert [e for e in page.errors if "status of 422" not in e] == []  # the refusal itself is logged
 
