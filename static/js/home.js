@@ -4,7 +4,7 @@
  * detail (POST /api/overview/digits/map), with Plotly loaded then, and a link into the lesson. */
 (() => {
   "use strict";
-  const { t, api, upload, tensor, fmt } = N;
+  const { t, api, upload, tensor, fmt, largestAbs: largest } = N;
   const $ = (id) => document.getElementById(id);
   const PEN_EVERY = 150; // ms between two redraws while a stroke is drawn
   const phone = () => window.innerWidth < 700;
@@ -51,8 +51,7 @@
     select: openCnnDetail,
     describe: describeCnn,
   });
-  let digits = null; // the latest answer
-  let source = null; // {kind: "drawing" | "held_out" | "file", index, file}
+  let digits = null; // the latest answer, with .source: {kind: "drawing" | "held_out" | "file", index, file}
 
   const COLUMN_KEYS = {
     input: "input",
@@ -71,10 +70,9 @@
 
   const drawing = N.drawPad($("pad"), {
     every: PEN_EVERY,
-    change: (final) => {
-      source = { kind: "drawing" };
+    change: () => {
       askDigits({
-        final,
+        source: { kind: "drawing" },
         run: async () => upload(`/api/overview/digits/upload?model=${model()}`, await drawing.file()),
       });
     },
@@ -94,7 +92,7 @@
     $("cnn-note").textContent = "";
     cnnFrame.classList.remove("outdated");
     digits = res;
-    digits.source = job.source ?? source;
+    digits.source = job.source;
     showDigits();
   });
 
@@ -339,7 +337,6 @@
     link(...lessonLink(block, it.i, m, inputs, kernel, ...strongest(z)));
   }
 
-  const largest = (data) => data.reduce((a, v) => Math.max(a, Math.abs(v)), 0) || 1;
   const mapOf = (v, c) => {
     const [h, w] = v.shape.slice(-2);
     return { data: v.data.subarray(c * h * w, (c + 1) * h * w), h, w };

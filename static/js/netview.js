@@ -1,6 +1,6 @@
 /* The network at a glance: a model's stages drawn left to right as small multiples on one canvas, with
  * thin lines from each block to the blocks it feeds (CNN Explainer's overview, drawn in a few ms).
- * Adds N.netView and N.netStages to window.N (load after naturally.js).
+ * Adds N.netView, N.netStages and N.largestAbs to window.N (load after naturally.js).
  *
  * A drawing is a list of columns; a column holds one or more blocks side by side (an Inception block's
  * four branches); a block is one of
@@ -592,5 +592,6 @@
   }
 
   window.N.netView = netView;
+  window.N.largestAbs = largest; // the default ±lim of a block: its largest |value| (1 if all are 0)
   window.N.netStages = netStages;
 })();
