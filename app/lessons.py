@@ -34,6 +34,7 @@ LESSONS: tuple[Lesson, ...] = (
     Lesson("2.2", "/cnn/bottleneck", True),
     Lesson("2.3", "/cnn/vanishing-gradients", True),
     Lesson("3", "/cnn/practice", True),
+    Lesson("3+", "/cnn/your-classes", True),  # beyond the course: §3's net on classes you make
     Lesson("4–4.1", "/rnn/forward", True),
     Lesson("4.2", "/rnn/bptt", True),
     Lesson("4.3", "/rnn/batching", True),

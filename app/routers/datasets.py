@@ -24,15 +24,19 @@ from app.schemas.datasets import (
     ClassInfo,
     CreateDatasetRequest,
     DatasetResponse,
+    InitialKernelsResponse,
+    InputKind,
     Limits,
+    Mode,
     PredictRequest,
     PredictResponse,
 )
 from app.schemas.overview import StageOut
 from app.tensors import encode_tensor
 from engine.data.custom import model_input, read_picture
-from engine.models.custom import look_inside
+from engine.models.custom import build, look_inside
 from engine.models.custom_train import augmented_copies
+from engine.seeding import seeded_global_rng
 
 router = APIRouter(prefix="/api/datasets", tags=["datasets"])
 
@@ -79,6 +83,21 @@ def create_dataset(req: CreateDatasetRequest, store: DatasetStoreDep) -> Dataset
     """Make a data set, optionally with its first classes. Keep its id: it is the only key."""
     with _refusals():
         return _response(store.create(req.name, req.input, req.classes), store.max_bytes)
+
+
+@router.get("/initial-kernels", response_model=InitialKernelsResponse)
+def initial_kernels(
+    kind: Annotated[InputKind, Query(alias="input", description="drawing or photo")],
+    mode: Annotated[Mode, Query(description="scratch or transfer")],  # type: ignore[valid-type]
+    seed: Annotated[int, Query(ge=0, le=2**31 - 1, description="the random start of scratch")] = 0,
+) -> InitialKernelsResponse:
+    """The first layer's kernels a training starts from: the digit model's (transfer, frozen) or
+    random ones (scratch, seeded as the job seeds them)."""
+    with seeded_global_rng(seed):
+        net = build(kind, mode, 2)
+    return InitialKernelsResponse(
+        input=kind, mode=mode, kernels=encode_tensor(net.first_conv.weight), frozen=mode == "transfer"
+    )
 
 
 @router.get("/{set_id}", response_model=DatasetResponse, responses=NOT_FOUND)

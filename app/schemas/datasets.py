@@ -72,6 +72,13 @@ class AugmentedResponse(BaseModel):
     examples: list[AugmentedExample] = Field(description="the first example of each class, augmented")
 
 
+class InitialKernelsResponse(BaseModel):
+    input: InputKind
+    mode: Mode  # type: ignore[valid-type]
+    kernels: TensorOut = Field(description="(C_out, C_in, k, k) the first convolution before any training")
+    frozen: bool = Field(description="true when training leaves them as they are (transfer)")
+
+
 class PredictRequest(BaseModel):
     """Ask a finished `custom` job's net about one picture: one of the set's examples, or an image
     uploaded to /api/images (for a new drawing or photo, POST …/predict/upload sends the file)."""

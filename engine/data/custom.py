@@ -26,8 +26,8 @@ INPUTS = ("drawing", "photo")
 DIGIT_SIDE, PHOTO_SIDE = 28, 64
 HELD_OUT_SHARE = 0.2
 LOO_BELOW = 10  # a class with fewer examples than this: leave-one-out
-# Leave-one-out trains N + 1 models side by side: at most this many examples (a photo net costs ~15×).
-LOO_MAX_EXAMPLES = {"drawing": 60, "photo": 30}
+# Leave-one-out trains N + 1 models: at most this many examples (TinyVGG costs ~20× the drawing net).
+LOO_MAX_EXAMPLES = {"drawing": 60, "photo": 20}
 MIN_PER_CLASS = 2  # fewer examples than this in a class: nothing to learn from and test on
 
 

@@ -175,10 +175,17 @@
     return request(method, path, init, { body }, opts.key);
   }
 
-  function upload(path, file) {
+  /** POST `file` as multipart field "file", with any other form `fields` ({label: "cat"}); opts.key as api(). */
+  function upload(path, file, fields = {}, opts = {}) {
     const form = new FormData();
+    const quote = (v) => `'${String(v).replaceAll("'", "'\\''")}'`; // for the shown curl command
+    let curl = "";
+    for (const [name, value] of Object.entries(fields)) {
+      form.append(name, value);
+      curl += ` -F ${quote(`${name}=${value}`)}`;
+    }
     form.append("file", file);
-    return request("POST", path, { body: form }, { curl: ` -F 'file=@${file.name}'` });
+    return request("POST", path, { body: form }, { curl: `${curl} -F 'file=@${file.name}'` }, opts.key);
   }
 
   /* ---- tensors: {shape, data} nested lists, or base64 float16/float32/uint8/q8 (app/tensors.py) ---- */
@@ -332,6 +339,41 @@
       el,
       traces.map((tr) => ({ type: "scatter", mode: "lines", ...tr })),
       { showlegend: traces.length > 1, ...opts },
+    );
+  }
+
+  /** A training job's live curves: the loss of each step event (log scale) in `lossEl`; the training
+   * accuracy of each step and the held-out accuracy of each epoch in `accEl`. `text(name)` gives the
+   * words: train_loss, train_acc, held_out_acc, axis_step, axis_loss, axis_acc. */
+  function trainingCurves(lossEl, accEl, steps, epochs, text) {
+    const x = steps.map((s) => s.step);
+    lines(
+      lossEl,
+      [{ x, y: steps.map((s) => s.loss), name: text("train_loss"), line: { color: COLORS.accent } }],
+      {
+        xTitle: text("axis_step"),
+        yTitle: text("axis_loss"),
+        yaxis: { type: "log" },
+      },
+    );
+    lines(
+      accEl,
+      [
+        {
+          x,
+          y: steps.map((s) => 100 * s.accuracy),
+          name: text("train_acc"),
+          line: { color: COLORS.accent },
+        },
+        {
+          x: epochs.map((e) => e.step),
+          y: epochs.map((e) => 100 * e.held_out_accuracy),
+          name: text("held_out_acc"),
+          mode: "lines+markers",
+          line: { color: COLORS.red },
+        },
+      ],
+      { xTitle: text("axis_step"), yTitle: text("axis_acc"), yaxis: { range: [0, 100] } },
     );
   }
 
@@ -627,6 +669,7 @@
     heatmap,
     bars,
     lines,
+    trainingCurves,
     draw,
     code,
     debounce,

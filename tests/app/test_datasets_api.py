@@ -391,3 +391,19 @@ def test_a_redis_worker_trains_from_the_shared_data_folder(tmp_path: Path, redis
         assert res.status_code == 200 and res.json()["classes"] == list(SHAPES)
         failed = wait_for(alone, lost["id"], ("done", "error"))
         assert failed["state"] == "error" and "no data set with id" in failed["error"]
+
+
+def test_initial_kernels_are_the_digit_models_or_seeded_random(client: TestClient):
+    res = client.get("/api/datasets/initial-kernels", params={"input": "drawing", "mode": "transfer"}).json()
+    shipped = torch.load("engine/models/weights/digits_basic.pt", weights_only=True)["conv1.weight"]
+    torch.testing.assert_close(decode_tensor(res["kernels"]), shipped, atol=1e-3, rtol=0)
+    assert res["frozen"] is True
+    a = client.get(
+        "/api/datasets/initial-kernels", params={"input": "photo", "mode": "scratch", "seed": 3}
+    ).json()
+    b = client.get(
+        "/api/datasets/initial-kernels", params={"input": "photo", "mode": "scratch", "seed": 3}
+    ).json()
+    assert a["kernels"] == b["kernels"] and a["kernels"]["shape"] == [10, 3, 3, 3] and a["frozen"] is False
+    bad = client.get("/api/datasets/initial-kernels", params={"input": "video", "mode": "scratch"})
+    assert bad.status_code == 422 and bad.json()["detail"][0]["loc"] == ["query", "input"]

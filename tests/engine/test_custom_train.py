@@ -4,7 +4,6 @@ as the oracle), and fit() learns drawn shapes in both modes, held-out or leave-o
 import pytest
 import torch
 import torch.nn.functional as F
-from torch.func import functional_call
 
 from benchmarks.your_classes import drawings
 from engine.data.custom import model_input
@@ -39,8 +38,27 @@ def test_each_copy_steps_as_a_net_trained_without_its_example(shapes: Shapes):
         keep = idx != c - 1  # copy c + 1 leaves out example c; copy 0 sees all
         F.cross_entropy(alone(x[idx[keep]]), y[idx[keep]]).backward()
         torch.optim.SGD(alone.parameters(), lr=0.1).step()
-        for name, w in copies.weights().items():
-            torch.testing.assert_close(w[c], alone.get_parameter(name), atol=1e-6, rtol=1e-5)
+        for name, w in copies.weights(c).items():
+            torch.testing.assert_close(w, alone.get_parameter(name), atol=1e-6, rtol=1e-5)
+
+
+def test_transfer_copies_share_the_frozen_layers_and_train_their_own_head(shapes: Shapes):
+    x, y = shapes[0][:5], shapes[1][:5]
+    net = build("drawing", "transfer", 3)
+    copies = LeaveOneOut(net, 5)
+    assert copies.head_only and sum(p.numel() for p in copies.parameters()) == 6 * (320 * 3 + 3)
+    idx = torch.arange(5)
+    torch.optim.SGD(copies.parameters(), lr=0.5).zero_grad()
+    copies.loss(copies(x, idx), y).backward()
+    torch.optim.SGD(copies.parameters(), lr=0.5).step()
+    features = net.forward_trace(x)["flatten"].detach()
+    for c in range(6):
+        head = build("drawing", "transfer", 3).fc
+        head.load_state_dict(net.fc.state_dict())
+        keep = idx != c - 1
+        F.cross_entropy(head(features[keep]), y[keep]).backward()
+        torch.optim.SGD(head.parameters(), lr=0.5).step()
+        torch.testing.assert_close(copies.weights(c)["fc.weight"], head.weight)
 
 
 def test_the_loss_reads_as_the_kept_copys_and_needs_its_forward(shapes: Shapes):
@@ -55,17 +73,19 @@ def test_the_loss_reads_as_the_kept_copys_and_needs_its_forward(shapes: Shapes):
 
 def test_held_out_logits_are_each_copys_own_answer(shapes: Shapes):
     x = shapes[0][:5]
-    torch.manual_seed(2)
-    copies = LeaveOneOut(build("drawing", "scratch", 3), 5)
-    with torch.no_grad():
-        for w in copies.stacked:
-            w.add_(torch.randn_like(w) * 0.1)  # make the copies differ
-    got = copies.held_out_logits(x)
-    for i in range(5):
-        weights = {name: w[i + 1] for name, w in copies.weights().items()}
-        torch.testing.assert_close(got[i], functional_call(copies.net, weights, (x[i : i + 1],))[0])
-    kept = copies.kept()
-    torch.testing.assert_close(kept.conv1.weight, copies.weights()["conv1.weight"][0])
+    for mode in ("scratch", "transfer"):
+        torch.manual_seed(2)
+        copies = LeaveOneOut(build("drawing", mode, 3), 5)
+        with torch.no_grad():
+            for w in copies.parameters():
+                w.add_(torch.randn_like(w) * 0.1)  # make the copies differ
+        got = copies.held_out_logits(x)
+        for i in range(5):
+            alone = build("drawing", mode, 3)
+            alone.load_state_dict(copies.weights(i + 1), strict=False)  # its frozen layers: the digit model's
+            torch.testing.assert_close(got[i], alone(x[i : i + 1])[0])
+        kept = copies.kept()
+        torch.testing.assert_close(kept.fc.weight, copies.weights(0)["fc.weight"])
 
 
 def test_loo_batches_cover_every_example_each_epoch(shapes: Shapes):

@@ -2,7 +2,7 @@
  * matrix and misread digits; compare finished runs with the shipped models. */
 (() => {
   "use strict";
-  const { t, api, tensor, matrix, heatmap, lines, code, fmt, COLORS } = N;
+  const { t, api, tensor, matrix, heatmap, code, fmt } = N;
   const $ = (id) => document.getElementById(id);
   const CHANCE = 0.2; // at most twice the 10 % of guessing one of ten digits
   let steps = [];
@@ -91,42 +91,7 @@
   }
 
   function drawCurves() {
-    const x = steps.map((s) => s.step);
-    lines(
-      "plot-loss",
-      [
-        {
-          x,
-          y: steps.map((s) => s.loss),
-          name: t("cnn.practice.train_loss"),
-          line: { color: COLORS.accent },
-        },
-      ],
-      {
-        xTitle: t("cnn.practice.axis_step"),
-        yTitle: t("cnn.practice.axis_loss"),
-        yaxis: { type: "log" },
-      },
-    );
-    lines(
-      "plot-acc",
-      [
-        {
-          x,
-          y: steps.map((s) => 100 * s.accuracy),
-          name: t("cnn.practice.train_acc"),
-          line: { color: COLORS.accent },
-        },
-        {
-          x: epochs.map((e) => e.step),
-          y: epochs.map((e) => 100 * e.held_out_accuracy),
-          name: t("cnn.practice.held_out_acc"),
-          mode: "lines+markers",
-          line: { color: COLORS.red },
-        },
-      ],
-      { xTitle: t("cnn.practice.axis_step"), yTitle: t("cnn.practice.axis_acc"), yaxis: { range: [0, 100] } },
-    );
+    N.trainingCurves("plot-loss", "plot-acc", steps, epochs, (name) => t(`cnn.practice.${name}`));
   }
 
   function drawResult(result, who) {

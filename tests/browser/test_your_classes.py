@@ -1,0 +1,145 @@
+"""§3+ Your own classes in real Chromium: draw three classes with a few strokes each, train, predict
+a new drawing; the layer maps, kernels and PyTorch code follow; class names stay text."""
+
+import contextlib
+import io
+import math
+import random
+
+import httpx
+import pytest
+import torch
+from playwright.sync_api import Page, expect
+
+from benchmarks.your_classes import draw_shape
+from tests.browser.conftest import plot_points, run_panel_code
+from tests.images import png_bytes
+
+Stroke = list[tuple[float, float]]
+
+
+def shape(kind: int, j: int) -> list[Stroke]:
+    """A circle, a triangle or a cross on the 280-px pad, a little different each time (j)."""
+    cx, cy, r = 140 + 12 * math.sin(j), 140 + 9 * math.cos(1.3 * j), 70 + 9 * (j % 3)
+    if kind == 0:
+        return [[(cx + r * math.cos(a * math.pi / 8), cy + r * math.sin(a * math.pi / 8)) for a in range(17)]]
+    if kind == 1:
+        corners = [(cx, cy - r), (cx + r, cy + 0.8 * r), (cx - r, cy + 0.8 * r)]
+        return [[*corners, corners[0]]]
+    return [[(cx - r, cy - r), (cx + r, cy + r)], [(cx + r, cy - r), (cx - r, cy + r)]]
+
+
+def draw(page: Page, selector: str, strokes: list[Stroke]) -> None:
+    pad = page.locator(selector)
+    pad.scroll_into_view_if_needed()
+    box = pad.bounding_box()
+    assert box is not None
+    scale = box["width"] / 280
+    for stroke in strokes:
+        page.mouse.move(box["x"] + stroke[0][0] * scale, box["y"] + stroke[0][1] * scale)
+        page.mouse.down()
+        for x, y in stroke[1:]:
+            page.mouse.move(box["x"] + x * scale, box["y"] + y * scale, steps=3)
+        page.mouse.up()
+
+
+def make_classes_and_train(page: Page, base_url: str, lang: str, per_class: int = 3) -> None:
+    page.goto(f"{base_url}/cnn/your-classes?lang={lang}")
+    page.wait_for_function("() => document.getElementById('plot-kernels').data")  # the start kernels
+    page.click("#suggest")
+    expect(page.locator(".yc-class")).to_have_count(3)
+    for k in range(3):
+        for j in range(per_class):
+            draw(page, "#pad", shape(k, j))
+            page.locator(".yc-class").nth(k).locator("button.primary").click()
+            expect(page.locator(".yc-class").nth(k).locator("img")).to_have_count(j + 1)
+    expect(page.locator(".yc-aug-row")).to_have_count(3)  # the augmented copies training sees
+    page.fill("#epochs", "3")
+    page.click("#start")
+    expect(page.locator("#run option")).to_have_count(1, timeout=120_000)
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_draw_three_classes_train_and_predict_a_new_drawing(page: Page, base_url: str, lang: str):
+    make_classes_and_train(page, base_url, lang)
+    assert plot_points(page, "#plot-loss") > 0 and plot_points(page, "#plot-confusion") == 9
+    expect(page.locator("#compare tbody tr")).to_have_count(1)
+
+    draw(page, "#ask-pad", shape(2, 7))  # a new cross
+    cross = "cross" if lang == "en" else "叉"
+    expect(page.locator("#answer")).to_contain_text(cross, timeout=30_000)
+    assert plot_points(page, "#plot-probs") == 3
+    boxes = page.evaluate("() => document.querySelectorAll('#net-frame canvas').length")
+    assert boxes == 2 and page.locator("#net-frame").is_visible()  # the network drawn, with its overlay
+    lit = page.evaluate(
+        """() => { const c = document.querySelector('#net-frame canvas');
+                   const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+                   let n = 0; for (let i = 0; i < d.length; i += 4) if (d[i + 3] && d[i] !== d[i + 2]) n++;
+                   return n; }"""
+    )
+    assert lit > 1000  # coloured (blue/red) map pixels: the layers' maps are drawn
+    kernels = page.evaluate("() => document.getElementById('plot-kernels').data[0].z")
+    assert len(kernels) == 5 and len(kernels[0]) == 10 * 6 - 1  # ten 5×5 kernels in a row
+    assert page.errors == []
+
+    if lang == "en":  # the PyTorch panel loads the downloaded weights and reads the downloaded input
+        files = {}
+        for link in ("#run-weights", "#input-png"):
+            with page.expect_download() as download:
+                page.click(link)
+            files[link] = download.value.path()
+        panel = (page.text_content("#torch-code") or "").replace(
+            'WEIGHTS = "naturally-custom-', f'WEIGHTS = "{files["#run-weights"]}"  # "'
+        )
+        panel = panel.replace('PICTURE = "input.png"', f'PICTURE = "{files["#input-png"]}"')
+        with contextlib.redirect_stdout(io.StringIO()):
+            scope = run_panel_code(panel)
+        shown = torch.tensor(page.evaluate("() => document.getElementById('plot-probs').data[0].y"))
+        torch.testing.assert_close(100 * scope["probs"], shown.float(), atol=0.05, rtol=0)
+
+
+def test_the_panel_before_training_builds_the_chosen_net(page: Page, base_url: str):
+    page.goto(f"{base_url}/cnn/your-classes?lang=en")
+    page.wait_for_function("() => document.getElementById('plot-kernels').data")
+    for mode, trained in (("transfer", 321 * 2), ("scratch", 5280 + 321 * 2)):
+        page.select_option("#mode", mode)
+        expect(page.locator("#torch-code")).to_contain_text("Net(2)")
+        with contextlib.redirect_stdout(io.StringIO()):
+            scope = run_panel_code(page.text_content("#torch-code") or "")
+        assert scope["trained"] == trained
+    assert page.errors == []
+
+
+def test_class_names_are_shown_as_text(page: Page, base_url: str):
+    names = ["<script>alert(1)</script>", "<b>bold</b> & <i>"]
+    dialogs: list[str] = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    ds = httpx.post(f"{base_url}/api/datasets", json={"input": "drawing", "classes": names}).json()
+    rng = random.Random(0)
+    for name, kind in zip(names, ("circle", "cross"), strict=True):
+        for _ in range(2):
+            png = png_bytes(draw_shape(kind, rng))
+            httpx.post(
+                f"{base_url}/api/datasets/{ds['id']}/examples", data={"label": name}, files={"file": png}
+            )
+    job = httpx.post(
+        f"{base_url}/api/jobs", json={"kind": "custom", "params": {"dataset": ds["id"], "epochs": 1}}
+    ).json()
+    page.goto(f"{base_url}/cnn/your-classes?lang=en&set={ds['id']}")
+    expect(page.locator(".yc-class h3 .name")).to_have_text(names)
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page.inner_html("#classes")
+    expect(page.locator("#run option")).to_have_count(1, timeout=60_000)  # the job done, its result shown
+    ticks = page.eval_on_selector_all("#plot-confusion .xtick text", "els => els.map(e => e.textContent)")
+    assert ticks == names  # Plotly shows them as written, not as its own markup
+    assert dialogs == [] and page.errors == []
+    assert job["state"] in ("queued", "running", "done")
+
+
+def test_the_page_fits_a_phone(page: Page, base_url: str):
+    page.set_viewport_size({"width": 390, "height": 844})
+    make_classes_and_train(page, base_url, "en", per_class=2)
+    draw(page, "#ask-pad", shape(0, 5))
+    expect(page.locator("#answer")).to_contain_text("%", timeout=30_000)
+    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    assert overflow <= 1, f"the page is {overflow}px wider than the screen"
+    assert page.errors == []
