@@ -23,6 +23,7 @@ NOT_CONVERTED = {
     "/cnn/bottleneck",
     "/cnn/vanishing-gradients",
     "/cnn/practice",
+    "/cnn/your-classes",
     "/rnn/forward",
     "/rnn/batching",
     "/rnn/bidirectional",

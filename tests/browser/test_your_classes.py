@@ -127,6 +127,7 @@ def test_class_names_are_shown_as_text(page: Page, base_url: str):
     ).json()
     page.goto(f"{base_url}/cnn/your-classes?lang=en&set={ds['id']}")
     expect(page.locator(".yc-class h3 .name")).to_have_text(names)
+    assert f"set={ds['id']}" in page.url and page.is_hidden("#state-note")  # the link keeps the set
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page.inner_html("#classes")
     expect(page.locator("#run option")).to_have_count(1, timeout=60_000)  # the job done, its result shown
     ticks = page.eval_on_selector_all("#plot-confusion .xtick text", "els => els.map(e => e.textContent)")
@@ -143,3 +144,11 @@ def test_the_page_fits_a_phone(page: Page, base_url: str):
     overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
     assert overflow <= 1, f"the page is {overflow}px wider than the screen"
     assert page.errors == []
+
+
+def test_a_link_to_a_set_that_is_gone_says_so(page: Page, base_url: str):
+    page.goto(f"{base_url}/cnn/your-classes?lang=zh&set={'f' * 32}")
+    page.wait_for_function("() => !document.getElementById('state-note').hidden")
+    assert "f" * 32 in (page.text_content("#state-note") or "")
+    expect(page.locator("#set-info")).to_contain_text("还没有数据集")
+    assert [e for e in page.errors if "404" not in e] == []  # the browser logs the set's 404 itself

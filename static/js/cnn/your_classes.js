@@ -41,6 +41,7 @@
     set = ds;
     if (ds) localStorage.setItem(SET_KEY, ds.id);
     else localStorage.removeItem(SET_KEY);
+    N.state.save(); // the link names the set (?set=<id>): whoever has it can use the set
     render();
   }
 
@@ -663,9 +664,14 @@
   });
 
   async function init() {
-    const id = new URLSearchParams(location.search).get("set") || localStorage.getItem(SET_KEY);
+    const linked = N.state.wanted("set");
+    N.state.param("set", {
+      get: () => set?.id ?? null,
+      set: (id) => load(id).then(() => set?.id === id),
+    });
+    const id = linked ? null : localStorage.getItem(SET_KEY);
     if (id) await load(id);
-    else render();
+    else if (!linked) render();
     await job.resume();
   }
 
