@@ -12,6 +12,7 @@ import torch.nn.functional as F
 from PIL import Image
 from playwright.sync_api import Browser, Page, expect
 
+from app.tensors import decode_tensor
 from scripts.first_screen import SHARE
 from tests.images import png_bytes
 
@@ -140,8 +141,6 @@ def test_a_map_opens_its_detail_and_links_to_its_lesson(page: Page, base_url: st
         json={"input": x, "model": "basic", "stage": "conv1", "channel": 1},
     ).json()
     want = m["output"]  # float32 base64
-    from app.tensors import decode_tensor
-
     assert value.item() == pytest.approx(decode_tensor(want)[int(q["row"]), int(q["col"])].item(), abs=1e-3)
     # the pointer over the big map shows the numbers behind one value, adding up to it
     plot = page.locator("#plot-detail .nsewdrag").first
@@ -235,4 +234,30 @@ def test_the_address_chooses_the_net_digit_and_name_and_bad_values_get_a_note(pa
     expect(page.locator("#url-note")).to_contain_text("model, held-out, name")
     expect(page.locator("#url-note")).to_contain_text("已忽略")
     assert page.input_value("#model") == "basic" and page.input_value("#held-out") == "0"
+    assert page.errors == []
+
+
+def test_the_pooling_and_input_details_link_to_their_lessons(page: Page, base_url: str):
+    ready(page, f"{base_url}/?lang=en")
+    page.focus("#cnn-frame .net-over")
+    page.keyboard.press("ArrowRight")  # conv1
+    page.keyboard.press("ArrowRight")  # pool1, map 0
+    page.keyboard.press("Enter")
+    link = page.locator("#cnn-detail-link")
+    expect(link).to_have_attribute("href", re.compile("/cnn/pooling"), timeout=30_000)
+    q = {k: v[0] for k, v in parse_qs(urlparse(link.get_attribute("href") or "").query).items()}
+    assert (q["kind"], q["window"], q["stride"], q["layer"], q["map"]) == ("max", "2", "2", "pool1", "0")
+    before = torch.tensor([[float(v) for v in row.split()] for row in q["matrix"].split("\n")])
+    x = httpx.post(f"{base_url}/api/overview/digits", json={"held_out": 0, "model": "basic"}).json()["input"]
+    asked = {"input": x, "model": "basic", "stage": "conv1", "channel": 0}
+    conv1 = decode_tensor(httpx.post(f"{base_url}/api/overview/digits/map", json=asked).json()["output"])
+    torch.testing.assert_close(before, conv1, atol=1e-4, rtol=0)  # the map pooled is conv1's map 0
+    page.click("#cnn-detail-close")
+    page.focus("#cnn-frame .net-over")
+    page.keyboard.press("ArrowLeft")
+    page.keyboard.press("ArrowLeft")
+    page.keyboard.press("Enter")
+    expect(link).to_have_attribute("href", re.compile("/cnn/fully-connected"), timeout=30_000)
+    q = {k: v[0] for k, v in parse_qs(urlparse(link.get_attribute("href") or "").query).items()}
+    assert (q["model"], q["held-out"]) == ("basic", "0")
     assert page.errors == []
