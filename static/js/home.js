@@ -184,11 +184,12 @@
   /* ---- the detail panel: one map large, what made it, the numbers under the pointer, a lesson link ---- */
   let openDetail = null; // {item}
   let detailView = null;
-  $("cnn-detail-close").addEventListener("click", () => {
+  function closeCnnDetail() {
     $("cnn-detail").hidden = true;
     openDetail = null;
     cnnView.select(null);
-  });
+  }
+  $("cnn-detail-close").addEventListener("click", closeCnnDetail);
 
   async function openCnnDetail(item, again = false) {
     const block = item.block;
@@ -196,7 +197,7 @@
     openDetail = { item: { block: { id: block.id, kind: block.kind }, i: item.i } };
     if (!again) cnnView.select(block.id, item.i);
     const fresh = cnnView.boxes().find((b) => b.block.id === block.id && b.i === item.i);
-    if (!fresh) return;
+    if (!fresh) return closeCnnDetail(); // that map is not in the net now shown (another model)
     if (!again) {
       head(titleOf(fresh), t("common.loading")); // at once; Plotly and the numbers follow
       panel.hidden = false;
