@@ -64,8 +64,9 @@ def run(params: NamesParams, ctx: JobContext) -> dict[str, Any] | None:
         return last[0].accuracy
 
     def report(event: Event) -> None:
-        if isinstance(event, EpochEvent):  # add the accuracy of each language on the held-out third
-            ctx.report({**asdict(event), "per_class": per_class(last[0].confusion)})
+        if isinstance(event, EpochEvent):  # add each language's accuracy and the confusion matrix
+            confusion = last[0].confusion  # (18, 18) on the held-out third
+            ctx.report({**asdict(event), "per_class": per_class(confusion), "confusion": confusion.tolist()})
         else:
             ctx.report(event)
 

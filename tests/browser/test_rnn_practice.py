@@ -105,3 +105,29 @@ def test_an_answer_from_a_small_class_says_how_small(page: Page, base_url: str, 
     expect(text).not_to_contain_text("nguyen")
     assert "small class" not in (text.text_content() or "") and "小类" not in (text.text_content() or "")
     assert page.errors == []
+
+
+TITLE = "id => document.getElementById(id).layout?.title?.text"
+
+
+def test_bars_and_matrix_always_show_the_same_model(page: Page, base_url: str):
+    page.goto(f"{base_url}/rnn/practice?lang=en")
+    page.wait_for_function(f"() => ({TITLE})('plot-confusion') === 'shipped model'")
+    assert page.evaluate(TITLE, "plot-per-class") == "shipped model"
+    for field, value in {
+        "epochs": "2",
+        "train_size": "300",
+        "hidden_size": "8",
+        "embedding_dim": "4",
+    }.items():
+        page.fill(f"#{field}", value)
+    page.click("#start")
+    # after each epoch the matrix switches with the bars, never the shipped model's beside this run's
+    page.wait_for_function(f"() => ({TITLE})('plot-confusion')?.startsWith('your model after epoch')")
+    assert page.evaluate(TITLE, "plot-per-class") == page.evaluate(TITLE, "plot-confusion")
+    expect(page.locator("#result-text")).to_contain_text("your model after epoch")
+    expect(page.locator("#job-text")).to_contain_text("Done", timeout=60_000)
+    assert page.evaluate(TITLE, "plot-confusion") == page.evaluate(TITLE, "plot-per-class") == "your model"
+    matrix = page.evaluate("() => document.getElementById('plot-confusion').data[0].z")
+    assert all(abs(sum(row) - 100) < 1e-6 for row in matrix)  # each row: shares of its language, in %
+    assert page.errors == []

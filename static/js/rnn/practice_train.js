@@ -1,6 +1,6 @@
 /* §6 RNN practice, part 2: train the name classifier as a job (kind "names"), follow its loss,
- * accuracy and per-language accuracy live, then read its 18×18 confusion matrix. Before any run
- * the shipped model's per-language accuracy and confusion matrix are shown. */
+ * accuracy, per-language accuracy and 18×18 confusion matrix live (after every epoch). Before any
+ * run, and after a cancelled one, the shipped model's are shown. */
 (() => {
   "use strict";
   const { t, heatmap, bars, lines, fmt, COLORS } = N;
@@ -40,7 +40,8 @@
     event: (ev) => {
       if (ev.kind === "epoch") {
         epochs.push(ev);
-        drawPerClass(ev.per_class, t(`${P}after_epoch`, { epoch: ev.epoch }));
+        // bars, matrix and sentence switch together: never the shipped model's beside this run's
+        drawResult(ev.per_class, ev.confusion, ev, t(`${P}after_epoch`, { epoch: ev.epoch }));
       } else steps.push(ev);
     },
     draw: drawCurves,
@@ -102,7 +103,8 @@
     );
   }
 
-  // `res`: held_out_accuracy, unseen_accuracy and unseen_size (the model card and a job's result).
+  // `res`: held_out_accuracy, and unseen_accuracy and unseen_size when known (the model card and a
+  // job's result; an epoch event has only the first).
   function drawResult(perClass, z, res, who) {
     drawPerClass(perClass, who);
     const rowPct = z.map((r) => {
@@ -110,6 +112,7 @@
       return r.map((v) => (100 * v) / n);
     });
     heatmap("plot-confusion", rowPct, {
+      title: who,
       scale: "heat",
       zmin: 0,
       zmax: 100,
@@ -125,12 +128,13 @@
       customdata: z.map((r, i) => r.map((v, j) => [classes[i], classes[j], v])),
       hovertemplate: `${t(`${P}axis_true`)} %{customdata[0]} → %{customdata[1]}: %{customdata[2]} (%{z:.1f} %)<extra></extra>`,
     });
-    $("result-text").textContent =
-      t(`${P}result_text`, { who, acc: (100 * res.held_out_accuracy).toFixed(2) }) +
-      " " +
-      t(`${P}baseline_text`, { majority: (100 * majority).toFixed(1) }) +
-      " " +
-      t(`${P}unseen_text`, { n: N.num(res.unseen_size), acc: (100 * res.unseen_accuracy).toFixed(2) });
+    $("result-text").textContent = [
+      t(`${P}result_text`, { who, acc: (100 * res.held_out_accuracy).toFixed(2) }),
+      t(`${P}baseline_text`, { majority: (100 * majority).toFixed(1) }),
+      ...(res.unseen_size == null
+        ? []
+        : [t(`${P}unseen_text`, { n: N.num(res.unseen_size), acc: (100 * res.unseen_accuracy).toFixed(2) })]),
+    ].join(N.page.lang === "zh" ? "" : " ");
   }
 
   const showShipped = () =>
