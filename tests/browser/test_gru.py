@@ -63,8 +63,19 @@ def test_typing_a_name_shows_the_gate_heatmaps(page: Page, base_url: str, monkey
         "Only Latin letters (accents are fine), space, ' and - can be read, not: 😀"
     )
     expect(page.locator("#plot-z")).to_have_class(re.compile("stale"))
+    for plot in ("#plot-z", "#plot-h", "#plot-units", "#plot-prediction"):  # each says what it still shows
+        label = page.evaluate(
+            "sel => getComputedStyle(document.querySelector(sel).parentElement, '::before').content", plot
+        )
+        assert "nakamura" in label and "Faded" in label, (plot, label)
     page.fill("#name", "Nakamura")
     expect(page.locator("#plot-z")).not_to_have_class(re.compile("stale"))
+    assert (
+        page.evaluate(
+            "() => getComputedStyle(document.getElementById('plot-z').parentElement, '::before').content"
+        )
+        == "none"
+    )
     page.select_option("#z-form", "seed")  # the course's z = 1 − torch's z
     flipped = page.evaluate("() => document.getElementById('plot-z').data[0].z")
     assert flipped[0][0] == pytest.approx(1 - z[0][0])

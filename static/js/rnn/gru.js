@@ -208,11 +208,17 @@
 
   /* ---- (b) the gates of the trained name model ---- */
   const GATE_PLOTS = ["plot-z", "plot-r", "plot-n", "plot-h", "plot-units", "plot-prediction"];
-  /** A name that cannot be read: say why under the box, and grey out the previous name's plots. */
+  /** A name that cannot be read: say why under the box, and grey out the previous name's plots, each
+   * labelled with the name it still shows. */
   function nameRefused(message) {
     $("prediction").textContent = message;
     $("prediction").classList.add("refused");
-    for (const id of GATE_PLOTS) $(id).classList.add("stale");
+    if (!gates) return;
+    const label = t(`${P}stale_label`, { name: gates.res.name });
+    for (const id of GATE_PLOTS) {
+      $(id).classList.add("stale");
+      $(id).parentElement.dataset.stale = label;
+    }
   }
 
   async function updateGates() {
@@ -232,7 +238,10 @@
     }
     if (call !== gatesCall) return;
     $("prediction").classList.remove("refused");
-    for (const id of GATE_PLOTS) $(id).classList.remove("stale");
+    for (const id of GATE_PLOTS) {
+      $(id).classList.remove("stale");
+      delete $(id).parentElement.dataset.stale;
+    }
     gates = { res, r: tensor(res.r), z: tensor(res.z), n: tensor(res.n), h: tensor(res.h) };
     $("units").value = topUnits(4).join(" ");
     drawGates();
