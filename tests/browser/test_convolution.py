@@ -10,7 +10,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 from PIL import Image
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Page, Route, expect
 from torch.testing import assert_close
 
 from engine.cnn.channels import to_channels
@@ -176,3 +176,31 @@ def test_a_dilated_kernel_grows_the_stepped_patch(page: Page, base_url: str):
     assert page.input_value("#patch-size") == "8"
     page.wait_for_function("() => document.getElementById('step-out').textContent.endsWith('of 4')")  # 2 × 2
     assert page.errors == []  # type: ignore[attr-defined]
+
+
+def test_play_says_it_is_loading_until_its_trace_arrives(page: Page, base_url: str):
+    answer_trace: list[Route] = []  # the first trace request, held (no answer yet); later ones pass
+
+    def hold_first(route: Route) -> None:
+        if answer_trace:
+            route.continue_()
+        else:
+            answer_trace.append(route)
+
+    page.route("**/api/cnn/conv/trace", hold_first)
+    page.goto(f"{base_url}/cnn/convolution?lang=zh")
+    page.wait_for_function("() => document.getElementById('formula').textContent.includes('(3,')")
+    play = page.locator("#step-play")
+    for _ in range(100):  # the page has asked for its trace, which the route holds
+        if answer_trace:
+            break
+        page.wait_for_timeout(100)
+    expect(play).to_be_disabled()
+    expect(play).to_have_text("正在载入步骤…")
+    expect(play).to_have_attribute("aria-busy", "true")
+    answer_trace[0].continue_()
+    expect(play).to_be_enabled()
+    expect(play).to_have_text("▶ 播放")
+    play.click()
+    expect(play).to_have_attribute("aria-pressed", "true")
+    assert page.errors == []

@@ -269,6 +269,8 @@
       tr = await api("POST", "/api/cnn/conv/trace", body);
     } catch {
       return;
+    } finally {
+      loaded(); // once: ▶ plays the trace, or stays disabled when there is none
     }
     if (grown) status(grown); // after the call, which clears the status line
     if (tr.top !== null) {
@@ -492,6 +494,15 @@
   }
 
   /* ---- play / pause ---- */
+  /** ▶ says "loading" (disabled, aria-busy) until the first trace arrives, then plays it. */
+  function loaded() {
+    const btn = $("step-play");
+    if (!btn.hasAttribute("aria-busy")) return;
+    btn.removeAttribute("aria-busy");
+    btn.textContent = t("cnn.convolution.play");
+    btn.disabled = !tr;
+  }
+
   function stop() {
     clearInterval(timer);
     timer = null;
