@@ -41,6 +41,27 @@
     ];
   }
 
+  /** What each channel's caption says about this image: its mean, and in how many pixels it is the
+   * strongest of the three (or that R = G = B everywhere, a gray image). */
+  function describeChannels() {
+    const [r, g, b] = [0, 1, 2].map((c) =>
+      state.rgb.data.subarray(c * state.h * state.w, (c + 1) * state.h * state.w),
+    );
+    const n = r.length;
+    const gray = r.every((v, i) => v === g[i] && v === b[i]);
+    const channels = [r, g, b];
+    CHANNELS.forEach(([key], c) => {
+      const mine = channels[c];
+      const others = channels.filter((_, k) => k !== c);
+      const strongest = mine.reduce((k, v, i) => k + (others.every((o) => v > o[i]) ? 1 : 0), 0);
+      const mean = mine.reduce((a, v) => a + v, 0) / n;
+      const fact = gray
+        ? t("cnn.input.fact_gray")
+        : t("cnn.input.fact", { mean: fmt(mean, 0), share: fmt((100 * strongest) / n, 1) });
+      $(`caption-${key}`).textContent = `${t(`cnn.input.caption_${key}`)} ${fact}`;
+    });
+  }
+
   function drawChannels() {
     const opts = { zmin: 0, zmax: 255, unit: "0–255", shapes: boxShape() };
     CHANNELS.forEach(([key, scale, name], c) => {
@@ -51,6 +72,7 @@
       });
     });
     heatmap("plot-gray", matrix(state.gray, 0), { ...opts, scale: "gray", title: t("cnn.input.gray") });
+    describeChannels();
     for (const key of ["r", "g", "b", "gray"]) {
       const el = $(`plot-${key}`);
       el.removeAllListeners?.("plotly_click");
@@ -68,19 +90,24 @@
     const { row, col, size } = zoomBox();
     $("zoom-row").value = row; // the boxes show the patch drawn, not a value out of the image
     $("zoom-col").value = col;
-    const ch = $("zoom-channel").value;
-    const full = ch === "gray" ? matrix(state.gray, 0) : matrix(state.rgb, Number(ch));
-    const z = full.slice(row, row + size).map((r) => r.slice(col, col + size));
-    const scale = ch === "gray" ? "gray" : CHANNELS[Number(ch)][1];
-    heatmap("plot-zoom", z, {
-      zmin: 0,
-      zmax: 255,
-      scale,
-      unit: "0–255",
-      text: z.map((r) => r.map((v) => fmt(v, 1))),
-      xaxis: { tickvals: [...Array(size).keys()], ticktext: [...Array(size).keys()].map((i) => col + i) },
-      yaxis: { tickvals: [...Array(size).keys()], ticktext: [...Array(size).keys()].map((i) => row + i) },
-      hovertemplate: `%{z:.1f}<extra></extra>`,
+    // the same patch in R, G and B side by side: each pixel is these three numbers
+    const ticks = [...Array(size).keys()];
+    CHANNELS.forEach(([key, scale, name], c) => {
+      const z = matrix(state.rgb, c)
+        .slice(row, row + size)
+        .map((r) => r.slice(col, col + size));
+      heatmap(`plot-zoom-${key}`, z, {
+        title: t("cnn.input.channel", { name }),
+        zmin: 0,
+        zmax: 255,
+        scale,
+        showscale: false,
+        text: z.map((r) => r.map((v) => fmt(v, 1))),
+        textfont: { size: size > 8 ? 9 : 12 },
+        xaxis: { tickvals: ticks, ticktext: ticks.map((i) => col + i) },
+        yaxis: { tickvals: ticks, ticktext: ticks.map((i) => row + i) },
+        hovertemplate: `${name} %{z:.1f}<extra></extra>`,
+      });
     });
     $("zoom-caption").textContent = t("cnn.input.zoom_caption", { row, col, size });
     code(torchCode(row, col, size));
@@ -107,7 +134,7 @@
     ].join("\n");
   }
 
-  for (const id of ["zoom-row", "zoom-col", "zoom-size", "zoom-channel"]) {
+  for (const id of ["zoom-row", "zoom-col", "zoom-size"]) {
     $(id).addEventListener("change", redrawZoom);
   }
   N.imagePicker(load);
