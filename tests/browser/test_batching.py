@@ -2,7 +2,7 @@
 
 from playwright.sync_api import Page
 
-from tests.browser.conftest import plot_points
+from tests.browser.conftest import log_tick_mismatches, plot_points
 
 
 def _open(page: Page, base_url: str) -> None:
@@ -47,6 +47,10 @@ def test_a_tiny_job_runs_to_the_end(page: Page, base_url: str):
     assert rows == ["32", "4"]  # updates per epoch: N one at a time, ceil(N / B) by batches
     assert plot_points(page, "#plot-loss-updates") > 4 and plot_points(page, "#plot-loss-time") > 4
     assert plot_points(page, "#plot-epoch-seconds") == 4
+    # the time axis is logarithmic: the mini-batch curve, over in a fraction of the one-sample run's
+    # time, spans decades of its own instead of the first sliver of a linear axis
+    assert page.evaluate("() => document.getElementById('plot-loss-time')._fullLayout.xaxis.type") == "log"
+    assert log_tick_mismatches(page) == []
     assert page.evaluate("() => document.getElementById('job-bar').value") == 2 * 32 + 2 * 4
     assert not page.is_disabled("#start") and page.errors == []
 

@@ -228,7 +228,9 @@
     lines(
       "plot-loss-time",
       modes.map((m) => trace(m, "secs")),
-      { ...opts, xTitle: t(`${P}axis_seconds`) },
+      // a log time axis: the mini-batch run ends in a fraction of a second and would sit in the first
+      // sliver of a linear axis scaled to the one-sample run
+      { ...opts, xTitle: t(`${P}axis_seconds_log`), xaxis: { type: "log", dtick: 1 } },
     );
     const perEpoch = (c) => c.epochs.map((e, i) => e.elapsed - (i ? c.epochs[i - 1].elapsed : 0));
     draw(
