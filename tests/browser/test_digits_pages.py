@@ -31,6 +31,16 @@ def test_drawing_a_digit_shows_a_prediction(page: Page, base_url: str):
     assert page.errors == []
 
 
+def test_the_fully_connected_lesson_starts_on_the_basic_net(page: Page, base_url: str):
+    page.goto(f"{base_url}/cnn/fully-connected?lang=en")
+    expect(page.locator("#answer")).to_contain_text("held-out digit")
+    assert page.input_value("#model") == "basic"  # the net §1.1–§1.5 build, not the residual one of §2.3
+    expect(page.locator("#torch-code")).to_contain_text('load_pretrained("basic")')
+    page.select_option("#model", "residual")  # one choice away, the same digit read again
+    expect(page.locator("#torch-code")).to_contain_text('load_pretrained("residual")')
+    assert page.errors == []
+
+
 def test_a_blank_picture_gets_a_message_not_a_guess(page: Page, base_url: str, tmp_path: Path):
     blank = tmp_path / "blank.png"
     blank.write_bytes(png_bytes(Image.new("L", (200, 200), 255)))

@@ -315,11 +315,5 @@
   $("model").addEventListener("change", () => again?.());
   $("layer").addEventListener("change", drawMaps);
   $("fc-class").addEventListener("change", drawFc);
-  async function init() {
-    const models = await fetch("/api/digits/models").then((r) => r.json());
-    $("model").value = models.find((m) => m.default)?.name ?? $("model").value;
-    sample(FIRST_DIGIT);
-  }
-
-  init();
+  sample(FIRST_DIGIT); // on the basic net, the one §1.1–§1.5 build; the others are one choice away
 })();
