@@ -7,8 +7,8 @@
  *
  * A control whose options or range the script fills (a <select> with no options at load, or any control
  * marked data-state="later") is restored when the page calls N.state.restore(id) once they are in;
- * data-state="off" keeps a control out of the URL. Anything else (a position,
- * the guided step, presentation mode) is a parameter the page declares: N.state.param(name, {get, set}). */
+ * data-state="off" keeps a control out of the URL. Anything else (a position, the guided step,
+ * presentation mode) is a parameter the page declares: N.state.param(name, {get, set}). */
 (() => {
   "use strict";
   const { t, $ } = N;
@@ -17,14 +17,14 @@
   const RESERVED = ["lang"]; // read by the server
 
   const wanted = new Map(new URLSearchParams(location.search)); // name → value, until used or refused
-  const declared = new Map(); // name → {get, set}
+  const declared = new Map(); // name → {get}: the parameters the page declared
   const refused = []; // [what, value]: what a link asked for and did not get
 
   /* ---- the controls and their values as strings ---- */
   const FIELDS = "main input, main select, main textarea";
   const SKIP_TYPES = ["file", "button", "submit", "reset", "image", "password", "hidden"];
 
-  /** name → {kind, els}: one entry per control (by id), or per radio / checkbox group (by name). */
+  /** name → {name, els, group}: one entry per control (by id), or per radio / checkbox group (by name). */
   function controls() {
     const out = new Map();
     for (const el of document.querySelectorAll(FIELDS)) {
