@@ -33,11 +33,11 @@ def test_drawing_a_digit_shows_a_prediction(page: Page, base_url: str):
 
 def test_the_fully_connected_lesson_starts_on_the_basic_net(page: Page, base_url: str):
     page.goto(f"{base_url}/cnn/fully-connected?lang=en")
-    expect(page.locator("#answer")).to_contain_text("held-out digit")
+    expect(page.locator("#answer")).to_contain_text("held-out digit", timeout=30_000)
     assert page.input_value("#model") == "basic"  # the net §1.1–§1.5 build, not the residual one of §2.3
     expect(page.locator("#torch-code")).to_contain_text('load_pretrained("basic")')
     page.select_option("#model", "residual")  # one choice away, the same digit read again
-    expect(page.locator("#torch-code")).to_contain_text('load_pretrained("residual")')
+    expect(page.locator("#torch-code")).to_contain_text('load_pretrained("residual")', timeout=30_000)
     assert page.errors == []
 
 
