@@ -20,9 +20,11 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def serve(data_dir: str | Path, *args: str, timeout: float = 60) -> tuple[subprocess.Popen, str]:
+def serve(
+    data_dir: str | Path, *args: str, timeout: float = 60, root: Path = ROOT
+) -> tuple[subprocess.Popen, str]:
     """Start uvicorn (plus command-line `args`) with NATURALLY_DATA_DIR=data_dir and the rest of this
-    environment, and return once /healthz answers."""
+    environment, and return once /healthz answers. `root`: the checkout whose app to serve."""
     port = free_port()
     proc = subprocess.Popen(
         [
@@ -36,7 +38,7 @@ def serve(data_dir: str | Path, *args: str, timeout: float = 60) -> tuple[subpro
             "warning",
             *args,
         ],
-        cwd=ROOT,
+        cwd=root,
         env={**os.environ, "NATURALLY_DATA_DIR": str(data_dir)},
     )
     base = f"http://127.0.0.1:{port}"
