@@ -7,9 +7,9 @@ from contextlib import asynccontextmanager
 import torch
 from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
-from fastapi.middleware.gzip import GZipMiddleware
 from redis.exceptions import RedisError
 
+from app.answers import AnswerCache
 from app.deps import shutdown_runners
 from app.errors import EVERY_ROUTE, queue_unreachable, validation_error
 from app.middleware import BodyLimit
@@ -39,13 +39,14 @@ from app.routers import (
 )
 from app.security import SecurityHeaders
 from app.settings import get_settings
-from app.static import STATIC_DIR, VersionedStaticFiles
+from app.static import STATIC_DIR, VersionedStaticFiles, gzipped
+from app.transport import API_DESCRIPTION, Transport
 
 
 def warm_up() -> None:
     """Cached work done once, in the background, before the first visitor asks for it: Plotly's
     bundle gzipped at level 9, the name model's card (an evaluation of 6,681 held-out names)."""
-    assets.plotly_gzip()
+    gzipped(assets.PLOTLY_JS)
     names.card()
 
 
@@ -63,6 +64,7 @@ def create_app() -> FastAPI:
     app = FastAPI(
         title="Naturally",
         summary="Convolutional and recurrent networks made visible, computed by PyTorch.",
+        description=API_DESCRIPTION,
         version="0.1.0",
         lifespan=lifespan,
         docs_url=None,  # served by app/routers/assets.py with a local Swagger UI
@@ -72,7 +74,10 @@ def create_app() -> FastAPI:
     app.add_exception_handler(RequestValidationError, validation_error)
     app.add_exception_handler(RedisError, queue_unreachable)
     settings = get_settings()
-    app.add_middleware(GZipMiddleware, minimum_size=1024, compresslevel=1)
+    app.add_middleware(Transport)  # binary tensors when asked; gzip off the event loop
+    app.add_middleware(
+        AnswerCache, max_bytes=settings.answer_cache_max_bytes, max_entries=settings.answer_cache_max_entries
+    )
     app.add_middleware(BodyLimit, max_bytes=settings.upload_max_bytes + 64 * 1024)
     app.add_middleware(SecurityHeaders)
     app.mount("/static", VersionedStaticFiles(directory=STATIC_DIR), name="static")

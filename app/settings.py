@@ -58,6 +58,12 @@ class Settings(BaseSettings):
     )
     jobs_max_kept: int = Field(50, ge=1, description="finished jobs kept (oldest removed)")
     torch_threads: int = Field(2, ge=1, le=64)
+    answer_cache_max_bytes: int = Field(
+        128 * 1024 * 1024, ge=0, description="answers kept in memory for repeats (app/answers.py): bytes"
+    )
+    answer_cache_max_entries: int = Field(
+        4096, ge=0, description="answers kept in memory: how many (0: none)"
+    )
 
 
 @lru_cache

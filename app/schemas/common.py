@@ -1,12 +1,14 @@
-"""Schemas shared by every topic: tensors in and out, the image-or-tensor input."""
+"""Schemas shared by every topic: tensors in and out (TensorOut lives with the tensor forms, in
+app/tensors.py), the image-or-tensor input."""
 
 from typing import Annotated, Any, ClassVar, Literal
 
 import torch
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import BaseModel, BeforeValidator, Field, model_validator
 from typing_extensions import TypeAliasType
 
 from app.tensors import Encoding
+from app.tensors import TensorOut as TensorOut  # re-exported: the schemas take it from here
 
 MAX_TENSOR_ELEMENTS = 1 << 20
 MAX_ABS_VALUE = 1e6  # keeps every computation of the lessons far from float32's overflow
@@ -43,19 +45,6 @@ def _wrap_bare(v: Any) -> Any:
 
 
 Tensor = Annotated[TensorIn, BeforeValidator(_wrap_bare)]
-
-
-class TensorOut(BaseModel):
-    """A tensor sent back: nested lists, or base64 of little-endian float16/float32 (dtype says);
-    8-bit ("q8") ones also carry `offset` and `scale` (value ≈ offset + scale · byte), kept as extras
-    so that other tensors carry no null fields."""
-
-    model_config = ConfigDict(extra="allow")
-
-    shape: list[int]
-    data: Any = Field(description="nested lists, or a base64 string when encoding is base64")
-    dtype: str | None = None
-    encoding: str | None = None
 
 
 class EncodingOption(BaseModel):

@@ -143,7 +143,7 @@
       const res = await fetch(path, { method, ...init }).catch((e) => {
         throw stale() ? new Superseded(key) : e;
       });
-      const body = await res.json().catch(() => null);
+      const body = await answer(res).catch(() => null);
       if (stale()) throw new Superseded(key);
       if (!res.ok) {
         if (REFUSED.includes(res.status)) outdated(true);
@@ -161,15 +161,37 @@
     }
   }
 
+  /* ---- answers: JSON, or JSON with its tensors in a binary tail (app/tensors.py) ---- */
+  // Asked for on every call: the server answers the same JSON, its large tensors' numbers moved to a
+  // binary tail (no base64, no gzip); clients that do not ask (curl, notebooks) get JSON.
+  const BINARY = "application/vnd.naturally.tensors";
+  const ACCEPT = `${BINARY}, application/json;q=0.9`;
+
+  /** The answer's JSON; a binary tensor's `data` becomes a view of its bytes, for N.tensor. */
+  async function answer(res) {
+    if (!res.headers.get("Content-Type")?.startsWith(BINARY)) return res.json();
+    const buf = await res.arrayBuffer();
+    const n = Number(new DataView(buf).getBigUint64(0, true)); // the JSON header's length in bytes
+    const tail = 8 + n; // where the tensors' bytes start (each at a multiple of 8 from here)
+    const attach = (v) => {
+      if (Array.isArray(v)) v.forEach(attach);
+      else if (v?.encoding === "binary") v.data = new Uint8Array(buf, tail + v.data.start, v.data.length);
+      else if (v && typeof v === "object") Object.values(v).forEach(attach);
+    };
+    const head = JSON.parse(new TextDecoder().decode(new Uint8Array(buf, 8, n)));
+    attach(head);
+    return head;
+  }
+
   /** The JSON answer of `method path` (with a JSON body, if given). With opts.key, latest answer wins:
    * while a later call with the same key is under way or done, this one rejects with N.Superseded
    * (draw nothing: a slider dragged fast never leaves an older setting on screen). */
   function api(method, path, body, opts = {}) {
     const init =
       body === undefined
-        ? {}
+        ? { headers: { Accept: ACCEPT } }
         : {
-            headers: { "Content-Type": "application/json" },
+            headers: { Accept: ACCEPT, "Content-Type": "application/json" },
             body: JSON.stringify(body),
           };
     return request(method, path, init, { body }, opts.key);
@@ -185,10 +207,11 @@
       curl += ` -F ${quote(`${name}=${value}`)}`;
     }
     form.append("file", file);
-    return request("POST", path, { body: form }, { curl: `${curl} -F 'file=@${file.name}'` }, opts.key);
+    const init = { headers: { Accept: ACCEPT }, body: form };
+    return request("POST", path, init, { curl: `${curl} -F 'file=@${file.name}'` }, opts.key);
   }
 
-  /* ---- tensors: {shape, data} nested lists, or base64 float16/float32/uint8/q8 (app/tensors.py) ---- */
+  /* ---- tensors: {shape, data} nested lists; float16/float32/uint8/q8 numbers as base64 or binary ---- */
   const F16 = (() => {
     const table = new Float32Array(65536);
     for (let h = 0; h < 65536; h++) {
@@ -207,24 +230,30 @@
     return table;
   })();
 
+  /** A tensor of an answer, in any form app/tensors.py writes → {shape, data: typed array}. */
   function tensor(obj) {
     const n = obj.shape.reduce((a, b) => a * b, 1);
-    let data;
+    if (obj.encoding !== "base64" && obj.encoding !== "binary") {
+      return {
+        shape: obj.shape,
+        data: Float32Array.from(obj.shape.length ? obj.data.flat(Infinity) : [obj.data]),
+      };
+    }
+    let bytes = obj.data; // "binary": N.api made it a view of the answer's bytes
     if (obj.encoding === "base64") {
       const bin = atob(obj.data);
-      const bytes = new Uint8Array(bin.length);
+      bytes = new Uint8Array(bin.length);
       for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
-      if (obj.dtype === "uint8" && obj.scale !== undefined) {
-        data = Float32Array.from(bytes, (q) => obj.offset + obj.scale * q); // "q8": ≈ within scale / 2
-      } else if (obj.dtype === "uint8") data = bytes;
-      else if (obj.dtype === "float32") data = new Float32Array(bytes.buffer);
-      else {
-        const halves = new Uint16Array(bytes.buffer);
-        data = new Float32Array(n);
-        for (let i = 0; i < n; i++) data[i] = F16[halves[i]];
-      }
-    } else {
-      data = Float32Array.from(obj.shape.length ? obj.data.flat(Infinity) : [obj.data]);
+    }
+    let data;
+    if (obj.dtype === "uint8" && obj.scale !== undefined) {
+      data = Float32Array.from(bytes, (q) => obj.offset + obj.scale * q); // "q8": ≈ within scale / 2
+    } else if (obj.dtype === "uint8") data = bytes;
+    else if (obj.dtype === "float32") data = new Float32Array(bytes.buffer, bytes.byteOffset, n);
+    else {
+      const halves = new Uint16Array(bytes.buffer, bytes.byteOffset, n);
+      data = new Float32Array(n);
+      for (let i = 0; i < n; i++) data[i] = F16[halves[i]];
     }
     return { shape: obj.shape, data };
   }

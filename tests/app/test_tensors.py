@@ -1,11 +1,14 @@
-"""The tensor JSON forms: nested lists, base64 float16/float32/uint8, and client tensors."""
+"""The tensor forms: nested lists, base64 float16/float32/uint8/q8, the binary tail, client tensors."""
+
+import json
+import struct
 
 import pytest
 import torch
 from pydantic import TypeAdapter, ValidationError
 
 from app.schemas.common import Tensor
-from app.tensors import LIST_MAX_ELEMENTS, decode_tensor, encode_tensor
+from app.tensors import LIST_MAX_ELEMENTS, binary_answer, decode_tensor, encode_tensor, frame, read_answer
 
 
 def test_small_tensors_travel_as_nested_lists():
@@ -72,3 +75,45 @@ def test_very_large_maps_travel_as_q8_within_half_a_step():
 def test_q8_of_a_constant_tensor():
     out = encode_tensor(torch.full((3, 3), 7.0), "q8")
     torch.testing.assert_close(decode_tensor(out), torch.full((3, 3), 7.0))
+
+
+def test_binary_tensors_leave_their_bytes_in_the_tail_and_read_back_equal():
+    t = torch.randn(3, 40, 50) * 100  # 6,000 numbers: float16
+    big = torch.randn(2, 1024, 600) * 50  # q8
+    with binary_answer() as tail:
+        out = {"a": encode_tensor(t), "b": encode_tensor(big), "small": encode_tensor(t[0, 0, :3])}
+        header = TypeAdapter(dict).dump_json(out)
+    assert tail.size == 8 * ((6000 * 2 + 7) // 8) + len(big.flatten())
+    body = b"".join(frame(header, tail))
+    (n,) = struct.unpack_from("<Q", body)
+    refs = [v["data"] for v in json.loads(body[8 : 8 + n]).values() if v.get("encoding") == "binary"]
+    assert (8 + n) % 8 == 0 and [r["start"] % 8 for r in refs] == [0, 0]  # typed arrays view them in place
+    answer = read_answer(body)
+    assert answer["a"]["encoding"] == "binary" and answer["b"]["dtype"] == "uint8" and "scale" in answer["b"]
+    assert answer["small"]["data"] == t[0, 0, :3].tolist()  # small ones stay nested lists
+    json_form = {k: encode_tensor(v) for k, v in (("a", t), ("b", big))}
+    for k in ("a", "b"):
+        torch.testing.assert_close(decode_tensor(answer[k]), decode_tensor(json_form[k]), rtol=0, atol=0)
+
+
+def test_a_binary_tensor_written_outside_its_answer_goes_as_base64():
+    """A tensor encoded during a binary answer and kept (an lru_cache'd report) must be written right
+    for a later JSON client, and into the later answer's own tail for a binary one."""
+    t = torch.linspace(0, 1, 5000)
+    with binary_answer():
+        kept = encode_tensor(t)
+    as_json = TypeAdapter(dict).dump_python({"x": kept}, mode="json")["x"]
+    assert as_json["encoding"] == "base64"
+    torch.testing.assert_close(decode_tensor(as_json), t.half().float())
+    with binary_answer() as later:
+        header = TypeAdapter(dict).dump_json({"x": kept, "y": kept})
+    assert later.size == 10_000  # written once, referred to twice
+    answer = read_answer(b"".join(frame(header, later)))
+    assert answer["x"]["data"] == answer["y"]["data"]
+    torch.testing.assert_close(decode_tensor(answer["x"]), t.half().float())
+
+
+def test_tensors_that_fit_no_binary_form_are_unchanged_by_it():
+    with binary_answer() as tail:
+        assert encode_tensor(torch.ones(3), "list") == {"shape": [3], "data": [1.0, 1.0, 1.0]}
+    assert tail.size == 0
