@@ -3,10 +3,13 @@ the response size.  Run: .venv/bin/python -m benchmarks.endpoints
 
 Requests are the largest their lesson page sends, within the schemas' limits (images: a 512×512
 RGB upload). "engine" times the engine/ calls the router makes (and its own torch ops), models
-loaded beforehand; validation, the image store, encode_tensor() and JSON count as API. API calls send
-Accept-Encoding gzip and read the body undecoded: in-process through fastapi's TestClient, over
-HTTP to a uvicorn on loopback (scripts/server.serve). Medians of 15 runs after a warm-up; sizes
-are wire bytes with identity and gzip. Target: HTTP ≤ 1.5 × engine for large inputs."""
+loaded beforehand; validation, the image store, encode_tensor() and JSON count as API. API calls ask
+for binary tensors with Accept-Encoding gzip, as the pages do, and read the body undecoded: in-process
+through fastapi's TestClient, over HTTP to a uvicorn on loopback (scripts/server.serve), both with the
+answer cache off (every request computed); "repeat" asks a second uvicorn whose cache holds the answer.
+Medians of 15 runs after a warm-up; sizes are wire bytes: JSON gzipped (what pages got before #17),
+binary, binary gzipped. Targets: HTTP ≤ 1.5 × engine for large inputs (#7), ≤ 3 × for image answers
+(#17)."""
 
 import io
 import os
@@ -25,6 +28,7 @@ from app.main import create_app
 from app.routers.gru import SWEEP
 from app.schemas.inception import BranchWidths
 from app.settings import Settings, get_settings
+from app.tensors import BINARY
 from benchmarks.conv import RUNS, image, timed
 from engine.cnn import activation, cost, depth, pool
 from engine.cnn.channels import grayscale, to_channels
@@ -228,9 +232,10 @@ def upload(client: httpx.Client) -> str:
     return res.json()["id"]
 
 
-def wire_bytes(client: httpx.Client, path: str, body: dict, accept: str = "gzip") -> int:
+def wire_bytes(client: httpx.Client, path: str, body: dict, accept: str = "gzip", form: str = BINARY) -> int:
     """POST and read the body as sent (not decompressed); its size in bytes."""
-    with client.stream("POST", path, json=body, headers={"Accept-Encoding": accept}) as r:
+    headers = {"Accept-Encoding": accept, "Accept": form}
+    with client.stream("POST", path, json=body, headers=headers) as r:
         r.raise_for_status()
         return sum(len(chunk) for chunk in r.iter_raw())
 
@@ -239,48 +244,73 @@ def with_image(body: dict, image_id: str) -> dict:
     return {k: image_id if v == IMAGE else v for k, v in body.items()}
 
 
-def measure(case: Case, local: TestClient, http: httpx.Client, ids: tuple[str, str]) -> tuple[float, ...]:
-    """(engine, in-process, HTTP) median ms and the identity and gzip sizes in KB."""
+def measure(case: Case, local: TestClient, http: httpx.Client, kept: httpx.Client, ids: list[str]) -> tuple:
+    """(engine, in-process, HTTP, HTTP repeated) median ms, and KB: JSON gzip, binary, binary gzip.
+    In-process and HTTP answers are fresh (no answer cache); `kept` answers from its cache."""
     _, path, body, engine = case
-    here, there = with_image(body, ids[0]), with_image(body, ids[1])
+    here, there, again = (with_image(body, i) for i in ids)
     times = [
         timed(fn)[1]
-        for fn in (engine, lambda: wire_bytes(local, path, here), lambda: wire_bytes(http, path, there))
+        for fn in (
+            engine,
+            lambda: wire_bytes(local, path, here),
+            lambda: wire_bytes(http, path, there),
+            lambda: wire_bytes(kept, path, again),
+        )
     ]
-    return *times, *(wire_bytes(http, path, there, accept) / 1024 for accept in ("identity", "gzip"))
+    sizes = [
+        wire_bytes(http, path, there, "gzip", "application/json"),
+        wire_bytes(http, path, there, "identity"),
+        wire_bytes(http, path, there, "gzip"),
+    ]
+    return *times, *(n / 1024 for n in sizes)
 
 
 def main() -> None:
     load = " ".join(f"{v:.2f}" for v in os.getloadavg())
     table = cases(to_channels(np.asarray(image())))  # the upload as (3, 512, 512)
+    os.environ["NATURALLY_ANSWER_CACHE_MAX_ENTRIES"] = "0"  # fresh answers: every request computed
+    get_settings.cache_clear()
     app = create_app()
-    with tempfile.TemporaryDirectory() as tmp, tempfile.TemporaryDirectory() as tmp_http:
+    with (
+        tempfile.TemporaryDirectory() as tmp,
+        tempfile.TemporaryDirectory() as tmp_http,
+        tempfile.TemporaryDirectory() as tmp_kept,
+    ):
         app.dependency_overrides[get_settings] = lambda: Settings(data_dir=Path(tmp))
         proc, base = serve(tmp_http)
+        del os.environ["NATURALLY_ANSWER_CACHE_MAX_ENTRIES"]
+        get_settings.cache_clear()
+        keeper, kept_base = serve(tmp_kept)
         try:
-            with TestClient(app) as local, httpx.Client(base_url=base, timeout=120) as http:
-                ids = (upload(local), upload(http))
-                rows = [(c[0], measure(c, local, http, ids)) for c in table]
+            with (
+                TestClient(app) as local,
+                httpx.Client(base_url=base, timeout=120) as http,
+                httpx.Client(base_url=kept_base, timeout=120) as kept,
+            ):
+                ids = [upload(c) for c in (local, http, kept)]
+                rows = [(c[0], measure(c, local, http, kept, ids)) for c in table]
         finally:
-            proc.terminate()
-            proc.wait(timeout=10)
+            for p in (proc, keeper):
+                p.terminate()
+                p.wait(timeout=10)
     print(
         f"torch threads {torch.get_num_threads()}; load average before {load}; "
-        f"{time.strftime('%Y-%m-%d %H:%M')}; "
-        f"medians of {RUNS} runs; API calls with Accept-Encoding gzip\n"
+        f"{time.strftime('%Y-%m-%d %H:%M')}; medians of {RUNS} runs; API calls ask for binary "
+        "tensors and gzip, as the pages do; fresh: the server's answer cache off\n"
     )
     print(
-        "| endpoint | engine ms | API in-process ms | API over HTTP ms | HTTP/engine "
-        "| KB identity | KB gzip |"
+        "| endpoint | engine ms | API in-process ms | API over HTTP ms | HTTP/engine | repeat (cache) ms "
+        "| KB JSON gzip | KB binary | KB binary gzip |"
     )
-    print("|---|---:|---:|---:|---:|---:|---:|")
-    for label, (eng, local_ms, http_ms, kb, kb_gz) in rows:
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for label, (eng, local_ms, http_ms, kept_ms, kb_json, kb, kb_gz) in rows:
         print(
-            f"| {label} | {eng:.1f} | {local_ms:.1f} | {http_ms:.1f} | {http_ms / eng:.1f}× "
-            f"| {kb:,.1f} | {kb_gz:,.1f} |"
+            f"| {label} | {eng:.1f} | {local_ms:.1f} | {http_ms:.1f} | {http_ms / eng:.1f}× | {kept_ms:.1f} "
+            f"| {kb_json:,.1f} | {kb:,.1f} | {kb_gz:,.1f} |"
         )
     print()
-    for label, (eng, _, http_ms, _, _) in rows:
+    for label, (eng, _, http_ms, *_) in rows:
         if http_ms / eng > TARGET:
             print(f"{label}: HTTP takes {http_ms / eng:.1f}× the engine time, above the {TARGET}× target")
 

@@ -3,19 +3,21 @@
     python scripts/loadtest.py --students 100 [--think 2-5] [--seconds 60] [--json] [--app-dir DIR]
     python scripts/loadtest.py --clients 32 [--seconds 60] [--training]
 
---students N is a lecture hall, open loop: N students arrive over the first --ramp seconds; each
-opens one lesson page (the HTML and every script and stylesheet it names, as a browser with an
-empty cache does) and the call that page makes on opening, then moves one control every 2–5 s
-(--think) and sends the page's call, whether or not the previous answer has arrived. Lessons go
-round the class: convolution, pooling, input (channels), vanishing gradients (two calls: plain and
-residual), GRU gates, the digit model, the name model. Controls move as a student's hand does:
-sliders by a step or two, a select to another option, a kernel ticked or unticked, another surname
-typed, another digit drawn or picked; a fifth of the students on image lessons upload a photo of
-their own first. Requests carry `Accept-Encoding: gzip` and ask for tensors in binary, as the pages
-do (--json: as JSON, as a notebook does). It prints per endpoint the answers, errors, p50 and p99,
-the bytes on the wire per answer and the share answered from the server's cache (X-Cache: hit, or
-304), then the server's CPU seconds (utime + stime of the uvicorn process and its children, from
-/proc/<pid>/stat) per API answer: page and asset loads count in the CPU, not in the answers.
+--students N is a lecture hall, open loop, in two phases. The arrivals: the students arrive over
+--ramp seconds, and each opens one lesson page (the HTML and every script and stylesheet it names,
+as a browser with an empty cache does; a fifth of those on image lessons then upload a photo of
+their own) and sends the call the page makes on opening. The lesson, --seconds long: each student
+moves one control every 2–5 s (--think) and sends the page's call, whether or not the previous
+answer has arrived. Lessons go round the class: convolution, pooling, input (channels), vanishing
+gradients (two calls: plain and residual), GRU gates, the digit model, the name model. Controls
+move as a student's hand does: sliders by a step or two, a select to another option, a kernel
+ticked or unticked, another surname typed, another digit drawn or picked. Requests carry
+`Accept-Encoding: gzip` and ask for tensors in binary, as the pages do (--json: as JSON, as a
+notebook does). For each phase it prints per endpoint the answers, errors, p50 and p99, the bytes
+on the wire per answer and the share answered from the server's cache (X-Cache: hit, or 304), then
+the server's CPU seconds (utime + stime of the uvicorn process and its children, from
+/proc/<pid>/stat) per API answer (page, asset and upload requests count in the CPU, not in the
+answers) and the load test's own CPU.
 
 --clients N is the closed loop: N clients each loop over a fixed mix for --seconds, with
 --training a `digits` job trains meanwhile.
@@ -359,15 +361,19 @@ class Hall:
                 s.own_image = s.state["image"] = json.loads(up)["id"]
         await self.act(s)
 
-    async def student(self, s: Student, arrive: float, until: float, think: tuple[float, float]) -> None:
-        await asyncio.sleep(max(0.0, arrive - time.monotonic()))
+    async def arrive(self, s: Student, at: float) -> None:
+        await asyncio.sleep(max(0.0, at - time.monotonic()))
         await self.open_page(s)
+
+    async def lesson(self, s: Student, until: float, think: tuple[float, float]) -> None:
         at = time.monotonic() + s.rng.uniform(*think)
         while at < until:
             await asyncio.sleep(max(0.0, at - time.monotonic()))
             move(s)
             self.spawn(s)  # open loop: the next move does not wait for this answer
             at += s.rng.uniform(*think)
+        while self.pending:
+            await asyncio.wait(list(self.pending))
 
 
 def cpu_seconds(pid: int) -> float:
@@ -388,13 +394,13 @@ def cpu_seconds(pid: int) -> float:
     return sum(stats[p][1] for p in family if p in stats)
 
 
-async def settle(pid: int, quiet: float = 0.05) -> None:
-    """Wait until the server idles (its start-up work, e.g. the name model's card, is done)."""
+async def settle(pid: int) -> None:
+    """Wait until the server idles: its start-up work (the name model's card, Plotly's gzip) done."""
     before = cpu_seconds(pid)
-    for _ in range(240):
-        await asyncio.sleep(0.5)
+    for _ in range(180):
+        await asyncio.sleep(1)
         now = cpu_seconds(pid)
-        if now - before < quiet:
+        if now - before <= 0.02:
             return
         before = now
 
@@ -407,6 +413,7 @@ async def warm_up(hall: Hall) -> None:
         ("gradient norms", "POST", "/api/cnn/gradient-norms", {"depth": 3, "batch": 2}, None),
         ("gru gates", "POST", "/api/rnn/gru", {"name": "Warmup"}, None),
         ("name predict", "POST", "/api/names/predict", {"name": "Warmup", "k": 2}, None),
+        ("name model", "GET", "/api/names/model", None, None),
         *[
             ("digit predict", "POST", "/api/digits/predict", {"image_id": "digit", "model": m}, None)
             for m in ("basic", "inception", "residual")
@@ -417,44 +424,52 @@ async def warm_up(hall: Hall) -> None:
 
 
 async def open_loop(base: str, pid: int, students: int, args: argparse.Namespace) -> None:
+    """The class arrives (pages opened, measured on their own), then the lesson runs --seconds."""
     rng = random.Random(args.seed)
     think = tuple(float(v) for v in args.think.split("-"))
     everyone = surnames()
+    lessons = list(LESSONS)
+    class_ = []
+    for i in range(students):
+        lesson = lessons[i % len(lessons)]
+        class_.append(Student(lesson, random.Random(rng.random()), dict(LESSONS[lesson])))
+        class_[-1].names = [LESSONS[lesson].get("name", ""), *rng.sample(everyone, 3)]
     limits = httpx.Limits(max_connections=None, max_keepalive_connections=None)
     async with httpx.AsyncClient(base_url=base, timeout=30, limits=limits) as http:
         hall = Hall(http, "application/json" if args.json else f"{BINARY}, application/json;q=0.9")
         await warm_up(hall)
         await settle(pid)
-        cpu0, start = cpu_seconds(pid), time.monotonic()
-        until = start + args.seconds
-        lessons = list(LESSONS)
-        class_ = []
-        for i in range(students):
-            lesson = lessons[i % len(lessons)]
-            s = Student(lesson, random.Random(rng.random()), dict(LESSONS[lesson]))
-            s.names = [LESSONS[lesson].get("name", ""), *rng.sample(everyone, 3)]
-            class_.append(hall.student(s, start + rng.uniform(0, args.ramp), until, think))
-        await asyncio.gather(*class_)
-        while hall.pending:
-            await asyncio.wait(list(hall.pending))
-        elapsed, cpu = time.monotonic() - start, cpu_seconds(pid) - cpu0
-    report(hall.answers, students, elapsed, cpu, args)
-
-
-def report(
-    answers: list[Answer], students: int, elapsed: float, cpu: float, args: argparse.Namespace
-) -> None:
+        phases = []
+        for title, run in (
+            (
+                f"arrivals over {args.ramp:.0f} s",
+                lambda s, t0: hall.arrive(s, t0 + rng.uniform(0, args.ramp)),
+            ),
+            (f"the lesson, {args.seconds:.0f} s", lambda s, t0: hall.lesson(s, t0 + args.seconds, think)),
+        ):
+            cpu, start, mine = cpu_seconds(pid), time.monotonic(), time.process_time()
+            await asyncio.gather(*(run(s, start) for s in class_))
+            took = (time.monotonic() - start, cpu_seconds(pid) - cpu, time.process_time() - mine)
+            phases.append((title, hall.answers, *took))
+            hall.answers = []
     load = " ".join(f"{v:.1f}" for v in os.getloadavg())
     print(
-        f"{students} students, think {args.think} s, {args.seconds:.0f} s (arrivals over {args.ramp:.0f} s), "
-        f"tensors as {'JSON' if args.json else 'binary'}, Accept-Encoding gzip; load average after {load}"
+        f"{students} students, think {args.think} s, tensors as {'JSON' if args.json else 'binary'}, "
+        f"Accept-Encoding gzip; load average after {load}"
     )
+    for title, answers, elapsed, cpu, mine in phases:
+        report(title, answers, elapsed, cpu, mine)
+
+
+def report(title: str, answers: list[Answer], elapsed: float, cpu: float, mine: float) -> None:
+    print(f"\n{title}")
     print(f"{'endpoint':16} {'answers':>8} {'errors':>7} {'p50 ms':>8} {'p99 ms':>8}", end="")
     print(f" {'KB/answer':>10} {'cached':>7}")
     api = [a for a in answers if a.label not in ("page", "page assets", "upload")]
-    groups = sorted({a.label for a in answers}) + ["all API"]
-    for label in groups:
+    for label in [*sorted({a.label for a in answers}), "all API"]:
         rows = api if label == "all API" else [a for a in answers if a.label == label]
+        if not rows:
+            continue
         p50, p99 = percentiles([a.ms for a in rows])
         told = [a.cached for a in rows if a.cached is not None]
         hit = f"{100 * sum(told) / len(told):6.0f}%" if told else "      —"
@@ -463,10 +478,13 @@ def report(
             f"{label:16} {len(rows):8} {sum(not a.ok for a in rows):7} {p50:8.0f} {p99:8.0f} "
             f"{kb:10.1f} {hit:>7}"
         )
+    others = len(answers) - len(api)
     print(
         f"server CPU {cpu:.1f} s over {elapsed:.0f} s ({100 * cpu / elapsed:.0f}% of one core): "
-        f"{1000 * cpu / len(api):.1f} ms per API answer ({len(api)} answers, {len(api) / elapsed:.1f}/s; "
-        f"{len(answers) - len(api)} page, asset and upload requests count in the CPU only)"
+        f"{1000 * cpu / max(1, len(api)):.1f} ms per API answer "
+        f"({len(api)} answers, {len(api) / elapsed:.1f}/s"
+        + (f"; {others} page, asset and upload requests count in the CPU only" if others else "")
+        + f"); this load test's own CPU {mine:.1f} s"
     )
 
 
