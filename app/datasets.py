@@ -443,7 +443,7 @@ def _read_manifest(zf: zipfile.ZipFile, infos: dict[str, zipfile.ZipInfo]) -> di
     raw = _read_member(zf, infos, META, MANIFEST_MAX_BYTES)
     try:
         manifest = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
+    except (UnicodeDecodeError, ValueError, RecursionError):  # deep nesting too
         raise DatasetError("file", f"{META} is not valid JSON") from None
     if not isinstance(manifest, dict) or manifest.get("format") != EXPORT_FORMAT:
         raise DatasetError("file", f"{META} is not a Naturally data set (format {EXPORT_FORMAT!r} expected)")

@@ -315,6 +315,7 @@ DIGIT = png_bytes(Image.new("L", (28, 28), 0))
         (zip_of({"a.png": b"garbage"}, manifest(["a.png"])), 415, "not an image"),
         (zip_of({}, manifest(["missing.png"])), 422, "does not hold"),
         (zip_of({}, {**manifest([]), "format": "other"}), 422, "not a Naturally data set"),
+        (zip_of({"dataset.json": b"[" * 100_000}), 422, "not valid JSON"),
         (zip_of({}, {**manifest([]), "input": "video"}), 422, "input must be"),
         (zip_of({}, {**manifest([]), "classes": [{"label": "x" * 50, "examples": []}]}), 422, "1 to 40"),
     ],
