@@ -19,6 +19,7 @@
   let answer = null; // the latest prediction
   let inputUrl = null; // object URL of the answer's input PNG
   let augmentSeed = 0;
+  let drawnFor = null; // "<set id>:<kind>" the runs, the answer and the start kernels shown are for
 
   const pad = N.drawPad($("pad"));
   const askPad = N.drawPad($("ask-pad"), { change: (final) => final && ask() });
@@ -85,8 +86,26 @@
       : tx("set_none");
     $("classes").replaceChildren(...(set?.classes ?? []).map(classCard));
     refreshAugmented();
-    listRuns();
-    settingsChanged();
+    const now = `${set?.id ?? ""}:${kind}`;
+    if (now !== drawnFor) {
+      drawnFor = now; // another set (or kind): its own runs, and nothing asked of it yet
+      forget();
+      listRuns();
+      startKernels();
+    }
+    if (!answer) code(buildCode());
+  }
+
+  /** Clear what belonged to the set shown before. */
+  function forget() {
+    answer = null;
+    for (const id of ["plot-probs", "plot-confusion"]) Plotly.purge(id);
+    $("answer").textContent = "";
+    $("result-text").textContent = "";
+    $("misread").replaceChildren();
+    $("downloads").hidden = true;
+    $("net-frame").hidden = true;
+    $("inside-wait").hidden = false;
   }
 
   /** The panel and the kernels follow the settings until a trained net answers. */
