@@ -681,6 +681,17 @@
     return text === "-0" ? "0" : text;
   };
 
+  /** A number of any size in 3 significant digits: 0.0123 and 456 as they are, 1.01 × 10⁻¹⁷ beyond
+   * (null → "—"). */
+  const SUPER = { "-": "⁻", 0: "⁰", 1: "¹", 2: "²", 3: "³", 4: "⁴", 5: "⁵", 6: "⁶", 7: "⁷", 8: "⁸", 9: "⁹" };
+  function sci(v) {
+    if (v === null || v === undefined || !Number.isFinite(v)) return "—";
+    if (v === 0 || (Math.abs(v) >= 1e-3 && Math.abs(v) < 1e4)) return String(Number(v.toPrecision(3)));
+    const [mantissa, exponent] = v.toExponential(2).split("e");
+    const power = String(Number(exponent)).replace(/[-\d]/g, (c) => SUPER[c]);
+    return `${Number(mantissa)} × 10${power}`;
+  }
+
   window.N = {
     page,
     t,
@@ -703,6 +714,7 @@
     code,
     debounce,
     fmt,
+    sci,
     num,
     language,
     nameProblem,

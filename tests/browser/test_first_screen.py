@@ -21,7 +21,6 @@ NOT_CONVERTED = {
     "/cnn/fully-connected",
     "/cnn/inception",
     "/cnn/bottleneck",
-    "/cnn/vanishing-gradients",
     "/cnn/practice",
     "/cnn/your-classes",
     "/rnn/forward",

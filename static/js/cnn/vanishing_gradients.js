@@ -1,15 +1,16 @@
 /* §2.3 Vanishing gradients and ResNet: per-layer gradient norms of a plain and a residual stack
- * (one backward pass each), then the depth experiment as a job whose curves fill live. */
+ * (one backward pass each), walked back from the loss layer by layer on the stage; then the depth
+ * experiment as a job whose curves fill live. */
 (() => {
   "use strict";
-  const { t, api, lines, code, debounce, fmt, COLORS } = N;
-  const $ = (id) => document.getElementById(id);
+  const { t, api, lines, draw, code, debounce, fmt, sci, COLORS, $ } = N;
   const K = "cnn.vanishing_gradients.";
   const STACKS = [
     [false, "plain", COLORS.red],
     [true, "residual", COLORS.blue],
   ];
   let curves = {}; // run name → { steps: [], epochs: [], index }
+  let res = null; // [plain, residual] answers of POST /api/cnn/gradient-norms
 
   /* ---- one backward pass: plain vs residual ---- */
   function settings() {
@@ -23,20 +24,19 @@
     };
   }
 
-  const sci = (v) => (v == null ? "—" : Number(v).toExponential(2));
-
   async function update() {
     const s = settings();
     $("depth-out").value = s.depth;
     code(torchCode(s));
     if (!$("norms-form").checkValidity()) return;
-    let res;
     try {
       res = await Promise.all(
-        STACKS.map(([residual]) => api("POST", "/api/cnn/gradient-norms", { ...s, residual })),
+        STACKS.map(([residual, name]) =>
+          api("POST", "/api/cnn/gradient-norms", { ...s, residual }, { key: `norms-${name}` }),
+        ),
       );
     } catch {
-      return; /* the status line says why */
+      return; /* the status line says why, or a later setting's answer is on its way */
     }
     const traces = (key) =>
       res.map((r, i) => ({
@@ -62,7 +62,182 @@
       residual: sci(res[1].first_over_last),
       loss: res[0].loss == null ? "—" : res[0].loss.toFixed(3),
     });
+    guide.refresh();
   }
+
+  /* ---- the stage: the backward pass walks from the loss down to layer 1, plain against residual ---- */
+  const PLAIN_WALK = 2; // the step that walks back through the plain stack, one frame per layer (or group)
+  const RESIDUAL_WALK = 4;
+  const MAX_FRAMES = 20;
+  const log10 = (v) => (v > 0 ? Math.log10(v) : null);
+
+  /** How many layers the walk has reached at `frame` of a walking step: frame 0 → the last layer only. */
+  function reached(frame) {
+    const depth = res[0].layers.length;
+    const frames = walkFrames();
+    return frame >= frames - 1 ? depth : 1 + Math.round((frame * (depth - 1)) / Math.max(1, frames - 1));
+  }
+  const walkFrames = () => Math.min(MAX_FRAMES, res[0].layers.length);
+
+  /** What each stack shows at guided step `step`: the number of layers lit from the top (0: none). */
+  function moment(step, frame) {
+    const depth = res[0].layers.length;
+    return [
+      { plain: depth, residual: depth, focus: null },
+      { plain: 1, residual: 1, focus: depth },
+      { plain: reached(frame), residual: 1, focus: depth + 1 - reached(frame), stack: 0 },
+      { plain: depth, residual: 1, focus: 1, stack: 0 },
+      { plain: depth, residual: reached(frame), focus: depth + 1 - reached(frame), stack: 1 },
+      { plain: depth, residual: depth, focus: 1 },
+    ][step];
+  }
+
+  /** A y range (log10) that holds every finite norm of both stacks, so the axes stay still. */
+  function stageRange() {
+    const all = res.flatMap((r) => r.weight_norms.map(log10)).filter((v) => v !== null);
+    const [lo, hi] = [Math.min(...all), Math.max(...all)];
+    const pad = Math.max(0.3, (hi - lo) * 0.06);
+    return [lo - pad, hi + pad];
+  }
+
+  function stageAt(step, frame) {
+    const m = moment(step, frame);
+    const depth = res[0].layers.length;
+    const lit = [m.plain, m.residual];
+    const shown = (r, i) => r.weight_norms.map((v, l) => (l >= depth - lit[i] ? v : null));
+    const range = stageRange();
+    const traces = res.map((r, i) => ({
+      type: "scatter",
+      mode: "lines+markers",
+      x: r.layers,
+      y: shown(r, i),
+      name: t(K + STACKS[i][1]),
+      line: { color: STACKS[i][2], width: m.stack === i ? 3.5 : 2 },
+      marker: { size: depth > 40 ? 4 : 7 },
+      hovertemplate: `${t(`${K}axis_layer`)} %{x}: %{y:.3e}<extra>${t(K + STACKS[i][1])}</extra>`,
+    }));
+    // the strips below: one row a stack, each layer's cell as dark as its gradient is large (log scale)
+    for (const [i, r] of res.entries()) {
+      traces.push({
+        type: "heatmap",
+        xaxis: "x",
+        yaxis: "y2",
+        x: r.layers,
+        y: [i], // numbers, not names: Plotly fails on two one-row heatmaps sharing a category axis
+        z: [shown(r, i).map(log10)],
+        customdata: [shown(r, i)],
+        zmin: range[0],
+        zmax: range[1],
+        colorscale: [
+          [0, "rgba(255, 255, 255, 0)"],
+          [1, STACKS[i][2]],
+        ],
+        showscale: false,
+        xgap: 2,
+        ygap: 4,
+        hovertemplate: `${t(`${K}axis_layer`)} %{x}: %{customdata:.3e}<extra>${t(K + STACKS[i][1])}</extra>`,
+      });
+    }
+    const shapes = [];
+    if (m.focus !== null && m.focus <= depth) {
+      shapes.push({
+        type: "rect",
+        xref: "x",
+        yref: "paper",
+        x0: m.focus - 0.5,
+        x1: m.focus + 0.5,
+        y0: 0,
+        y1: 1,
+        fillcolor: COLORS.window,
+        opacity: 0.14,
+        line: { width: 0 },
+        layer: "below",
+      });
+    }
+    const narrow = $("plot-stage").clientWidth < 520; // a phone: fewer ticks, no room beside the legend
+    const every = narrow ? 20 : 40;
+    const backward = {
+      xref: "paper",
+      yref: "paper",
+      x: 1,
+      y: 1,
+      xanchor: "right",
+      yanchor: "bottom",
+      showarrow: false,
+      text: t(`${K}stage_backward`),
+      font: { color: COLORS.muted },
+    };
+    draw("plot-stage", traces, {
+      xTitle: t(`${K}axis_layer`),
+      yTitle: t(`${K}axis_weight`),
+      showlegend: true,
+      margin: { t: 34 },
+      xaxis: {
+        range: [0.5, depth + 0.5],
+        anchor: "y2",
+        dtick: depth > 2 * every ? 10 : depth > every / 2 ? 5 : 1,
+      },
+      yaxis: { type: "log", range, domain: [0.3, 1] },
+      shapes,
+      annotations: narrow ? [] : [backward],
+      layout: {
+        yaxis2: {
+          domain: [0, 0.2],
+          anchor: "x",
+          automargin: true,
+          fixedrange: true,
+          range: [1.5, -0.5], // plain on top
+          tickvals: [0, 1],
+          ticktext: STACKS.map(([, name]) => t(K + name)),
+          showgrid: false,
+          zeroline: false,
+        },
+      },
+    });
+    return stepNumbers(step, m);
+  }
+
+  /** The numbers of guided step `step`'s text, all from the two answers. */
+  function stepNumbers(step, m) {
+    const [plain, residual] = res;
+    const depth = plain.layers.length;
+    const first = (r) => sci(r.weight_norms[0]);
+    const last = (r) => sci(r.weight_norms[depth - 1]);
+    const base = { depth, act: plain.settings.activation, batch: plain.settings.batch };
+    const at = (r) => {
+      const v = r.weight_norms[m.focus - 1];
+      const top = r.weight_norms[depth - 1];
+      return { layer: m.focus, norm: sci(v), ratio: v == null || !top ? "—" : sci(v / top) };
+    };
+    if (step === 0)
+      return {
+        ...base,
+        loss: plain.loss == null ? "—" : fmt(plain.loss, 3),
+        plain1: first(plain),
+        res1: first(residual),
+      };
+    if (step === 1) return { ...base, plainLast: last(plain), resLast: last(residual) };
+    if (step === PLAIN_WALK) return { ...base, ...at(plain) };
+    if (step === 3) {
+      const ratio = plain.first_over_last;
+      const factor = ratio == null ? null : ratio ** (1 / (depth - 1));
+      return {
+        ...base,
+        slope: t(`${K}slope_${plain.settings.activation}`),
+        factor: factor == null ? "—" : fmt(factor, 3),
+        steps: depth - 1,
+        ratio: sci(ratio),
+      };
+    }
+    if (step === RESIDUAL_WALK) return { ...base, ...at(residual) };
+    return { ...base, plainRatio: sci(plain.first_over_last), resRatio: sci(residual.first_over_last) };
+  }
+
+  const guide = N.steps({
+    show: (step, frame) => (res ? stageAt(step, frame) : null),
+    frames: (step) => (res && (step === PLAIN_WALK || step === RESIDUAL_WALK) ? walkFrames() : 1),
+    interval: (step) => (step === PLAIN_WALK || step === RESIDUAL_WALK ? 350 : 3200),
+  });
 
   function torchCode(s) {
     const act = { sigmoid: "torch.sigmoid", tanh: "torch.tanh", relu: "torch.relu" }[s.activation];
