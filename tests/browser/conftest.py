@@ -131,3 +131,27 @@ LOG_TICK_MISMATCHES = """() => {
 def log_tick_mismatches(page: Page) -> list:
     """The log-axis tick labels on the page that do not read as their value (see LOG_TICK_MISMATCHES)."""
     return page.evaluate(LOG_TICK_MISMATCHES)
+
+
+# An unrolled diagram (SVG in the box `sel`) as a phone shows it: drawn vertically, nothing to scroll
+# sideways, every cell inside the box, and how tall the smallest cell and its type are on screen.
+DIAGRAM_ON_SCREEN = """sel => {
+  const box = document.querySelector(sel);
+  const svg = box.querySelector("svg");
+  const cells = [...svg.querySelectorAll(".cell rect")].map((r) => r.getBoundingClientRect());
+  const b = box.getBoundingClientRect();
+  const label = svg.querySelector(".cell text");
+  return {
+    vertical: svg.classList.contains("vertical"),
+    overflow: box.scrollWidth - box.clientWidth,
+    inside: cells.every((c) => c.left >= b.left - 1 && c.right <= b.right + 1),
+    smallest: Math.min(...cells.map((c) => c.height)),
+    type: label.getBoundingClientRect().height,
+    rows: new Set(cells.map((c) => Math.round(c.top))).size,
+  };
+}"""
+
+
+def diagram_on_screen(page: Page, selector: str) -> dict:
+    """See DIAGRAM_ON_SCREEN."""
+    return page.evaluate(DIAGRAM_ON_SCREEN, selector)

@@ -6,7 +6,7 @@ import io
 
 from playwright.sync_api import Page
 
-from tests.browser.conftest import plot_points, run_panel_code
+from tests.browser.conftest import diagram_on_screen, plot_points, run_panel_code
 
 
 def _open(page: Page, base_url: str) -> None:
@@ -55,3 +55,13 @@ def test_torch_panel_reproduces_the_loss(page: Page, base_url: str):
     shown = page.evaluate("() => document.getElementById('caption-probs').textContent")
     assert f"{scope['loss'].item():.4f}".rstrip("0") in shown
     assert tuple(scope["output"].shape) == (5, 4) and page.errors == []
+
+
+def test_the_diagram_runs_downwards_on_a_phone(page: Page, base_url: str):
+    page.set_viewport_size({"width": 390, "height": 800})
+    _open(page, base_url)
+    d = diagram_on_screen(page, "#bi-diagram")
+    assert d["vertical"] and d["overflow"] <= 1 and d["inside"], d
+    # 5 steps, forward and backward cell side by side in each row, then [h^f_T; h^b_1] below them
+    assert d["rows"] == 5 + 1 and d["smallest"] >= 40 and d["type"] >= 14, d
+    assert page.errors == []

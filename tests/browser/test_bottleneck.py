@@ -32,3 +32,21 @@ def test_changing_the_reduction_redraws(page: Page, base_url: str):
     page.fill("#in-channels", "100000")
     expect(page.locator("#status")).to_contain_text("in_channels")
     assert page.errors == [] or all("422" in e for e in page.errors)  # type: ignore[attr-defined]
+
+
+def test_the_cost_table_is_a_column_of_cards_on_a_phone(page: Page, base_url: str):
+    page.set_viewport_size({"width": 390, "height": 800})
+    page.goto(f"{base_url}/cnn/bottleneck?lang=en")
+    page.wait_for_function("() => document.querySelectorAll('#cost-table td.ratio').length === 7")
+    scroll = page.locator("#cost-table").evaluate(
+        "t => t.parentElement.scrollWidth - t.parentElement.clientWidth"
+    )
+    assert scroll <= 1  # no box to scroll sideways: the saving is on screen
+    saving = page.locator("#cost-table tr", has_text="multiplications (formula)").locator("td.ratio")
+    expect(saving).to_be_visible()
+    assert (
+        page.evaluate("el => getComputedStyle(el, '::before').content", saving.element_handle()) == '"saving"'
+    )
+    size = page.evaluate("el => parseFloat(getComputedStyle(el).fontSize)", saving.element_handle())
+    assert size >= 14  # larger type than the desktop table's 0.8 rem
+    assert page.errors == []

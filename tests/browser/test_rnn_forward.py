@@ -7,7 +7,7 @@ import torch
 from playwright.sync_api import Page, Response, expect
 from torch.testing import assert_close
 
-from tests.browser.conftest import plot_points, run_panel_code
+from tests.browser.conftest import diagram_on_screen, plot_points, run_panel_code
 
 
 def _open(page: Page, base_url: str) -> None:
@@ -110,4 +110,18 @@ def test_typed_weights_reach_the_api_and_a_bad_split_is_named(page: Page, base_u
     )
     page.wait_for_function("() => document.getElementById('status').textContent.includes('multiple')")
     assert "holds 4 numbers, which is not a multiple of input_size 3" in page.text_content("#status")
+    assert page.errors == []
+
+
+def test_the_unrolled_diagram_runs_downwards_on_a_phone(page: Page, base_url: str):
+    page.set_viewport_size({"width": 390, "height": 800})
+    _open(page, base_url)
+    d = diagram_on_screen(page, "#unrolled")
+    assert d["vertical"] and d["overflow"] <= 1 and d["inside"], d  # all 4 steps, no strip to scroll
+    assert d["rows"] == 4 and d["smallest"] >= 40 and d["type"] >= 14, d  # one step a row, readable
+    page.click("#unrolled .cell[data-step='2']")  # a finger on step 3
+    expect(page.locator("#step-out")).to_have_text("t = 3 of 4")
+    page.set_viewport_size({"width": 1280, "height": 800})  # wide again: time runs left to right
+    page.wait_for_function("() => !document.querySelector('#unrolled svg').classList.contains('vertical')")
+    assert diagram_on_screen(page, "#unrolled")["rows"] == 1
     assert page.errors == []

@@ -136,3 +136,34 @@ def test_bars_and_matrix_always_show_the_same_model(page: Page, base_url: str):
     matrix = page.evaluate("() => document.getElementById('plot-confusion').data[0].z")
     assert all(abs(sum(row) - 100) < 1e-6 for row in matrix)  # each row: shares of its language, in %
     assert page.errors == []
+
+
+def test_packing_and_confusion_redrawn_for_a_phone(page: Page, base_url: str):
+    page.set_viewport_size({"width": 390, "height": 800})
+    page.goto(f"{base_url}/rnn/practice?lang=en")
+    page.wait_for_function("() => document.getElementById('plot-packed').data")
+    # PackedSequence.data folded at each step: one row per time step, batch_sizes[t] letters in it
+    sizes = page.evaluate(
+        "() => document.getElementById('plot-packed').data[0].z"
+        ".map((r) => r.filter((v) => v !== null).length)"
+    )
+    assert sizes == [6, 6, 6, 6, 6, 5, 2]  # the six default names, longest 7 letters
+    expect(page.locator("#caption-packed")).to_contain_text("batch_sizes = [6, 6, 6, 6, 6, 5, 2]")
+    # the 18×18 matrix becomes one line per language, with the answer it is most often mistaken for
+    expect(page.locator("#plot-confusion")).to_be_hidden()
+    rows = page.locator("#confusion-list tbody tr")
+    expect(rows).to_have_count(18)
+    card = httpx.get(f"{base_url}/api/names/model").json()
+    k = card["classes"].index("Vietnamese")
+    row = card["confusion"][k]
+    worst = max((v, j) for j, v in enumerate(row) if j != k)[1]
+    line = rows.nth(k)
+    expect(line).to_contain_text(f"Vietnamese ({sum(row)})")
+    expect(line).to_contain_text(f"{round(100 * row[k] / sum(row))} %")
+    expect(line).to_contain_text(card["classes"][worst])
+    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    assert overflow <= 1
+    page.set_viewport_size({"width": 1280, "height": 800})  # a desktop shows the matrix itself
+    expect(page.locator("#plot-confusion")).to_be_visible()
+    expect(page.locator("#confusion-list")).to_be_hidden()
+    assert page.errors == []

@@ -2,7 +2,7 @@
  * formula and by torch's FLOP counter, and timed on the server. Numbers from POST /api/cnn/cost. */
 (() => {
   "use strict";
-  const { t, api, draw, code, debounce, fmt, num, COLORS } = N;
+  const { t, api, draw, code, debounce, el, fmt, num, COLORS } = N;
   const $ = (id) => document.getElementById(id);
   const COURSE = {
     "in-channels": 192,
@@ -17,12 +17,6 @@
 
   const ratio = (v) => (v === null || v === undefined ? "—" : `${fmt(v, 2)}×`);
   const ms = (v) => (v === null ? "—" : `${fmt(v, 3)} ms`);
-
-  function el(tag, props = {}, ...children) {
-    const node = Object.assign(document.createElement(tag), props);
-    node.append(...children);
-    return node;
-  }
 
   function body() {
     const n = (id) => Number($(id).value);
@@ -88,13 +82,28 @@
       ),
       ...(r ? [el("th", { scope: "col" }, t("cnn.bottleneck.ratio"))] : []),
     );
+    // each cell names its column in data-label: a phone shows every row as a card of labelled lines
+    const names = variants.map((_v, i) => t(i ? "cnn.bottleneck.reduced" : "cnn.bottleneck.direct"));
     const row = (key, cells, rat, text = false) =>
       el(
         "tr",
         {},
         el("th", { scope: "row" }, t(`cnn.bottleneck.row_${key}`)),
-        ...cells.map((c) => el("td", { className: text ? "text mono" : "" }, c)),
-        ...(r ? [el("td", { className: "ratio" }, rat || "—")] : []),
+        ...cells.map((c, i) =>
+          el("td", { className: text ? "text mono" : "", attrs: { "data-label": names[i] } }, c),
+        ),
+        ...(r
+          ? [
+              el(
+                "td",
+                {
+                  className: rat ? "ratio" : "ratio none",
+                  attrs: { "data-label": t("cnn.bottleneck.ratio") },
+                },
+                rat || "—",
+              ),
+            ]
+          : []),
       ); // "—": no ratio for this row
     const ratios = res.ratios || {};
     $("cost-table").replaceChildren(

@@ -186,12 +186,79 @@
   }
 
   /* ---- the diagram (SVG): forward row on top, inputs between, backward row below ---- */
+  const [CW, CH] = [34, 22]; // half a cell's width and height
+  const NARROW = 600; // a box narrower than this (a phone) gets the vertical diagram
+
+  /** Where the diagram puts its parts. Wide: time runs left → right, the forward chain above the
+   * inputs and the backward chain below. Narrow: time runs downwards, forward chain on the left
+   * (reading down), inputs in the middle, backward chain on the right (reading up), [h^f_T; h^b_1]
+   * at the bottom. Arrows are [x1, y1, x2, y2]; texts {x, y, anchor}; join: the box's centre. */
+  function layout(T, vertical) {
+    if (!vertical) {
+      const [col, left, yF, yX, yB] = [112, 76, 40, 112, 184];
+      const cx = (s) => left + s * col + col / 2;
+      const end = left + T * col;
+      const join = { x: end + 156, y: (yF + yB) / 2 };
+      const bend = join.x - 70;
+      return {
+        width: end + 230,
+        height: 240,
+        f: (s) => [cx(s), yF],
+        b: (s) => [cx(s), yB],
+        xText: (s) => ({ x: cx(s), y: yX + 5, anchor: "middle" }),
+        xArrows: (s) => [
+          [cx(s), yX - 12, cx(s), yF + CH + 2],
+          [cx(s), yX + 12, cx(s), yB - CH - 2],
+        ],
+        fArrow: (s) => [s === 0 ? 64 : cx(s - 1) + CW, yF, cx(s) - CW - 2, yF],
+        bArrow: (s) => [s === T - 1 ? end : cx(s + 1) - CW, yB, cx(s) + CW + 2, yB],
+        f0: { x: 4, y: yF + 4, anchor: "start" },
+        bEnd: { x: end + 4, y: yB + 4, anchor: "start" },
+        join,
+        joinPaths: [
+          `M${cx(T - 1) + CW},${yF} L${bend},${yF} L${bend},${join.y - 16} L${join.x - 58},${join.y - 16}`,
+          `M${cx(0)},${yB + CH} L${cx(0)},232 L${bend},232 L${bend},${join.y + 16} L${join.x - 58},${join.y + 16}`,
+        ],
+      };
+    }
+    const [xF, xX, xB, top, row, width] = [60, 175, 290, 50, 76, 360];
+    const cy = (s) => top + s * row + CH;
+    const bottom = cy(T - 1) + CH + 30; // where h^b_{T+1} = 0 enters
+    const join = { x: xX, y: bottom + 64 };
+    return {
+      width,
+      height: join.y + 44,
+      f: (s) => [xF, cy(s)],
+      b: (s) => [xB, cy(s)],
+      xText: (s) => ({ x: xX, y: cy(s) + 5, anchor: "middle" }),
+      xArrows: (s) => [
+        [xX - 32, cy(s), xF + CW + 2, cy(s)],
+        [xX + 32, cy(s), xB - CW - 2, cy(s)],
+      ],
+      fArrow: (s) => [xF, s === 0 ? 22 : cy(s - 1) + CH, xF, cy(s) - CH - 2],
+      bArrow: (s) => [xB, s === T - 1 ? bottom : cy(s + 1) - CH, xB, cy(s) + CH + 2],
+      f0: { x: xF, y: 14, anchor: "middle" },
+      bEnd: { x: xB, y: bottom + 16, anchor: "middle" },
+      join,
+      joinPaths: [
+        `M${xF},${cy(T - 1) + CH} L${xF},${join.y} L${join.x - 58},${join.y}`,
+        `M${xB + CW},${cy(0)} L${width - 6},${cy(0)} L${width - 6},${join.y} L${join.x + 58},${join.y}`,
+      ],
+    };
+  }
+
   function drawDiagram() {
     const T = res.steps;
-    const [col, left, cw, ch, yF, yX, yB] = [112, 76, 34, 22, 40, 112, 184];
-    const width = left + T * col + 230;
-    const height = 240;
-    const root = svg("svg", { width, height, viewBox: `0 0 ${width} ${height}`, class: "rnn-svg bi-svg" });
+    const box = $("bi-diagram");
+    const vertical = box.clientWidth < NARROW;
+    const geo = layout(T, vertical);
+    const { width, height } = geo;
+    const root = svg("svg", {
+      width,
+      height,
+      viewBox: `0 0 ${width} ${height}`,
+      class: `rnn-svg bi-svg${vertical ? " vertical" : ""}`,
+    });
     const defs = svg("defs", {});
     for (const [name, color] of [
       ["f", FWD],
@@ -212,73 +279,64 @@
       defs.append(m);
     }
     root.append(defs);
-    const cx = (s) => left + s * col + col / 2;
-    const line = (name, color, attrs) =>
+    const line = (name, color, [x1, y1, x2, y2]) =>
       root.append(
-        svg("line", { ...attrs, stroke: color, "stroke-width": 2, "marker-end": `url(#bi-arrow-${name})` }),
+        svg("line", {
+          x1,
+          y1,
+          x2,
+          y2,
+          stroke: color,
+          "stroke-width": 2,
+          "marker-end": `url(#bi-arrow-${name})`,
+        }),
       );
-    const cell = (s, y, label, h, final) => {
+    const text = (p, cls, label) =>
+      root.append(svg("text", { x: p.x, y: p.y, class: cls, "text-anchor": p.anchor }, label));
+    const cell = (s, [x, y], label, h, final) => {
       const g = svg("g", { class: `cell${final ? " now" : ""}`, "data-step": s });
-      g.append(svg("rect", { x: cx(s) - cw, y: y - ch, width: 2 * cw, height: 2 * ch, rx: 8 }));
-      g.append(svg("text", { x: cx(s), y: y + (h.length === 1 ? -3 : 5), "text-anchor": "middle" }, label));
+      g.append(svg("rect", { x: x - CW, y: y - CH, width: 2 * CW, height: 2 * CH, rx: 8 }));
+      g.append(svg("text", { x, y: y + (h.length === 1 ? -3 : 5), "text-anchor": "middle" }, label));
       if (h.length === 1)
-        g.append(svg("text", { x: cx(s), y: y + 14, "text-anchor": "middle", class: "val" }, fmt(h[0], 3)));
+        g.append(svg("text", { x, y: y + 14, "text-anchor": "middle", class: "val" }, fmt(h[0], 3)));
       g.append(svg("title", {}, `${label} = ${vec(h)}`));
       root.append(g);
     };
-    root.append(svg("text", { x: 4, y: yF + 4, class: "h0" }, "h₀ᶠ = 0"));
-    root.append(svg("text", { x: left + T * col + 4, y: yB + 4, class: "h0" }, `h${sub(T + 1)}ᵇ = 0`));
+    text(geo.f0, "h0", "h₀ᶠ = 0");
+    text(geo.bEnd, "h0", `h${sub(T + 1)}ᵇ = 0`);
     for (let s = 0; s < T; s++) {
-      root.append(
-        svg(
-          "text",
-          { x: cx(s), y: yX + 5, class: "xin", "text-anchor": "middle" },
-          `x${sub(s + 1)}${res.tokens ? ` '${res.tokens[s]}'` : ""}`,
-        ),
-      );
-      line("x", COLORS.green, { x1: cx(s), y1: yX - 12, x2: cx(s), y2: yF + ch + 2 });
-      line("x", COLORS.green, { x1: cx(s), y1: yX + 12, x2: cx(s), y2: yB - ch - 2 });
-      const fromF = s === 0 ? 64 : cx(s - 1) + cw;
-      line("f", FWD, { x1: fromF, y1: yF, x2: cx(s) - cw - 2, y2: yF });
-      const fromB = s === T - 1 ? left + T * col : cx(s + 1) - cw;
-      line("b", BWD, { x1: fromB, y1: yB, x2: cx(s) + cw + 2, y2: yB });
-      cell(s, yF, `h${sub(s + 1)}ᶠ`, res.HF[s], s === T - 1);
-      cell(s, yB, `h${sub(s + 1)}ᵇ`, res.HB[s], s === 0);
+      text(geo.xText(s), "xin", `x${sub(s + 1)}${res.tokens ? ` '${res.tokens[s]}'` : ""}`);
+      for (const a of geo.xArrows(s)) line("x", COLORS.green, a);
+      line("f", FWD, geo.fArrow(s));
+      line("b", BWD, geo.bArrow(s));
+      cell(s, geo.f(s), `h${sub(s + 1)}ᶠ`, res.HF[s], s === T - 1);
+      cell(s, geo.b(s), `h${sub(s + 1)}ᵇ`, res.HB[s], s === 0);
     }
-    const jx = left + T * col + 110;
-    const jy = (yF + yB) / 2;
+    const { x: jx, y: jy } = geo.join;
     const g = svg("g", { class: "cell now" });
-    g.append(svg("rect", { x: jx - 10, y: jy - 34, width: 112, height: 68, rx: 8 }));
-    g.append(svg("text", { x: jx + 46, y: jy - 8, "text-anchor": "middle" }, `[h${sub(T)}ᶠ; h₁ᵇ]`));
+    g.append(svg("rect", { x: jx - 56, y: jy - 34, width: 112, height: 68, rx: 8 }));
+    g.append(svg("text", { x: jx, y: jy - 8, "text-anchor": "middle" }, `[h${sub(T)}ᶠ; h₁ᵇ]`));
     g.append(
       svg(
         "text",
-        { x: jx + 46, y: jy + 14, "text-anchor": "middle", class: "val" },
+        { x: jx, y: jy + 14, "text-anchor": "middle", class: "val" },
         `2H = ${2 * res.hidden_size}`,
       ),
     );
     root.append(g);
-    root.append(
-      svg("path", {
-        d: `M${cx(T - 1) + cw},${yF} L${jx - 24},${yF} L${jx - 24},${jy - 16} L${jx - 12},${jy - 16}`,
-        fill: "none",
-        stroke: COLORS.ink,
-        "stroke-width": 1.5,
-        "stroke-dasharray": "5 3",
-        "marker-end": "url(#bi-arrow-j)",
-      }),
-    );
-    root.append(
-      svg("path", {
-        d: `M${cx(0)},${yB + ch} L${cx(0)},${height - 8} L${jx - 24},${height - 8} L${jx - 24},${jy + 16} L${jx - 12},${jy + 16}`,
-        fill: "none",
-        stroke: COLORS.ink,
-        "stroke-width": 1.5,
-        "stroke-dasharray": "5 3",
-        "marker-end": "url(#bi-arrow-j)",
-      }),
-    );
-    $("bi-diagram").replaceChildren(root);
+    for (const d of geo.joinPaths) {
+      root.append(
+        svg("path", {
+          d,
+          fill: "none",
+          stroke: COLORS.ink,
+          "stroke-width": 1.5,
+          "stroke-dasharray": "5 3",
+          "marker-end": "url(#bi-arrow-j)",
+        }),
+      );
+    }
+    box.replaceChildren(root);
   }
 
   /* ---- the PyTorch panel ---- */
@@ -340,6 +398,10 @@
   }
   for (const id of ["sequence", "word", "alphabet", "seed"]) $(id).addEventListener("input", later);
   $("target").addEventListener("change", update);
+  window.addEventListener(
+    "resize",
+    debounce(() => res && drawDiagram(), 200),
+  ); // a phone turned sideways: wide or narrow diagram
   $("source").addEventListener("change", () => {
     showControls();
     update();

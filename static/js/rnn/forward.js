@@ -258,13 +258,89 @@
   }
 
   /* ---- the unrolled diagram (SVG): T copies of one cell ---- */
+  const [CW, CH] = [36, 24]; // half a cell's width and height
+  const NARROW = 600; // a box narrower than this (a phone) gets the vertical diagram
+
+  /** Where the diagram puts its parts. Wide: time runs left → right, layers upwards, x below and y
+   * above. Narrow: time runs downwards, layers to the right, x on the left and y on the right, so a
+   * phone shows every step at a readable size instead of a strip to scroll. pos(s, l) is a cell's
+   * centre; arrows are {x1, y1, x2, y2, lx, ly} (lx, ly: the weight's name); texts {x, y, anchor}. */
+  function layout(T, L, vertical) {
+    if (!vertical) {
+      const [col, row, left, top] = [124, 96, 64, 64];
+      const width = left + T * col + 10;
+      const height = top + L * row + 64;
+      const pos = (s, l) => [left + s * col + col / 2, top + (L - 1 - l) * row + CH];
+      return {
+        width,
+        height,
+        pos,
+        h0: (l) => ({ x: 4, y: pos(0, l)[1] + 5, anchor: "start" }),
+        xText: (s) => ({ x: pos(s, 0)[0], y: height - 8, anchor: "middle" }),
+        yText: (s) => ({ x: pos(s, 0)[0], y: 15, anchor: "middle" }),
+        input: (s) => {
+          const [x, y] = pos(s, 0);
+          return { x1: x, y1: height - 26, x2: x, y2: y + CH + 2, lx: x + 5, ly: height - 36 };
+        },
+        up: (s, l) => {
+          const [x, y0] = pos(s, l - 1);
+          return { x1: x, y1: y0 - CH, x2: x, y2: pos(s, l)[1] + CH + 2, lx: x + 5, ly: y0 - CH - 10 };
+        },
+        recur: (s, l) => {
+          const [x, y] = pos(s, l);
+          const from = s === 0 ? 28 : pos(s - 1, l)[0] + CW;
+          return { x1: from, y1: y, x2: x - CW - 2, y2: y, lx: (from + x - CW) / 2 - 16, ly: y - 7 };
+        },
+        output: (s) => {
+          const [x, y] = pos(s, L - 1);
+          return { x1: x, y1: y - CH, x2: x, y2: 22, lx: x + 5, ly: 42 };
+        },
+      };
+    }
+    const [col, row, left, top] = [120, 84, 110, 64];
+    const width = left + L * col + 50;
+    const height = top + T * row + 4;
+    const pos = (s, l) => [left + l * col + CW, top + s * row + CH];
+    return {
+      width,
+      height,
+      pos,
+      h0: (l) => ({ x: pos(0, l)[0], y: 14, anchor: "middle" }),
+      xText: (s) => ({ x: 4, y: pos(s, 0)[1] + 5, anchor: "start" }),
+      yText: (s) => ({ x: width - 4, y: pos(s, 0)[1] + 5, anchor: "end" }),
+      input: (s) => {
+        const [x, y] = pos(s, 0);
+        return { x1: 56, y1: y, x2: x - CW - 2, y2: y, lx: 58, ly: y - 7 };
+      },
+      up: (s, l) => {
+        const [x0, y] = pos(s, l - 1);
+        return { x1: x0 + CW, y1: y, x2: pos(s, l)[0] - CW - 2, y2: y, lx: x0 + CW + 6, ly: y - 7 };
+      },
+      recur: (s, l) => {
+        const [x, y] = pos(s, l);
+        const from = s === 0 ? 22 : pos(s - 1, l)[1] + CH;
+        return { x1: x, y1: from, x2: x, y2: y - CH - 2, lx: x + 5, ly: (from + y - CH) / 2 + 4 };
+      },
+      output: (s) => {
+        const [x, y] = pos(s, L - 1);
+        return { x1: x + CW, y1: y, x2: width - 26, y2: y, lx: x + CW + 6, ly: y - 7 };
+      },
+    };
+  }
+
   function drawDiagram() {
     const T = res.steps;
     const L = res.num_layers;
-    const [col, row, left, top, cw, ch] = [124, 96, 64, 64, 36, 24]; // cw, ch: half a cell's width, height
-    const width = left + T * col + 10;
-    const height = top + L * row + 64;
-    const root = svg("svg", { width, height, viewBox: `0 0 ${width} ${height}`, class: "rnn-svg" });
+    const box = $("unrolled");
+    const vertical = box.clientWidth < NARROW;
+    const geo = layout(T, L, vertical);
+    const { width, height } = geo;
+    const root = svg("svg", {
+      width,
+      height,
+      viewBox: `0 0 ${width} ${height}`,
+      class: `rnn-svg${vertical ? " vertical" : ""}`,
+    });
     const defs = svg("defs", {});
     for (const [name, color] of [
       ["W_xh", COLORS.green],
@@ -284,55 +360,47 @@
       defs.append(m);
     }
     root.append(defs);
-    const cx = (s) => left + s * col + col / 2;
-    const cy = (l) => top + (L - 1 - l) * row + ch;
-    const arrow = (name, x1, y1, x2, y2, cls, lx, ly) => {
+    const arrow = (name, a, cls) => {
       const g = svg("g", { class: `w ${name} ${cls}` });
-      g.append(svg("line", { x1, y1, x2, y2, "marker-end": `url(#arrow-${name})` }));
-      g.append(svg("text", { x: lx, y: ly, class: "wlabel" }, name));
+      g.append(svg("line", { x1: a.x1, y1: a.y1, x2: a.x2, y2: a.y2, "marker-end": `url(#arrow-${name})` }));
+      g.append(svg("text", { x: a.lx, y: a.ly, class: "wlabel" }, name));
       root.append(g);
     };
-    for (let l = 0; l < L; l++) root.append(svg("text", { x: 4, y: cy(l) + 5, class: "h0" }, "h₀"));
+    const text = (p, cls, label) =>
+      root.append(svg("text", { x: p.x, y: p.y, class: cls, "text-anchor": p.anchor }, label));
+    for (let l = 0; l < L; l++) text(geo.h0(l), "h0", "h₀");
     for (let s = 0; s < T; s++) {
       const cls = s === step ? "now" : s < step ? "past" : "future";
-      const xIn = res.tokens ? `x${sub(s + 1)} '${res.tokens[s]}'` : `x${sub(s + 1)}`;
-      root.append(
-        svg("text", { x: cx(s), y: height - 8, class: `xin ${cls}`, "text-anchor": "middle" }, xIn),
-      );
-      arrow("W_xh", cx(s), height - 26, cx(s), cy(0) + ch + 2, cls, cx(s) + 5, height - 36);
+      text(geo.xText(s), `xin ${cls}`, res.tokens ? `x${sub(s + 1)} '${res.tokens[s]}'` : `x${sub(s + 1)}`);
+      arrow("W_xh", geo.input(s), cls);
       for (let l = 0; l < L; l++) {
-        if (l > 0)
-          arrow("W_xh", cx(s), cy(l - 1) - ch, cx(s), cy(l) + ch + 2, cls, cx(s) + 5, cy(l - 1) - ch - 10);
-        const prevX = s === 0 ? 28 : cx(s - 1) + cw;
-        arrow("W_hh", prevX, cy(l), cx(s) - cw - 2, cy(l), cls, (prevX + cx(s) - cw) / 2 - 16, cy(l) - 7);
+        if (l > 0) arrow("W_xh", geo.up(s, l), cls);
+        arrow("W_hh", geo.recur(s, l), cls);
+        const [x, y] = geo.pos(s, l);
         const g = svg("g", { class: `cell ${cls}`, "data-step": s });
         const h = at(res.H, l, s);
-        g.append(svg("rect", { x: cx(s) - cw, y: cy(l) - ch, width: 2 * cw, height: 2 * ch, rx: 8 }));
+        g.append(svg("rect", { x: x - CW, y: y - CH, width: 2 * CW, height: 2 * CH, rx: 8 }));
         g.append(
           svg(
             "text",
-            { x: cx(s), y: cy(l) + (h.length === 1 ? -2 : 5), "text-anchor": "middle" },
+            { x, y: y + (h.length === 1 ? -2 : 5), "text-anchor": "middle" },
             L > 1 ? `h${sub(s + 1)}⁽${l + 1}⁾` : `h${sub(s + 1)}`,
           ),
         );
         if (h.length === 1)
-          g.append(
-            svg("text", { x: cx(s), y: cy(l) + 15, "text-anchor": "middle", class: "val" }, fmt(h[0], 3)),
-          );
+          g.append(svg("text", { x, y: y + 15, "text-anchor": "middle", class: "val" }, fmt(h[0], 3)));
         g.append(svg("title", {}, `h${sub(s + 1)} = ${vec(h)}`));
         root.append(g);
       }
       if (res.outputs === "many_to_many" || s === T - 1) {
-        arrow("W_hy", cx(s), cy(L - 1) - ch, cx(s), 22, cls, cx(s) + 5, 42);
-        root.append(
-          svg("text", { x: cx(s), y: 15, class: `yout ${cls}`, "text-anchor": "middle" }, `y${sub(s + 1)}`),
-        );
+        arrow("W_hy", geo.output(s), cls);
+        text(geo.yText(s), `yout ${cls}`, `y${sub(s + 1)}`);
       }
     }
-    const box = $("unrolled");
     box.replaceChildren(root);
-    if (cx(step) < box.scrollLeft + col || cx(step) > box.scrollLeft + box.clientWidth - col) {
-      box.scrollLeft = Math.max(0, cx(step) - box.clientWidth / 2);
+    const x = geo.pos(step, 0)[0];
+    if (!vertical && (x < box.scrollLeft + 124 || x > box.scrollLeft + box.clientWidth - 124)) {
+      box.scrollLeft = Math.max(0, x - box.clientWidth / 2);
     }
   }
 
@@ -431,6 +499,10 @@
   $("layer").addEventListener("change", () => {
     if (res) drawAll();
   });
+  window.addEventListener(
+    "resize",
+    debounce(() => res && drawDiagram(), 200),
+  ); // a phone turned sideways: wide or narrow diagram
   $("unrolled").addEventListener("click", (ev) => {
     const cell = ev.target.closest(".cell");
     if (cell && res) {

@@ -7,6 +7,7 @@
   const $ = (id) => document.getElementById(id);
   const P = "rnn.practice.";
   const MAX_NAMES = 16;
+  const NARROW = 600; // a plot narrower than this (a phone) gets the folded PackedSequence
   const SMALL_SHARE = 0.01; // a language with under 1 % of the names is a small class
   const SENTENCE_GAP = N.page.lang === "zh" ? "" : " "; // Chinese puts no space after "。"
   const LIST_GAP = N.page.lang === "zh" ? "、" : ", ";
@@ -95,6 +96,58 @@
   }
 
   function drawPacked(p) {
+    if ($("plot-packed").clientWidth < NARROW) drawPackedByStep(p);
+    else drawPackedStrip(p);
+    $("caption-packed").textContent = t(`${P}caption_packed`, {
+      n: p.data.length,
+      padded: p.padded.length * p.padded[0].length,
+      sizes: p.batch_sizes.join(", "),
+    });
+    bars(
+      "plot-batch-sizes",
+      p.batch_sizes.map((_, s) => s),
+      p.batch_sizes,
+      {
+        xTitle: t(`${P}axis_t`),
+        yTitle: t(`${P}axis_batch_size`),
+        xaxis: { dtick: 1 },
+        yaxis: { dtick: 1 },
+      },
+    );
+  }
+
+  /** A phone: PackedSequence.data folded at each time step, one row per step (batch_sizes[t] cells),
+   * each cell its letter and its position in data, instead of one strip too long to read. */
+  function drawPackedByStep(p) {
+    const width = Math.max(...p.batch_sizes);
+    const starts = p.batch_sizes.map((_, s) => p.batch_sizes.slice(0, s).reduce((a, b) => a + b, 0));
+    const rows = (f, none = null) =>
+      p.batch_sizes.map((n, s) => [...Array(width).keys()].map((j) => (j < n ? f(starts[s] + j, s) : none)));
+    heatmap(
+      "plot-packed",
+      rows((_, s) => s % 2),
+      {
+        scale: STEP_SCALE,
+        zmin: 0,
+        zmax: 1,
+        showscale: false,
+        text: rows((i) => `${chars([p.data[i]], p.alphabet)[0]}<br>${i}`, ""),
+        textfont: { size: width > 10 ? 10 : 13 },
+        xTitle: t(`${P}axis_in_step`),
+        yTitle: "",
+        xaxis: { dtick: 1, showticklabels: false },
+        yaxis: rowAxis(p.batch_sizes.map((n, s) => `t=${s}: ${n}`)),
+        customdata: rows(
+          (i) => `data[${i}] = ${p.data[i]}: ${p.names[p.source[i][0]]}, t = ${p.source[i][1]}`,
+          "",
+        ),
+        hovertemplate: "%{customdata}<extra></extra>",
+        layout: { height: 34 * p.batch_sizes.length + 90 },
+      },
+    );
+  }
+
+  function drawPackedStrip(p) {
     const steps = p.source.map(([, s]) => s);
     draw(
       "plot-packed",
@@ -134,22 +187,6 @@
             font: { size: 11, color: COLORS.muted },
           };
         }),
-      },
-    );
-    $("caption-packed").textContent = t(`${P}caption_packed`, {
-      n: p.data.length,
-      padded: p.padded.length * p.padded[0].length,
-      sizes: p.batch_sizes.join(", "),
-    });
-    bars(
-      "plot-batch-sizes",
-      p.batch_sizes.map((_, s) => s),
-      p.batch_sizes,
-      {
-        xTitle: t(`${P}axis_t`),
-        yTitle: t(`${P}axis_batch_size`),
-        xaxis: { dtick: 1 },
-        yaxis: { dtick: 1 },
       },
     );
   }

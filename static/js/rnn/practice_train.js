@@ -128,6 +128,7 @@
       customdata: z.map((r, i) => r.map((v, j) => [classes[i], classes[j], v])),
       hovertemplate: `${t(`${P}axis_true`)} %{customdata[0]} → %{customdata[1]}: %{customdata[2]} (%{z:.1f} %)<extra></extra>`,
     });
+    confusionList(z, who);
     $("result-text").textContent = [
       t(`${P}result_text`, { who, acc: (100 * res.held_out_accuracy).toFixed(2) }),
       t(`${P}baseline_text`, { majority: (100 * majority).toFixed(1) }),
@@ -135,6 +136,33 @@
         ? []
         : [t(`${P}unseen_text`, { n: N.num(res.unseen_size), acc: (100 * res.unseen_accuracy).toFixed(2) })]),
     ].join(N.page.lang === "zh" ? "" : " ");
+  }
+
+  /** A phone: the matrix as one line per true language, with its share right and the answer it is
+   * most often mistaken for (18×18 cells do not fit 390 px). */
+  function confusionList(z, who) {
+    $("confusion-list-title").textContent = who;
+    $("confusion-list").tBodies[0].replaceChildren(
+      ...z.map((row, i) => {
+        const n = row.reduce((a, b) => a + b, 0) || 1;
+        const others = row.map((v, k) => (k === i ? -1 : v));
+        const j = others.indexOf(Math.max(...others)); // the most frequent wrong answer
+        const pct = (v) => `${fmt((100 * v) / n, 0)} %`;
+        const cells = [
+          t(`${P}true_count`, { lang: classes[i], n: N.num(n) }),
+          pct(row[i]),
+          row[j] ? `${classes[j]} ${pct(row[j])}` : "—",
+        ];
+        const tr = document.createElement("tr");
+        cells.forEach((text, k) => {
+          const td = document.createElement(k ? "td" : "th");
+          if (!k) td.scope = "row";
+          td.textContent = text;
+          tr.append(td);
+        });
+        return tr;
+      }),
+    );
   }
 
   const showShipped = () =>
