@@ -5,10 +5,12 @@ import contextlib
 import io
 import math
 import random
+from pathlib import Path
 
 import httpx
 import pytest
 import torch
+from PIL import Image, ImageDraw
 from playwright.sync_api import Page, expect
 
 from benchmarks.your_classes import draw_shape
@@ -83,19 +85,8 @@ def test_draw_three_classes_train_and_predict_a_new_drawing(page: Page, base_url
     assert page.errors == []
 
     if lang == "en":  # the PyTorch panel loads the downloaded weights and reads the downloaded input
-        files = {}
-        for link in ("#run-weights", "#input-png"):
-            with page.expect_download() as download:
-                page.click(link)
-            files[link] = download.value.path()
-        panel = (page.text_content("#torch-code") or "").replace(
-            'WEIGHTS = "naturally-custom-', f'WEIGHTS = "{files["#run-weights"]}"  # "'
-        )
-        panel = panel.replace('PICTURE = "input.png"', f'PICTURE = "{files["#input-png"]}"')
-        with contextlib.redirect_stdout(io.StringIO()):
-            scope = run_panel_code(panel)
         shown = torch.tensor(page.evaluate("() => document.getElementById('plot-probs').data[0].y"))
-        torch.testing.assert_close(100 * scope["probs"], shown.float(), atol=0.05, rtol=0)
+        torch.testing.assert_close(100 * run_panel_on_downloads(page), shown.float(), atol=0.05, rtol=0)
 
 
 def test_the_panel_before_training_builds_the_chosen_net(page: Page, base_url: str):
@@ -152,3 +143,53 @@ def test_a_link_to_a_set_that_is_gone_says_so(page: Page, base_url: str):
     assert "f" * 32 in (page.text_content("#state-note") or "")
     expect(page.locator("#set-info")).to_contain_text("还没有数据集")
     assert [e for e in page.errors if "404" not in e] == []  # the browser logs the set's 404 itself
+
+
+def photo_png(colour: str, rng: random.Random) -> bytes:
+    img = Image.new("RGB", (160, 120), tuple(rng.randrange(120, 256) for _ in range(3)))
+    cx, cy, r = rng.randrange(50, 110), rng.randrange(40, 80), rng.randrange(20, 35)
+    ImageDraw.Draw(img).ellipse((cx - r, cy - r, cx + r, cy + r), fill=colour)
+    return png_bytes(img)
+
+
+def run_panel_on_downloads(page: Page) -> torch.Tensor:
+    """The PyTorch panel's probabilities, run on the weights and input the page offers for download."""
+    files = {}
+    for link in ("#run-weights", "#input-png"):
+        with page.expect_download() as download:
+            page.click(link)
+        files[link] = download.value.path()
+    panel = (page.text_content("#torch-code") or "").replace(
+        'WEIGHTS = "naturally-custom-', f'WEIGHTS = "{files["#run-weights"]}"  # "'
+    )
+    panel = panel.replace('PICTURE = "input.png"', f'PICTURE = "{files["#input-png"]}"')
+    with contextlib.redirect_stdout(io.StringIO()):
+        return run_panel_code(panel)["probs"]
+
+
+def test_photos_in_both_modes_and_the_code_that_reads_them(page: Page, base_url: str, tmp_path: Path):
+    ds = httpx.post(f"{base_url}/api/datasets", json={"input": "photo", "classes": ["red", "blue"]}).json()
+    rng = random.Random(1)
+    for colour in ("red", "blue"):
+        for _ in range(10):  # 10 a class: a held-out fifth, not 21 copies of TinyVGG
+            url = f"{base_url}/api/datasets/{ds['id']}/examples"
+            httpx.post(url, data={"label": colour}, files={"file": photo_png(colour, rng)})
+    page.goto(f"{base_url}/cnn/your-classes?lang=en&set={ds['id']}")
+    expect(page.locator("#ask-photo")).to_be_visible()
+    assert page.is_hidden("#draw-box")
+    (tmp_path / "new.png").write_bytes(photo_png("red", rng))
+    for runs, mode in enumerate(("scratch", "transfer"), start=1):
+        page.select_option("#mode", mode)
+        page.fill("#epochs", "1")
+        page.click("#start")
+        expect(page.locator("#run option")).to_have_count(runs, timeout=180_000)  # this run finished
+        page.set_input_files("#ask-file", str(tmp_path / "new.png"))
+        page.wait_for_function(
+            "m => document.querySelector('#torch-code').textContent.includes(m)",
+            arg="TinyVGG" if mode == "scratch" else "in gray",
+        )
+        shown = torch.tensor(page.evaluate("() => document.getElementById('plot-probs').data[0].y"))
+        torch.testing.assert_close(100 * run_panel_on_downloads(page), shown.float(), atol=0.05, rtol=0)
+        kernels = page.evaluate("() => document.getElementById('plot-kernels').data[0].z")
+        assert len(kernels) == (3 * 4 - 1 if mode == "scratch" else 5)  # R, G, B rows of 3×3, or one gray row
+    assert page.errors == []

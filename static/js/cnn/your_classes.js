@@ -304,7 +304,8 @@
       });
       showResult(result);
       await listRuns(finished.id);
-      if (!(photos() ? $("ask-file").files.length : askPad.blank())) ask();
+      const picture = photos() ? $("ask-file").files.length > 0 : !askPad.blank();
+      if (picture) ask(); // the picture already there, asked of the new net
     },
   });
 
