@@ -50,7 +50,13 @@
     label: t("home.net_label"),
     select: openCnnDetail,
     describe: describeCnn,
+    hover: (it) => pointing("cnn-hover", it && describeCnn(it)),
   });
+
+  /** What the pointer is on, under a network: "conv1, map 3 of 10, 24×24 · click to open it". */
+  function pointing(id, text) {
+    $(id).textContent = text ? `${text} · ${t("home.click_to_open")}` : "";
+  }
   let digits = null; // the latest answer, with .source: {kind: "drawing" | "held_out" | "file", index, file}
 
   const COLUMN_KEYS = {
@@ -553,12 +559,15 @@
     height: phone() ? 380 : 420,
     label: t("home.rnn_label"),
     select: openRnnDetail,
-    describe: (it) =>
-      it.block.kind === "bars"
-        ? `${it.block.labels[it.i]}: ${(100 * it.block.values[it.i]).toFixed(1)} %`
-        : it.block.title,
+    hover: (it) => pointing("rnn-hover", it && describeRnn(it)),
+    describe: describeRnn,
   });
   let names = null;
+
+  function describeRnn(it) {
+    const b = it.block;
+    return b.kind === "bars" ? `${b.labels[it.i]}: ${(100 * b.values[it.i]).toFixed(1)} %` : b.title;
+  }
 
   const askName = queue(async (text) => {
     try {

@@ -274,8 +274,8 @@
   /**
    * Draw columns on a canvas inside `frame` (a scrolling container). Options: height (CSS px),
    * select(item) when a map or bar is clicked or chosen with Enter ({block, i} with the block's own
-   * fields), describe(item) → the text read out when the keyboard moves onto an item, label (the
-   * canvas's accessible name). Returns {draw(columns), select(blockId, i), boxes()}.
+   * fields), hover(item or null) when the pointer moves onto an item or off it, describe(item) → the
+   * text read out when the keyboard moves onto an item, label (the canvas's accessible name). Returns {draw(columns), select(blockId, i), boxes()}.
    */
   function netView(frame, opts = {}) {
     const base = document.createElement("canvas");
@@ -428,10 +428,12 @@
       over.style.cursor = it ? "pointer" : "default";
       if (it === hover) return;
       hover = it;
+      opts.hover?.(it ?? null);
       requestAnimationFrame(highlight);
     });
     over.addEventListener("pointerleave", () => {
       hover = null;
+      opts.hover?.(null);
       highlight();
     });
     over.addEventListener("click", (ev) => {

@@ -111,6 +111,10 @@ def test_typing_a_name_redraws_the_name_network(page: Page, base_url: str):
 
 def test_a_map_opens_its_detail_and_links_to_its_lesson(page: Page, base_url: str):
     ready(page, f"{base_url}/?lang=en")
+    frame = page.locator("#cnn-frame").bounding_box()
+    assert frame is not None
+    page.mouse.move(frame["x"] + 50, frame["y"] + frame["height"] / 2)  # over the 28×28 input
+    expect(page.locator("#cnn-hover")).to_contain_text("input, map 1 of 1, 28×28 · click to open it")
     page.focus("#cnn-frame .net-over")  # the keyboard starts on the input, → moves to conv1
     page.keyboard.press("ArrowRight")
     page.keyboard.press("ArrowDown")
