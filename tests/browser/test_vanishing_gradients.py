@@ -18,6 +18,12 @@ def trace_lengths(page: Page, selector: str) -> list[int]:
     return page.evaluate("sel => (document.querySelector(sel).data || []).map(tr => tr.y.length)", selector)
 
 
+# every text an element shows, kept in window.recordedTexts (a fast job's lines pass in milliseconds)
+RECORD_TEXTS = """sel => { const el = document.querySelector(sel); window.recordedTexts = [];
+  new MutationObserver(() => window.recordedTexts.push(el.textContent))
+    .observe(el, { childList: true, characterData: true, subtree: true }); }"""
+
+
 def test_depth_redraws_the_gradient_plots(page: Page, base_url: str):
     page.goto(f"{base_url}{URL}?lang=en")
     page.wait_for_function("() => document.getElementById('plot-weights').data?.length === 2")
@@ -50,9 +56,12 @@ def test_bad_batch_shows_the_fields_message(page: Page, base_url: str):
 def test_a_running_job_is_followed_again_after_a_reload_and_cancelled(page: Page, base_url: str):
     page.goto(f"{base_url}{URL}?lang=en")
     page.wait_for_function("() => document.getElementById('plot-weights').data?.length === 2")
-    page.locator("#epochs").fill("1")
+    page.locator("#epochs").fill("3")  # long enough to be still running after the reload
+    page.evaluate(RECORD_TEXTS, "#job-text")
     page.click("#start")
-    expect(page.locator("#job-text")).to_contain_text("Run 1 of 4", timeout=30_000)
+    # events can arrive in a burst on a busy machine: look for the line among every text shown
+    seen = "() => window.recordedTexts.some((t) => t.startsWith('Run 1 of 4'))"
+    page.wait_for_function(seen, timeout=30_000)
     page.reload()  # the tab remembers its job and follows it again
     expect(page.locator("#job-text")).to_contain_text("of 4", timeout=30_000)
     expect(page.locator("#start")).to_be_disabled()
@@ -60,12 +69,6 @@ def test_a_running_job_is_followed_again_after_a_reload_and_cancelled(page: Page
     expect(page.locator("#job-text")).to_have_text("Cancelled.", timeout=10_000)
     expect(page.locator("#start")).to_be_enabled()
     assert page.errors == []
-
-
-# every text an element shows, kept in window.recordedTexts (a fast job's lines pass in milliseconds)
-RECORD_TEXTS = """sel => { const el = document.querySelector(sel); window.recordedTexts = [];
-  new MutationObserver(() => window.recordedTexts.push(el.textContent))
-    .observe(el, { childList: true, characterData: true, subtree: true }); }"""
 
 
 def _smaller_job(route: Route) -> None:
