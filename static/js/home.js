@@ -315,13 +315,18 @@
         ...extra,
       });
     let cols;
+    const perSub = Math.max(6, Math.ceil(inputs.shape[0] / 4)); // at most 4 sub-columns of input maps
     if (m.kind === "conv") {
       cols = [
-        col("in", t("home.col_inputs"), inputs.shape.join("×"), { maps: maps(inputs), box: 48, perSub: 6 }),
+        col("in", m.via ? t(`home.via_short.${m.via}`) : t("home.col_inputs"), inputs.shape.join("×"), {
+          maps: maps(inputs),
+          box: 48,
+          perSub,
+        }),
         col("k", t("home.col_kernels"), kernel.shape.join("×"), {
           maps: maps(kernel),
           box: 40,
-          perSub: 6,
+          perSub,
           feeds: [{ from: "in", mode: "one" }],
         }),
         mine("k"),
