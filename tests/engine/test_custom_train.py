@@ -21,12 +21,13 @@ def shapes() -> Shapes:
     return model_input(pixels, "drawing"), labels
 
 
-def test_each_copy_steps_as_a_net_trained_without_its_example(shapes: Shapes):
+@pytest.mark.parametrize("recompute", [False, True])
+def test_each_copy_steps_as_a_net_trained_without_its_example(shapes: Shapes, recompute: bool):
     x, y = shapes[0][:6], shapes[1][:6]
     torch.manual_seed(0)
     net = build("drawing", "scratch", 3)
     start = {k: v.detach().clone() for k, v in net.named_parameters()}
-    copies = LeaveOneOut(net, 6)
+    copies = LeaveOneOut(net, 6, recompute)  # recompute: the maps again in the backward pass
     idx = torch.tensor([3, 0, 5, 1])  # a batch of four of the six examples
     loss = copies.loss(copies(x[idx], idx), y[idx])
     torch.optim.SGD(copies.parameters(), lr=0.1).zero_grad()
