@@ -1,15 +1,20 @@
 """Uploaded images: decoded in memory under a byte and pixel cap, stored as PNG under the data folder.
 
-The store is bounded in count and bytes (oldest evicted). Sample images ship with the app and are
-looked up by name; uploads get a random hex id. Neither ever becomes a path without matching a
-strict pattern first.
+The store is bounded in bytes and count; past either, the uploads used least recently go first
+(every read of an image counts as a use), so an image a learner is still working with stays while
+forgotten ones make room. Anything else kept on disk for visitors can use the same rule:
+`mark_used(marker)` on each use and `least_recently_used(held, max_bytes, max_count)` to choose what
+goes. Sample images ship with the app and are looked up by name; uploads get a random hex id.
+Neither ever becomes a path without matching a strict pattern first.
 """
 
+import contextlib
 import io
 import json
 import os
 import re
 import secrets
+import time
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -18,9 +23,12 @@ import numpy as np
 from PIL import Image, ImageOps
 
 FORMATS = {"PNG", "JPEG", "WEBP", "BMP", "GIF"}
+ORIENTATION = 0x0112  # the EXIF tag
 UPLOAD_ID = re.compile(r"^[0-9a-f]{32}$")
 SAMPLE_ID = re.compile(r"^[a-z][a-z0-9-]{0,31}$")
 SAMPLES_DIR = Path(__file__).resolve().parent / "samples"
+SIXTEEN_BIT_GRAY = {"I", "I;16", "I;16B", "I;16L", "I;16N"}  # modes of a 16-bit grayscale PNG
+ROTATED = {5, 6, 7, 8}  # EXIF orientations that swap width and height
 
 
 class ImageError(ValueError):
@@ -58,18 +66,26 @@ def decode_upload(raw: bytes, *, max_pixels: int, max_side: int) -> Decoded:
     try:
         img.seek(0)  # first frame of an animation
         if img.format == "JPEG":
-            img.draft("RGB", (max_side, max_side))  # decode big JPEGs at a reduced scale
+            img.draft("RGB", (max_side, max_side))  # decode big JPEGs at a reduced scale (1/2…1/8)
         img.load()
+        original = (h, w) if img.getexif().get(ORIENTATION) in ROTATED else (w, h)  # as displayed
         img = ImageOps.exif_transpose(img)
     except (OSError, ValueError, SyntaxError, Image.DecompressionBombError):
         raise ImageError("the image data is truncated or corrupt") from None
-    original = img.size
-    img = flatten_on_white(img)
+    img = flatten_on_white(to_8_bits(img))
     if max(img.size) > max_side:
         scale = max_side / max(img.size)
         size = (max(1, round(img.width * scale)), max(1, round(img.height * scale)))
         img = img.resize(size, Image.Resampling.LANCZOS)
     return Decoded(image=img, original_size=original, format=fmt)
+
+
+def to_8_bits(img: Image.Image) -> Image.Image:
+    """A 16-bit grayscale image scaled to 0–255 (Pillow's convert clips it: 99.6 % white)."""
+    if img.mode not in SIXTEEN_BIT_GRAY:
+        return img
+    levels = np.asarray(img, dtype=np.float64)  # 0–65535
+    return Image.fromarray(np.clip(np.rint(levels / 257), 0, 255).astype(np.uint8), "L")
 
 
 def flatten_on_white(img: Image.Image) -> Image.Image:
@@ -100,18 +116,22 @@ class ImageStore:
         buf = io.BytesIO()
         img.save(buf, format="PNG")
         _write_atomic(self.root / f"{image_id}.png", buf.getvalue())
-        _write_atomic(self.root / f"{image_id}.json", json.dumps(meta).encode())
+        _write_atomic(self.root / f"{image_id}.json", json.dumps(meta).encode())  # its mtime: last use
         self._evict()
         return image_id
 
     def path(self, image_id: str) -> Path | None:
+        """The image's file (an upload's read counts as a use), or None."""
         if UPLOAD_ID.match(image_id):
             p = self.root / f"{image_id}.png"
-        elif SAMPLE_ID.match(image_id):
-            p = self.samples_dir / f"{image_id}.png"
-        else:
+            if p.is_file():
+                mark_used(p.with_suffix(".json"))
+                return p
             return None
-        return p if p.is_file() else None
+        if SAMPLE_ID.match(image_id):
+            p = self.samples_dir / f"{image_id}.png"
+            return p if p.is_file() else None
+        return None
 
     def get(self, image_id: str) -> Image.Image | None:
         pixels = self.pixels(image_id)
@@ -126,14 +146,48 @@ class ImageStore:
         return sorted(p.stem for p in self.samples_dir.glob("*.png") if SAMPLE_ID.match(p.stem))
 
     def _evict(self) -> None:
-        pngs = sorted(self.root.glob("*.png"), key=lambda p: p.stat().st_mtime)
-        sizes = [p.stat().st_size for p in pngs]
-        total = sum(sizes)
-        while pngs and (len(pngs) > self.max_count or total > self.max_bytes):
-            oldest = pngs.pop(0)
-            total -= sizes.pop(0)
-            oldest.unlink(missing_ok=True)
-            oldest.with_suffix(".json").unlink(missing_ok=True)
+        held = [h for p in self.root.glob("*.png") if (h := _held(p, p.with_suffix(".json"))) is not None]
+        for h in least_recently_used(held, self.max_bytes, self.max_count):
+            h.path.unlink(missing_ok=True)
+            h.path.with_suffix(".json").unlink(missing_ok=True)
+
+
+@dataclass(frozen=True)
+class Held:
+    """Something kept on disk for a visitor: its size and when it was last used (Unix time)."""
+
+    path: Path
+    size: int
+    used: float
+
+
+def mark_used(marker: Path) -> None:
+    """Record a use now, as the marker file's mtime (seen by every process sharing the folder)."""
+    with contextlib.suppress(FileNotFoundError):  # evicted meanwhile
+        os.utime(marker)
+
+
+def least_recently_used(held: list[Held], max_bytes: int, max_count: int) -> list[Held]:
+    """What must go so that the rest fits `max_bytes` and `max_count`: the least recently used."""
+    total, count, out = sum(h.size for h in held), len(held), []
+    for h in sorted(held, key=lambda h: h.used):
+        if total <= max_bytes and count <= max_count:
+            break
+        out.append(h)
+        total, count = total - h.size, count - 1
+    return out
+
+
+def _held(path: Path, marker: Path) -> Held | None:
+    try:
+        size = path.stat().st_size
+    except FileNotFoundError:
+        return None  # evicted by another process meanwhile
+    try:
+        used = marker.stat().st_mtime
+    except FileNotFoundError:
+        used = time.time()  # being written right now
+    return Held(path, size, used)
 
 
 @lru_cache(maxsize=64)
