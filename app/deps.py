@@ -58,6 +58,7 @@ def redis_runner(redis: Redis, prefix: str, settings: Settings) -> RedisRunner:
         max_kept=settings.jobs_max_kept,
         workdir_root=settings.data_dir / "jobs",
         alive_seconds=settings.job_alive_seconds,
+        max_seconds=settings.job_max_seconds,
     )
 
 
@@ -71,7 +72,9 @@ def get_job_runner(settings: SettingsDep) -> JobRunner:
     key = ("thread", str(root))
     if key not in _RUNNERS:
         _RUNNERS[key] = InProcessRunner(
-            JobStore(root, max_kept=settings.jobs_max_kept), max_running=settings.max_running_jobs
+            JobStore(root, max_kept=settings.jobs_max_kept),
+            max_running=settings.max_running_jobs,
+            max_seconds=settings.job_max_seconds,
         )
     return _RUNNERS[key]
 

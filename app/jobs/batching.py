@@ -1,6 +1,7 @@
 """The `batching` job: the same RNN on the same waves, trained one sample per update and then one
 mini-batch per update; the end result holds both loss curves and the measured times."""
 
+import math
 from dataclasses import asdict
 from typing import Any
 
@@ -11,6 +12,13 @@ from engine.rnn.batching import sine_task, train_mode, updates_per_epoch
 KIND = "batching"
 Request = BatchingJobRequest
 HELD_OUT = 256  # waves never trained on, drawn from seed + 1
+SECONDS_PER_STEP_LETTER = 3e-5  # one update's forward and backward, per time step (small RNNs)
+
+
+def estimate_seconds(params: BatchingParams) -> float:
+    """One update per sample, then one per mini-batch, each walking seq_len steps."""
+    updates = params.epochs * (params.samples + math.ceil(params.samples / params.batch_size))
+    return 0.5 + updates * params.seq_len * SECONDS_PER_STEP_LETTER
 
 
 def run(params: BatchingParams, ctx: JobContext) -> dict[str, Any] | None:

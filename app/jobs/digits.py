@@ -1,5 +1,6 @@
 """The `digits` job: train a course digit CNN, evaluate it on the held-out digits, keep its weights."""
 
+import math
 from functools import lru_cache
 from typing import Any
 
@@ -16,6 +17,10 @@ from engine.train import TrainConfig, evaluate, train
 KIND = "digits"
 Request = DigitsJobRequest
 MISREAD_SHOWN = 24
+# CPU seconds per training step of each model on the development machine, one torch thread
+# (time.thread_time, best of 3): a fixed part and a part per digit in the batch.
+STEP_SECONDS = {"basic": (0.9e-3, 0.116e-3), "inception": (3e-3, 0.65e-3), "residual": (2.4e-3, 0.2e-3)}
+HELD_OUT = 2000
 
 
 @lru_cache(maxsize=1)
@@ -38,6 +43,15 @@ def shipped_params(name: str) -> DigitsParams:
         train_size=N_TRAIN,
         seed=h["seed"],
     )
+
+
+def estimate_seconds(params: DigitsParams) -> float:
+    """Training steps at their measured cost, and the held-out pass after each epoch (a forward
+    pass: about a third of a training step's cost per digit)."""
+    fixed, per_digit = STEP_SECONDS[params.model]
+    steps = math.ceil(params.train_size / params.batch_size)
+    epoch = steps * (fixed + per_digit * params.batch_size) + HELD_OUT * per_digit / 3
+    return 1.0 + params.epochs * epoch
 
 
 def run(params: DigitsParams, ctx: JobContext) -> dict[str, Any] | None:

@@ -1,6 +1,8 @@
 """The kinds of job. Each kind is a module of app/jobs with `KIND`, `Request` (the pydantic body
-`{"kind": KIND, "params": {...}}`) and `run(params, ctx)`; add a kind by listing its module here."""
+`{"kind": KIND, "params": {...}}`), `run(params, ctx)` and `estimate_seconds(params)` (how long it
+would run alone, within a factor of 2); add a kind by listing its module here."""
 
+from collections.abc import Callable
 from typing import Annotated, Any, Union
 
 from pydantic import BaseModel, Field
@@ -17,6 +19,8 @@ MODULES = (
 )
 
 KINDS: dict[str, RunFn] = {m.KIND: m.run for m in MODULES}
+ESTIMATES: dict[str, Callable[[Any], float]] = {m.KIND: m.estimate_seconds for m in MODULES}
+FAR_OVER = 2  # a job estimated to need more than twice the time limit is refused before it starts
 _REQUESTS = {m.KIND: m.Request for m in MODULES}
 
 JobRequest = Annotated[Union[tuple(m.Request for m in MODULES)], Field(discriminator="kind")]  # noqa: UP007
@@ -35,3 +39,15 @@ def parse_params(kind: str, params: dict[str, Any]) -> BaseModel:
     if kind not in _REQUESTS:
         raise ValueError(f"no kind of job called {kind!r}; kinds: {sorted(_REQUESTS)}")
     return _REQUESTS[kind].model_validate({"kind": kind, "params": params}).params
+
+
+def too_long(kind: str, params: BaseModel, max_seconds: float) -> str | None:
+    """Why a job with these params is refused (its estimate is far over the time limit), or None."""
+    seconds = ESTIMATES[kind](params)
+    if seconds <= FAR_OVER * max_seconds:
+        return None
+    return (
+        f"this {kind} job would run about {seconds / 60:,.0f} min on this server, far over the "
+        f"{max_seconds / 60:g} min a job may run (NATURALLY_JOB_MAX_SECONDS): use fewer epochs, fewer "
+        "training samples, a larger batch_size or a smaller model"
+    )

@@ -22,6 +22,11 @@ from engine.train import EpochEvent, Evaluation, Event, TrainConfig, evaluate
 
 KIND = "names"
 Request = NamesJobRequest
+# CPU seconds on the development machine, one torch thread (time.thread_time), per name and per
+# weight of the GRU (a training pass counts 3 names: forward and backward); the batch size hardly
+# matters (8 and 64 measured alike).
+SECONDS_PER_NAME_WEIGHT = 2.2e-10
+HELD_OUT_NAMES = 6681
 
 
 @lru_cache(maxsize=4)
@@ -32,6 +37,16 @@ def data(train_size: int) -> NamesData:
 def per_class(confusion: torch.Tensor) -> list[float]:
     """Accuracy of each true class: the diagonal over the row sums."""
     return (confusion.diag().float() / confusion.sum(dim=1).clamp(min=1)).tolist()
+
+
+def estimate_seconds(params: NamesParams) -> float:
+    """Each epoch: the training names (3 passes' worth each) and the held-out third through a
+    bidirectional GRU of num_layers layers, 6·(input + hidden)·hidden weights per layer (within a
+    factor of 2 of what the job takes alone)."""
+    h = params.hidden_size
+    weights = sum(6 * ((params.embedding_dim if i == 0 else 2 * h) + h) * h for i in range(params.num_layers))
+    names = 3 * params.train_size + HELD_OUT_NAMES
+    return 0.3 + params.epochs * names * weights * SECONDS_PER_NAME_WEIGHT
 
 
 def run(params: NamesParams, ctx: JobContext) -> dict[str, Any] | None:

@@ -20,6 +20,7 @@ import secrets
 import shutil
 import time
 from dataclasses import asdict
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +32,7 @@ from rq.job import Job, JobStatus
 from app.jobs.runner import JobsBusy, RunFn, execute, is_active
 from app.jobs.store import FINAL, JOB_ID, JobRecord
 
-JOB_TIMEOUT_SECONDS = 6 * 3600  # RQ kills a work horse running longer than this
+KILL_AFTER_SECONDS = 120  # past its time limit, RQ kills a work horse whose job did not stop by itself
 CANCEL_CHECK_SECONDS = 0.2
 # Reserve a slot atomically: every replica checks and adds in one step.
 RESERVE = """
@@ -51,6 +52,7 @@ class RedisRunner:
         max_kept: int,
         workdir_root: Path,
         alive_seconds: int = 30,
+        max_seconds: float = 600,
     ) -> None:
         self.redis = redis
         self.prefix = prefix
@@ -58,6 +60,8 @@ class RedisRunner:
         self.max_kept = max_kept
         self.workdir_root = workdir_root
         self.alive_seconds = alive_seconds
+        self.max_seconds = max_seconds
+        self.kill_after = int(max_seconds) + KILL_AFTER_SECONDS
         self.queue = Queue(prefix, connection=redis)
         self._reserve = redis.register_script(RESERVE)
 
@@ -75,7 +79,7 @@ class RedisRunner:
                 self.prefix,
                 record.id,
                 job_id=record.id,
-                job_timeout=JOB_TIMEOUT_SECONDS,
+                job_timeout=self.kill_after,
                 result_ttl=0,
                 failure_ttl=24 * 3600,
                 pipeline=pipe,
@@ -111,7 +115,7 @@ class RedisRunner:
     def cancel(self, job_id: str) -> JobRecord | None:
         record = self.get(job_id)
         if record is not None and is_active(record):
-            self.redis.set(self._key(job_id, ":cancel"), 1, ex=JOB_TIMEOUT_SECONDS)
+            self.redis.set(self._key(job_id, ":cancel"), 1, ex=self.kill_after)
             if record.state == "queued" and self._cancel_queued(job_id):
                 record.state, record.finished = "cancelled", time.time()
                 self.finish(record)
@@ -155,7 +159,16 @@ class RedisRunner:
         workdir.mkdir(parents=True, exist_ok=True)
         self._beat(job_id)
         try:
-            execute(record, params, run, workdir, self.save, lambda e: self.add_event(job_id, e), should_stop)
+            execute(
+                record,
+                params,
+                run,
+                workdir,
+                self.save,
+                partial(self.add_event, job_id),
+                should_stop,
+                self.max_seconds,
+            )
         finally:
             self.finish(record)
 

@@ -4,7 +4,9 @@ The other backend, a Redis queue whose workers may run on other machines, is app
 A kind of job is a function `run(params, ctx) -> result` (see app/jobs/kinds.py). It reports
 progress through `ctx.report(event)` and checks `ctx.should_stop()` often; the runner keeps the
 events in order, saves the record at most once a second (and at every epoch and at the end), and
-turns an exception into the job's error state."""
+turns an exception into the job's error state. A job that runs longer than its runner's
+`max_seconds` (NATURALLY_JOB_MAX_SECONDS) is stopped like a cancelled one and ends in `error`, saying
+so, with the events (the metrics) it reported so far; its slot is free again."""
 
 import os
 import secrets
@@ -19,6 +21,7 @@ import torch
 from torch import nn
 
 from app.jobs.store import ACTIVE, JobRecord, JobStore
+from app.memory import give_back
 
 SAVE_EVERY_SECONDS = 1.0
 
@@ -60,9 +63,10 @@ class JobRunner(Protocol):
 
 
 class InProcessRunner:
-    def __init__(self, store: JobStore, max_running: int) -> None:
+    def __init__(self, store: JobStore, max_running: int, max_seconds: float = 600) -> None:
         self.store = store
         self.max_running = max_running
+        self.max_seconds = max_seconds
         self._active: dict[str, JobRecord] = {}
         self._stops: dict[str, threading.Event] = {}
         self._threads: dict[str, threading.Thread] = {}
@@ -126,13 +130,15 @@ class InProcessRunner:
             return stop.is_set()
 
         try:
-            execute(record, params, run, self.store.dir(record.id), self.store.save, added, should_stop)
+            workdir = self.store.dir(record.id)
+            execute(record, params, run, workdir, self.store.save, added, should_stop, self.max_seconds)
         finally:
             with self._lock:
                 self._active.pop(record.id, None)
                 self._stops.pop(record.id, None)
                 self._threads.pop(record.id, None)
             self.store.prune()
+            give_back()  # a training's tensors are gone: return their memory to the system
 
 
 def execute(
@@ -143,25 +149,45 @@ def execute(
     save: Callable[[JobRecord], None],
     added: Callable[[dict[str, Any]], None],
     should_stop: Callable[[], bool],
+    max_seconds: float,
 ) -> None:
-    """Run one job to its end, whatever the backend: running → done | cancelled | error.
-    `save` writes the record (at every change of state), `added` is told of each new event."""
+    """Run one job to its end, whatever the backend: running → done | cancelled | error (failed, or
+    stopped after `max_seconds`). `save` writes the record (at every change of state), `added` is
+    told of each new event."""
 
     def report(event: Any) -> None:
         data = {"seq": len(record.events), **(asdict(event) if is_dataclass(event) else dict(event))}
         record.events.append(data)
         added(data)
 
+    deadline = time.monotonic() + max_seconds
+    timed_out = False
+
+    def stop() -> bool:
+        nonlocal timed_out
+        timed_out = timed_out or time.monotonic() > deadline
+        return timed_out or should_stop()
+
     record.state, record.started = "running", time.time()
     save(record)
     try:
-        record.result = run(params, JobContext(workdir=workdir, report=report, should_stop=should_stop))
-        record.state = "cancelled" if should_stop() else "done"
+        record.result = run(params, JobContext(workdir=workdir, report=report, should_stop=stop))
+        if timed_out:
+            record.state, record.error = "error", over_time(max_seconds, len(record.events))
+        else:
+            record.state = "cancelled" if should_stop() else "done"
     except Exception as e:  # noqa: BLE001 - any failure of a job becomes its error state
         record.state, record.error = "error", f"{type(e).__name__}: {e}"
     finally:
         record.finished = time.time()
         save(record)
+
+
+def over_time(max_seconds: float, events: int) -> str:
+    return (
+        f"stopped at the time limit: a job may run {max_seconds:g} s (NATURALLY_JOB_MAX_SECONDS); "
+        f"its {events} progress events so far are kept (history: one per finished epoch)"
+    )
 
 
 def is_active(record: JobRecord) -> bool:
