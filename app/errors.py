@@ -1,6 +1,8 @@
 """One error shape everywhere: FastAPI's own 422 body, {"detail": [{"loc", "msg", "type"}]}."""
 
+import json
 import math
+from collections.abc import Iterator
 from typing import Any
 
 from fastapi import HTTPException, Request
@@ -8,6 +10,10 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from redis.exceptions import RedisError
+
+from app.security import security_headers
+
+EXCERPT_CHARS = 200  # of the client's input, sent back in a 422
 
 
 def field_error(field: str, msg: str, status_code: int = 422, where: str = "body") -> HTTPException:
@@ -28,9 +34,50 @@ def _json_safe(value: Any) -> Any:
     return value
 
 
+def excerpt(value: Any, limit: int = EXCERPT_CHARS) -> Any:
+    """The input itself when its JSON is short, else its first `limit` characters and "…" (read
+    no further: a 10 MB input costs no more than a short one)."""
+    text = ""
+    for piece in _json_pieces(value, limit):
+        text += piece
+        if len(text) > limit:
+            return text[:limit] + "…"
+    return value
+
+
+def _json_pieces(value: Any, limit: int) -> Iterator[str]:
+    """`value` as JSON text, a piece at a time (strings cut after `limit` characters)."""
+    if isinstance(value, dict):
+        yield "{"
+        for i, (key, v) in enumerate(value.items()):
+            yield f"{', ' if i else ''}{json.dumps(str(key)[:limit])}: "
+            yield from _json_pieces(v, limit)
+        yield "}"
+    elif isinstance(value, list | tuple):
+        yield "["
+        for i, v in enumerate(value):
+            yield ", " if i else ""
+            yield from _json_pieces(v, limit)
+        yield "]"
+    else:
+        yield json.dumps(value[: limit + 1] if isinstance(value, str) else value, default=str)
+
+
 async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
-    """FastAPI's own 422 body, safe to encode whatever the client sent."""
-    return JSONResponse(status_code=422, content={"detail": _json_safe(jsonable_encoder(exc.errors()))})
+    """FastAPI's own 422 body, safe to encode whatever the client sent, with at most a short
+    excerpt of the input it refers to (a 10 MB body used to come back whole)."""
+    errors = [{**e, "input": excerpt(e["input"])} if "input" in e else e for e in exc.errors()]
+    return JSONResponse(status_code=422, content={"detail": _json_safe(jsonable_encoder(errors))})
+
+
+async def internal_error(request: Request, exc: Exception) -> JSONResponse:
+    """A 500 that still carries the security headers (Starlette sends it from outside every
+    middleware); the traceback goes to the server's log."""
+    return JSONResponse(
+        status_code=500,
+        headers=security_headers(request.url.path),
+        content={"detail": "internal server error: the server's log says more"},
+    )
 
 
 async def queue_unreachable(request: Request, exc: RedisError) -> JSONResponse:

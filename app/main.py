@@ -11,8 +11,9 @@ from redis.exceptions import RedisError
 
 from app.answers import AnswerCache
 from app.deps import shutdown_runners
-from app.errors import EVERY_ROUTE, queue_unreachable, validation_error
-from app.middleware import BodyLimit
+from app.errors import EVERY_ROUTE, internal_error, queue_unreachable, validation_error
+from app.memory import tune_allocator
+from app.middleware import BodyRequests, HeadAsGet
 from app.routers import (
     activation,
     assets,
@@ -52,6 +53,7 @@ def warm_up() -> None:
 
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    tune_allocator()
     torch.set_num_threads(get_settings().torch_threads)
     warming = threading.Thread(target=warm_up, name="warm-up")
     warming.start()
@@ -73,12 +75,20 @@ def create_app() -> FastAPI:
     )
     app.add_exception_handler(RequestValidationError, validation_error)
     app.add_exception_handler(RedisError, queue_unreachable)
+    app.add_exception_handler(Exception, internal_error)
     settings = get_settings()
     app.add_middleware(Transport)  # binary tensors when asked; gzip off the event loop
     app.add_middleware(
         AnswerCache, max_bytes=settings.answer_cache_max_bytes, max_entries=settings.answer_cache_max_entries
     )
-    app.add_middleware(BodyLimit, max_bytes=settings.upload_max_bytes + 64 * 1024)
+    app.add_middleware(
+        BodyRequests,
+        upload_max_bytes=settings.upload_max_bytes,
+        max_running=settings.max_running_requests,
+        max_waiting=settings.max_waiting_requests,
+        answer_max_bytes=settings.answer_max_bytes,
+    )
+    app.add_middleware(HeadAsGet)
     app.add_middleware(SecurityHeaders)
     app.mount("/static", VersionedStaticFiles(directory=STATIC_DIR), name="static")
     topics = (

@@ -20,6 +20,12 @@ HEADERS = {
 }
 
 
+def security_headers(path: str) -> dict[str, str]:
+    """The headers every response carries (the 500 handler of app/errors.py adds them itself:
+    Starlette sends a 500 from outside every middleware)."""
+    return {"Content-Security-Policy": DOCS_CSP if path == "/docs" else CSP, **HEADERS}
+
+
 class SecurityHeaders:
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -28,13 +34,13 @@ class SecurityHeaders:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        csp = DOCS_CSP if scope["path"] == "/docs" else CSP
+        csp, *others = security_headers(scope["path"]).items()
 
         async def with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = MutableHeaders(scope=message)
-                headers["Content-Security-Policy"] = csp
-                for name, value in HEADERS.items():
+                headers[csp[0]] = csp[1]
+                for name, value in others:
                     headers.setdefault(name, value)
             await send(message)
 

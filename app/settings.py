@@ -18,8 +18,22 @@ class Settings(BaseSettings):
     upload_max_bytes: int = Field(10 * 1024 * 1024, ge=1024, description="largest upload accepted")
     upload_max_pixels: int = Field(40_000_000, ge=64, description="largest decoded width × height")
     image_max_side: int = Field(512, ge=16, le=2048, description="uploads are resized to fit this")
-    image_store_max_count: int = Field(200, ge=1)
-    image_store_max_bytes: int = Field(200 * 1024 * 1024, ge=1024)
+    image_store_max_count: int = Field(5000, ge=1, description="stored uploads at most (files)")
+    image_store_max_bytes: int = Field(
+        512 * 1024 * 1024,
+        ge=1024,
+        description="stored uploads at most (bytes); past it the least recently used go first (a 512×512 "
+        "photo is ≤ 0.8 MB as PNG: 40 students × 10 uploads fit)",
+    )
+    max_running_requests: int = Field(
+        2, ge=1, le=64, description="requests with a body (POST: computations, uploads) run at once"
+    )
+    max_waiting_requests: int = Field(
+        32, ge=0, le=1024, description="more wait their turn, up to this many; one more gets 503"
+    )
+    answer_max_bytes: int = Field(
+        32 * 1024 * 1024, ge=1024 * 1024, description="the tensors of one answer at most (bytes)"
+    )
     dataset_max_bytes: int = Field(
         8 * 1024 * 1024,
         ge=64 * 1024,
@@ -55,6 +69,9 @@ class Settings(BaseSettings):
         le=3600,
         description="redis backend: a running job whose "
         "worker gave no sign of life for this long ends in error",
+    )
+    job_max_seconds: int = Field(
+        600, ge=1, description="a job running longer stops, in state error, with its metrics so far"
     )
     jobs_max_kept: int = Field(50, ge=1, description="finished jobs kept (oldest removed)")
     torch_threads: int = Field(2, ge=1, le=64)

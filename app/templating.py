@@ -1,24 +1,37 @@
 """The Jinja2 environment and the context every page gets."""
 
 from pathlib import Path
+from typing import Any
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
+from jinja2 import pass_context
+from jinja2.runtime import Context
 
 from app.i18n import LANGS, catalog, messages, translate
 from app.lessons import LESSONS, Lesson, neighbours
 from app.schemas.names import MAX_NAME
 from app.static import version
+from app.urls import path_for
 
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
 templates = Jinja2Templates(directory=TEMPLATES_DIR)
 templates.env.globals["max_name"] = MAX_NAME  # the name boxes' data-max, as the API bounds them
 
 
+@pass_context
+def url_for(context: Context, name: str, /, **params: Any) -> str:
+    """Templates' url_for: a path, never an absolute URL built from the client's Host header."""
+    return path_for(context["request"], name, **params)
+
+
+templates.env.globals["url_for"] = url_for
+
+
 def static_url(request: Request, path: str) -> str:
     """The versioned URL of a file under static/ (long-cached by browsers)."""
-    return f"{request.url_for('static', path=path)}?v={version(path)}"
+    return f"{path_for(request, 'static', path=path)}?v={version(path)}"
 
 
 def step_numbers(lang: str, key: str) -> list[int]:

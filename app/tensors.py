@@ -24,7 +24,12 @@ so a browser views each tensor in place as a typed array. An answer without such
 plain JSON. `read_answer(body)` turns either into a dict, and `decode_tensor` reads its tensors.
 
 Which form an answer takes is decided when it is written, not when `encode_tensor` runs, so an
-encoded tensor kept for later (a cached report) is written right for every client."""
+encoded tensor kept for later (a cached report) is written right for every client.
+
+One answer's tensors may hold at most `answer_max_bytes` (32 MB by default; app/middleware.py opens
+an answer_budget for every request): past it, encode_tensor() raises a 422 naming `encoding` and the
+compact forms. Lists are what this stops: 2²³ numbers as lists were 160 MB of JSON and 3 CPU
+seconds, during which the server answered no one."""
 
 import base64
 import json
@@ -32,11 +37,14 @@ import struct
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from dataclasses import dataclass
 from typing import Any, Literal
 
 import numpy as np
 import torch
 from pydantic import BaseModel, Field, PrivateAttr, SerializerFunctionWrapHandler, model_serializer
+
+from app.errors import field_error
 
 Encoding = Literal["auto", "list", "f16", "f32", "q8"]
 BINARY = "application/vnd.naturally.tensors"
@@ -45,6 +53,46 @@ LIST_MAX_ELEMENTS = 4096
 F16_MAX_ELEMENTS = 1 << 20
 ALIGN = 8
 NP_DTYPES = {"float32": "<f4", "float16": "<f2", "uint8": "u1"}
+ANSWER_MAX_BYTES = 32 << 20
+# Bytes per number in each form, as JSON: a float as text ("-0.123456789012345," up to 20), base64
+# of 4, 2 or 1 byte (a binary answer carries 3/4 of that).
+BYTES_PER_NUMBER = {"list": 20.0, "float32": 16 / 3, "float16": 8 / 3, "uint8": 4 / 3}
+
+
+@dataclass
+class AnswerBudget:
+    max_bytes: int
+    spent: float = 0.0  # the estimated bytes of the tensors encoded so far
+
+
+_BUDGET: ContextVar[AnswerBudget | None] = ContextVar("answer_budget", default=None)
+
+
+@contextmanager
+def answer_budget(max_bytes: int) -> Iterator[AnswerBudget]:
+    """Every encode_tensor() inside (the request's threads too: they copy the context) counts
+    against one budget of `max_bytes`."""
+    budget = AnswerBudget(max_bytes)
+    token = _BUDGET.set(budget)
+    try:
+        yield budget
+    finally:
+        _BUDGET.reset(token)
+
+
+def _spend(n: int, form: str, encoding: str) -> None:
+    """Count n numbers written in `form` against the request's answer budget (without one, against
+    ANSWER_MAX_BYTES for this tensor alone), or a 422 naming `encoding`."""
+    budget = _BUDGET.get() or AnswerBudget(ANSWER_MAX_BYTES)
+    budget.spent += n * BYTES_PER_NUMBER[form]
+    if budget.spent > budget.max_bytes:
+        raise field_error(
+            "encoding",
+            f'the answer would hold about {budget.spent / 1e6:,.0f} MB of tensors as "{encoding}", more '
+            f"than the {budget.max_bytes / 1e6:,.0f} MB one answer may hold: ask for a compact form, "
+            '"q8" (1 byte a number), "f16" (2) or "auto" (lists only up to 4,096 numbers), '
+            "or for a smaller input",
+        )
 
 
 class Tail:
@@ -121,13 +169,18 @@ def encode_tensor(t: torch.Tensor, encoding: Encoding = "auto") -> dict | Tensor
     shape = list(t.shape)
     n = t.numel()
     if encoding == "list" or (encoding == "auto" and n <= LIST_MAX_ELEMENTS):
+        _spend(n, "list", encoding)
         return {"shape": shape, "data": t.tolist()}
     if t.dtype == torch.uint8:  # pixels: exact, one byte each
+        _spend(n, "uint8", encoding)
         return _packed(shape, "uint8", t.numpy())
     if encoding == "q8" or (encoding == "auto" and n > F16_MAX_ELEMENTS):
+        _spend(n, "uint8", encoding)
         return _q8(shape, t.float())
     if encoding == "f32":
+        _spend(n, "float32", encoding)
         return _packed(shape, "float32", t.float().numpy().astype("<f4", copy=False))
+    _spend(n, "float16", encoding)
     return _packed(shape, "float16", t.float().numpy().astype("<f2"))
 
 

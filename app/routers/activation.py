@@ -4,6 +4,7 @@ from dataclasses import asdict
 
 from fastapi import APIRouter
 
+from app.bodies import BodyRoute
 from app.deps import ImageStoreDep
 from app.errors import IMAGE_NOT_FOUND, field_error
 from app.inputs import resolve_input
@@ -30,7 +31,7 @@ from engine.cnn.activation import (
     sigmoid_underflow,
 )
 
-router = APIRouter(prefix="/api/cnn", tags=["activation"])
+router = APIRouter(prefix="/api/cnn", tags=["activation"], route_class=BodyRoute)
 
 
 def _hist(h: Histogram) -> HistogramOut:

@@ -9,14 +9,16 @@ from fastapi import APIRouter, HTTPException, Request, Response
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse
 
+from app.bodies import BodyRoute
 from app.static import YEAR, file_response
+from app.urls import path_for
 
 PLOTLY_JS = Path(plotly.__file__).resolve().parent / "package_data" / "plotly.min.js"
 SWAGGER_DIR = Path(swagger_ui.__file__).resolve().parent / "static"
 SWAGGER_FILES = ("swagger-ui-bundle.js", "swagger-ui.css", "favicon-32x32.png")
 DAY = "public, max-age=86400"
 
-router = APIRouter(tags=["assets"], include_in_schema=False)
+router = APIRouter(tags=["assets"], include_in_schema=False, route_class=BodyRoute)
 
 
 # The URL names Plotly's version, so browsers may keep the file a year.
@@ -39,9 +41,9 @@ async def swagger_file(name: str, request: Request) -> Response:
 def docs(request: Request) -> HTMLResponse:
     """The OpenAPI documentation, with Swagger UI served locally."""
     return get_swagger_ui_html(
-        openapi_url=str(request.url_for("openapi")),
+        openapi_url=path_for(request, "openapi"),
         title="Naturally API",
-        swagger_js_url=str(request.url_for("swagger", name="swagger-ui-bundle.js")),
-        swagger_css_url=str(request.url_for("swagger", name="swagger-ui.css")),
-        swagger_favicon_url=str(request.url_for("swagger", name="favicon-32x32.png")),
+        swagger_js_url=path_for(request, "swagger", name="swagger-ui-bundle.js"),
+        swagger_css_url=path_for(request, "swagger", name="swagger-ui.css"),
+        swagger_favicon_url=path_for(request, "swagger", name="favicon-32x32.png"),
     )

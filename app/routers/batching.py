@@ -3,12 +3,13 @@
 
 from fastapi import APIRouter
 
+from app.bodies import BodyRoute
 from app.errors import field_error
 from app.schemas.batching import LayoutRequest, LayoutResponse
 from app.tensors import encode_tensor
 from engine.rnn.batching import epoch_batches, sine_task, time_first, updates_per_epoch
 
-router = APIRouter(prefix="/api/rnn", tags=["batching"])
+router = APIRouter(prefix="/api/rnn", tags=["batching"], route_class=BodyRoute)
 
 
 @router.post("/batching/layout", response_model=LayoutResponse)

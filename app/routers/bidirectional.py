@@ -4,13 +4,14 @@ a linear layer, softmax and cross-entropy, checked against torch.nn.RNN(bidirect
 import torch
 from fastapi import APIRouter
 
+from app.bodies import BodyRoute
 from app.rnn_inputs import put_given, sequence_input
 from app.schemas.bidirectional import BidirectionalRequest, BidirectionalResponse
 from app.tensors import encode_tensor
 from engine.rnn import bidirectional as bi
 from engine.rnn.weights import Layer
 
-router = APIRouter(prefix="/api/rnn", tags=["bidirectional"])
+router = APIRouter(prefix="/api/rnn", tags=["bidirectional"], route_class=BodyRoute)
 
 MEANING = {
     "W_xh": "(hidden_size, input_size)",

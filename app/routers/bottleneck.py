@@ -7,12 +7,13 @@ from contextlib import contextmanager
 import torch
 from fastapi import APIRouter
 
+from app.bodies import BodyRoute
 from app.deps import SettingsDep
 from app.errors import field_error
 from app.schemas.bottleneck import CostRequest, CostResponse, LayerCostOut, Ratios, Variant
 from engine.cnn.cost import conv_layers, costs, forward_ms, median, seed_conv_weights, torch_flops
 
-router = APIRouter(prefix="/api/cnn", tags=["1×1 convolution"])
+router = APIRouter(prefix="/api/cnn", tags=["1×1 convolution"], route_class=BodyRoute)
 
 # Timing runs the layers for real: at most this many multiplications in all passes of one request
 # (about a second or two on a small CPU), and at most this many numbers in any one tensor.

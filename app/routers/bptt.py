@@ -3,6 +3,7 @@
 import torch
 from fastapi import APIRouter
 
+from app.bodies import BodyRoute
 from app.errors import field_error
 from app.rnn_inputs import f64, resolve, unrolled, weights_out
 from app.schemas.bptt import BPTTRequest, BPTTResponse
@@ -10,7 +11,7 @@ from app.tensors import encode_tensor
 from engine.rnn.bptt import autograd, bptt
 from engine.rnn.cell import forward
 
-router = APIRouter(prefix="/api/rnn", tags=["bptt"])
+router = APIRouter(prefix="/api/rnn", tags=["bptt"], route_class=BodyRoute)
 
 MAX_TERM_NUMBERS = 1 << 21
 

@@ -3,6 +3,7 @@
 import torch
 from fastapi import APIRouter, Response
 
+from app.bodies import BodyRoute
 from app.deps import ImageStoreDep
 from app.errors import IMAGE_NOT_FOUND, field_error
 from app.inputs import resolve_input
@@ -20,7 +21,7 @@ from engine.cnn.conv import ConvSettings, conv, multiplications, output_size, pa
 from engine.cnn.kernels import KERNEL_NAMES, kernel, weight
 from engine.cnn.trace import trace_conv, trace_conv_patch
 
-router = APIRouter(prefix="/api/cnn", tags=["convolution"])
+router = APIRouter(prefix="/api/cnn", tags=["convolution"], route_class=BodyRoute)
 
 MAX_MULTIPLICATIONS = 1_000_000_000
 MAX_OUTPUT = 1 << 23

@@ -10,6 +10,7 @@ import torch
 from fastapi import APIRouter, File, Form, Path, Query, Response, UploadFile
 from fastapi.responses import FileResponse
 
+from app.bodies import BodyRoute
 from app.datasets import Dataset, DatasetError, NoSuchDataset, read_png
 from app.deps import DatasetStoreDep, ImageStoreDep, JobRunnerDep, SettingsDep
 from app.errors import NOT_AN_IMAGE, field_error
@@ -38,7 +39,7 @@ from engine.models.custom import build, look_inside
 from engine.models.custom_train import augmented_copies
 from engine.seeding import seeded_global_rng
 
-router = APIRouter(prefix="/api/datasets", tags=["datasets"])
+router = APIRouter(prefix="/api/datasets", tags=["datasets"], route_class=BodyRoute)
 
 SetId = Annotated[str, Path(pattern=ID, description="the data set's id")]
 ExampleId = Annotated[str, Path(pattern=r"^[0-9a-f]{16}$", description="an example's id")]

@@ -4,11 +4,12 @@ import math
 
 from fastapi import APIRouter
 
+from app.bodies import BodyRoute
 from app.errors import field_error
 from app.schemas.depth import GradientNormsRequest, GradientNormsResponse
 from engine.cnn.depth import StackConfig, build, digit_batch, gradient_norms
 
-router = APIRouter(prefix="/api/cnn", tags=["vanishing gradients"])
+router = APIRouter(prefix="/api/cnn", tags=["vanishing gradients"], route_class=BodyRoute)
 
 
 def _finite(v: float) -> float | None:

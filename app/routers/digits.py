@@ -7,6 +7,7 @@ import torch
 import torch.nn.functional as F
 from fastapi import APIRouter, Path, Query, UploadFile
 
+from app.bodies import BodyRoute
 from app.deps import ImageStoreDep, SettingsDep
 from app.errors import IMAGE_NOT_FOUND, NOT_AN_IMAGE, field_error
 from app.inputs import load_image, upload_gray
@@ -25,7 +26,7 @@ from engine.models.digits import (
     training_record,
 )
 
-router = APIRouter(prefix="/api/digits", tags=["digits"])
+router = APIRouter(prefix="/api/digits", tags=["digits"], route_class=BodyRoute)
 
 MAX_SIDE = 512
 

@@ -5,6 +5,7 @@ from functools import lru_cache
 import torch
 from fastapi import APIRouter
 
+from app.bodies import BodyRoute
 from app.errors import field_error
 from app.rnn_inputs import f64
 from app.schemas.gru import (
@@ -21,7 +22,7 @@ from engine.models.names import NameClassifier, load_pretrained, predict
 from engine.rnn.gradient_flow import flow, reference, scaled, setup, spectral_radius
 from engine.rnn.gru import GRUTrace, GRUWeights, gru
 
-router = APIRouter(prefix="/api/rnn", tags=["gru"])
+router = APIRouter(prefix="/api/rnn", tags=["gru"], route_class=BodyRoute)
 
 SWEEP = [round(0.5 + 0.05 * i, 2) for i in range(21)]  # λ = 0.5, 0.55, …, 1.5
 

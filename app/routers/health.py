@@ -2,9 +2,12 @@
 
 from fastapi import APIRouter
 
-router = APIRouter(tags=["health"])
+from app.bodies import BodyRoute
+
+router = APIRouter(tags=["health"], route_class=BodyRoute)
 
 
 @router.get("/healthz")
-def healthz() -> dict[str, str]:
+async def healthz() -> dict[str, str]:
+    """On the event loop itself (no thread to wait for): it answers while every thread is busy."""
     return {"status": "ok"}

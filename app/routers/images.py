@@ -3,12 +3,14 @@
 from fastapi import APIRouter, HTTPException, Request, UploadFile
 from fastapi.responses import FileResponse
 
+from app.bodies import BodyRoute
 from app.deps import ImageStoreDep, SettingsDep
 from app.errors import IMAGE_NOT_FOUND, NOT_AN_IMAGE, field_error
 from app.images import ImageError, decode_upload
 from app.schemas.images import ImageResponse, SampleResponse
+from app.urls import path_for
 
-router = APIRouter(prefix="/api", tags=["images"])
+router = APIRouter(prefix="/api", tags=["images"], route_class=BodyRoute)
 
 
 @router.post("/images", status_code=201, response_model=ImageResponse, responses=NOT_AN_IMAGE)
@@ -37,7 +39,7 @@ def upload_image(
         original_height=oh,
         resized=(img.width, img.height) != (ow, oh),
         format=decoded.format,
-        url=str(request.url_for("get_image", image_id=image_id)),
+        url=path_for(request, "get_image", image_id=image_id),
     )
 
 
@@ -53,7 +55,7 @@ def list_samples(request: Request, store: ImageStoreDep) -> list[SampleResponse]
                     id=name,
                     width=img.width,
                     height=img.height,
-                    url=str(request.url_for("get_image", image_id=name)),
+                    url=path_for(request, "get_image", image_id=name),
                 )
             )
     return out

@@ -6,6 +6,7 @@ import torch
 import torch.nn.functional as F
 from fastapi import APIRouter, Response
 
+from app.bodies import BodyRoute
 from app.deps import ImageStoreDep
 from app.errors import IMAGE_NOT_FOUND, field_error
 from app.inputs import resolve_input
@@ -24,7 +25,7 @@ from engine.data.mnist import standardise
 from engine.data.preprocess import mnist_style
 from engine.models.digits import DigitNet, load_pretrained
 
-router = APIRouter(prefix="/api/cnn", tags=["inception"])
+router = APIRouter(prefix="/api/cnn", tags=["inception"], route_class=BodyRoute)
 
 MAX_MULTIPLICATIONS = 1_000_000_000
 MAX_OUTPUT = 1 << 21

@@ -3,6 +3,7 @@
 import torch
 from fastapi import APIRouter
 
+from app.bodies import BodyRoute
 from app.deps import ImageStoreDep
 from app.errors import IMAGE_NOT_FOUND
 from app.inputs import load_image
@@ -10,7 +11,7 @@ from app.schemas.input import ChannelsRequest, ChannelsResponse
 from app.tensors import encode_tensor
 from engine.cnn.channels import LUMA, grayscale
 
-router = APIRouter(prefix="/api/cnn", tags=["input"])
+router = APIRouter(prefix="/api/cnn", tags=["input"], route_class=BodyRoute)
 
 
 @router.post("/channels", response_model=ChannelsResponse, responses=IMAGE_NOT_FOUND)

@@ -1,6 +1,7 @@
 """Training jobs: start, follow (Server-Sent Events), inspect, cancel, list."""
 
 import asyncio
+import re
 from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
@@ -8,17 +9,21 @@ from fastapi import APIRouter, Body, HTTPException, Request, Response
 from fastapi.responses import FileResponse, StreamingResponse
 from pydantic_core import to_json
 
-from app.deps import JobRunnerDep
-from app.jobs.kinds import EXAMPLES, KINDS, JobRequest
+from app.bodies import BodyRoute
+from app.deps import JobRunnerDep, SettingsDep
+from app.errors import field_error
+from app.jobs.kinds import EXAMPLES, KINDS, JobRequest, too_long
 from app.jobs.runner import WEIGHTS_FILE, JobsBusy
 from app.jobs.store import FINAL, JobRecord
 from app.schemas.jobs import JobResponse, JobSummary
+from app.urls import path_for
 
 JOB_NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "no job with that id"}}
-router = APIRouter(prefix="/api/jobs", tags=["jobs"])
+router = APIRouter(prefix="/api/jobs", tags=["jobs"], route_class=BodyRoute)
 
 HEADLINE = ("model", "parameters", "seconds", "held_out_accuracy")
 POLL_SECONDS = 0.2
+LAST_EVENT_ID = re.compile(r"[0-9]{1,9}")  # ASCII digits: "²".isdigit() is True too
 
 
 def _response(record: JobRecord, request: Request) -> JobResponse:
@@ -34,7 +39,7 @@ def _response(record: JobRecord, request: Request) -> JobResponse:
         progress=record.events[-1] if record.events else None,
         history=[e for e in record.events if e.get("kind") == "epoch"],
         result=record.result,
-        events_url=str(request.url_for("job_events", job_id=record.id)),
+        events_url=path_for(request, "job_events", job_id=record.id),
     )
 
 
@@ -71,13 +76,18 @@ def start_job(
     request: Request,
     response: Response,
     runner: JobRunnerDep,
+    settings: SettingsDep,
 ) -> JobResponse:
-    """Start a training job; follow it at `events_url` (Server-Sent Events)."""
+    """Start a training job; follow it at `events_url` (Server-Sent Events). A job runs at most
+    `job_max_seconds` (600 s by default): params whose estimated time is more than twice that get a
+    422 saying so, and a job still running at the limit stops, in state `error`, with its history."""
+    if (why := too_long(job.kind, job.params, settings.job_max_seconds)) is not None:
+        raise field_error("params", why)
     try:
         record = runner.submit(job.kind, job.params, KINDS[job.kind])
     except JobsBusy as e:
         raise HTTPException(429, detail=str(e), headers={"Retry-After": str(e.retry_after)}) from None
-    response.headers["Location"] = str(request.url_for("get_job", job_id=record.id))
+    response.headers["Location"] = path_for(request, "get_job", job_id=record.id)
     return _response(record, request)
 
 
@@ -154,7 +164,7 @@ async def job_events(job_id: str, request: Request, runner: JobRunnerDep) -> Str
     then one last `end` event with the final state and result. Resumes after `Last-Event-ID`."""
     _found(runner.get(job_id), job_id)
     last = request.headers.get("last-event-id", "")
-    start = int(last) + 1 if last.isdigit() else 0
+    start = int(last) + 1 if LAST_EVENT_ID.fullmatch(last) else 0  # a malformed one is ignored
 
     async def stream() -> AsyncIterator[str]:
         sent = start

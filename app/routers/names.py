@@ -6,6 +6,7 @@ import torch
 import torch.nn.functional as F
 from fastapi import APIRouter
 
+from app.bodies import BodyRoute
 from app.errors import field_error
 from app.rnn_inputs import normalise_names
 from app.schemas.names import (
@@ -29,7 +30,7 @@ from engine.models.names import (
 )
 from engine.train import evaluate
 
-router = APIRouter(prefix="/api/names", tags=["names"])
+router = APIRouter(prefix="/api/names", tags=["names"], route_class=BodyRoute)
 
 
 @lru_cache(maxsize=1)

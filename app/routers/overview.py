@@ -5,6 +5,7 @@ from typing import Annotated
 import torch
 from fastapi import APIRouter, Query, UploadFile
 
+from app.bodies import BodyRoute
 from app.deps import SettingsDep
 from app.errors import NOT_AN_IMAGE, field_error
 from app.inputs import upload_gray
@@ -29,7 +30,7 @@ from engine.models.digit_stages import DigitStages, find, making, read, read_pic
 from engine.models.digits import DEFAULT_MODEL
 from engine.models.name_stages import read_name
 
-router = APIRouter(prefix="/api/overview", tags=["overview"])
+router = APIRouter(prefix="/api/overview", tags=["overview"], route_class=BodyRoute)
 
 DIGITS = [str(k) for k in range(10)]
 

@@ -2,12 +2,13 @@
 
 from fastapi import APIRouter
 
+from app.bodies import BodyRoute
 from app.rnn_inputs import normalise_names
 from app.schemas.pack import PackRequest, PackResponse
 from engine.data.names import ALPHABET, encode_name
 from engine.rnn.pack import pack, pad
 
-router = APIRouter(prefix="/api/rnn", tags=["packing"])
+router = APIRouter(prefix="/api/rnn", tags=["packing"], route_class=BodyRoute)
 
 
 @router.post("/pack", response_model=PackResponse)

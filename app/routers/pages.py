@@ -5,13 +5,14 @@ from collections.abc import Callable
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
+from app.bodies import BodyRoute
 from app.deps import LangDep
 from app.jobs.digits import shipped_params
 from app.lessons import LESSONS, Lesson
 from app.templating import render_page
 from engine.models.digits import MODELS
 
-router = APIRouter(tags=["pages"], include_in_schema=False)
+router = APIRouter(tags=["pages"], include_in_schema=False, route_class=BodyRoute)
 
 
 @router.get("/", response_class=HTMLResponse, name="home")

@@ -4,6 +4,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
 
+from app.bodies import BodyRoute
 from app.deps import ImageStoreDep
 from app.errors import IMAGE_NOT_FOUND, field_error
 from app.inputs import resolve_input
@@ -12,7 +13,7 @@ from app.tensors import encode_tensor
 from engine.cnn import pool as engine
 from engine.cnn import shape
 
-router = APIRouter(prefix="/api/cnn", tags=["pooling"])
+router = APIRouter(prefix="/api/cnn", tags=["pooling"], route_class=BodyRoute)
 
 
 @router.post("/pool", response_model=PoolResponse, responses=IMAGE_NOT_FOUND)

@@ -2,12 +2,13 @@
 
 from fastapi import APIRouter
 
+from app.bodies import BodyRoute
 from app.rnn_inputs import resolve, unrolled
 from app.schemas.rnn_forward import ForwardRequest, ForwardResponse
 from app.tensors import encode_tensor
 from engine.rnn.cell import forward
 
-router = APIRouter(prefix="/api/rnn", tags=["rnn forward"])
+router = APIRouter(prefix="/api/rnn", tags=["rnn forward"], route_class=BodyRoute)
 
 
 @router.post("/forward", response_model=ForwardResponse)

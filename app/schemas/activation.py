@@ -4,7 +4,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, Field
 
-from app.schemas.common import ImageOrTensor, TensorOut
+from app.schemas.common import ImageOrTensor, RequestModel, TensorOut
 from engine.cnn.activation import FUNCTIONS, LEAKY_SLOPE
 from engine.cnn.kernels import KERNEL_NAMES
 
@@ -89,7 +89,7 @@ class ActivationResponse(BaseModel):
     curve: CurveOut
 
 
-class DepthRequest(BaseModel):
+class DepthRequest(RequestModel):
     functions: list[Function] = Field(
         list(FUNCTIONS), min_length=1, max_length=4, description="which functions to compare"
     )

@@ -4,7 +4,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, Field, ValidationInfo, field_validator
 
-from app.schemas.common import EncodingOption, TensorOut, bounded_int
+from app.schemas.common import EncodingOption, RequestModel, TensorOut, bounded_int
 
 MAX_SAMPLES = 1024
 MAX_SEQ_LEN = 60
@@ -22,7 +22,7 @@ def _learning_rate(v: Any) -> Any:
     return v
 
 
-class TaskSpec(BaseModel):
+class TaskSpec(RequestModel):
     samples: bounded_int(16, MAX_SAMPLES) = Field(256, description=f"N, training sequences: 16–{MAX_SAMPLES}")
     seq_len: bounded_int(5, MAX_SEQ_LEN) = Field(20, description=f"T, steps per sequence: 5–{MAX_SEQ_LEN}")
     batch_size: bounded_int(1, MAX_BATCH) = Field(
@@ -84,6 +84,6 @@ class BatchingParams(TaskSpec):
         return v
 
 
-class BatchingJobRequest(BaseModel):
+class BatchingJobRequest(RequestModel):
     kind: Literal["batching"]
     params: BatchingParams = Field(default_factory=BatchingParams)

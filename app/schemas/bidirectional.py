@@ -2,13 +2,13 @@
 
 from pydantic import BaseModel, Field, ValidationInfo, field_validator
 
-from app.schemas.common import Tensor, TensorOut, bounded_int
+from app.schemas.common import RequestModel, Tensor, TensorOut, bounded_int
 from app.schemas.rnn import MAX_HIDDEN, WordOrSequence
 
 MAX_CLASSES = 32
 
 
-class DirectionIn(BaseModel):
+class DirectionIn(RequestModel):
     W_xh: Tensor | None = Field(None, description="(H, I) input → hidden")
     W_hh: Tensor | None = Field(None, description="(H, H) this direction's previous state → new state")
     b_h: Tensor | None = Field(None, description="(H,) (torch's b_ih + b_hh)")

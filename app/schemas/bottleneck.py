@@ -2,7 +2,7 @@
 
 from pydantic import BaseModel, Field
 
-from app.schemas.common import bounded_int
+from app.schemas.common import RequestModel, bounded_int
 
 MAX_CHANNELS = 1024
 MAX_SIDE = 224
@@ -10,7 +10,7 @@ MAX_KERNEL = 11
 MAX_REPEATS = 20
 
 
-class CostRequest(BaseModel):
+class CostRequest(RequestModel):
     """A k×k convolution C_in → C_out on a (C_in, H, W) input, padding "same" (H and W kept), with
     or without a 1×1 convolution C_in → reduce_to in front of it."""
 

@@ -4,7 +4,15 @@ from typing import Literal
 
 from pydantic import BaseModel, Field, field_validator, model_validator
 
-from app.schemas.common import ImageOrTensor, Tensor, TensorIn, TensorOut, bounded_int
+from app.schemas.common import (
+    FiniteFloat,
+    ImageOrTensor,
+    RequestModel,
+    Tensor,
+    TensorIn,
+    TensorOut,
+    bounded_int,
+)
 from engine.cnn.kernels import KERNEL_NAMES
 
 MAX_GROUPS = 64
@@ -12,7 +20,7 @@ MAX_SIDE = 11
 KernelName = Literal[KERNEL_NAMES]  # type: ignore[valid-type]
 
 
-class ConvLayer(BaseModel):
+class ConvLayer(RequestModel):
     """The layer's weights and settings, shared by /conv and /conv/trace."""
 
     weight: Tensor | None = Field(
@@ -27,8 +35,10 @@ class ConvLayer(BaseModel):
         description="instead of weight: named 3×3 kernels, one group each, applied to every channel "
         "divided by C (so the channel sum stays in the input's range)",
     )
-    bias: list[float] | None = Field(
-        None, max_length=MAX_GROUPS, description="(B,) one number added to each output map; zeros if left out"
+    bias: list[FiniteFloat] | None = Field(
+        None,
+        max_length=MAX_GROUPS,
+        description="(B,) one number added to each output map, finite and within ±10⁶; zeros if left out",
     )
     stride: bounded_int(1, 8) = Field(1, description="how far the kernel moves per step, 1–8")
     padding: bounded_int(0, 10) = Field(0, description="rings of zeros added around the input, 0–10")

@@ -6,7 +6,7 @@ from typing import Literal
 from pydantic import BaseModel, Field, model_validator
 
 from app.datasets import MAX_CLASSES, MAX_LABEL, MAX_NAME, MAX_PER_CLASS
-from app.schemas.common import TensorOut
+from app.schemas.common import RequestModel, TensorOut
 from app.schemas.overview import StageOut
 from engine.models.custom import MODES
 
@@ -15,7 +15,7 @@ InputKind = Literal["drawing", "photo"]
 Mode = Literal[MODES]  # type: ignore[valid-type]
 
 
-class CreateDatasetRequest(BaseModel):
+class CreateDatasetRequest(RequestModel):
     name: str = Field("my classes", min_length=1, max_length=MAX_NAME, description="the set's name")
     input: InputKind = Field(
         description="drawing: 28×28 digits-style pictures (MNIST preprocessing); photo: 64×64 colour"
@@ -27,7 +27,7 @@ class CreateDatasetRequest(BaseModel):
     )
 
 
-class AddClassRequest(BaseModel):
+class AddClassRequest(RequestModel):
     label: str = Field(min_length=1, max_length=4 * MAX_LABEL, description=f"1–{MAX_LABEL} characters")
 
 
@@ -79,7 +79,7 @@ class InitialKernelsResponse(BaseModel):
     frozen: bool = Field(description="true when training leaves them as they are (transfer)")
 
 
-class PredictRequest(BaseModel):
+class PredictRequest(RequestModel):
     """Ask a finished `custom` job's net about one picture: one of the set's examples, or an image
     uploaded to /api/images (for a new drawing or photo, POST …/predict/upload sends the file)."""
 
@@ -118,7 +118,7 @@ class PredictResponse(BaseModel):
     kernels: TensorOut = Field(description="(C_out, C_in, k, k) the first convolution's learned kernels")
 
 
-class CustomParams(BaseModel):
+class CustomParams(RequestModel):
     """Train a net on one of your data sets: from scratch, or from the digit model (transfer)."""
 
     dataset: str = Field("0" * 32, pattern=ID, description="the data set's id (POST /api/datasets)")
@@ -134,6 +134,6 @@ class CustomParams(BaseModel):
     seed: int = Field(0, ge=0, le=2**31 - 1)
 
 
-class CustomJobRequest(BaseModel):
+class CustomJobRequest(RequestModel):
     kind: Literal["custom"]
     params: CustomParams = Field(default_factory=CustomParams)

@@ -4,13 +4,14 @@ from typing import Literal
 
 from pydantic import BaseModel, Field, model_validator
 
+from app.schemas.common import RequestModel
 from engine.cnn.depth import MAX_DEPTH
 
 Activation = Literal["sigmoid", "tanh", "relu"]
 Init = Literal["default", "xavier", "he"]
 
 
-class GradientNormsRequest(BaseModel):
+class GradientNormsRequest(RequestModel):
     """One backward pass of cross-entropy through a stack of `depth` equal-width layers."""
 
     depth: int = Field(20, ge=2, le=MAX_DEPTH, description="equal-width layers between input and head")
@@ -38,7 +39,7 @@ class GradientNormsResponse(BaseModel):
     dtype: str = Field("float64", description="the precision the pass ran in")
 
 
-class DepthParams(BaseModel):
+class DepthParams(RequestModel):
     """Train plain and residual stacks of a shallow and a deep depth (ReLU, He init, batch norm,
     Adam with a one-cycle schedule) on the training digits, one after another."""
 
@@ -58,6 +59,6 @@ class DepthParams(BaseModel):
         return self
 
 
-class DepthJobRequest(BaseModel):
+class DepthJobRequest(RequestModel):
     kind: Literal["depth"]
     params: DepthParams = Field(default_factory=DepthParams)

@@ -4,7 +4,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field, model_validator
 
-from app.schemas.common import EncodingOption, Tensor, TensorOut
+from app.schemas.common import EncodingOption, RequestModel, Tensor, TensorOut
 
 ModelName = Literal["basic", "inception", "residual"]
 
@@ -82,7 +82,7 @@ class HeldOutDigit(BaseModel):
     pixels: TensorOut = Field(description="(28, 28) gray levels 0–255, white digit on black")
 
 
-class DigitsParams(BaseModel):
+class DigitsParams(RequestModel):
     """Train one of the course's digit CNNs on the 8,000 training digits; evaluate on the 2,000 held out."""
 
     model: Literal["basic", "inception", "residual"] = Field("basic", description="which practice net")
@@ -96,6 +96,6 @@ class DigitsParams(BaseModel):
     seed: int = Field(0, ge=0, le=2**31 - 1)
 
 
-class DigitsJobRequest(BaseModel):
+class DigitsJobRequest(RequestModel):
     kind: Literal["digits"]
     params: DigitsParams = Field(default_factory=DigitsParams)

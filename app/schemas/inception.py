@@ -4,12 +4,12 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from app.schemas.common import ImageOrTensor, TensorOut, bounded_int
+from app.schemas.common import ImageOrTensor, RequestModel, TensorOut, bounded_int
 
 MAX_WIDTH = 256
 
 
-class BranchWidths(BaseModel):
+class BranchWidths(RequestModel):
     """How many maps each convolution makes (each 1–256). The course's block is the default:
     16 + 24 + 24 + 24 = 88 channels out."""
 

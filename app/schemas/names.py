@@ -4,7 +4,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field
 
-from app.schemas.common import EncodingOption, TensorOut
+from app.schemas.common import EncodingOption, RequestModel, TensorOut
 from engine.data.names import names_split
 from engine.models.names import CLASS_WEIGHT_POWER, RECIPE, NamesConfig
 
@@ -19,7 +19,7 @@ NAME_HELP = (
 Name = Annotated[str, Field(min_length=1, max_length=MAX_NAME, description=NAME_HELP)]
 
 
-class PredictRequest(BaseModel):
+class PredictRequest(RequestModel):
     name: Name
     k: int = Field(5, ge=1, le=18, description="how many countries to return, 1–18")
 
@@ -94,7 +94,7 @@ class ModelResponse(BaseModel):
     training: dict = Field(description="how the shipped weights were trained (their JSON record)")
 
 
-class NamesParams(BaseModel):
+class NamesParams(RequestModel):
     """Train the bidirectional GRU from scratch on the training two thirds; evaluate on the held-out
     third. The defaults are the recipe of the shipped weights."""
 
@@ -121,6 +121,6 @@ class NamesParams(BaseModel):
     seed: int = Field(RECIPE.seed, ge=0, le=2**31 - 1)
 
 
-class NamesJobRequest(BaseModel):
+class NamesJobRequest(RequestModel):
     kind: Literal["names"]
     params: NamesParams = Field(default_factory=NamesParams)

@@ -4,7 +4,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field, model_validator
 
-from app.schemas.common import Tensor, TensorOut
+from app.schemas.common import RequestModel, Tensor, TensorOut
 from app.schemas.digits import ModelName
 from app.schemas.names import Name
 from engine.data.mnist import N_HELD_OUT
@@ -12,7 +12,7 @@ from engine.data.mnist import N_HELD_OUT
 MAX_STAGE_NAME = 40
 
 
-class DigitsOverviewRequest(BaseModel):
+class DigitsOverviewRequest(RequestModel):
     """One digit: a picture's gray levels (preprocessed as MNIST was made, as /api/digits/predict
     does), or a held-out digit by index (the same, on its pixels)."""
 
@@ -57,7 +57,7 @@ class DigitsOverviewResponse(BaseModel):
     flatten: TensorOut = Field(description="(F,) the last maps as one vector, the FC layer's input (q8)")
 
 
-class DigitMapRequest(BaseModel):
+class DigitMapRequest(RequestModel):
     """How one map of the overview was made: its input maps, its kernel, its exact values."""
 
     input: Tensor = Field(description="(28, 28) the model's input 0–255, as the overview returned it")
@@ -85,7 +85,7 @@ class DigitMapResponse(BaseModel):
     window: int = Field(description="the side of the window one value reads: k for conv, 2 for pool, 1 else")
 
 
-class NamesOverviewRequest(BaseModel):
+class NamesOverviewRequest(RequestModel):
     name: Name
 
 

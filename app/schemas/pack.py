@@ -2,10 +2,11 @@
 
 from pydantic import BaseModel, Field
 
+from app.schemas.common import RequestModel
 from app.schemas.names import MAX_NAME, MAX_NAMES, Name
 
 
-class PackRequest(BaseModel):
+class PackRequest(RequestModel):
     names: list[Name] = Field(
         min_length=1, max_length=MAX_NAMES, description=f"1–{MAX_NAMES} names, each 1–{MAX_NAME} characters"
     )

@@ -4,7 +4,7 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, Field, field_validator, model_validator
 
-from app.schemas.common import EncodingOption, Tensor, TensorIn, TensorOut, bounded_int
+from app.schemas.common import EncodingOption, RequestModel, Tensor, TensorIn, TensorOut, bounded_int
 from engine.rnn.cell import ALPHABET
 
 MAX_STEPS = 200
@@ -45,7 +45,7 @@ def sequence_shape(v: TensorIn | None) -> TensorIn | None:
 Sequence = Annotated[Tensor | None, BeforeValidator(numbers_only), AfterValidator(sequence_shape)]
 
 
-class LayerIn(BaseModel):
+class LayerIn(RequestModel):
     W_xh: Tensor | None = Field(None, description="(H, H): this layer's input is the layer below's h_t")
     W_hh: Tensor | None = Field(None, description="(H, H)")
     b_h: Tensor | None = Field(None, description="(H,)")

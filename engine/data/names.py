@@ -1,11 +1,11 @@
 """The names the project ships: 20,050 surnames in 18 languages, one file per language
 (data/names/<Language>.txt, MIT licence in data/names/LICENSE).
 
-A name becomes plain lower-case ASCII (`normalise_name`: Unicode NFD splits "é" into "e" + a combining
-accent, which is dropped; a few letters NFD cannot split, such as "ß" and "ł", are spelled out),
-then one code per character (`encode_name`): 1–26 for a–z, 27 space, 28 apostrophe, 29 hyphen; 0 is
-kept for padding. Each language is split on its own, by a seeded permutation, into two thirds to
-train on and one third held out.
+A name becomes plain lower-case ASCII (`normalise_name`: Unicode NFKD splits "é" into "e" + a
+combining accent, which is dropped, and makes a full-width "Ｋ" a "K"; a few letters NFKD cannot
+split, such as "ß" and "ł", are spelled out), then one code per character (`encode_name`): 1–26 for
+a–z, 27 space, 28 apostrophe, 29 hyphen; 0 is kept for padding. Each language is split on its own,
+by a seeded permutation, into two thirds to train on and one third held out.
 
 Two protocols. "lines" (the default, the course's): every line is a sample, so a name repeated
 within a language (Arabic.txt holds 2,000 lines but only 108 different names) can sit on both
@@ -27,7 +27,7 @@ PAD = 0
 VOCAB_SIZE = len(ALPHABET) + 1  # 30: the padding code and one per character
 SPLIT_SEED = 0
 TRAIN_FRACTION = 2 / 3
-# Letters that NFD leaves whole (they are not a base letter plus a combining mark).
+# Letters that NFKD leaves whole (they are not a base letter plus a combining mark).
 SPELLED = {
     "ß": "ss",
     "ł": "l",
@@ -52,13 +52,13 @@ class BadName(ValueError):
 
 
 def normalise_name(name: str) -> str:
-    """ "Dvořák" → "dvorak", "Groß" → "gross", "O’Brien" → "o'brien"; runs of spaces become one.
-    Raises BadName naming the characters it cannot spell in ASCII."""
-    decomposed = unicodedata.normalize("NFD", name.strip().lower())
+    """ "Dvořák" → "dvorak", "Groß" → "gross", "O’Brien" → "o'brien", full-width "Ｋｉｍ" → "kim"; runs
+    of spaces become one. Raises BadName naming the characters it cannot spell in ASCII."""
+    decomposed = unicodedata.normalize("NFKD", name.strip().lower())  # K: full-width letters are letters
     out, bad = [], []
     for c in decomposed:
         if unicodedata.combining(c):
-            continue  # an accent, cedilla, háček, … separated from its letter by NFD
+            continue  # an accent, cedilla, háček, … separated from its letter by NFKD
         c = SPELLED.get(c, c)
         if all(ch in _CODE for ch in c):
             out.append(c)

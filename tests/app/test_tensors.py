@@ -3,12 +3,22 @@
 import json
 import struct
 
+import numpy as np
 import pytest
 import torch
+from fastapi import HTTPException
 from pydantic import TypeAdapter, ValidationError
 
-from app.schemas.common import Tensor
-from app.tensors import LIST_MAX_ELEMENTS, binary_answer, decode_tensor, encode_tensor, frame, read_answer
+from app.schemas.common import MAX_TENSOR_ELEMENTS, Tensor
+from app.tensors import (
+    LIST_MAX_ELEMENTS,
+    answer_budget,
+    binary_answer,
+    decode_tensor,
+    encode_tensor,
+    frame,
+    read_answer,
+)
 
 
 def test_small_tensors_travel_as_nested_lists():
@@ -55,8 +65,16 @@ def test_client_tensors_accept_three_forms():
     ("value", "words"),
     [
         ([[1, 2], [3]], "rectangular"),
+        ([[[1], [2]], [[3], [4, 5]]], "rectangular"),
         ({"shape": [3], "data": [1, 2]}, "shape"),
-        ([["a", 1]], "number"),
+        ([["a", 1]], "numbers .it holds str"),
+        ([True, 1.5], "bool"),
+        ([1, None], "NoneType"),
+        ({"x": 1}, "dict"),
+        ([1, float("nan")], "finite"),
+        ([1, 10**400], "finite"),
+        ([1e7], "within"),
+        ([0] * (MAX_TENSOR_ELEMENTS + 1), f"at most {MAX_TENSOR_ELEMENTS:,}"),
     ],
 )
 def test_bad_client_tensors(value: object, words: str):
@@ -117,3 +135,34 @@ def test_tensors_that_fit_no_binary_form_are_unchanged_by_it():
     with binary_answer() as tail:
         assert encode_tensor(torch.ones(3), "list") == {"shape": [3], "data": [1.0, 1.0, 1.0]}
     assert tail.size == 0
+
+
+def test_client_tensors_keep_typed_numbers_exactly_and_are_not_shared():
+    t = TypeAdapter(Tensor).validate_python([[0.1, 2], [3, -4.5]])
+    assert t.data.dtype == np.float64 and t.data[0, 0] == 0.1  # float64: 0.1 stays what was typed
+    x = t.to_torch()
+    assert x.dtype == torch.float32
+    x += 1  # the caller's own tensor
+    assert t.to_torch()[0, 1].item() == 2.0
+
+
+def test_an_answer_of_lists_past_the_budget_is_a_422_naming_encoding():
+    big = torch.zeros(1000, 1000)  # 10⁶ numbers ≈ 20 MB as lists
+    with answer_budget(32 << 20):
+        encode_tensor(big, "list")
+        with pytest.raises(HTTPException) as e:
+            encode_tensor(big, "list")  # the second one passes the budget of the whole answer
+    assert e.value.status_code == 422
+    (error,) = e.value.detail
+    assert error["loc"] == ["body", "encoding"]
+    assert '"q8"' in error["msg"] and '"f16"' in error["msg"] and "40 MB" in error["msg"]
+    with answer_budget(32 << 20):
+        for _ in range(8):  # compact forms of the same: 8 × 2.7 MB
+            encode_tensor(big, "q8")
+
+
+def test_without_a_budget_one_tensor_is_checked_alone():
+    with pytest.raises(HTTPException):
+        encode_tensor(torch.zeros(2000, 1000), "list")  # 2·10⁶ numbers ≈ 40 MB
+    encode_tensor(torch.zeros(1000, 1000), "list")
+    encode_tensor(torch.zeros(1000, 1000), "list")  # each alone is within the default

@@ -25,6 +25,8 @@ from engine.data.names import (
         ("Nguyễn", "nguyen"),
         ("Marszałek", "marszalek"),
         ("Álvarez-Núñez", "alvarez-nunez"),
+        ("Ｎａｋａｍｕｒａ", "nakamura"),  # full-width letters, as East Asian keyboards type them
+        ("Ｏ’Ｂｒｉｅｎ　Ｓｍｉｔｈ", "o'brien smith"),  # and the full-width space
     ],
 )
 def test_normalise_to_ascii(raw: str, clean: str):

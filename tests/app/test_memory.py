@@ -1,0 +1,23 @@
+"""app/memory.py: blocks freed in the middle of the heap stay in the process until give_back()
+returns their pages to the system."""
+
+import numpy as np
+
+from app.memory import give_back, tune_allocator
+
+
+def rss_mb() -> float:
+    with open("/proc/self/status") as f:
+        return next(int(line.split()[1]) for line in f if line.startswith("VmRSS:")) / 1024
+
+
+def test_freed_memory_goes_back_to_the_system():
+    tune_allocator()
+    blocks = [np.ones(8 * 1024) for _ in range(4000)]  # 4,000 × 64 KB, from the heap (not mapped alone)
+    keep = np.ones(8 * 1024)  # allocated last: the freed blocks are a hole below it, not the heap's top
+    full = rss_mb()
+    del blocks
+    assert rss_mb() > full - 50  # freed, but still the process's
+    give_back()
+    assert rss_mb() < full - 200  # of 250 MB
+    assert keep.sum() == 8 * 1024
