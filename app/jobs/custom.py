@@ -9,14 +9,14 @@ from typing import Any
 
 import torch
 
-from app.datasets import DatasetReader
+from app.datasets import MAX_CLASSES, MAX_PER_CLASS, DatasetReader
 from app.jobs.runner import WEIGHTS_FILE, JobContext
 from app.jobs.store import JobRecord
 from app.schemas.datasets import CustomJobRequest, CustomParams
 from engine.data.augment import Jitter
 from engine.data.custom import model_input
 from engine.models.custom import CustomNet, build, trainable_count
-from engine.models.custom_train import fit
+from engine.models.custom_train import EPOCH_SAMPLES, fit
 from engine.models.digits import parameter_count
 from engine.train import TrainConfig
 
@@ -24,6 +24,16 @@ KIND = "custom"
 Request = CustomJobRequest
 MISREAD_SHOWN = 24
 DATASETS = "datasets"
+# CPU seconds per training picture of the costliest net (a 64×64 photo, from scratch) on the
+# development machine, one torch thread (time.thread_time, batches of 32).
+SECONDS_PER_PICTURE = 1.8e-3
+
+
+def estimate_seconds(params: CustomParams) -> float:
+    """The most a job with these params can take: every epoch over the largest data set allowed
+    (10 classes × 200 examples), at the costliest net's speed (for app/jobs/kinds.py's time check)."""
+    pictures = max(EPOCH_SAMPLES, MAX_CLASSES * MAX_PER_CLASS)
+    return 1.0 + params.epochs * pictures * SECONDS_PER_PICTURE
 
 
 def datasets_root(workdir: Path) -> Path:

@@ -138,11 +138,17 @@ class RedisRunner:
         self.redis.rpush(self._key(job_id, ":events"), json.dumps(event))
 
     def finish(self, record: JobRecord) -> None:
-        """A job ended: save it, free its slot, and keep only the newest `max_kept` finished jobs."""
-        self.save(record)
-        self.redis.srem(f"{self.prefix}:active", record.id)
-        self.redis.delete(self._key(record.id, ":cancel"), self._key(record.id, ":alive"))
+        """A job ended: save it and free its slot in one step (whoever sees it ended can start
+        another), then keep only the newest `max_kept` finished jobs."""
+        with self.redis.pipeline() as pipe:
+            pipe.set(self._key(record.id), self._head(record))
+            pipe.srem(f"{self.prefix}:active", record.id)
+            pipe.delete(self._key(record.id, ":cancel"), self._key(record.id, ":alive"))
+            pipe.execute()
         self._prune()
+
+    def _save_or_finish(self, record: JobRecord) -> None:
+        (self.finish if record.state in FINAL else self.save)(record)
 
     def perform(self, record: JobRecord, run: RunFn, params: Any, owner: str) -> None:
         """Run a queued job in this (worker) process until it ends."""
@@ -159,18 +165,11 @@ class RedisRunner:
         workdir.mkdir(parents=True, exist_ok=True)
         self._beat(job_id)
         try:
-            execute(
-                record,
-                params,
-                run,
-                workdir,
-                self.save,
-                partial(self.add_event, job_id),
-                should_stop,
-                self.max_seconds,
-            )
+            added = partial(self.add_event, job_id)
+            execute(record, params, run, workdir, self._save_or_finish, added, should_stop, self.max_seconds)
         finally:
-            self.finish(record)
+            if record.state not in FINAL:  # execute() did not get to its end
+                self.finish(record)
 
     def _beat(self, job_id: str) -> bool:
         """Say this job is alive; whether a cancel was asked."""

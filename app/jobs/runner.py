@@ -75,8 +75,9 @@ class InProcessRunner:
 
     def submit(self, kind: str, params: Any, run: RunFn) -> JobRecord:
         with self._lock:
-            if len(self._active) >= self.max_running:
-                raise JobsBusy(len(self._active), retry_after=5)
+            running = sum(map(is_active, self._active.values()))  # a job whose state is final is done
+            if running >= self.max_running:
+                raise JobsBusy(running, retry_after=5)
             record = JobRecord(id=secrets.token_hex(16), kind=kind, params=params.model_dump())
             self._active[record.id] = record
             self._stops[record.id] = threading.Event()

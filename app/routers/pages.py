@@ -10,6 +10,7 @@ from app.deps import LangDep
 from app.jobs.digits import shipped_params
 from app.lessons import LESSONS, Lesson
 from app.templating import render_page
+from app.urls import path_for
 from engine.models.digits import MODELS
 
 router = APIRouter(tags=["pages"], include_in_schema=False, route_class=BodyRoute)
@@ -19,7 +20,7 @@ router = APIRouter(tags=["pages"], include_in_schema=False, route_class=BodyRout
 def home(request: Request, lang: LangDep) -> HTMLResponse:
     """The network at a glance (both trained models, live), then the lesson map. Plotly is loaded
     only when a detail panel first opens, from the URL the page is given."""
-    return render_page(request, lang, "home.html", data={"plotly": str(request.url_for("plotly"))})
+    return render_page(request, lang, "home.html", data={"plotly": path_for(request, "plotly")})
 
 
 # What a lesson's script needs from the server at once, in #page-data (besides its messages).

@@ -75,7 +75,8 @@ class EncodingOption(RequestModel):
     encoding: Encoding = Field(
         "auto",
         description='"auto": nested lists up to 4,096 numbers, base64 float16 up to 2**20, base64 q8 '
-        '(8-bit, value = offset + scale·byte) beyond; "list", "f16", "f32", "q8" force a form',
+        '(8-bit, value = offset + scale·byte) beyond; "list", "f16", "f32", "q8" force a form (one '
+        "answer holds at most answer_max_bytes, 32 MB, of tensors: past it, a 422)",
     )
 
 

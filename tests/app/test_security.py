@@ -9,6 +9,7 @@ from fastapi.testclient import TestClient
 
 from app.bodies import JSON_MAX_BYTES
 from app.deps import get_image_store
+from app.settings import PROJECT_ROOT
 
 
 def test_pages_and_api_carry_security_headers(client: TestClient):
@@ -68,6 +69,11 @@ def test_links_never_come_from_the_host_header(client: TestClient):
     for path in ("/", "/cnn/convolution", "/docs", "/api/samples"):
         text = client.get(path, headers=forged).text
         assert "evil.example" not in text, path
+
+
+def test_no_code_builds_links_from_the_host_header():
+    for path in (PROJECT_ROOT / "app").rglob("*.py"):
+        assert ".url_for(" not in path.read_text(), f"{path}: use app.urls.path_for"
 
 
 def test_head_is_answered_like_get_without_a_body(client: TestClient):
