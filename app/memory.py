@@ -14,12 +14,14 @@ next large tensors and JSON strings come from the arenas and fragment them. Two 
 import ctypes
 import ctypes.util
 import threading
+import time
 
 M_TRIM_THRESHOLD = -1
 M_MMAP_THRESHOLD = -3
 M_ARENA_MAX = -8
 ARENAS = 2
 MMAP_THRESHOLD = 1 << 20
+TRIM_EVERY = 1.0  # seconds: give_back_soon() trims at most this often
 
 
 def _glibc() -> ctypes.CDLL | None:
@@ -33,6 +35,8 @@ def _glibc() -> ctypes.CDLL | None:
 
 _LIBC = _glibc()
 _TRIMMING = threading.Lock()
+_SCHEDULED = threading.Event()  # a trim waits to run
+_last_trim = 0.0
 
 
 def tune_allocator() -> None:
@@ -44,13 +48,26 @@ def tune_allocator() -> None:
 
 def give_back() -> None:
     """Return the allocator's free memory to the system (one trim at a time; others skip)."""
+    global _last_trim
     if _LIBC is not None and _TRIMMING.acquire(blocking=False):
         try:
+            _last_trim = time.monotonic()
             _LIBC.malloc_trim(0)
         finally:
             _TRIMMING.release()
 
 
 def give_back_soon() -> None:
-    """give_back() in a thread of its own, so the caller (the event loop) does not wait."""
-    threading.Thread(target=give_back, name="malloc-trim", daemon=True).start()
+    """give_back() in a thread of its own (the caller, the event loop, does not wait), at most once
+    every TRIM_EVERY seconds: the calls in between are served by the one already waiting."""
+    if _SCHEDULED.is_set():
+        return
+    _SCHEDULED.set()
+    timer = threading.Timer(max(0.0, _last_trim + TRIM_EVERY - time.monotonic()), _scheduled)
+    timer.daemon = True
+    timer.start()
+
+
+def _scheduled() -> None:
+    _SCHEDULED.clear()
+    give_back()

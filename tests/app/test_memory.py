@@ -1,8 +1,12 @@
 """app/memory.py: blocks freed in the middle of the heap stay in the process until give_back()
 returns their pages to the system."""
 
-import numpy as np
+import time
 
+import numpy as np
+import pytest
+
+from app import memory
 from app.memory import give_back, tune_allocator
 
 
@@ -21,3 +25,13 @@ def test_freed_memory_goes_back_to_the_system():
     give_back()
     assert rss_mb() < full - 200  # of 250 MB
     assert keep.sum() == 8 * 1024
+
+
+def test_soon_means_once_for_many_calls_in_a_second(monkeypatch: pytest.MonkeyPatch):
+    trims: list[float] = []
+    monkeypatch.setattr(memory, "give_back", lambda: trims.append(time.monotonic()))
+    monkeypatch.setattr(memory, "_last_trim", time.monotonic())  # one just ran
+    for _ in range(50):
+        memory.give_back_soon()
+    time.sleep(memory.TRIM_EVERY + 0.5)
+    assert len(trims) == 1 and trims[0] >= memory._last_trim + memory.TRIM_EVERY - 0.05
