@@ -13,7 +13,7 @@ from app.answers import AnswerCache
 from app.deps import shutdown_runners
 from app.errors import EVERY_ROUTE, internal_error, queue_unreachable, validation_error
 from app.memory import tune_allocator
-from app.middleware import BodyRequests, HeadAsGet
+from app.middleware import BodyCap, BodyRequests, HeadAsGet
 from app.routers import (
     activation,
     assets,
@@ -78,16 +78,16 @@ def create_app() -> FastAPI:
     app.add_exception_handler(Exception, internal_error)
     settings = get_settings()
     app.add_middleware(Transport)  # binary tensors when asked; gzip off the event loop
-    app.add_middleware(
-        AnswerCache, max_bytes=settings.answer_cache_max_bytes, max_entries=settings.answer_cache_max_entries
-    )
-    app.add_middleware(
+    app.add_middleware(  # computations on lanes, off the event loop, a few at once
         BodyRequests,
-        upload_max_bytes=settings.upload_max_bytes,
         max_running=settings.max_running_requests,
         max_waiting=settings.max_waiting_requests,
         answer_max_bytes=settings.answer_max_bytes,
     )
+    app.add_middleware(  # a repeat answered at once, without waiting for a lane
+        AnswerCache, max_bytes=settings.answer_cache_max_bytes, max_entries=settings.answer_cache_max_entries
+    )
+    app.add_middleware(BodyCap, upload_max_bytes=settings.upload_max_bytes)  # before anything reads a body
     app.add_middleware(HeadAsGet)
     app.add_middleware(SecurityHeaders)
     app.mount("/static", VersionedStaticFiles(directory=STATIC_DIR), name="static")

@@ -2,11 +2,12 @@
 
 Requests with a body (POST, PUT, PATCH: every computation of the API, uploads, job submissions):
 
-- the body is capped by its kind before it is read: JSON at app/bodies.JSON_MAX_BYTES (the largest
-  valid request), a multipart upload at upload_max_bytes + 64 KB; a Content-Length over the cap, or
-  a chunked body that grows past it, gets a 413 at once;
-- at most `max_running` run at once and `max_waiting` wait their turn, first come first served;
-  one more gets a 503 with Retry-After;
+- BodyCap, outside everything that reads a body: the body is capped by its kind, JSON at
+  app/bodies.JSON_MAX_BYTES (the largest valid request), a multipart upload at upload_max_bytes +
+  64 KB; a Content-Length over the cap, or a chunked body that grows past it, gets a 413 at once;
+- BodyRequests, inside the answer cache (app/answers.py: a repeat is answered at once, without
+  waiting for a turn): at most `max_running` run at once and `max_waiting` wait their turn, first
+  come first served; one more gets a 503 with Retry-After;
 - each runs on a lane: an event loop in a thread of its own. JSON parsing, validation, the endpoint,
   the answer's serialisation and gzip all happen there, so the server's own loop, which answers
   /healthz, the pages and the event streams, only moves bytes. (Python runs one thread at a time,
@@ -71,18 +72,43 @@ class RequestsBusy(Exception):
     pass
 
 
-class BodyRequests:
-    def __init__(
-        self,
-        app: ASGIApp,
-        *,
-        upload_max_bytes: int,
-        max_running: int,
-        max_waiting: int,
-        answer_max_bytes: int,
-    ) -> None:
+class BodyCap:
+    def __init__(self, app: ASGIApp, *, upload_max_bytes: int) -> None:
         self.app = app
         self.upload_cap = upload_max_bytes + MULTIPART_OVERHEAD
+
+    def cap(self, scope: Scope) -> int:
+        content_type = dict(scope["headers"]).get(b"content-type", b"")
+        return self.upload_cap if content_type.startswith(b"multipart/") else JSON_MAX_BYTES
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] not in BODY_METHODS:
+            await self.app(scope, receive, send)
+            return
+        cap = self.cap(scope)
+        declared = dict(scope["headers"]).get(b"content-length", b"")
+        if declared.isdigit() and int(declared) > cap:
+            await too_large(send, cap)
+            return
+        seen = 0
+
+        async def limited() -> Message:
+            nonlocal seen
+            message = await receive()
+            seen += len(message.get("body", b""))
+            if seen > cap:
+                raise BodyTooLarge
+            return message
+
+        try:
+            await self.app(scope, limited, send)
+        except BodyTooLarge:
+            await too_large(send, cap)  # read before any answer: nothing was sent yet
+
+
+class BodyRequests:
+    def __init__(self, app: ASGIApp, *, max_running: int, max_waiting: int, answer_max_bytes: int) -> None:
+        self.app = app
         self.max_running = max_running
         self.max_waiting = max_waiting
         self.answer_max_bytes = answer_max_bytes
@@ -99,16 +125,7 @@ class BodyRequests:
             else:
                 await self.app(scope, receive, send)
 
-    def cap(self, scope: Scope) -> int:
-        content_type = dict(scope["headers"]).get(b"content-type", b"")
-        return self.upload_cap if content_type.startswith(b"multipart/") else JSON_MAX_BYTES
-
     async def _with_body(self, scope: Scope, receive: Receive, send: Send) -> None:
-        cap = self.cap(scope)
-        declared = dict(scope["headers"]).get(b"content-length", b"")
-        if declared.isdigit() and int(declared) > cap:
-            await too_large(send, cap)
-            return
         try:
             await self._enter()
         except RequestsBusy:
@@ -116,10 +133,8 @@ class BodyRequests:
             return
         lane = _take_lane()
         try:
-            body = await read_body(receive, cap)
+            body = await read_body(receive)  # under BodyCap's cap
             await lane.run(self.app(scope, *on_loop(asyncio.get_running_loop(), body, receive, send)))
-        except BodyTooLarge:
-            await too_large(send, cap)
         finally:
             _return_lane(lane)
             self._leave()
@@ -176,17 +191,13 @@ def on_loop(
     return lane_receive, lane_send
 
 
-async def read_body(receive: Receive, cap: int) -> bytes:
-    chunks, size = [], 0
+async def read_body(receive: Receive) -> bytes:
+    chunks = []
     while True:
         message = await receive()
         if message["type"] != "http.request":
             break  # the client went away
-        chunk = message.get("body", b"")
-        size += len(chunk)
-        if size > cap:
-            raise BodyTooLarge
-        chunks.append(chunk)
+        chunks.append(message.get("body", b""))
         if not message.get("more_body", False):
             break
     return b"".join(chunks)

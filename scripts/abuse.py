@@ -151,24 +151,20 @@ def post_json(client: httpx.Client, path: str, body: bytes) -> Answer:
     return send(client, "POST", path, body, {"content-type": "application/json"})
 
 
-def at_once(client: httpx.Client, n: int, fn: Callable[[httpx.Client], Answer]) -> list[Answer]:
-    with ThreadPoolExecutor(n) as pool:
-        return list(pool.map(lambda _: fn(client), range(n)))
+def at_once(client: httpx.Client, path: str, bodies: list[bytes]) -> list[Answer]:
+    with ThreadPoolExecutor(len(bodies)) as pool:
+        return list(pool.map(lambda body: post_json(client, path, body), bodies))
 
 
 # ---- the attacks ----
 
 
-def conv_body(
-    input_: np.ndarray | None, kernels: int, encoding: str = "auto", image_id: str | None = None
-) -> bytes:
-    body: dict = {"kernels": [KERNELS[i % len(KERNELS)] for i in range(kernels)], "padding": 1}
-    body["encoding"] = encoding
-    if image_id is None:
-        body["input"] = input_.tolist() if input_ is not None else None
-    else:
-        body["image_id"] = image_id
-    return json.dumps(body).encode()
+def conv_body(source: bytes, kernels: int, encoding: str = "auto", first: int = 0) -> bytes:
+    """A conv body: `source` is the JSON of its "input" or "image_id" member; `first` rotates the
+    kernels, so that bodies that cost the same are not the same request (the server keeps answers
+    to repeats)."""
+    names = [KERNELS[(first + i) % len(KERNELS)] for i in range(kernels)]
+    return b"{" + source + json.dumps({"kernels": names, "padding": 1, "encoding": encoding}).encode()[1:]
 
 
 def photo(side: int, seed: int = 0) -> bytes:
@@ -203,13 +199,19 @@ def big_png(side: int) -> bytes:
     return buf.getvalue()
 
 
-def attacks(quick: bool, image_id: str) -> list[Attack]:
+def attacks(client: httpx.Client, quick: bool, image_id: str) -> list[Attack]:
     rng = np.random.default_rng(0)
     zeros_n = 1_000_000 if quick else 5_000_000  # "0," is two bytes: 2 MB or 10 MB of zeros
     zeros = b'{"input": [' + b",".join([b"0"] * zeros_n) + b'], "kernels": ["blur"]}'
     side = 256 if quick else 512
-    valid = conv_body((rng.random((4, side, side), dtype=np.float32) * 255), 32)  # 4·512² = 2²⁰ numbers
-    listed = conv_body(None, 32, "list", image_id=image_id)  # 32 maps of the upload: 2²³ numbers
+    typed = (
+        b'"input": '
+        + json.dumps((rng.random((4, side, side), dtype=np.float32) * 255).tolist()).encode()
+        + b","
+    )
+    upload = f'"image_id": "{image_id}",'.encode()
+    valid = [conv_body(typed, 32, first=i) for i in range(5)]  # 4·512² = 2²⁰ numbers
+    listed = [conv_body(upload, 32, "list", first=i) for i in range(5)]  # 32 maps of the upload: 2²³
     containers = b'{"input": [' + b",".join([b"[]"] * (250_000 if quick else 1_000_000)) + b"]}"
     deep = b'{"input": ' + b"[" * 100_000 + b"]" * 100_000 + b"}"
     surrogate = b'{"name": "\\ud800abc", "k": 3}'
@@ -241,21 +243,24 @@ def attacks(quick: bool, image_id: str) -> list[Attack]:
         ]
 
     def last_event_ids(client: httpx.Client) -> list[Answer]:
-        job = post_json(
-            client,
-            "/api/jobs",
-            json.dumps({"kind": "batching", "params": {"samples": 16, "epochs": 1}}).encode(),
-        )
-        job_id = client.get("/api/jobs").json()[-1]["id"]
-        answers = [job]
-        for value in (b"\xb2", b"9" * 5000, b"-1", b"1e3", b"0x10", b"\xd9\xa1"):  # ², 5000 digits, …, ١
-            answers.append(
-                send(client, "GET", f"/api/jobs/{job_id}/events", headers={"last-event-id": value})
-            )
-        return answers
+        url = f"/api/jobs/{finished_job}/events"
+        values = (b"\xb2", b"9" * 5000, b"-1", b"1e3", b"0x10", b"\xd9\xa1")  # ², 5000 digits, …, ١
+        return [send(client, "GET", url, headers={"last-event-id": value}) for value in values]
 
+    def jobs_running(client: httpx.Client) -> list[Answer]:
+        """Two default digits jobs (the cap) train while /healthz is asked; then they are cancelled."""
+        started = [post_json(client, "/api/jobs", b'{"kind": "digits"}') for _ in range(2)]
+        time.sleep(15)
+        for job in client.get("/api/jobs").json():
+            if job["state"] in ("queued", "running"):
+                client.delete(f"/api/jobs/{job['id']}")
+        return started
+
+    finished_job = wait_done(
+        client, post_json(client, "/api/jobs", b'{"kind": "batching", "params": {"samples": 16}}')
+    )
     n_flood = 8 if quick else 40
-    flood_body = conv_body(None, 8, image_id=image_id)
+    flood = [conv_body(upload, 8, first=i) + b" " * i for i in range(n_flood)]  # each its own request
     return [
         Attack(
             "zeros-body",
@@ -265,33 +270,33 @@ def attacks(quick: bool, image_id: str) -> list[Attack]:
         ),
         Attack(
             "valid-1M",
-            f"conv of a typed 4×{side}×{side} input ({len(valid) / 1e6:.0f} MB), 32 kernels",
+            f"conv of a typed 4×{side}×{side} input ({len(valid[0]) / 1e6:.0f} MB), 32 kernels",
             "2xx",
-            lambda c: [post_json(c, "/api/cnn/conv", valid)],
+            lambda c: [post_json(c, "/api/cnn/conv", valid[0])],
         ),
         Attack(
             "list-answer",
             "32 maps of a 512×512 upload, encoding list",
             "4xx|2xx",
-            lambda c: [post_json(c, "/api/cnn/conv", listed)],
+            lambda c: [post_json(c, "/api/cnn/conv", listed[0])],
         ),
         Attack(
             "four-lists",
             "the same, four at once",
             "4xx|2xx|503",
-            lambda c: at_once(c, 4, lambda c: post_json(c, "/api/cnn/conv", listed)),
+            lambda c: at_once(c, "/api/cnn/conv", listed[1:]),
         ),
         Attack(
             "four-heavy",
             "valid-1M, four at once",
             "2xx|503",
-            lambda c: at_once(c, 4, lambda c: post_json(c, "/api/cnn/conv", valid)),
+            lambda c: at_once(c, "/api/cnn/conv", valid[1:]),
         ),
         Attack(
             "flood",
             f"{n_flood} convs of the upload (8 kernels) at once",
             "2xx|503",
-            lambda c: at_once(c, n_flood, lambda c: post_json(c, "/api/cnn/conv", flood_body)),
+            lambda c: at_once(c, "/api/cnn/conv", flood),
         ),
         Attack(
             "containers",
@@ -318,6 +323,11 @@ def attacks(quick: bool, image_id: str) -> list[Attack]:
             f"a {png_side}×{png_side} PNG upload",
             "2xx",
             lambda c: [send(c, "POST", "/api/images", bomb, {"content-type": bomb_type})],
+        ),
+        *(
+            []
+            if quick
+            else [Attack("jobs-running", "two digits jobs (the cap) training", "2xx", jobs_running)]
         ),
         Attack("max-job", "a names job at the maximum of every parameter", "4xx", job_then_cancel),
     ]
@@ -380,6 +390,14 @@ def line(r: Row) -> str:
     )
 
 
+def wait_done(client: httpx.Client, answer: Answer) -> str:
+    """The id of the job `answer` started, once it has ended."""
+    job_id = re.search(rb'"id":\s*"([0-9a-f]{32})"', answer.head)[1].decode()
+    while client.get(f"/api/jobs/{job_id}").json()["state"] in ("queued", "running"):
+        time.sleep(0.2)
+    return job_id
+
+
 def upload(client: httpx.Client, data: bytes) -> str:
     res = client.post("/api/images", files={"file": ("noise.png", data, "image/png")})
     res.raise_for_status()
@@ -408,12 +426,12 @@ def main() -> None:
                 image_id = upload(client, photo(512))
                 for warm in ("/api/samples", "/cnn/convolution"):
                     client.get(warm)
-                post_json(client, "/api/cnn/conv", conv_body(None, 2, image_id=image_id))
+                post_json(client, "/api/cnn/conv", conv_body(f'"image_id": "{image_id}",'.encode(), 2))
                 time.sleep(1)
                 start_rss = prober.rss_mb()
                 rows = []
                 print(HEADER, flush=True)
-                for attack in attacks(args.quick, image_id):
+                for attack in attacks(client, args.quick, image_id):
                     if args.only and attack.name not in args.only:
                         continue
                     row = run_attack(client, prober, attack)

@@ -1,6 +1,7 @@
 """app/middleware.py on a small ASGI app of its own: requests with a body run off the server's
 event loop, at most max_running at once and max_waiting in line (first come, first served, then
-503), under body caps (a declared or a chunked body), and the memory goes back after the last."""
+503), under body caps (a declared or a chunked body: BodyCap), and the memory goes back after the
+last."""
 
 import asyncio
 import threading
@@ -12,7 +13,7 @@ from starlette.types import Receive, Scope, Send
 
 from app import middleware
 from app.bodies import JSON_MAX_BYTES
-from app.middleware import BodyRequests, HeadAsGet
+from app.middleware import BodyCap, BodyRequests, HeadAsGet
 from app.tensors import _BUDGET
 
 
@@ -45,9 +46,10 @@ class Recorder:
         await send({"type": "http.response.body", "body": text.encode()})
 
 
-def serve(app: Recorder, **limits: int) -> BodyRequests:
-    settings = {"upload_max_bytes": 1000, "max_running": 2, "max_waiting": 1, "answer_max_bytes": 5 << 20}
-    return BodyRequests(app, **{**settings, **limits})
+def serve(app: Recorder) -> BodyCap:
+    return BodyCap(
+        BodyRequests(app, max_running=2, max_waiting=1, answer_max_bytes=5 << 20), upload_max_bytes=1000
+    )
 
 
 def client(asgi: object) -> httpx.AsyncClient:
@@ -79,9 +81,10 @@ def test_two_run_one_waits_and_the_next_gets_a_503_with_retry_after(trims: list[
 
     async def go() -> list[httpx.Response]:
         app.loop, app.release = asyncio.get_running_loop(), asyncio.Event()
-        async with client(serve(app)) as c:
+        asgi = serve(app)
+        async with client(asgi) as c:
             sent = [asyncio.create_task(c.post("/x", content=str(i).encode())) for i in range(3)]
-            while len(app.started) < 2:
+            while len(app.started) < 2 or not asgi.app.waiting:
                 await asyncio.sleep(0.01)
             busy = await c.post("/x", content=b"3")  # two run, one waits: no room
             assert app.started == ["0", "1"]  # the third waits, unread
