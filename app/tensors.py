@@ -138,9 +138,9 @@ class TensorOut(BaseModel):
 
     shape: list[int]
     dtype: Literal["float16", "float32", "uint8"] | None = Field(
-        None, description="the numbers' type, when they are not nested lists"
+        None, description="the numbers' type; null for nested lists"
     )
-    encoding: Literal["base64", "binary"] | None = Field(None, description="absent for nested lists")
+    encoding: Literal["base64", "binary"] | None = Field(None, description="null for nested lists")
     offset: float | None = Field(None, description='"q8" only: value ≈ offset + scale · byte')
     scale: float | None = Field(None, description='"q8" only: value ≈ offset + scale · byte')
     data: Any = Field(
@@ -149,8 +149,9 @@ class TensorOut(BaseModel):
     )
     _raw: bytes | None = PrivateAttr(None)
 
+    # No return annotation: with one, /docs would show TensorOut as any object instead of its fields.
     @model_serializer(mode="wrap")
-    def _write(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+    def _write(self, handler: SerializerFunctionWrapHandler):
         if self._raw is None:  # as the JSON was before binary came: null dtype and encoding for lists
             return {k: v for k, v in handler(self).items() if v is not None or k not in ("offset", "scale")}
         out: dict[str, Any] = {"shape": self.shape, "dtype": self.dtype}
