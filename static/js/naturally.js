@@ -347,6 +347,142 @@
     });
   }
 
+  /* ---- panels: several small plots in one figure, one Plotly draw (a lesson's stage) ---- */
+  const PANEL_GAP = { x: 40, y: 44 }; // px between panels: room for the next one's ticks and title
+  const PANEL_MARGIN = { l: 34, r: 6, t: 22, b: 22 };
+
+  /** The largest font (px, at most 13) at which every label fits a cell `cell` px wide, or 0 below 7 px. */
+  function cellFont(labels, cell) {
+    const longest = Math.max(1, ...labels.flat().map((s) => String(s ?? "").length));
+    const size = Math.min(13, cell * 0.55, (cell - 3) / (0.62 * longest));
+    return size >= 7 ? Math.floor(size) : 0;
+  }
+
+  /** One panel's traces: a matrix (`z`, its numbers as `text`), an RGB picture (`image`: rows of
+   * [r, g, b]) or any `traces`; placed on axes `xr` / `yr`, `cell` px per matrix cell. */
+  function panelTraces(p, xr, yr, cell) {
+    const on = { xaxis: xr, yaxis: yr, opacity: p.dim ? 0.3 : 1 };
+    if (p.traces) return p.traces.map((tr) => ({ ...tr, ...on }));
+    if (p.image) return [{ type: "image", z: p.image, hovertemplate: p.hovertemplate, ...on }];
+    const size = p.text ? cellFont(p.textFit || p.text, cell) : 0;
+    return [
+      {
+        type: "heatmap",
+        z: p.z,
+        colorscale: SCALES[p.scale || "gray"] || p.scale,
+        zmin: p.zmin,
+        zmax: p.zmax,
+        showscale: false,
+        hoverongaps: false,
+        text: p.text,
+        texttemplate: size ? "%{text}" : undefined,
+        textfont: { size },
+        hovertemplate:
+          p.hovertemplate || `${t("common.row")} %{y}, ${t("common.col")} %{x}: %{z:.4~g}<extra></extra>`,
+        ...on,
+      },
+    ];
+  }
+
+  const sum = (values) => values.reduce((a, b) => a + b, 0);
+
+  /** Panels in a grid of `opts.cols` columns (default: all in one row), drawn in one Plotly call with
+   * fixed axes, so that a stage's picture moves and its axes stay. Every matrix cell has the same size,
+   * the largest the element holds, and the grid is centred in it. A panel is
+   *   {z, text, textFit, scale, zmin, zmax, hovertemplate}  a matrix, row 0 on top, each number of
+   *       `text` at the largest font its cell holds (sized by the labels `textFit`, when given, so that
+   *       the font stays put while the labels change);
+   *   {image}              an RGB picture (rows of [r, g, b]);
+   *   {traces, cells}      anything else (e.g. a curve) in the room of a `cells` = [h, w] matrix;
+   * with a `title`, `shapes` in the panel's own coordinates (a matrix's column x and row y), `xaxis` /
+   * `yaxis` additions (ticks, ranges), and `dim: true` to fade it, so that the panel a step talks about
+   * stands out. `opts.shapes` and `opts.annotations` may name a panel's axes themselves ("x2", …). */
+  function panels(el, list, opts = {}) {
+    const target = typeof el === "string" ? document.getElementById(el) : el;
+    const cols = Math.min(opts.cols || list.length, list.length);
+    const rows = Math.ceil(list.length / cols);
+    const width = Math.max(1, target.clientWidth - PANEL_MARGIN.l - PANEL_MARGIN.r);
+    const height = Math.max(1, target.clientHeight - PANEL_MARGIN.t - PANEL_MARGIN.b);
+    const sizeOf = (p) => {
+      const m = p.z || p.image;
+      return m ? [m.length, m[0].length] : p.cells || [8, 8];
+    };
+    const colW = Array(cols).fill(0);
+    const rowH = Array(rows).fill(0);
+    list.forEach((p, i) => {
+      const [h, w] = sizeOf(p);
+      colW[i % cols] = Math.max(colW[i % cols], w);
+      rowH[Math.floor(i / cols)] = Math.max(rowH[Math.floor(i / cols)], h);
+    });
+    const cell = Math.max(
+      1,
+      Math.min(
+        (width - PANEL_GAP.x * (cols - 1)) / sum(colW),
+        (height - PANEL_GAP.y * (rows - 1)) / sum(rowH),
+      ),
+    );
+    const left = (width - cell * sum(colW) - PANEL_GAP.x * (cols - 1)) / 2; // the grid, centred
+    const top = (height - cell * sum(rowH) - PANEL_GAP.y * (rows - 1)) / 2;
+    const traces = [];
+    const axes = {};
+    const shapes = [...(opts.shapes || [])];
+    const annotations = [...(opts.annotations || [])];
+    list.forEach((p, i) => {
+      const [c, r] = [i % cols, Math.floor(i / cols)];
+      const k = i ? String(i + 1) : "";
+      const [xr, yr] = [`x${k}`, `y${k}`];
+      const [h, w] = sizeOf(p);
+      const x0 = left + cell * (sum(colW.slice(0, c)) + (colW[c] - w) / 2) + PANEL_GAP.x * c;
+      const y0 = top + cell * (sum(rowH.slice(0, r)) + (rowH[r] - h) / 2) + PANEL_GAP.y * r;
+      const matrix = Boolean(p.z || p.image);
+      traces.push(...panelTraces(p, xr, yr, cell));
+      const tick = {
+        tickfont: { size: 10 },
+        nticks: 6,
+        automargin: false,
+        fixedrange: true,
+        zeroline: false,
+      };
+      const grid = matrix ? { showgrid: false } : {};
+      axes[`xaxis${k}`] = {
+        domain: [x0 / width, (x0 + cell * w) / width],
+        anchor: yr,
+        ...(matrix ? { range: [-0.5, w - 0.5] } : {}),
+        ...tick,
+        ...grid,
+        ...p.xaxis,
+      };
+      axes[`yaxis${k}`] = {
+        domain: [1 - (y0 + cell * h) / height, 1 - y0 / height],
+        anchor: xr,
+        ...(matrix ? { range: [h - 0.5, -0.5] } : {}),
+        ...tick,
+        ...grid,
+        ...p.yaxis,
+      };
+      for (const s of p.shapes || []) shapes.push({ xref: xr, yref: yr, ...s });
+      if (p.title) {
+        annotations.push({
+          text: p.title,
+          xref: `${xr} domain`,
+          yref: `${yr} domain`,
+          x: 0,
+          y: 1,
+          xanchor: "left",
+          yanchor: "bottom",
+          showarrow: false,
+          font: { size: 12, color: p.dim ? COLORS.muted : COLORS.ink },
+        });
+      }
+    });
+    return draw(target, traces, {
+      margin: PANEL_MARGIN,
+      shapes,
+      annotations,
+      layout: { ...axes, hovermode: "closest" },
+    });
+  }
+
   function bars(el, x, y, opts = {}) {
     return draw(
       el,
@@ -707,6 +843,7 @@
     tensor,
     matrix,
     heatmap,
+    panels,
     bars,
     lines,
     trainingCurves,

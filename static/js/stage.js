@@ -55,9 +55,15 @@
       } else text.textContent = t("common.loading");
       $("step-prev").disabled = current === 0;
       $("step-next").disabled = current === count - 1;
+      // ▶ waits for the first answer: disabled and busy, saying so, until the visual has something to show
       const play = $("step-play");
+      play.disabled = !vars;
+      if (vars) play.removeAttribute("aria-busy");
+      else play.setAttribute("aria-busy", "true");
       play.setAttribute("aria-pressed", String(running === "play"));
-      play.textContent = t(running === "play" ? "common.pause" : "common.play");
+      play.textContent = t(
+        !vars ? "common.loading_steps" : running === "play" ? "common.pause" : "common.play",
+      );
     }
 
     function stop() {
@@ -126,6 +132,8 @@
       }
     });
     render();
+    // the visual is drawn for its size (panels, type): draw it again once the window has a new one
+    window.addEventListener("resize", N.debounce(render, 200));
     return {
       go,
       refresh: render,

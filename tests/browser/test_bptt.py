@@ -11,6 +11,7 @@ from torch.testing import assert_close
 
 from tests.browser.answers import answer_late
 from tests.browser.conftest import run_panel_code
+from tests.browser.stage import presentation_shows_only_the_stage
 
 
 def _bars(page: Page, plot: str) -> list:
@@ -229,19 +230,12 @@ def test_a_link_with_nonsense_shows_the_note_and_the_defaults(page: Page, base_u
 
 
 def test_presentation_mode_shows_only_the_stage(page: Page, base_url: str):
-    page.goto(f"{base_url}/rnn/bptt?lang=en&present=1&step=2")
-    page.wait_for_function("() => document.getElementById('plot-stage').data")
-    for prose in (".explain", ".lead", "#plot-whh", ".panels", ".topbar", "#steps"):
-        assert page.is_hidden(prose), prose
-    for shown in ("#plot-stage", "#stage-chain", "#step-text", "#step-play", "#step-next"):
-        assert page.is_visible(shown), shown
-    size = page.evaluate("() => parseFloat(getComputedStyle(document.getElementById('step-text')).fontSize)")
-    assert size >= 22  # large type for a projector
-    page.keyboard.press("ArrowRight")
-    page.wait_for_function("() => location.search.includes('step=3')")
-    page.keyboard.press("Escape")
-    assert page.is_visible(".explain")
-    page.wait_for_function("() => !location.search.includes('present')")
+    presentation_shows_only_the_stage(
+        page,
+        f"{base_url}/rnn/bptt?lang=en&present=1&step=2",
+        prose=("#plot-whh",),
+        shown=("#plot-stage", "#stage-chain"),
+    )
     page.click("#present")
     assert page.is_hidden(".explain")
     assert page.errors == []

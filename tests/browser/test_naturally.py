@@ -32,3 +32,25 @@ def test_fmt_keeps_significant_zeros(helper_page: Page, value: float):
 def test_fmt_large_and_whole_numbers(helper_page: Page):
     got = helper_page.evaluate("() => [N.fmt(1200, 0), N.fmt(1.5e30, 2), N.fmt(-0, 2), N.fmt(0.1 + 0.2, 4)]")
     assert got == ["1200", "1.5e+30", "0", "0.3"]
+
+
+def test_panels_share_one_square_cell_size_and_fit_their_numbers(helper_page: Page):
+    """N.panels: an 8×8 and a 6×6 matrix side by side get square cells of one size, and the numbers
+    they print fit their cells (sized by `textFit`, so a step writing other labels keeps the font)."""
+    got = helper_page.evaluate("""async () => {
+        const div = N.el("div", { style: "width: 600px; height: 400px" });
+        document.body.append(div);
+        const grid = (n, v) => Array.from({ length: n }, () => Array(n).fill(v));
+        await N.panels(div, [
+          { z: grid(8, 1), text: grid(8, "-123"), textFit: [["-000"]] },
+          { z: grid(6, 2), text: grid(6, "7"), textFit: [["-000"]] },
+        ], { cols: 2 });
+        const L = div._fullLayout;
+        const sizes = [...div.querySelectorAll('.heatmaplayer .hm')].map((g) =>
+          [...g.querySelectorAll('text')].map((t) => t.getBBox().width));
+        const cells = [L.xaxis._length / 8, L.yaxis._length / 8, L.xaxis2._length / 6, L.yaxis2._length / 6];
+        return { cells, widest: Math.max(...sizes.flat()), fonts: div.data.map((tr) => tr.textfont.size) };
+    }""")
+    assert max(got["cells"]) - min(got["cells"]) < 0.5  # one square cell size everywhere
+    assert 0 < got["widest"] <= got["cells"][0] - 2
+    assert got["fonts"][0] == got["fonts"][1] > 0  # the same font for four-character labels

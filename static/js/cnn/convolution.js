@@ -1,29 +1,25 @@
-/* §1.2 Convolution: one kernel group stepped over a patch, the C partial maps that add up to one
- * map, and the B maps of the layer. Every number comes from /api/cnn/conv and /api/cnn/conv/trace. */
+/* §1.2 Convolution: the stage slides one kernel group over a patch (or a typed matrix) and fills in its
+ * output, position by position; below, the products and sum of the current position, the C partial maps
+ * that add up to one map, and the B maps of the layer. Every number comes from /api/cnn/conv and
+ * /api/cnn/conv/trace. */
 (() => {
   "use strict";
-  const { t, api, tensor, matrix, heatmap, code, fmt, debounce, status } = N;
-  const $ = (id) => document.getElementById(id);
+  const { t, api, tensor, matrix, heatmap, panels, code, fmt, debounce, status, el, $, COLORS } = N;
+  const P = "cnn.convolution.";
   const DEFAULT_KERNELS = ["sobel_x", "sobel_y", "blur"];
-  const WINDOW = "#f59e0b";
   const NARROW = window.matchMedia("(max-width: 600px)"); // the stylesheet's phone layout
-  let library = {}; // name → 3×3 rows
+  const libraryReady = api("GET", "/api/cnn/kernels").then((r) => r.kernels); // name → 3×3 rows
+  let library = {};
   let imageId = null;
   let spec = null; // the layer as sent: { names, mats, a, c, body }
-  let tr = null; // the last trace response
-  let step = 0;
-  let timer = null;
+  let res = null; // the last layer answer (/api/cnn/conv)
+  let tr = null; // the last trace answer, its padded input decoded
+  let pos = 0; // the window's position: the traced output cell, row by row
+  let lastFrame = null; // the guided walk's frame last shown (it moves the position when it changes)
   let centre = false; // move the patch to the middle of a newly chosen image
-  let wanted = null; // { row, col } of a clicked feature-map cell: the step to show once traced
-
-  /** A new element with properties (and attributes via `attrs`) and children. */
-  function el(tag, props = {}, ...children) {
-    const { attrs = {}, ...rest } = props;
-    const node = Object.assign(document.createElement(tag), rest);
-    for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, v);
-    node.append(...children);
-    return node;
-  }
+  // a link that places the patch keeps it there on the first image (urlstate.js restored it already)
+  let linkedPatch = ["patch-top", "patch-left"].some((id) => $(id).value !== $(id).defaultValue);
+  let wanted = null; // { row, col } of a clicked feature-map cell: the position to show once traced
 
   /** [min, max] of a matrix, without spreading a quarter of a million arguments. */
   function extent(rows) {
@@ -37,6 +33,65 @@
     return [lo, hi];
   }
 
+  /* ---- what a link from the home page says it shows (docs/deep-links.md): a caption, nothing else ---- */
+  const whole = (v) => /^\d{1,4}$/.test(v);
+  const FROM_CHECKS = {
+    model: (v) => ["basic", "inception", "residual"].includes(v),
+    layer: (v) => /^[a-z0-9_.]{1,40}$/i.test(v),
+    map: whole,
+    "input-map": whole,
+    row: whole,
+    col: whole,
+  };
+  const from = {};
+  for (const [name, fits] of Object.entries(FROM_CHECKS)) {
+    N.state.param(name, {
+      get: () => from[name] ?? null,
+      set: (value) => {
+        if (!fits(value)) return false;
+        from[name] = value;
+        showFrom();
+        return true;
+      },
+    });
+  }
+
+  function showFrom() {
+    const box = $("from-home");
+    const parts = [];
+    if (from.layer) {
+      const net = from.model ? t(`${P}net.${from.model}`) : null;
+      parts.push(net ? t(`${P}from_layer`, { layer: from.layer, net }) : from.layer);
+    }
+    if (from.map) parts.push(t(`${P}from_map`, { map: from.map }));
+    if (from["input-map"]) parts.push(t(`${P}from_input_map`, { map: from["input-map"] }));
+    if (from.row && from.col) parts.push(t(`${P}from_position`, { row: from.row, col: from.col }));
+    box.hidden = !parts.length;
+    box.textContent = parts.length ? t(`${P}from_home`, { what: parts.join(", ") }) : "";
+  }
+
+  /** The user changed what the link showed: its caption no longer holds. */
+  function forgetFrom() {
+    for (const name of Object.keys(from)) delete from[name];
+    showFrom();
+  }
+
+  /* ---- the library's kernels: which ones are ticked is kept in the link (?kernels=sobel_x,blur) ---- */
+  let linkKernels = null;
+  const known = (names, lib) => names.length > 0 && names.every((n) => n in lib);
+  N.state.param("kernels", {
+    get: () => {
+      const names = tickedKernels();
+      return names.join(",") === DEFAULT_KERNELS.join(",") ? null : names.join(",");
+    },
+    set: (value) => {
+      linkKernels = value.split(",");
+      return libraryReady.then((lib) => known(linkKernels, lib)).catch(() => false);
+    },
+  });
+  const tickedKernels = () =>
+    [...document.querySelectorAll("#library-kernels input:checked")].map((box) => box.value);
+
   /* ---- reading the controls ---- */
   function parseRows(text, what) {
     const rows = text
@@ -47,24 +102,24 @@
       .map((l) => l.split(/[\s,;]+/).map(Number));
     const w = rows[0]?.length;
     if (!w || rows.some((r) => r.length !== w || r.some((v) => !Number.isFinite(v)))) {
-      throw new Error(t("cnn.convolution.err_rows", { what }));
+      throw new Error(t(`${P}err_rows`, { what }));
     }
     return rows;
   }
 
   function kernels() {
     if ($("kernel-source").value === "library") {
-      const names = [...document.querySelectorAll("#library-kernels input:checked")].map((el) => el.value);
-      if (!names.length) throw new Error(t("cnn.convolution.err_none"));
+      const names = tickedKernels();
+      if (!names.length) throw new Error(t(`${P}err_none`));
       return { names, mats: names.map((n) => library[n]) };
     }
     const mats = $("typed-kernels")
       .value.trim()
       .split(/\n\s*\n/)
-      .map((b, i) => parseRows(b, t("cnn.convolution.kernel_n", { n: i })));
+      .map((b, i) => parseRows(b, t(`${P}kernel_n`, { n: i })));
     const a = mats[0].length;
     if (mats.some((m) => m.length !== a || m[0].length !== a) || a > 11 || mats.length > 64) {
-      throw new Error(t("cnn.convolution.err_square"));
+      throw new Error(t(`${P}err_square`));
     }
     return { names: null, mats };
   }
@@ -78,7 +133,7 @@
       .map(Number);
     const nb = k.mats.length;
     if (!(b.length === 1 || b.length === nb) || b.some((v) => !Number.isFinite(v))) {
-      throw new Error(t("cnn.convolution.err_bias", { b: nb }));
+      throw new Error(t(`${P}err_bias`, { b: nb }));
     }
     const body = {
       bias: b.length === 1 ? Array(nb).fill(b[0]) : b,
@@ -104,17 +159,12 @@
       return;
     }
     const g = Number($("group").value);
-    let res;
+    const body = { image_id: imageId, color: $("color").value, ...spec.body, partials_group: g };
     try {
-      res = await api("POST", "/api/cnn/conv", {
-        image_id: imageId,
-        color: $("color").value,
-        ...spec.body,
-        partials_group: g,
-      });
+      res = await api("POST", "/api/cnn/conv", body, { key: "conv" });
     } catch {
-      return;
-    } // the status line already says why
+      return; // a newer request is under way, or the status line says why
+    }
     if (centre) {
       const half = Number($("patch-size").value) / 2;
       $("patch-top").value = Math.max(0, Math.floor(res.input_shape[1] / 2 - half));
@@ -129,7 +179,7 @@
   }
 
   function groupName(b, k = spec) {
-    return k.names ? t(`cnn.convolution.kernel.${k.names[b]}`) : t("cnn.convolution.kernel_n", { n: b });
+    return k.names ? t(`${P}kernel.${k.names[b]}`) : t(`${P}kernel_n`, { n: b });
   }
 
   function fillGroups(k) {
@@ -137,6 +187,7 @@
     const keep = Math.min(Number(sel.value) || 0, k.mats.length - 1);
     sel.replaceChildren(...k.mats.map((_, b) => new Option(`${b}: ${groupName(b, k)}`, b)));
     sel.value = keep;
+    N.state.restore("group"); // a link's group, once the groups are there
   }
 
   function drawFormula(res) {
@@ -144,15 +195,15 @@
     const [, h, w] = res.input_shape;
     const [, h2, w2] = res.output_shape;
     const { stride: s, padding: p, dilation: d } = res;
-    const line = (key, vars) => el("p", { textContent: t(`cnn.convolution.${key}`, vars) });
+    const line = (key, vars) => el("p", { textContent: t(`${P}${key}`, vars) });
     $("formula").replaceChildren(
       line("formula_layer", { b, c }),
       line("formula_shapes", { b, c, a, h, w, h2, w2 }),
       line("formula_size", { h, p, s, d, a, h2 }),
       line("formula_mults", { n: N.num(res.multiplications), b, h2, w2, c, a }),
     );
-    $("channels-hint").textContent = t("cnn.convolution.channels_hint", { c, g: $("group").value });
-    $("groups-hint").textContent = t("cnn.convolution.groups_hint", { b, c, a });
+    $("channels-hint").textContent = t(`${P}channels_hint`, { c, g: $("group").value });
+    $("groups-hint").textContent = t(`${P}groups_hint`, { b, c, a });
   }
 
   /** Signed maps get the diverging scale centred on 0, non-negative ones gray. */
@@ -164,10 +215,10 @@
       : { title, scale: "gray", zmin: 0, zmax: hi || 1 };
   }
 
-  /** A figure with an empty plot div and a caption, added to parent (before `before`). */
-  function figure(parent, id, caption, before = null) {
+  /** A figure with an empty plot div and a caption, added to parent. */
+  function figure(parent, id, caption) {
     const div = el("div", { id, className: "plot" });
-    parent.insertBefore(el("figure", {}, div, el("figcaption", { textContent: caption })), before);
+    parent.append(el("figure", {}, div, el("figcaption", { textContent: caption })));
     return div;
   }
 
@@ -175,7 +226,7 @@
     parent.append(el("span", { className: "op", textContent: text, attrs: { "aria-hidden": "true" } }));
 
   function channelNames(c) {
-    return c === 3 ? ["R", "G", "B"] : [t("cnn.convolution.gray")];
+    return c === 3 ? ["R", "G", "B"] : [t(`${P}gray`)];
   }
 
   function drawPartials(res, g) {
@@ -184,21 +235,21 @@
     const parts = tensor(res.partials);
     const todo = channelNames(res.input_shape[0]).map((name, ch) => {
       if (ch > 0) op(box, "+");
-      const div = figure(box, `plot-partial-${ch}`, t("cnn.convolution.partial_caption", { name }));
-      return [div, matrix(parts, ch), t("cnn.convolution.partial_title", { name })];
+      const div = figure(box, `plot-partial-${ch}`, t(`${P}partial_caption`, { name }));
+      return [div, matrix(parts, ch), t(`${P}partial_title`, { name })];
     });
     op(box, `+ ${fmt(res.bias[g])} =`);
     todo.push([
-      figure(box, "plot-partial-sum", t("cnn.convolution.sum_caption", { g })),
+      figure(box, "plot-partial-sum", t(`${P}sum_caption`, { g })),
       matrix(tensor(res.output), g),
-      t("cnn.convolution.sum_title", { g }),
+      t(`${P}sum_title`, { g }),
     ]);
     // draw once every figure is in place, so each plot gets its final width
     for (const [div, rows, title] of todo) heatmap(div, rows, mapOpts(rows, title));
   }
 
-  /** Clicking output (r, c) of any map moves the stepper's patch so that its steps include
-   * (r, c) near their middle, and shows that step (the server keeps the patch inside the image). */
+  /** Clicking output (r, c) of any map moves the stepped patch so that its positions include (r, c) near
+   * their middle, and shows that position (the server keeps the patch inside the image). */
   function pickable(div, res) {
     div.on("plotly_click", (ev) => {
       const { stride: s, padding: p, dilation: d } = res;
@@ -218,24 +269,38 @@
     $("maps").replaceChildren();
     const out = tensor(res.output);
     const divs = [...Array(res.output_shape[0]).keys()].map((b) =>
-      figure($("maps"), `plot-map-${b}`, t("cnn.convolution.map_caption", { b, name: groupName(b) })),
+      figure($("maps"), `plot-map-${b}`, t(`${P}map_caption`, { b, name: groupName(b) })),
     );
     divs.forEach((div, b) => {
       const rows = matrix(out, b);
-      heatmap(div, rows, mapOpts(rows, t("cnn.convolution.map_title", { b, name: groupName(b) }))).then(() =>
+      heatmap(div, rows, mapOpts(rows, t(`${P}map_title`, { b, name: groupName(b) }))).then(() =>
         pickable(div, res),
       );
     });
   }
 
-  /* ---- the stepper ---- */
+  /* ---- the traced group: one position after another ---- */
   /** A dilated kernel can span more than the stepped patch: take the smallest patch it fits in. */
   function fitPatch(a, { padding: p, dilation: d }) {
     const span = d * (a - 1) + 1;
     const sizes = [...$("patch-size").options].map((o) => Number(o.value));
     if (Number($("patch-size").value) + 2 * p >= span) return null;
     $("patch-size").value = String(sizes.find((n) => n + 2 * p >= span) ?? sizes.at(-1));
-    return t("cnn.convolution.patch_grown", { n: $("patch-size").value, span });
+    return t(`${P}patch_grown`, { n: $("patch-size").value, span });
+  }
+
+  function traceBody() {
+    if ($("trace-source").value === "typed") {
+      return { input: parseRows($("typed-matrix").value, t(`${P}matrix_label`)), ...layerBody(spec, 1) };
+    }
+    return {
+      image_id: imageId,
+      color: $("color").value,
+      top: Number($("patch-top").value) || 0,
+      left: Number($("patch-left").value) || 0,
+      size: Number($("patch-size").value),
+      ...spec.body,
+    };
   }
 
   async function loadTrace() {
@@ -244,64 +309,51 @@
     let body;
     let grown = null;
     try {
-      if (typed) {
-        body = {
-          input: parseRows($("typed-matrix").value, t("cnn.convolution.matrix_label")),
-          ...layerBody(spec, 1),
-        };
-      } else {
-        grown = fitPatch(spec.a, spec.body);
-        body = {
-          image_id: imageId,
-          color: $("color").value,
-          top: Number($("patch-top").value) || 0,
-          left: Number($("patch-left").value) || 0,
-          size: Number($("patch-size").value),
-          ...spec.body,
-        };
-      }
+      if (!typed) grown = fitPatch(spec.a, spec.body);
+      body = { ...traceBody(), group: Number($("group").value) };
     } catch (e) {
       status(e.message, "error");
       return;
     }
-    body.group = Number($("group").value);
+    let answer;
     try {
-      tr = await api("POST", "/api/cnn/conv/trace", body);
+      answer = await api("POST", "/api/cnn/conv/trace", body, { key: "trace" });
     } catch {
       return;
-    } finally {
-      loaded(); // once: ▶ plays the trace, or stays disabled when there is none
     }
     if (grown) status(grown); // after the call, which clears the status line
-    if (tr.top !== null) {
-      $("patch-top").value = tr.top;
-      $("patch-left").value = tr.left;
+    if (answer.top !== null) {
+      $("patch-top").value = answer.top;
+      $("patch-left").value = answer.left;
     }
-    tr.typed = typed;
+    const shapeChanged = !tr || answer.steps.length !== tr.steps.length;
+    tr = { ...answer, typed, padded: tensor(answer.padded), spec };
     const slider = $("step-index");
-    if (Number(slider.max) !== tr.steps.length - 1) step = 0; // a new shape starts over
     slider.max = tr.steps.length - 1;
+    if (N.state.restore("step-index"))
+      pos = Number(slider.value); // a link's position, once it fits
+    else if (shapeChanged) pos = 0; // a new shape starts over
     if (wanted && !typed) {
       const [h2, w2] = tr.output.shape;
       const r = wanted.row - tr.first_row;
       const c = wanted.col - tr.first_col;
-      if (r >= 0 && r < h2 && c >= 0 && c < w2) step = r * w2 + c;
+      if (r >= 0 && r < h2 && c >= 0 && c < w2) pos = r * w2 + c;
     }
     wanted = null;
+    lastFrame = guide.step() === STEP.SLIDE ? guide.frame() : null; // a new trace keeps the position
     drawCovers();
     drawKernel();
-    drawTraceInputs();
-    showStep(step);
+    showPosition(pos);
   }
 
-  /** Which output positions the stepper covers, and where its padding ring comes from. */
+  /** Which output positions the trace covers, and where its padding ring comes from. */
   function drawCovers() {
     const [h2, w2] = tr.output.shape;
     const [, h, w] = tr.input_shape;
     const g = tr.group;
     $("trace-covers").textContent = tr.typed
-      ? t("cnn.convolution.covers_typed", { p: tr.padding, n: tr.steps.length, h2, w2 })
-      : t("cnn.convolution.covers_patch", {
+      ? t(`${P}covers_typed`, { p: tr.padding, n: tr.steps.length, h2, w2 })
+      : t(`${P}covers_patch`, {
           top: tr.top,
           bottom: tr.top + h - 1,
           left: tr.left,
@@ -311,7 +363,7 @@
           c0: tr.first_col,
           c1: tr.first_col + w2 - 1,
           g,
-          name: groupName(g),
+          name: groupName(g, tr.spec),
         });
   }
 
@@ -329,132 +381,32 @@
   function drawKernel() {
     const g = tr.group;
     const c = tr.kernel.shape[0];
-    const names = channelNames(c);
+    const names = inputNames();
     const box = $("trace-kernel");
-    box.replaceChildren(grid(spec.mats[g], t("cnn.convolution.kernel_as_given", { name: groupName(g) })));
+    box.replaceChildren(grid(tr.spec.mats[g], t(`${P}kernel_as_given`, { name: groupName(g, tr.spec) })));
     op(box, `÷ ${c} =`);
     const label = (ch) =>
-      tr.typed
-        ? t("cnn.convolution.kernel_on_matrix", { c })
-        : t("cnn.convolution.kernel_on_channel", { name: names[ch], c });
+      tr.typed ? t(`${P}kernel_on_matrix`, { c }) : t(`${P}kernel_on_channel`, { name: names[ch], c });
     box.append(...tr.kernel.data.map((k, ch) => grid(k, label(ch))));
   }
 
-  /** Square cells that fit the plot's width (at most 56 px) and the numbers printed in them: with
-   * `digits` decimals, else whole, else none where even that would not fit (hover still reads them). */
-  function fitCells(div, data, showscale, digits) {
-    const h = data.length;
-    const w = data[0].length;
-    const cell = Math.max(6, Math.min(56, (div.clientWidth - 72 - (showscale ? 80 : 0)) / w));
-    const widest = (d) => Math.max(...data.map((row) => Math.max(...row.map((v) => fmt(v, d).length))));
-    const d = [digits, 0].find((k) => widest(k) * 7.5 + 6 <= cell);
-    const label = (v) => (v === null || d === undefined ? "" : fmt(v, d));
-    return { layout: { height: Math.round(cell * h) + 84 }, label };
+  const inputNames = () => (tr.typed ? [t(`${P}your_matrix`)] : channelNames(tr.input_shape[0]));
+
+  /** Show output position i: the slider, the products and the sum below, the stage. */
+  function showPosition(i) {
+    setPosition(i);
+    guide.refresh();
   }
 
-  function drawTraceInputs() {
-    const box = $("trace-plots");
-    for (const f of box.querySelectorAll(".trace-in")) f.remove();
-    const padded = tensor(tr.padded);
-    const names = tr.typed ? [t("cnn.convolution.your_matrix")] : channelNames(tr.input_shape[0]);
-    const caption = tr.typed ? "cnn.convolution.trace_input_caption" : "cnn.convolution.trace_patch_caption";
-    const divs = names.map((name, ch) =>
-      figure(box, `plot-trace-in-${ch}`, t(caption, { name, p: tr.padding }), $("trace-output-figure")),
-    );
-    names.forEach((name, ch) => {
-      divs[ch].parentElement.classList.add("trace-in");
-      const rows = matrix(padded, ch);
-      const [lo, hi] = tr.typed ? extent(rows) : [0, 255];
-      const cells = fitCells(divs[ch], rows, false, 1);
-      heatmap(divs[ch], rows, {
-        title: name,
-        scale: "gray",
-        zmin: lo,
-        zmax: hi,
-        showscale: false,
-        text: rows.map((r) => r.map(cells.label)),
-        shapes: windowShapes(0),
-        layout: cells.layout,
-      });
-    });
-  }
-
-  function windowShapes(i) {
-    const st = tr.steps[i];
-    const a = tr.kernel.shape[1];
-    const d = tr.dilation;
-    const p = tr.padding;
-    const [, h, w] = tr.input_shape;
-    const rect = (r0, c0, r1, c1, extra) => ({
-      type: "rect",
-      x0: c0 - 0.5,
-      x1: c1 + 0.5,
-      y0: r0 - 0.5,
-      y1: r1 + 0.5,
-      ...extra,
-    });
-    const shapes = [rect(p, p, p + h - 1, p + w - 1, { line: { color: "#60a5fa", width: 1, dash: "dot" } })];
-    for (let r = 0; r < a; r++) {
-      for (let c = 0; c < a; c++) {
-        const y = st.top + r * d;
-        const x = st.left + c * d;
-        shapes.push(rect(y, x, y, x, { line: { color: WINDOW, width: 3 } }));
-      }
-    }
-    return shapes;
-  }
-
-  function showStep(i) {
-    step = i;
-    const st = tr.steps[i];
-    $("step-index").value = i;
-    $("step-out").textContent = t("cnn.convolution.step_of", { i: i + 1, n: tr.steps.length });
-    for (const div of document.querySelectorAll(".trace-in .plot")) {
-      Plotly.relayout(div, { shapes: windowShapes(i) });
-    }
-    const [h2, w2] = tr.output.shape;
-    const done = (r, c) => r * w2 + c <= i;
-    const z = tr.output.data.map((row, r) => row.map((v, c) => (done(r, c) ? v : null)));
-    const m = Math.max(...extent(tr.output.data).map(Math.abs)) || 1;
-    const div = $("plot-trace-output");
-    const showscale = !NARROW.matches; // on a phone the cells need the colour bar's room
-    const cells = fitCells(div, tr.output.data, showscale, 1);
-    // the axes count the whole feature map's rows and columns, where this patch's steps land
-    const ticks = (first, n) => {
-      const every = Math.ceil(n / 6);
-      const vals = [...Array(n).keys()].filter((k) => k % every === 0);
-      return { tickmode: "array", tickvals: vals, ticktext: vals.map((k) => String(first + k)) };
-    };
-    const axis = (key) => t(key, { g: tr.group });
-    heatmap(div, z, {
-      title: t("cnn.convolution.trace_output_title", { h2, w2 }),
-      scale: "diverging",
-      zmin: -m,
-      zmax: m,
-      showscale,
-      layout: cells.layout,
-      text: z.map((row) => row.map(cells.label)),
-      xTitle: tr.typed ? undefined : axis("cnn.convolution.map_col"),
-      yTitle: tr.typed ? undefined : axis("cnn.convolution.map_row"),
-      xaxis: ticks(tr.first_col, w2),
-      yaxis: ticks(tr.first_row, h2),
-      hovertemplate: tr.typed ? undefined : `${t("cnn.convolution.hover_value")} %{z:.4~g}<extra></extra>`,
-      shapes: [
-        {
-          type: "rect",
-          x0: st.col - 0.5,
-          x1: st.col + 0.5,
-          y0: st.row - 0.5,
-          y1: st.row + 0.5,
-          line: { color: WINDOW, width: 3 },
-        },
-      ],
-    });
-    drawCalc(st);
+  function setPosition(i) {
+    pos = Math.max(0, Math.min(i, tr.steps.length - 1));
+    $("step-index").value = pos;
+    $("step-out").textContent = t(`${P}step_of`, { i: pos + 1, n: tr.steps.length });
+    drawCalc(tr.steps[pos]);
   }
 
   function drawCalc(st) {
-    const names = tr.typed ? [t("cnn.convolution.your_matrix")] : channelNames(tr.input_shape[0]);
+    const names = inputNames();
     const kernel = tr.kernel.data;
     $("trace-calc").replaceChildren(
       ...st.products.map((prod, ch) =>
@@ -462,10 +414,7 @@
           "table",
           { className: "grid" },
           el("caption", {
-            textContent: t("cnn.convolution.calc_caption", {
-              name: names[ch],
-              s: fmt(st.channel_sums[ch], 2),
-            }),
+            textContent: t(`${P}calc_caption`, { name: names[ch], s: fmt(st.channel_sums[ch], 2) }),
           }),
           ...prod.map((row, r) =>
             el(
@@ -481,47 +430,200 @@
         ),
       ),
     );
-    const parts = st.channel_sums.map((s, ch) => `${names[ch]} ${fmt(s, 2)}`).join(" + ");
-    $("trace-sum").textContent = t(tr.typed ? "cnn.convolution.sum_line" : "cnn.convolution.sum_line_patch", {
-      parts,
-      sum: fmt(st.sum, 2),
-      bias: fmt(st.bias, 2),
-      value: fmt(st.value, 2),
+    $("trace-sum").textContent = t(tr.typed ? `${P}sum_line` : `${P}sum_line_patch`, {
+      ...sumParts(st),
       g: tr.group,
-      row: tr.first_row + st.row,
-      col: tr.first_col + st.col,
+      ...outputCell(st),
     });
   }
 
-  /* ---- play / pause ---- */
-  /** ▶ says "loading" (disabled, aria-busy) until the first trace arrives, then plays it. */
-  function loaded() {
-    const btn = $("step-play");
-    if (!btn.hasAttribute("aria-busy")) return;
-    btn.removeAttribute("aria-busy");
-    btn.textContent = t("cnn.convolution.play");
-    btn.disabled = !tr;
+  /** The channel sums, their total, the bias and the output value of position st, as printed. */
+  function sumParts(st) {
+    const names = inputNames();
+    return {
+      parts: st.channel_sums.map((s, ch) => `${names[ch]} ${fmt(s, 2)}`).join(" + "),
+      sum: fmt(st.sum, 2),
+      bias: fmt(st.bias, 2),
+      value: fmt(st.value, 2),
+    };
   }
 
-  function stop() {
-    clearInterval(timer);
-    timer = null;
-    $("step-play").textContent = t("cnn.convolution.play");
-    $("step-play").setAttribute("aria-pressed", "false");
+  /** Where position st lands in the whole feature map (the typed matrix's own output when typed). */
+  const outputCell = (st) => ({ row: tr.first_row + st.row, col: tr.first_col + st.col });
+
+  /* ---- the stage: the input with the kernel's taps, and the output filling in ---- */
+  const STEP = { KERNEL: 0, MULTIPLY: 1, ADD: 2, SLIDE: 3, PADDING: 4, CHANNELS: 5, MAPS: 6 };
+
+  /** Tick labels counting from `first` (the image's own rows and columns), about six of them. */
+  function ticks(first, n) {
+    const every = Math.ceil(n / 6);
+    const vals = [...Array(n).keys()].filter((k) => k % every === 0);
+    return { tickmode: "array", tickvals: vals, ticktext: vals.map((k) => String(first + k)) };
   }
 
-  function play() {
-    if (timer) {
-      stop();
-      return;
+  const box = (r0, c0, r1, c1, extra) => ({
+    type: "rect",
+    x0: c0 - 0.5,
+    x1: c1 + 0.5,
+    y0: r0 - 0.5,
+    y1: r1 + 0.5,
+    ...extra,
+  });
+
+  /** The taps of the kernel at position st: [padded row, padded column, i, j]. */
+  function taps(st) {
+    const a = tr.kernel.shape[1];
+    const out = [];
+    for (let i = 0; i < a; i++)
+      for (let j = 0; j < a; j++) out.push([st.top + i * tr.dilation, st.left + j * tr.dilation, i, j]);
+    return out;
+  }
+
+  /** A number in at most about four characters, for a stage cell: 137, -46, 9.5, -.33. */
+  function short(v) {
+    const a = Math.abs(v);
+    if (a >= 10 || Number.isInteger(v)) return fmt(v, 0);
+    return a >= 1 ? fmt(v, 1) : fmt(v, 2).replace(/^(-?)0\./, "$1.");
+  }
+  const FOUR = [["-000"]]; // the input panels' font fits four characters, whatever a step writes
+
+  /** One panel per input channel: the padded input, the taps outlined (at `step`, their kernel weights or
+   * products written in), the padding ring shaded at the padding step. */
+  function inputPanels(step, st) {
+    const p = tr.padding;
+    const [, h, w] = tr.input_shape;
+    const [hp, wp] = [h + 2 * p, w + 2 * p];
+    return inputNames().map((name, ch) => {
+      const z = matrix(tr.padded, ch);
+      const [lo, hi] = tr.typed ? extent(z) : [0, 255];
+      const text = z.map((row) => row.map(short));
+      if (step === STEP.KERNEL || step === STEP.MULTIPLY) {
+        for (const [r, c, i, j] of taps(st)) {
+          text[r][c] = short(step === STEP.KERNEL ? tr.kernel.data[ch][i][j] : st.products[ch][i][j]);
+        }
+      }
+      const shapes = [
+        box(p, p, p + h - 1, p + w - 1, { line: { color: COLORS.blue, width: 1, dash: "dot" } }),
+      ];
+      if (step === STEP.PADDING && p > 0) {
+        const [x0, y0, x1, y1] = [-0.5, -0.5, wp - 0.5, hp - 0.5];
+        const [ix0, iy0, ix1, iy1] = [p - 0.5, p - 0.5, p + w - 0.5, p + h - 0.5];
+        shapes.push({
+          type: "path",
+          path: `M${x0},${y0} H${x1} V${y1} H${x0} Z M${ix0},${iy0} H${ix1} V${iy1} H${ix0} Z`,
+          fillrule: "evenodd",
+          fillcolor: "rgba(37, 99, 235, 0.35)",
+          line: { width: 0 },
+        });
+      }
+      for (const [r, c] of taps(st))
+        shapes.push(box(r, c, r, c, { line: { color: COLORS.window, width: 3 } }));
+      const sum = step === STEP.KERNEL ? "" : ` · Σ ${fmt(st.channel_sums[ch], 1)}`;
+      return {
+        z,
+        text,
+        textFit: FOUR,
+        scale: "gray",
+        zmin: lo,
+        zmax: hi === lo ? lo + 1 : hi,
+        title: `${name}${sum}`,
+        shapes,
+        dim: step === STEP.MAPS,
+        xaxis: ticks(tr.typed ? -p : tr.left - p, wp),
+        yaxis: ticks(tr.typed ? -p : tr.top - p, hp),
+        hovertemplate: `${name} %{z:.4~g}<extra></extra>`,
+      };
+    });
+  }
+
+  /** The output map: filled in up to the current position (the whole map from the padding step on). */
+  function outputPanel(step, st) {
+    const [h2, w2] = tr.output.shape;
+    const upto = step >= STEP.PADDING ? Infinity : step <= STEP.MULTIPLY ? pos - 1 : pos;
+    const z = tr.output.data.map((row, r) => row.map((v, c) => (r * w2 + c <= upto ? v : null)));
+    const m = Math.max(...extent(tr.output.data).map(Math.abs)) || 1;
+    const line = { color: COLORS.window, width: step === STEP.KERNEL || step === STEP.MULTIPLY ? 1.5 : 3 };
+    return {
+      z,
+      text: z.map((row) => row.map((v) => (v === null ? "" : short(v)))),
+      textFit: FOUR,
+      scale: "diverging",
+      zmin: -m,
+      zmax: m,
+      title: t(`${P}stage_output`, { h2, w2, g: tr.group }),
+      shapes: [
+        box(0, 0, h2 - 1, w2 - 1, { fillcolor: COLORS.line, line: { width: 0 }, layer: "below" }), // cells to fill
+        box(st.row, st.col, st.row, st.col, { line }),
+      ],
+      dim: step === STEP.KERNEL || step === STEP.MULTIPLY,
+      xaxis: ticks(tr.first_col, w2),
+      yaxis: ticks(tr.first_row, h2),
+      hovertemplate: `${t(`${P}hover_value`)} %{z:.4~g}<extra></extra>`,
+    };
+  }
+
+  function stageAt(step, frame) {
+    if (step === STEP.SLIDE && frame !== lastFrame) setPosition(frame); // the walk moves the window
+    lastFrame = step === STEP.SLIDE ? frame : null;
+    const st = tr.steps[pos];
+    const list = [...inputPanels(step, st), outputPanel(step, st)];
+    const cols = list.length === 2 && NARROW.matches ? 1 : 2;
+    panels("plot-stage", list, { cols }).then(hookStageClicks);
+    return stepNumbers(step, st);
+  }
+
+  /** The numbers of guided step `step`'s text, at position st, all from the answers. */
+  function stepNumbers(step, st) {
+    const names = inputNames();
+    const c = tr.kernel.shape[0];
+    const a = tr.kernel.shape[1];
+    const [h2, w2] = tr.output.shape;
+    const [, h, w] = tr.input_shape;
+    const name = groupName(tr.group, tr.spec);
+    const cell = outputCell(st);
+    const base = { name, a, c, ch: names[0], ...cell };
+    if (step === STEP.KERNEL) {
+      const taps0 = tr.kernel.data[0].map((row) => row.map((v) => fmt(v, 3)).join(" ")).join(" / ");
+      const [top, left] = tr.typed ? [0, 0] : [tr.top, tr.left];
+      return { ...base, taps: taps0, top: top + st.top - tr.padding, left: left + st.left - tr.padding };
     }
-    if (step >= tr.steps.length - 1) showStep(0);
-    $("step-play").textContent = t("cnn.convolution.pause");
-    $("step-play").setAttribute("aria-pressed", "true");
-    timer = setInterval(
-      () => (step < tr.steps.length - 1 ? showStep(step + 1) : stop()),
-      1000 / Number($("speed").value),
-    );
+    if (step === STEP.MULTIPLY) {
+      const products = st.products[0].flat().map((v) => fmt(v, 1));
+      const sums = st.channel_sums.map((s, k) => `${names[k]} ${fmt(s, 2)}`).join(", ");
+      return { ...base, products: products.join(", "), sums };
+    }
+    if (step === STEP.ADD || step === STEP.CHANNELS) return { ...base, ...sumParts(st), g: tr.group };
+    if (step === STEP.SLIDE) {
+      return { ...base, k: pos + 1, n: tr.steps.length, s: tr.stride, value: fmt(st.value, 2), h2, w2 };
+    }
+    if (step === STEP.PADDING) {
+      const p = tr.padding;
+      const ring = t(p === 0 ? `${P}ring_none` : tr.typed ? `${P}ring_zeros` : `${P}ring_neighbours`, { p });
+      const span = tr.dilation * (a - 1) + 1;
+      return { ...base, p, hp: h + 2 * p, wp: w + 2 * p, span, s: tr.stride, h2, w2, ring };
+    }
+    const [b, , , ka] = res.weight_shape;
+    const [, H2, W2] = res.output_shape;
+    return { b, c: res.weight_shape[1], a: ka, h2: H2, w2: W2, mults: N.num(res.multiplications) };
+  }
+
+  const guide = N.steps({
+    show: (step, frame) => (tr ? stageAt(step, frame) : null),
+    frames: (step) => (tr && step === STEP.SLIDE ? tr.steps.length : 1),
+    interval: (step) => (step === STEP.SLIDE ? 1000 / Number($("speed").value) : 3000),
+  });
+
+  /** A click on a cell of the stage's output map moves the window there (hooked once Plotly has drawn). */
+  let clicksHooked = false;
+  function hookStageClicks() {
+    if (clicksHooked) return;
+    clicksHooked = true;
+    $("plot-stage").on("plotly_click", (ev) => {
+      const p = ev.points[0];
+      if (!tr || p.curveNumber !== inputNames().length) return;
+      showPosition(p.y * tr.output.shape[1] + p.x);
+      N.state.save();
+    });
   }
 
   /* ---- the PyTorch panel ---- */
@@ -540,7 +642,7 @@
       `img = Image.open("${imageId}.png").convert("RGB")   # GET /api/images/${imageId}`,
       "x = torch.from_numpy(np.array(img)).permute(2, 0, 1).float()   # (3, H, W), 0–255",
       ...(gray ? ["x = (0.299 * x[0] + 0.587 * x[1] + 0.114 * x[2])[None]   # (1, H, W)"] : []),
-      `# ${spec.names ? spec.names.join(", ") : t("cnn.convolution.source_typed")}: one ${a}×${a} kernel per group`,
+      `# ${spec.names ? spec.names.join(", ") : t(`${P}source_typed`)}: one ${a}×${a} kernel per group`,
       `kernels = torch.tensor([${mats.join(",\n                        ")}])   # (B, a, a)`,
       `conv = nn.Conv2d(${c}, ${b}, ${a}, stride=${s}, padding=${p}, dilation=${d})`,
       "with torch.no_grad():",
@@ -557,73 +659,67 @@
   }
 
   /* ---- wiring ---- */
+  /** Show the fields of the chosen kernel source and stepped input (also for a link's choice). */
+  function showSources() {
+    const typedKernels = $("kernel-source").value === "typed";
+    $("library-box").hidden = typedKernels;
+    $("typed-box").hidden = !typedKernels;
+    const typedInput = $("trace-source").value === "typed";
+    for (const field of document.querySelectorAll(".patch-field")) field.hidden = typedInput;
+    $("matrix-box").hidden = !typedInput;
+  }
+
+  function speedText() {
+    $("speed-out").textContent = t(`${P}per_second`, { n: $("speed").value });
+  }
+
   async function init() {
-    library = (await api("GET", "/api/cnn/kernels")).kernels;
-    const box = $("library-kernels");
-    box.append(
+    showSources();
+    speedText();
+    library = await libraryReady;
+    const chosen = linkKernels && known(linkKernels, library) ? linkKernels : DEFAULT_KERNELS;
+    $("library-kernels").append(
       ...Object.keys(library).map((name) =>
         el(
           "label",
           { title: library[name].map((r) => r.map((v) => fmt(v, 3)).join("  ")).join("\n") },
-          el("input", { type: "checkbox", value: name, checked: DEFAULT_KERNELS.includes(name) }),
-          ` ${t(`cnn.convolution.kernel.${name}`)}`,
+          el("input", { type: "checkbox", name: "kernel", value: name, checked: chosen.includes(name) }),
+          ` ${t(`${P}kernel.${name}`)}`,
         ),
       ),
     );
     const later = debounce(update, 250);
-    for (const id of ["stride", "padding", "dilation", "speed"]) {
-      const show = () => {
-        $(`${id}-out`).textContent =
-          id === "speed" ? t("cnn.convolution.per_second", { n: $(id).value }) : $(id).value;
-      };
-      show();
-      $(id).addEventListener("input", show);
-      if (id !== "speed") $(id).addEventListener("input", later);
+    for (const id of ["stride", "padding", "dilation"]) {
+      $(id).addEventListener("input", () => {
+        $(`${id}-out`).textContent = $(id).value;
+        later();
+      });
     }
+    $("speed").addEventListener("input", speedText);
     $("kernel-source").addEventListener("change", () => {
-      const typed = $("kernel-source").value === "typed";
-      $("library-box").hidden = typed;
-      $("typed-box").hidden = !typed;
+      showSources();
+      forgetFrom();
       update();
     });
     $("trace-source").addEventListener("change", () => {
-      const typed = $("trace-source").value === "typed";
-      document.querySelectorAll(".patch-field").forEach((el) => {
-        el.hidden = typed;
-      });
-      $("matrix-box").hidden = !typed;
+      showSources();
+      forgetFrom();
       loadTrace();
     });
-    box.addEventListener("change", update);
+    $("library-kernels").addEventListener("change", update);
     for (const id of ["color", "group"]) $(id).addEventListener("change", update);
     for (const id of ["typed-kernels", "bias"]) $(id).addEventListener("input", later);
+    $("typed-kernels").addEventListener("input", forgetFrom);
     for (const id of ["patch-top", "patch-left", "patch-size"]) $(id).addEventListener("change", loadTrace);
+    $("typed-matrix").addEventListener("input", forgetFrom);
     $("typed-matrix").addEventListener("input", debounce(loadTrace, 300));
-    $("step-next").addEventListener("click", () => {
-      stop();
-      if (tr) showStep(Math.min(step + 1, tr.steps.length - 1));
-    });
-    $("step-prev").addEventListener("click", () => {
-      stop();
-      if (tr) showStep(Math.max(step - 1, 0));
-    });
     $("step-index").addEventListener("input", () => {
-      stop();
-      showStep(Number($("step-index").value));
-    });
-    $("step-play").addEventListener("click", () => {
-      if (tr) play();
-    });
-    $("speed").addEventListener("change", () => {
-      if (timer) {
-        stop();
-        play();
-      }
+      if (tr) showPosition(Number($("step-index").value));
     });
     N.imagePicker((id) => {
       imageId = id;
-      step = 0;
-      centre = true;
+      centre = !linkedPatch;
+      linkedPatch = false;
       update();
     });
   }
