@@ -17,7 +17,6 @@ NOT_CONVERTED = {
     "/cnn/input",
     "/cnn/pooling",
     "/cnn/activation",
-    "/cnn/fully-connected",
     "/cnn/inception",
     "/cnn/bottleneck",
     "/cnn/practice",

@@ -3,7 +3,7 @@
  * from POST /api/cnn/inception; the PyTorch panel rebuilds the same block from the same seed. */
 (() => {
   "use strict";
-  const { t, api, tensor, heatmap, draw, code, debounce, num, COLORS } = N;
+  const { t, api, tensor, mosaic, heatmap, draw, code, debounce, num, COLORS } = N;
   const $ = (id) => document.getElementById(id);
   const BRANCH_COLORS = [COLORS.blue, COLORS.green, COLORS.warn, "#9333ea"];
   const COURSE = {
@@ -28,20 +28,6 @@
   }
   const shape = (s) => `(${s.join(", ")})`;
 
-  /** Channels `chs` of a (C, H, W) view tiled `cols` to a row, one empty cell between tiles. */
-  function mosaic(view, chs, cols) {
-    const [, h, w] = view.shape;
-    const rows = Math.ceil(chs.length / cols);
-    const z = Array.from({ length: rows * (h + 1) - 1 }, () => new Array(cols * (w + 1) - 1).fill(null));
-    chs.forEach((c, i) => {
-      const top = Math.floor(i / cols) * (h + 1);
-      const left = (i % cols) * (w + 1);
-      const base = c * h * w;
-      for (let r = 0; r < h; r++)
-        for (let q = 0; q < w; q++) z[top + r][left + q] = view.data[base + r * w + q];
-    });
-    return z;
-  }
   const range = (a, b) => Array.from({ length: b - a }, (_, i) => a + i);
   const tileAxes = {
     xaxis: { showticklabels: false },
