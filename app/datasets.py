@@ -29,7 +29,7 @@ import numpy as np
 import torch
 from PIL import Image
 
-from app.images import ImageError, decode_upload
+from app.images import Held, ImageError, decode_upload, least_recently_used
 from engine.data.custom import DIGIT_SIDE, INPUTS, PHOTO_SIDE
 
 SET_ID = re.compile(r"^[0-9a-f]{32}$")
@@ -314,24 +314,25 @@ class DatasetStore(DatasetReader):
             shutil.rmtree(d, ignore_errors=True)
 
     def prune(self, keep: str = "") -> list[str]:
-        """Remove the least recently used sets past `max_count` sets or `max_total_bytes`."""
-        sets = []
+        """Remove the least recently used sets (a set's folder mtime is its last use) past
+        `max_count` sets or `max_total_bytes`, counting the set `keep` (just made) but never it."""
+        held, kept = [], 0
         for d in self.root.iterdir():
-            if SET_ID.match(d.name) and d.name != keep:
-                try:
-                    sets.append((d.stat().st_mtime, d.name, sum(f.stat().st_size for f in d.iterdir())))
-                except OSError:
-                    continue  # deleted meanwhile
-        sets.sort()
-        total = sum(size for *_, size in sets)
-        removed = []
-        while sets and (len(sets) + 1 > self.max_count or total > self.max_total_bytes):
-            _, set_id, size = sets.pop(0)
+            if not SET_ID.match(d.name):
+                continue
+            try:
+                size, used = sum(f.stat().st_size for f in d.iterdir()), d.stat().st_mtime
+            except OSError:
+                continue  # deleted meanwhile
+            if d.name == keep:
+                kept = size
+            else:
+                held.append(Held(d, size, used))
+        gone = least_recently_used(held, self.max_total_bytes - kept, self.max_count - bool(keep))
+        for h in gone:
             with suppress(NoSuchDataset):  # deleted meanwhile
-                self.delete(set_id)
-            total -= size
-            removed.append(set_id)
-        return removed
+                self.delete(h.path.name)
+        return [h.path.name for h in gone]
 
     # ---- export and import ----
 

@@ -14,7 +14,7 @@ from app.jobs.runner import WEIGHTS_FILE, JobContext
 from app.jobs.store import JobRecord
 from app.schemas.datasets import CustomJobRequest, CustomParams
 from engine.data.augment import Jitter
-from engine.data.custom import model_input
+from engine.data.custom import LOO_MAX_EXAMPLES, model_input
 from engine.models.custom import CustomNet, build, trainable_count
 from engine.models.custom_train import EPOCH_SAMPLES, fit
 from engine.models.digits import parameter_count
@@ -30,10 +30,13 @@ SECONDS_PER_PICTURE = 1.8e-3
 
 
 def estimate_seconds(params: CustomParams) -> float:
-    """The most a job with these params can take: every epoch over the largest data set allowed
-    (10 classes × 200 examples), at the costliest net's speed (for app/jobs/kinds.py's time check)."""
-    pictures = max(EPOCH_SAMPLES, MAX_CLASSES * MAX_PER_CLASS)
-    return 1.0 + params.epochs * pictures * SECONDS_PER_PICTURE
+    """The most a job with these params can take, at the costliest net's speed (for
+    app/jobs/kinds.py's time check): an epoch is every example of the largest data set allowed
+    (10 classes × 200, a held-out fifth), or leave-one-out's copies of TinyVGG on the most photos it
+    takes, each epoch of EPOCH_SAMPLES pictures with the maps computed twice (engine.models.custom_train)."""
+    held_out = MAX_CLASSES * MAX_PER_CLASS
+    leave_one_out = (LOO_MAX_EXAMPLES["photo"] + 1) * EPOCH_SAMPLES * 4 / 3
+    return 1.0 + params.epochs * max(held_out, leave_one_out) * SECONDS_PER_PICTURE
 
 
 def datasets_root(workdir: Path) -> Path:

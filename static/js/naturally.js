@@ -9,6 +9,7 @@
 
   const COLORS = {
     ink: color("ink"),
+    paper: color("paper"),
     muted: color("muted"),
     line: color("line"),
     accent: color("accent"),
@@ -375,14 +376,37 @@
     return size >= 7 ? Math.floor(size) : 0;
   }
 
-  /** One panel's traces: a matrix (`z`, its numbers as `text`), an RGB picture (`image`: rows of
-   * [r, g, b]) or any `traces`; placed on axes `xr` / `yr`, `cell` px per matrix cell. */
+  /** A matrix panel's `marks` ([[row, col, label], …]: numbers that are not the cells' values, such as
+   * a kernel's taps or their products) written on light cards over those cells, at the cells' font. */
+  function markTrace(marks, size, cell, on) {
+    return {
+      type: "scatter",
+      mode: "markers+text",
+      x: marks.map((m) => m[1]),
+      y: marks.map((m) => m[0]),
+      text: marks.map((m) => m[2]),
+      textfont: { size, color: COLORS.ink },
+      marker: { symbol: "square", size: cell * 0.8, color: COLORS.paper, opacity: 0.85, line: { width: 0 } },
+      hoverinfo: "skip",
+      showlegend: false,
+      ...on,
+    };
+  }
+
+  /** One panel's traces: a matrix (`z`, its numbers as `text`, other numbers as `marks`), an RGB picture
+   * (`image`: rows of [r, g, b]) or any `traces`; placed on axes `xr` / `yr`, `cell` px per matrix cell. */
   function panelTraces(p, xr, yr, cell) {
     const on = { xaxis: xr, yaxis: yr, opacity: p.dim ? 0.3 : 1 };
     if (p.traces) return p.traces.map((tr) => ({ ...tr, ...on }));
     if (p.image) return [{ type: "image", z: p.image, hovertemplate: p.hovertemplate, ...on }];
-    const size = p.text ? cellFont(p.textFit || p.text, cell) : 0;
-    return [
+    const marks = p.marks || [];
+    const size = p.text || marks.length ? cellFont(p.textFit || p.text || [marks.map((m) => m[2])], cell) : 0;
+    let text = p.text;
+    if (text && marks.length) {
+      text = text.map((row) => [...row]);
+      for (const [r, c] of marks) text[r][c] = ""; // the card covers the cell: its own number would show through
+    }
+    const traces = [
       {
         type: "heatmap",
         z: p.z,
@@ -391,14 +415,16 @@
         zmax: p.zmax,
         showscale: false,
         hoverongaps: false,
-        text: p.text,
-        texttemplate: size ? "%{text}" : undefined,
+        text,
+        texttemplate: size && text ? "%{text}" : undefined,
         textfont: { size },
         hovertemplate:
           p.hovertemplate || `${t("common.row")} %{y}, ${t("common.col")} %{x}: %{z:.4~g}<extra></extra>`,
         ...on,
       },
     ];
+    if (marks.length && size) traces.push(markTrace(marks, size, cell, on));
+    return traces;
   }
 
   const sum = (values) => values.reduce((a, b) => a + b, 0);
@@ -406,9 +432,10 @@
   /** Panels in a grid of `opts.cols` columns (default: all in one row), drawn in one Plotly call with
    * fixed axes, so that a stage's picture moves and its axes stay. Every matrix cell has the same size,
    * the largest the element holds, and the grid is centred in it. A panel is
-   *   {z, text, textFit, scale, zmin, zmax, hovertemplate}  a matrix, row 0 on top, each number of
-   *       `text` at the largest font its cell holds (sized by the labels `textFit`, when given, so that
-   *       the font stays put while the labels change);
+   *   {z, text, textFit, marks, scale, zmin, zmax, hovertemplate}  a matrix, row 0 on top, each number
+   *       of `text` at the largest font its cell holds (sized by the labels `textFit`, when given, so that
+   *       the font stays put while the labels change); `text` is the cells' values, and any other number
+   *       written on a cell (a kernel's tap, a product) is a mark [row, col, label] on a card over it;
    *   {image}              an RGB picture (rows of [r, g, b]);
    *   {traces, cells}      anything else (e.g. a curve) in the room of a `cells` = [h, w] matrix;
    * with a `title`, `shapes` in the panel's own coordinates (a matrix's column x and row y), `xaxis` /

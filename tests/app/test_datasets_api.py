@@ -3,6 +3,7 @@ delete), the limits, hostile zips and uploads, and a job whose data set is gone.
 
 import io
 import json
+import os
 import random
 import zipfile
 from pathlib import Path
@@ -14,7 +15,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from PIL import Image
 
-from app.datasets import MAX_PER_CLASS
+from app.datasets import MAX_PER_CLASS, DatasetStore
 from app.deps import get_dataset_store
 from app.main import create_app
 from app.settings import Settings, get_settings
@@ -278,6 +279,29 @@ def test_the_least_recently_used_sets_are_removed_past_the_count(tmp_path: Path)
         assert client.get(f"/api/datasets/{b['id']}").status_code == 404
         assert client.get(f"/api/datasets/{a['id']}").status_code == 200
         assert client.get(f"/api/datasets/{c['id']}").status_code == 200
+
+
+def test_past_the_total_bytes_the_least_recently_used_sets_go_but_never_the_new_one(tmp_path: Path):
+    store = DatasetStore(tmp_path, max_bytes=10**6, max_total_bytes=10**6, max_count=99)
+    old, recent = store.create("old", "photo"), store.create("recent", "photo")
+    for i, ds in enumerate((old, recent)):
+        for j in range(4):
+            noise = np.random.default_rng(i * 9 + j).integers(0, 256, (64, 64, 3), dtype=np.uint8)
+            store.add_example(ds.id, "noise", torch.from_numpy(noise))
+    os.utime(tmp_path / old.id, (1, 1))  # used long ago
+
+    def size(set_id: str) -> int:
+        return sum(f.stat().st_size for f in (tmp_path / set_id).iterdir())
+
+    assert min(size(old.id), size(recent.id)) > 4 * 12_000  # four photos of noise each
+    store.max_total_bytes = size(old.id) + size(recent.id) + 1_000  # room for an empty set's record
+    new = store.create("new", "photo")
+    assert {old.id, recent.id, new.id} <= {d.name for d in tmp_path.iterdir()}
+    store.max_total_bytes = size(old.id) + size(recent.id) + size(new.id) - 1  # the new set counts too
+    assert store.prune(keep=new.id) == [old.id]
+    store.max_total_bytes = 0  # even past it, the set just made stays
+    assert store.prune(keep=new.id) == [recent.id]
+    assert store.get(new.id).name == "new"
 
 
 def zip_of(files: dict[str, bytes], manifest: dict | None = None) -> bytes:

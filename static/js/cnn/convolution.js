@@ -488,7 +488,7 @@
   const FOUR = [["-000"]]; // the input panels' font fits four characters, whatever a step writes
 
   /** One panel per input channel: the padded input, the taps outlined (at `step`, their kernel weights or
-   * products written in), the padding ring shaded at the padding step. */
+   * products on cards over the pixels), the padding ring shaded at the padding step. */
   function inputPanels(step, st) {
     const p = tr.padding;
     const [, h, w] = tr.input_shape;
@@ -497,11 +497,14 @@
       const z = matrix(tr.padded, ch);
       const [lo, hi] = tr.typed ? extent(z) : [0, 255];
       const text = z.map((row) => row.map(short));
-      if (step === STEP.KERNEL || step === STEP.MULTIPLY) {
-        for (const [r, c, i, j] of taps(st)) {
-          text[r][c] = short(step === STEP.KERNEL ? tr.kernel.data[ch][i][j] : st.products[ch][i][j]);
-        }
-      }
+      const marks =
+        step === STEP.KERNEL || step === STEP.MULTIPLY
+          ? taps(st).map(([r, c, i, j]) => [
+              r,
+              c,
+              short(step === STEP.KERNEL ? tr.kernel.data[ch][i][j] : st.products[ch][i][j]),
+            ])
+          : [];
       const shapes = [
         box(p, p, p + h - 1, p + w - 1, { line: { color: COLORS.blue, width: 1, dash: "dot" } }),
       ];
@@ -522,6 +525,7 @@
       return {
         z,
         text,
+        marks,
         textFit: FOUR,
         scale: "gray",
         zmin: lo,
