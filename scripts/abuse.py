@@ -2,7 +2,7 @@
 exhaust it?
 
     .venv/bin/python scripts/abuse.py [--quick] [--stall-ms 300] [--rss-mb 1500] [--back-mb 200]
-                                      [--only NAME ...] [--identity]
+                                      [--only NAME ...] [--identity] [--app-dir DIR]
 
 It starts its own uvicorn (scripts/server.py's serve(): one process, a temporary data folder, a free
 127.0.0.1 port) and a prober process that asks GET /healthz every 20 ms and reads the server's RSS
@@ -16,7 +16,8 @@ expects it), an answer's status is not the one the attack expects, /healthz wait
 --stall-ms during an attack, the RSS went past --rss-mb, or it did not come back within --back-mb
 of its start. --quick runs the same classes with smaller inputs (a few seconds; the
 test suite runs it); --identity asks for answers without gzip (by default the client accepts gzip,
-as browsers do)."""
+as browsers do); --app-dir serves another checkout (a `git worktree` of an older commit, to measure
+before a change)."""
 
 import argparse
 import io
@@ -31,11 +32,12 @@ import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import httpx
 import numpy as np
 from PIL import Image
-from server import serve
+from server import ROOT, serve
 
 KERNELS = ("identity", "edge", "edge_horizontal", "edge_vertical", "sobel_x")
 KERNELS += ("sobel_y", "blur", "gaussian", "sharpen", "emboss")
@@ -414,13 +416,14 @@ def main() -> None:
     parser.add_argument("--back-mb", type=float, default=200, help="RSS at the end at most start + this")
     parser.add_argument("--only", nargs="*", help="run only these attacks (by name)")
     parser.add_argument("--identity", action="store_true", help="ask for answers without gzip")
+    parser.add_argument("--app-dir", type=Path, default=ROOT, help="the checkout to serve (default: this)")
     parser.add_argument("--probe", nargs=2, metavar=("BASE", "PID"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.probe:
         probe(args.probe[0], int(args.probe[1]))
         return
     with tempfile.TemporaryDirectory() as data:
-        proc, base = serve(data)
+        proc, base = serve(data, root=args.app_dir.resolve())
         prober = Prober(base, proc.pid)
         headers = {"accept-encoding": "identity" if args.identity else "gzip"}
         try:
