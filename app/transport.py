@@ -16,7 +16,11 @@ from isal import isal_zlib
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app.bodies import JSON_MAX_BYTES, MAX_CONTAINERS, MAX_VALUES
+from app.settings import Settings
 from app.tensors import BINARY, Tail, binary_answer, frame
+
+_DEFAULTS = Settings.model_construct()  # the defaults, whatever this process's environment says
 
 API_DESCRIPTION = f"""
 **Tensors in answers** come in two transports; the numbers are the same in both.
@@ -41,6 +45,17 @@ API_DESCRIPTION = f"""
 timings) are kept in memory: a repeated request is answered at once (`X-Cache: hit`). Each carries
 an `ETag`; sending it back in `If-None-Match` gets `304 Not Modified` for a GET and, as HTTP says
 for other methods, `412 Precondition Failed` for a POST, both without a body.
+
+**Limits** (settings of the server, defaults in brackets): a JSON body holds at most
+{JSON_MAX_BYTES / 1e6:.1f} MB, {MAX_VALUES:,} values and {MAX_CONTAINERS:,} arrays or objects, an upload
+`NATURALLY_UPLOAD_MAX_BYTES` ({_DEFAULTS.upload_max_bytes >> 20} MiB): past them `413`. One answer's
+tensors hold at most `NATURALLY_ANSWER_MAX_BYTES` ({_DEFAULTS.answer_max_bytes >> 20} MiB): past it a
+`422` naming `encoding` (ask for `q8` or `f16`, or a smaller input). Requests with a body run
+`NATURALLY_MAX_RUNNING_REQUESTS` at once ({_DEFAULTS.max_running_requests}), with
+`NATURALLY_MAX_WAITING_REQUESTS` more in line ({_DEFAULTS.max_waiting_requests}); one more gets `503` with
+`Retry-After`. A job runs at most `NATURALLY_JOB_MAX_SECONDS` ({_DEFAULTS.job_max_seconds}) and ends in
+`error` past it; params estimated far over that get a `422` naming `params`. A refusal's `detail`
+names the field and quotes only a short excerpt of the input.
 """
 COMPRESSIBLE = ("application/json", "text/", "application/javascript", "image/svg+xml", BINARY)
 GZIP_LEVEL = 1  # ISA-L's levels go 0–3; 1 shrinks these answers as much as zlib's 1

@@ -9,6 +9,8 @@ import torch
 from fastapi.testclient import TestClient
 
 import app.transport as transport
+from app.bodies import JSON_MAX_BYTES
+from app.settings import Settings
 from app.static import STATIC_DIR, version
 from app.tensors import BINARY, decode_tensor, read_answer
 
@@ -125,3 +127,17 @@ def test_static_text_files_go_precompressed_and_versioned_ones_for_a_year(client
     plain, plain_headers = wire(client, "GET", f"/static/{name}", {"Accept-Encoding": "identity"})
     assert "content-encoding" not in plain_headers and plain_headers["cache-control"] == "no-cache"
     assert plain == (STATIC_DIR / name).read_bytes()
+
+
+def test_the_api_documentation_explains_both_transports_and_the_limits(client: TestClient):
+    text = " ".join(client.get("/openapi.json").json()["info"]["description"].split())
+    assert f"Accept: {BINARY}" in text and '"encoding": "base64"' in text  # both transports
+    defaults = Settings.model_construct()
+    for limit in (
+        f"NATURALLY_ANSWER_MAX_BYTES` ({defaults.answer_max_bytes >> 20} MiB)",
+        f"NATURALLY_MAX_WAITING_REQUESTS` more in line ({defaults.max_waiting_requests})",
+        f"NATURALLY_JOB_MAX_SECONDS` ({defaults.job_max_seconds})",
+        f"{JSON_MAX_BYTES / 1e6:.1f} MB",
+        "one more gets `503` with `Retry-After`",
+    ):
+        assert limit in text, limit
