@@ -19,3 +19,10 @@ def presentation_shows_only_the_stage(page: Page, url: str, prose: tuple[str, ..
     page.keyboard.press("Escape")
     assert page.is_visible(".explain")
     page.wait_for_function("() => !location.search.includes('present')")
+
+
+def stage_ready(page: Page, url: str) -> None:
+    """Open `url` and wait until the stage's step text shows its first real numbers and the page is idle."""
+    page.goto(url)
+    page.wait_for_function("() => document.getElementById('step-text').querySelector('.num')")
+    page.wait_for_load_state("networkidle")

@@ -21,7 +21,6 @@ NOT_CONVERTED = {
     "/cnn/bottleneck",
     "/cnn/practice",
     "/cnn/your-classes",
-    "/rnn/forward",
     "/rnn/batching",
     "/rnn/bidirectional",
     "/rnn/gru",

@@ -19,17 +19,18 @@
     layerChoice,
     pyTensor,
     pyInput,
+    showControls,
     svg,
+    $,
   } = N;
-  const $ = (id) => document.getElementById(id);
   const P = "rnn.forward.";
   const WEIGHTS = ["W_xh", "W_hh", "b_h", "W_hy", "b_y"];
   const SUB = "₀₁₂₃₄₅₆₇₈₉";
   const sub = (n) => String(n).replace(/\d/g, (d) => SUB[d]);
   const vec = (v, d = 3) => `[${Array.from(v, (x) => fmt(x, d)).join(", ")}]`;
   let res = null; // the last /api/rnn/forward response, tensors decoded
-  let step = 0; // 0-based: the page calls it t = step + 1
-  let timer = null;
+  let pos = 0; // the time step shown, 0-based: the page calls it t = pos + 1
+  let lastFrame = null; // the guided walk's frame last shown (it moves the time step when it changes)
 
   /* ---- the request ---- */
   function body(typed) {
@@ -53,7 +54,7 @@
     if (!b) return;
     let out;
     try {
-      out = await api("POST", "/api/rnn/forward", b);
+      out = await api("POST", "/api/rnn/forward", b, { key: "forward" });
     } catch {
       return;
     }
@@ -72,7 +73,10 @@
     };
     if (!typed) fillTypedWeights(res.W); // the boxes hold the weights in use: "typed" starts from them
     layerChoice(out.num_layers);
-    $("step-index").max = out.steps - 1;
+    const slider = $("step-index");
+    slider.max = out.steps - 1;
+    if (N.state.restore("step-index")) pos = Number(slider.value); // a link's time step, once it fits
+    lastFrame = guide.step() === STEP.WALK ? guide.frame() : null; // a new answer keeps the time step
     drawAll();
   }
 
@@ -82,9 +86,8 @@
   const inputLabel = (s) => (res.tokens ? `'${res.tokens[s]}'` : vec(matrix(res.X)[s], 2));
 
   function drawAll() {
-    step = Math.min(step, res.steps - 1);
     drawWeights();
-    showStep(step);
+    showStep(pos);
   }
 
   function drawWeights() {
@@ -126,11 +129,16 @@
     $("shared-hint").textContent = t(`${P}shared_hint`, { n: count, steps: res.steps });
   }
 
+  /** Show time step i: the slider, the formulas, the plots below and the stage. */
   function showStep(i) {
-    step = i;
-    $("step-index").value = i;
-    $("step-out").textContent = t(`${P}step_of`, { i: i + 1, n: res.steps });
-    drawDiagram();
+    setStep(i);
+    guide.refresh();
+  }
+
+  function setStep(i) {
+    pos = Math.max(0, Math.min(i, res.steps - 1));
+    $("step-index").value = pos;
+    $("step-out").textContent = t(`${P}step_of`, { i: pos + 1, n: res.steps });
     drawCalc();
     drawStepBars();
     drawOverTime();
@@ -139,25 +147,25 @@
 
   function drawCalc() {
     const l = layerNow();
-    const s = step + 1;
-    const prev = step === 0 ? matrix(res.H, l)[0].map(() => 0) : at(res.H, l, step - 1);
+    const s = pos + 1;
+    const prev = pos === 0 ? matrix(res.H, l)[0].map(() => 0) : at(res.H, l, pos - 1);
     const input =
       l === 0
-        ? `x${sub(s)} = ${inputLabel(step)}${res.tokens ? ` → ${vec(matrix(res.X)[step], 0)}` : ""}`
-        : `h${sub(s)}⁽${l}⁾ = ${vec(at(res.H, l - 1, step))}`;
+        ? `x${sub(s)} = ${inputLabel(pos)}${res.tokens ? ` → ${vec(matrix(res.X)[pos], 0)}` : ""}`
+        : `h${sub(s)}⁽${l}⁾ = ${vec(at(res.H, l - 1, pos))}`;
     const inName = l === 0 ? `x${sub(s)}` : `h${sub(s)}⁽${l}⁾`;
     const bias = res.layers[l].b_h.data;
     const lines = [
       input,
-      `W_xh · ${inName} = ${vec(at(res.XW, l, step))}`,
-      `W_hh · h${sub(s - 1)} = W_hh · ${vec(prev)} = ${vec(at(res.HW, l, step))}${step === 0 ? t(`${P}h0_note`) : ""}`,
-      `a${sub(s)} = W_xh · ${inName} + W_hh · h${sub(s - 1)} + b_h = ${vec(at(res.A, l, step))}   (b_h = ${vec(bias)})`,
-      `h${sub(s)} = tanh(a${sub(s)}) = ${vec(at(res.H, l, step))}`,
+      `W_xh · ${inName} = ${vec(at(res.XW, l, pos))}`,
+      `W_hh · h${sub(s - 1)} = W_hh · ${vec(prev)} = ${vec(at(res.HW, l, pos))}${pos === 0 ? t(`${P}h0_note`) : ""}`,
+      `a${sub(s)} = W_xh · ${inName} + W_hh · h${sub(s - 1)} + b_h = ${vec(at(res.A, l, pos))}   (b_h = ${vec(bias)})`,
+      `h${sub(s)} = tanh(a${sub(s)}) = ${vec(at(res.H, l, pos))}`,
     ];
     const many = res.outputs === "many_to_many";
     lines.push(
-      many || step === res.steps - 1
-        ? `y${sub(s)} = W_hy · h${sub(s)} + b_y = ${vec(matrix(res.Y)[many ? step : 0])}`
+      many || pos === res.steps - 1
+        ? `y${sub(s)} = W_hy · h${sub(s)} + b_y = ${vec(matrix(res.Y)[many ? pos : 0])}`
         : t(`${P}no_output`, { t: s }),
     );
     // escape (a typed word reaches these lines), then write W_xh as W<sub>xh</sub>
@@ -170,34 +178,34 @@
     );
   }
 
-  function drawStepBars() {
-    const l = layerNow();
+  /** The five bars of each hidden unit at time step s of layer l: the input's share W_xh·x, the memory's
+   * share W_hh·h, the bias, their sum a and tanh(a). `focus` (names) keeps those opaque and fades the rest. */
+  function cellBars(l, s, focus = null) {
     const units = [...Array(res.hidden_size).keys()].map((k) => `h[${k}]`);
-    const bias = res.layers[l].b_h.data;
-    const bar = (name, y, color) => ({
+    const bar = (name, key, y, color) => ({
       type: "bar",
       name,
       x: units,
       y: Array.from(y),
-      marker: { color },
+      marker: { color, opacity: !focus || focus.includes(key) ? 1 : 0.18 },
       hovertemplate: `${name}, %{x}: %{y:.4~g}<extra></extra>`,
     });
-    draw(
-      "plot-step",
-      [
-        bar("W<sub>xh</sub>·x", at(res.XW, l, step), COLORS.green),
-        bar("W<sub>hh</sub>·h", at(res.HW, l, step), COLORS.accent),
-        bar("b<sub>h</sub>", bias, COLORS.muted),
-        bar("a", at(res.A, l, step), COLORS.warn),
-        bar("tanh(a)", at(res.H, l, step), COLORS.ink),
-      ],
-      {
-        xTitle: t(`${P}step_plot_title`, { t: step + 1 }),
-        yTitle: t(`${P}axis_value`),
-        showlegend: true,
-        margin: { t: 56 },
-      },
-    );
+    return [
+      bar("W<sub>xh</sub>·x", "xw", at(res.XW, l, s), COLORS.green),
+      bar("W<sub>hh</sub>·h", "hw", at(res.HW, l, s), COLORS.accent),
+      bar("b<sub>h</sub>", "b", res.layers[l].b_h.data, COLORS.muted),
+      bar("a", "a", at(res.A, l, s), COLORS.warn),
+      bar("tanh(a)", "h", at(res.H, l, s), COLORS.ink),
+    ];
+  }
+
+  function drawStepBars() {
+    draw("plot-step", cellBars(layerNow(), pos), {
+      xTitle: t(`${P}step_plot_title`, { t: pos + 1 }),
+      yTitle: t(`${P}axis_value`),
+      showlegend: true,
+      margin: { t: 56 },
+    });
   }
 
   function drawOverTime() {
@@ -207,12 +215,12 @@
     const now = [
       {
         type: "line",
-        x0: step + 1,
-        x1: step + 1,
+        x0: pos + 1,
+        x1: pos + 1,
         yref: "paper",
         y0: 0,
         y1: 1,
-        line: { color: "#f59e0b", width: 2 },
+        line: { color: COLORS.window, width: 2 },
       },
     ];
     const hs = matrix(res.H, l);
@@ -328,16 +336,60 @@
     };
   }
 
-  function drawDiagram() {
+  const FOCUS = {
+    // what each kind of focus outlines: the inputs, the arrows of one matrix at step t (or at every step),
+    // the cell of step t
+    inputs: (kind) => kind === "xin" || kind === "input",
+    W_xh: (kind, s) => s === pos && (kind === "input" || kind === "up"),
+    W_hh: (kind, s) => s === pos && kind === "recur",
+    cell: (kind, s) => s === pos && kind === "cell",
+    W_hy: (kind) => kind === "output" || kind === "yout",
+    all: (kind) => ["input", "up", "recur", "output"].includes(kind),
+  };
+
+  /** Fit the svg (its natural size: width × height) in its box: scaled to the whole box when the diagram
+   * still reads well that way, else at a readable scale with the box scrolling (long sequences). */
+  function fit(root, box, width, height, vertical) {
+    const [bw, bh] = [box.clientWidth, box.clientHeight];
+    if (Math.min(bw / width, bh / height) >= (vertical ? 0.85 : 0.7)) {
+      Object.assign(root.style, { width: "100%", height: "100%" });
+      return false;
+    }
+    const k = vertical ? Math.min(1, bw / width) : Math.min(1.15, bh / height);
+    Object.assign(root.style, { width: `${width * k}px`, height: `${height * k}px` });
+    return true;
+  }
+
+  /** A cell's state h as small bars (one per unit, −1 … 1 around the middle line), or its value (H = 1). */
+  function stateMarks(g, x, y, h) {
+    if (h.length === 1) {
+      g.append(svg("text", { x, y: y + 15, "text-anchor": "middle", class: "val" }, fmt(h[0], 3)));
+      return;
+    }
+    const w = Math.min(10, (2 * CW - 16) / h.length);
+    const mid = y + 10;
+    g.append(svg("line", { x1: x - CW + 6, x2: x + CW - 6, y1: mid, y2: mid, class: "mid" }));
+    h.forEach((v, k) => {
+      const bx = x - (h.length * w) / 2 + k * w;
+      const bh = Math.abs(v) * 12;
+      const top = v >= 0 ? mid - bh : mid;
+      g.append(
+        svg("path", { d: `M${bx + 1},${top} h${w - 2} v${bh} h${2 - w} z`, class: v >= 0 ? "up" : "down" }),
+      );
+    });
+  }
+
+  /** The unrolled RNN at time step `pos`: steps before it computed (their states drawn in), steps after
+   * it faded; `focus` (a key of FOCUS) outlines the part a guided step talks about. */
+  function drawDiagram(focus = null) {
     const T = res.steps;
     const L = res.num_layers;
     const box = $("unrolled");
     const vertical = box.clientWidth < NARROW;
     const geo = layout(T, L, vertical);
     const { width, height } = geo;
+    const on = (kind, s) => (focus && FOCUS[focus](kind, s) ? " hl" : "");
     const root = svg("svg", {
-      width,
-      height,
       viewBox: `0 0 ${width} ${height}`,
       class: `rnn-svg${vertical ? " vertical" : ""}`,
     });
@@ -370,38 +422,36 @@
       root.append(svg("text", { x: p.x, y: p.y, class: cls, "text-anchor": p.anchor }, label));
     for (let l = 0; l < L; l++) text(geo.h0(l), "h0", "h₀");
     for (let s = 0; s < T; s++) {
-      const cls = s === step ? "now" : s < step ? "past" : "future";
-      text(geo.xText(s), `xin ${cls}`, res.tokens ? `x${sub(s + 1)} '${res.tokens[s]}'` : `x${sub(s + 1)}`);
-      arrow("W_xh", geo.input(s), cls);
+      const cls = s === pos ? "now" : s < pos ? "past" : "future";
+      const label = res.tokens ? `x${sub(s + 1)} '${res.tokens[s]}'` : `x${sub(s + 1)}`;
+      text(geo.xText(s), `xin ${cls}${on("xin", s)}`, label);
+      arrow("W_xh", geo.input(s), cls + on("input", s));
       for (let l = 0; l < L; l++) {
-        if (l > 0) arrow("W_xh", geo.up(s, l), cls);
-        arrow("W_hh", geo.recur(s, l), cls);
+        if (l > 0) arrow("W_xh", geo.up(s, l), cls + on("up", s));
+        arrow("W_hh", geo.recur(s, l), cls + on("recur", s));
         const [x, y] = geo.pos(s, l);
-        const g = svg("g", { class: `cell ${cls}`, "data-step": s });
+        const g = svg("g", { class: `cell ${cls}${on("cell", s)}`, "data-step": s });
         const h = at(res.H, l, s);
         g.append(svg("rect", { x: x - CW, y: y - CH, width: 2 * CW, height: 2 * CH, rx: 8 }));
+        const name = L > 1 ? `h${sub(s + 1)}⁽${l + 1}⁾` : `h${sub(s + 1)}`;
         g.append(
-          svg(
-            "text",
-            { x, y: y + (h.length === 1 ? -2 : 5), "text-anchor": "middle" },
-            L > 1 ? `h${sub(s + 1)}⁽${l + 1}⁾` : `h${sub(s + 1)}`,
-          ),
+          svg("text", { x, y: y + (h.length === 1 || s > pos ? -2 : -7), "text-anchor": "middle" }, name),
         );
-        if (h.length === 1)
-          g.append(svg("text", { x, y: y + 15, "text-anchor": "middle", class: "val" }, fmt(h[0], 3)));
+        if (s <= pos) stateMarks(g, x, y, h); // the states computed so far
         g.append(svg("title", {}, `h${sub(s + 1)} = ${vec(h)}`));
         root.append(g);
       }
       if (res.outputs === "many_to_many" || s === T - 1) {
-        arrow("W_hy", geo.output(s), cls);
-        text(geo.yText(s), `yout ${cls}`, `y${sub(s + 1)}`);
+        arrow("W_hy", geo.output(s), cls + on("output", s));
+        text(geo.yText(s), `yout ${cls}${on("yout", s)}`, `y${sub(s + 1)}`);
       }
     }
     box.replaceChildren(root);
-    const x = geo.pos(step, 0)[0];
-    if (!vertical && (x < box.scrollLeft + 124 || x > box.scrollLeft + box.clientWidth - 124)) {
-      box.scrollLeft = Math.max(0, x - box.clientWidth / 2);
-    }
+    if (!fit(root, box, width, height, vertical)) return;
+    const scale = root.getBoundingClientRect().width / width; // keep the current step in view
+    const [cx, cy] = geo.pos(pos, 0).map((v) => v * scale);
+    if (vertical) box.scrollTop = Math.max(0, cy - box.clientHeight / 2);
+    else box.scrollLeft = Math.max(0, cx - box.clientWidth / 2);
   }
 
   /* ---- the PyTorch panel ---- */
@@ -433,46 +483,85 @@
     ].join("\n");
   }
 
-  /* ---- the player ---- */
-  function stop() {
-    clearInterval(timer);
-    timer = null;
-    $("step-play").textContent = t(`${P}play`);
-    $("step-play").setAttribute("aria-pressed", "false");
+  /* ---- the stage: the unrolled cell stepping through time, beside what happens inside it ---- */
+  const STEP = { SEQUENCE: 0, INPUT: 1, MEMORY: 2, CELL: 3, WALK: 4, OUTPUT: 5, SHARED: 6 };
+  // per guided step: the part of the diagram outlined and the bars kept opaque (null: all)
+  const MOMENT = [
+    ["inputs", ["xw"]],
+    ["W_xh", ["xw"]],
+    ["W_hh", ["hw"]],
+    ["cell", ["xw", "hw", "b", "a", "h"]],
+    [null, null],
+    ["W_hy", ["h"]],
+    ["all", null],
+  ];
+
+  /** A y range holding every bar of layer l at every time step, so the axis stays still while t moves. */
+  function barRange(l) {
+    const all = [res.XW, res.HW, res.A, res.H].flatMap((v) => matrix(v, l).flat());
+    const vals = [...all, ...res.layers[l].b_h.data, 0];
+    const [lo, hi] = [Math.min(...vals), Math.max(...vals)];
+    const pad = (hi - lo || 1) * 0.08;
+    return [lo - pad, hi + pad];
   }
 
-  function play() {
-    if (timer) {
-      stop();
-      return;
-    }
-    if (step >= res.steps - 1) showStep(0);
-    $("step-play").textContent = t(`${P}pause`);
-    $("step-play").setAttribute("aria-pressed", "true");
-    timer = setInterval(
-      () => (step < res.steps - 1 ? showStep(step + 1) : stop()),
-      1000 / Number($("speed").value),
-    );
+  function stageAt(step, frame) {
+    if (step === STEP.WALK && frame !== lastFrame) setStep(frame); // the walk moves the time step
+    lastFrame = step === STEP.WALK ? frame : null;
+    const [focus, bars] = MOMENT[step];
+    const l = layerNow();
+    drawDiagram(focus);
+    draw("plot-stage", cellBars(l, pos, bars), {
+      xTitle: t(`${P}stage_axis`, { t: pos + 1 }),
+      yTitle: t(`${P}axis_value`),
+      showlegend: true,
+      legend: { orientation: "h", y: 1.02, yanchor: "bottom", x: 0 },
+      margin: { t: 30 },
+      yaxis: { range: barRange(l) },
+    });
+    return stepNumbers(step, l);
   }
+
+  /** The numbers of guided step `step`'s text at time step pos of layer l, all from the answer. */
+  function stepNumbers(step, l) {
+    const T = res.steps;
+    const s = pos + 1;
+    const v = (view, k = pos) => vec(at(view, l, k));
+    const base = { t: s, T, H: res.hidden_size, prev: s - 1 };
+    if (step === STEP.SEQUENCE) {
+      const inputs = [...Array(T).keys()].map(inputLabel).join(", ");
+      return { ...base, inputs, I: res.input_size };
+    }
+    if (step === STEP.INPUT) {
+      const x = l === 0 ? inputLabel(pos) : vec(at(res.H, l - 1, pos)); // layer l reads the one below
+      return { ...base, x, xw: v(res.XW) };
+    }
+    if (step === STEP.MEMORY) {
+      const hp = pos === 0 ? vec(at(res.H, l, 0).map(() => 0)) : v(res.H, pos - 1);
+      return { ...base, hp, hw: v(res.HW) };
+    }
+    if (step === STEP.CELL) return { ...base, a: v(res.A), h: v(res.H), b: vec(res.layers[l].b_h.data) };
+    if (step === STEP.WALK) return { ...base, h: v(res.H), hT: v(res.H, T - 1) };
+    if (step === STEP.OUTPUT) {
+      const ys = matrix(res.Y);
+      const many = res.outputs === "many_to_many";
+      const y = many ? vec(ys[pos]) : vec(ys[0]);
+      return { ...base, y, at: many ? s : T, mode: t(many ? `${P}many_to_many` : `${P}many_to_one`) };
+    }
+    const count = [res.W.W_hy, res.W.b_y, ...res.layers.flatMap(Object.values)].reduce(
+      (n, w) => n + w.data.length,
+      0,
+    );
+    return { ...base, n: count, copies: count * T };
+  }
+
+  const guide = N.steps({
+    show: (step, frame) => (res ? stageAt(step, frame) : null),
+    frames: (step) => (res && step === STEP.WALK ? res.steps : 1),
+    interval: (step) => (step === STEP.WALK ? 1000 / Number($("speed").value) : 3000),
+  });
 
   /* ---- wiring ---- */
-  function showControls() {
-    const word = $("source").value === "word";
-    const typed = $("weights-source").value === "typed";
-    document.querySelectorAll(".src-numbers").forEach((el) => {
-      el.hidden = word;
-    });
-    document.querySelectorAll(".src-word").forEach((el) => {
-      el.hidden = !word;
-    });
-    document.querySelectorAll(".w-typed").forEach((el) => {
-      el.hidden = !typed;
-    });
-    document.querySelectorAll(".w-seed").forEach((el) => {
-      el.hidden = typed;
-    });
-  }
-
   const later = debounce(update, 250);
   for (const id of ["input-size", "hidden-size", "output-size", "speed"]) {
     const show = () => {
@@ -499,37 +588,12 @@
   $("layer").addEventListener("change", () => {
     if (res) drawAll();
   });
-  window.addEventListener(
-    "resize",
-    debounce(() => res && drawDiagram(), 200),
-  ); // a phone turned sideways: wide or narrow diagram
   $("unrolled").addEventListener("click", (ev) => {
     const cell = ev.target.closest(".cell");
-    if (cell && res) {
-      stop();
-      showStep(Number(cell.dataset.step));
-    }
-  });
-  $("step-next").addEventListener("click", () => {
-    stop();
-    if (res) showStep(Math.min(step + 1, res.steps - 1));
-  });
-  $("step-prev").addEventListener("click", () => {
-    stop();
-    if (res) showStep(Math.max(step - 1, 0));
+    if (cell && res) showStep(Number(cell.dataset.step));
   });
   $("step-index").addEventListener("input", () => {
-    stop();
     if (res) showStep(Number($("step-index").value));
-  });
-  $("step-play").addEventListener("click", () => {
-    if (res) play();
-  });
-  $("speed").addEventListener("change", () => {
-    if (timer) {
-      stop();
-      play();
-    }
   });
   showControls();
   update();
