@@ -18,7 +18,6 @@ NOT_CONVERTED = {
     "/cnn/pooling",
     "/cnn/activation",
     "/cnn/inception",
-    "/cnn/bottleneck",
     "/cnn/practice",
     "/cnn/your-classes",
     "/rnn/batching",
