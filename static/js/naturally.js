@@ -429,6 +429,23 @@
 
   const sum = (values) => values.reduce((a, b) => a + b, 0);
 
+  /** About six ticks along n cells, labelled from `first` (the cells' place in a larger matrix). */
+  function counted(first, n) {
+    const every = Math.ceil(n / 6);
+    const vals = [...Array(n).keys()].filter((k) => k % every === 0);
+    return { tickmode: "array", tickvals: vals, ticktext: vals.map((k) => String(first + k)) };
+  }
+
+  /** A rectangle around the cells of rows r0…r1 and columns c0…c1 of a matrix (a Plotly shape). */
+  const cellBox = (r0, c0, r1, c1, extra = {}) => ({
+    type: "rect",
+    x0: c0 - 0.5,
+    x1: c1 + 0.5,
+    y0: r0 - 0.5,
+    y1: r1 + 0.5,
+    ...extra,
+  });
+
   /** Panels in a grid of `opts.cols` columns (default: all in one row), drawn in one Plotly call with
    * fixed axes, so that a stage's picture moves and its axes stay. Every matrix cell has the same size,
    * the largest the element holds, and the grid is centred in it. A panel is
@@ -438,9 +455,10 @@
    *       written on a cell (a kernel's tap, a product) is a mark [row, col, label] on a card over it;
    *   {image}              an RGB picture (rows of [r, g, b]);
    *   {traces, cells}      anything else (e.g. a curve) in the room of a `cells` = [h, w] matrix;
-   * with a `title`, `shapes` in the panel's own coordinates (a matrix's column x and row y), `xaxis` /
-   * `yaxis` additions (ticks, ranges), and `dim: true` to fade it, so that the panel a step talks about
-   * stands out. `opts.shapes` and `opts.annotations` may name a panel's axes themselves ("x2", …). */
+   * with a `title`, `shapes` in the panel's own coordinates (a matrix's column x and row y; N.cellBox
+   * outlines cells), `origin: [row, col]` to number a matrix's ticks from where it lies in a larger one,
+   * `xaxis` / `yaxis` additions (ticks, ranges), and `dim: true` to fade it, so that the panel a step
+   * talks about stands out. `opts.shapes` and `opts.annotations` may name a panel's axes ("x2", …). */
   function panels(el, list, opts = {}) {
     const target = typeof el === "string" ? document.getElementById(el) : el;
     const cols = Math.min(opts.cols || list.length, list.length);
@@ -488,10 +506,11 @@
         zeroline: false,
       };
       const grid = matrix ? { showgrid: false } : {};
+      const [row0, col0] = p.origin || [0, 0];
       axes[`xaxis${k}`] = {
         domain: [x0 / width, (x0 + cell * w) / width],
         anchor: yr,
-        ...(matrix ? { range: [-0.5, w - 0.5] } : {}),
+        ...(matrix ? { range: [-0.5, w - 0.5], ...counted(col0, w) } : {}),
         ...tick,
         ...grid,
         ...p.xaxis,
@@ -499,7 +518,7 @@
       axes[`yaxis${k}`] = {
         domain: [1 - (y0 + cell * h) / height, 1 - y0 / height],
         anchor: xr,
-        ...(matrix ? { range: [h - 0.5, -0.5] } : {}),
+        ...(matrix ? { range: [h - 0.5, -0.5], ...counted(row0, h) } : {}),
         ...tick,
         ...grid,
         ...p.yaxis,
@@ -861,6 +880,14 @@
     return text === "-0" ? "0" : text;
   };
 
+  /** A number in about four characters, for a small cell of a matrix: 137, -46, 9.5, -.33 (whole from
+   * 10 on, one decimal from 1, two below 1 without the leading zero). */
+  function short(v) {
+    const a = Math.abs(v);
+    if (a >= 10 || Number.isInteger(v)) return fmt(v, 0);
+    return a >= 1 ? fmt(v, 1) : fmt(v, 2).replace(/^(-?)0\./, "$1.");
+  }
+
   /** A number of any size in 3 significant digits: 0.0123 and 456 as they are, 1.01 × 10⁻¹⁷ beyond
    * (null → "—"). */
   const SUPER = { "-": "⁻", 0: "⁰", 1: "¹", 2: "²", 3: "³", 4: "⁴", 5: "⁵", 6: "⁶", 7: "⁷", 8: "⁸", 9: "⁹" };
@@ -889,6 +916,7 @@
     mosaic,
     heatmap,
     panels,
+    cellBox,
     bars,
     lines,
     trainingCurves,
@@ -896,6 +924,7 @@
     code,
     debounce,
     fmt,
+    short,
     sci,
     num,
     language,

@@ -8,7 +8,8 @@
  * A control whose options or range the script fills (a <select> with no options at load, or any control
  * marked data-state="later") is restored when the page calls N.state.restore(id) once they are in;
  * data-state="off" keeps a control out of the URL. Anything else (a position, the guided step,
- * presentation mode) is a parameter the page declares: N.state.param(name, {get, set}). */
+ * presentation mode) is a parameter the page declares: N.state.param(name, {get, set}); the home page's
+ * links also say which map of which net a lesson shows: N.state.origin(box). */
 (() => {
   "use strict";
   const { t, $ } = N;
@@ -145,6 +146,56 @@
     });
   }
 
+  /* ---- where a link from the home page comes from (docs/deep-links.md) ---- */
+  const whole = (v) => /^\d{1,4}$/.test(v);
+  const ORIGIN = {
+    model: (v) => ["basic", "inception", "residual"].includes(v),
+    layer: (v) => /^[a-z0-9_.]{1,40}$/i.test(v),
+    map: whole,
+    "input-map": whole,
+    row: whole,
+    col: whole,
+  };
+
+  /** The home page's links name the map a lesson opens on: the net (`model`), `layer`, output `map`,
+   * `input-map` and position (`row`, `col`). Declares those parameters; the values that fit are shown in
+   * `box` ("From the home page: conv1 of the basic net, output map 1, …") and kept in the link until
+   * forget() (call it once the learner changes what the link showed). Returns {value(name), forget()}. */
+  function origin(box) {
+    const from = {};
+    function show() {
+      const parts = [];
+      if (from.layer) {
+        const net = from.model ? t(`common.net.${from.model}`) : null;
+        parts.push(net ? t("common.from_layer", { layer: from.layer, net }) : from.layer);
+      }
+      if (from.map) parts.push(t("common.from_map", { map: from.map }));
+      if (from["input-map"]) parts.push(t("common.from_input_map", { map: from["input-map"] }));
+      if (from.row && from.col) parts.push(t("common.from_position", { row: from.row, col: from.col }));
+      box.hidden = !parts.length;
+      box.textContent = parts.length ? t("common.from_home", { what: parts.join(", ") }) : "";
+    }
+    for (const [name, fits] of Object.entries(ORIGIN)) {
+      param(name, {
+        get: () => from[name] ?? null,
+        set: (value) => {
+          if (!fits(value)) return false;
+          from[name] = value;
+          show();
+          return true;
+        },
+      });
+    }
+    return {
+      value: (name) => from[name],
+      forget: () => {
+        for (const name of Object.keys(from)) delete from[name];
+        show();
+        saveSoon();
+      },
+    };
+  }
+
   /* ---- writing the link ---- */
   /** The query string of the current state: the link's reserved and still-unused values, every control
    * that differs from its default, every declared parameter that is not at its default. */
@@ -204,5 +255,5 @@
     }
   });
 
-  N.state = { param, restore, save, link, wanted: (name) => wanted.get(name) };
+  N.state = { param, restore, save, link, origin, wanted: (name) => wanted.get(name) };
 })();

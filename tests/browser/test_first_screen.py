@@ -15,7 +15,6 @@ from tests.browser.test_pages import wait_for_plots
 
 NOT_CONVERTED = {
     "/cnn/input",
-    "/cnn/pooling",
     "/cnn/activation",
     "/cnn/inception",
     "/cnn/practice",

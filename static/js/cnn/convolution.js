@@ -4,7 +4,23 @@
  * /api/cnn/conv/trace. */
 (() => {
   "use strict";
-  const { t, api, tensor, matrix, heatmap, panels, code, fmt, debounce, status, el, $, COLORS } = N;
+  const {
+    t,
+    api,
+    tensor,
+    matrix,
+    heatmap,
+    panels,
+    cellBox,
+    code,
+    fmt,
+    short,
+    debounce,
+    status,
+    el,
+    $,
+    COLORS,
+  } = N;
   const P = "cnn.convolution.";
   const DEFAULT_KERNELS = ["sobel_x", "sobel_y", "blur"];
   const NARROW = window.matchMedia("(max-width: 600px)"); // the stylesheet's phone layout
@@ -33,48 +49,8 @@
     return [lo, hi];
   }
 
-  /* ---- what a link from the home page says it shows (docs/deep-links.md): a caption, nothing else ---- */
-  const whole = (v) => /^\d{1,4}$/.test(v);
-  const FROM_CHECKS = {
-    model: (v) => ["basic", "inception", "residual"].includes(v),
-    layer: (v) => /^[a-z0-9_.]{1,40}$/i.test(v),
-    map: whole,
-    "input-map": whole,
-    row: whole,
-    col: whole,
-  };
-  const from = {};
-  for (const [name, fits] of Object.entries(FROM_CHECKS)) {
-    N.state.param(name, {
-      get: () => from[name] ?? null,
-      set: (value) => {
-        if (!fits(value)) return false;
-        from[name] = value;
-        showFrom();
-        return true;
-      },
-    });
-  }
-
-  function showFrom() {
-    const box = $("from-home");
-    const parts = [];
-    if (from.layer) {
-      const net = from.model ? t(`${P}net.${from.model}`) : null;
-      parts.push(net ? t(`${P}from_layer`, { layer: from.layer, net }) : from.layer);
-    }
-    if (from.map) parts.push(t(`${P}from_map`, { map: from.map }));
-    if (from["input-map"]) parts.push(t(`${P}from_input_map`, { map: from["input-map"] }));
-    if (from.row && from.col) parts.push(t(`${P}from_position`, { row: from.row, col: from.col }));
-    box.hidden = !parts.length;
-    box.textContent = parts.length ? t(`${P}from_home`, { what: parts.join(", ") }) : "";
-  }
-
-  /** The user changed what the link showed: its caption no longer holds. */
-  function forgetFrom() {
-    for (const name of Object.keys(from)) delete from[name];
-    showFrom();
-  }
+  // a link from the home page names the net, layer, maps and position it shows: a caption, nothing else
+  const origin = N.state.origin($("from-home"));
 
   /* ---- the library's kernels: which ones are ticked is kept in the link (?kernels=sobel_x,blur) ---- */
   let linkKernels = null;
@@ -454,22 +430,6 @@
   /* ---- the stage: the input with the kernel's taps, and the output filling in ---- */
   const STEP = { KERNEL: 0, MULTIPLY: 1, ADD: 2, SLIDE: 3, PADDING: 4, CHANNELS: 5, MAPS: 6 };
 
-  /** Tick labels counting from `first` (the image's own rows and columns), about six of them. */
-  function ticks(first, n) {
-    const every = Math.ceil(n / 6);
-    const vals = [...Array(n).keys()].filter((k) => k % every === 0);
-    return { tickmode: "array", tickvals: vals, ticktext: vals.map((k) => String(first + k)) };
-  }
-
-  const box = (r0, c0, r1, c1, extra) => ({
-    type: "rect",
-    x0: c0 - 0.5,
-    x1: c1 + 0.5,
-    y0: r0 - 0.5,
-    y1: r1 + 0.5,
-    ...extra,
-  });
-
   /** The taps of the kernel at position st: [padded row, padded column, i, j]. */
   function taps(st) {
     const a = tr.kernel.shape[1];
@@ -479,12 +439,6 @@
     return out;
   }
 
-  /** A number in at most about four characters, for a stage cell: 137, -46, 9.5, -.33. */
-  function short(v) {
-    const a = Math.abs(v);
-    if (a >= 10 || Number.isInteger(v)) return fmt(v, 0);
-    return a >= 1 ? fmt(v, 1) : fmt(v, 2).replace(/^(-?)0\./, "$1.");
-  }
   const FOUR = [["-000"]]; // the input panels' font fits four characters, whatever a step writes
 
   /** One panel per input channel: the padded input, the taps outlined (at `step`, their kernel weights or
@@ -506,7 +460,7 @@
             ])
           : [];
       const shapes = [
-        box(p, p, p + h - 1, p + w - 1, { line: { color: COLORS.blue, width: 1, dash: "dot" } }),
+        cellBox(p, p, p + h - 1, p + w - 1, { line: { color: COLORS.blue, width: 1, dash: "dot" } }),
       ];
       if (step === STEP.PADDING && p > 0) {
         const [x0, y0, x1, y1] = [-0.5, -0.5, wp - 0.5, hp - 0.5];
@@ -520,7 +474,7 @@
         });
       }
       for (const [r, c] of taps(st))
-        shapes.push(box(r, c, r, c, { line: { color: COLORS.window, width: 3 } }));
+        shapes.push(cellBox(r, c, r, c, { line: { color: COLORS.window, width: 3 } }));
       const sum = step === STEP.KERNEL ? "" : ` · Σ ${fmt(st.channel_sums[ch], 1)}`;
       return {
         z,
@@ -533,8 +487,7 @@
         title: `${name}${sum}`,
         shapes,
         dim: step === STEP.MAPS,
-        xaxis: ticks(tr.typed ? -p : tr.left - p, wp),
-        yaxis: ticks(tr.typed ? -p : tr.top - p, hp),
+        origin: tr.typed ? [-p, -p] : [tr.top - p, tr.left - p],
         hovertemplate: `${name} %{z:.4~g}<extra></extra>`,
       };
     });
@@ -556,12 +509,11 @@
       zmax: m,
       title: t(`${P}stage_output`, { h2, w2, g: tr.group }),
       shapes: [
-        box(0, 0, h2 - 1, w2 - 1, { fillcolor: COLORS.line, line: { width: 0 }, layer: "below" }), // cells to fill
-        box(st.row, st.col, st.row, st.col, { line }),
+        cellBox(0, 0, h2 - 1, w2 - 1, { fillcolor: COLORS.line, line: { width: 0 }, layer: "below" }), // cells to fill
+        cellBox(st.row, st.col, st.row, st.col, { line }),
       ],
       dim: step === STEP.KERNEL || step === STEP.MULTIPLY,
-      xaxis: ticks(tr.first_col, w2),
-      yaxis: ticks(tr.first_row, h2),
+      origin: [tr.first_row, tr.first_col],
       hovertemplate: `${t(`${P}hover_value`)} %{z:.4~g}<extra></extra>`,
     };
   }
@@ -702,20 +654,20 @@
     $("speed").addEventListener("input", speedText);
     $("kernel-source").addEventListener("change", () => {
       showSources();
-      forgetFrom();
+      origin.forget();
       update();
     });
     $("trace-source").addEventListener("change", () => {
       showSources();
-      forgetFrom();
+      origin.forget();
       loadTrace();
     });
     $("library-kernels").addEventListener("change", update);
     for (const id of ["color", "group"]) $(id).addEventListener("change", update);
     for (const id of ["typed-kernels", "bias"]) $(id).addEventListener("input", later);
-    $("typed-kernels").addEventListener("input", forgetFrom);
+    $("typed-kernels").addEventListener("input", origin.forget);
     for (const id of ["patch-top", "patch-left", "patch-size"]) $(id).addEventListener("change", loadTrace);
-    $("typed-matrix").addEventListener("input", forgetFrom);
+    $("typed-matrix").addEventListener("input", origin.forget);
     $("typed-matrix").addEventListener("input", debounce(loadTrace, 300));
     $("step-index").addEventListener("input", () => {
       if (tr) showPosition(Number($("step-index").value));
