@@ -446,6 +446,20 @@
     ...extra,
   });
 
+  /** The shaded padding ring of a matrix padded by p cells on every side (h×w inside), a Plotly path. */
+  function paddingRing(h, w, p) {
+    const [o, e, f] = [-0.5, h + 2 * p - 0.5, w + 2 * p - 0.5];
+    const [io, ie, jf] = [p - 0.5, p + h - 0.5, p + w - 0.5];
+    return {
+      type: "path",
+      path: `M${o},${o} H${f} V${e} H${o} Z M${io},${io} H${jf} V${ie} H${io} Z`,
+      fillrule: "evenodd",
+      fillcolor: COLORS.blue,
+      opacity: 0.3,
+      line: { width: 0 },
+    };
+  }
+
   /** Panels in a grid of `opts.cols` columns (default: all in one row), drawn in one Plotly call with
    * fixed axes, so that a stage's picture moves and its axes stay. Every matrix cell has the same size,
    * the largest the element holds, and the grid is centred in it. A panel is
@@ -917,6 +931,7 @@
     heatmap,
     panels,
     cellBox,
+    paddingRing,
     bars,
     lines,
     trainingCurves,

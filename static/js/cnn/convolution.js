@@ -446,7 +446,6 @@
   function inputPanels(step, st) {
     const p = tr.padding;
     const [, h, w] = tr.input_shape;
-    const [hp, wp] = [h + 2 * p, w + 2 * p];
     return inputNames().map((name, ch) => {
       const z = matrix(tr.padded, ch);
       const [lo, hi] = tr.typed ? extent(z) : [0, 255];
@@ -462,17 +461,7 @@
       const shapes = [
         cellBox(p, p, p + h - 1, p + w - 1, { line: { color: COLORS.blue, width: 1, dash: "dot" } }),
       ];
-      if (step === STEP.PADDING && p > 0) {
-        const [x0, y0, x1, y1] = [-0.5, -0.5, wp - 0.5, hp - 0.5];
-        const [ix0, iy0, ix1, iy1] = [p - 0.5, p - 0.5, p + w - 0.5, p + h - 0.5];
-        shapes.push({
-          type: "path",
-          path: `M${x0},${y0} H${x1} V${y1} H${x0} Z M${ix0},${iy0} H${ix1} V${iy1} H${ix0} Z`,
-          fillrule: "evenodd",
-          fillcolor: "rgba(37, 99, 235, 0.35)",
-          line: { width: 0 },
-        });
-      }
+      if (step === STEP.PADDING && p > 0) shapes.push(N.paddingRing(h, w, p));
       for (const [r, c] of taps(st))
         shapes.push(cellBox(r, c, r, c, { line: { color: COLORS.window, width: 3 } }));
       const sum = step === STEP.KERNEL ? "" : ` · Σ ${fmt(st.channel_sums[ch], 1)}`;

@@ -332,17 +332,7 @@
     const pad = res.kind === "max" ? "−∞" : "0";
     const win = windowOf(cell);
     const shapes = [];
-    if (step === STEP.PADDING && p > 0) {
-      const [o, e] = [-0.5, size - 0.5];
-      const [io, ie] = [p - 0.5, p + n - 0.5];
-      shapes.push({
-        type: "path",
-        path: `M${o},${o} H${e} V${e} H${o} Z M${io},${io} H${ie} V${ie} H${io} Z`,
-        fillrule: "evenodd",
-        fillcolor: "rgba(37, 99, 235, 0.3)",
-        line: { width: 0 },
-      });
-    }
+    if (step === STEP.PADDING && p > 0) shapes.push(N.paddingRing(n, n, p));
     if (step !== STEP.MAP) {
       const [t0, l0] = [win.top + p, win.left + p];
       shapes.push(
