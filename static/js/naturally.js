@@ -17,6 +17,7 @@
     green: color("green"),
     blue: color("blue"),
     warn: color("warn"),
+    purple: color("purple"),
     window: color("window"), // a window, kernel or patch outlined on a plot (also the focus ring)
   };
   const SCALES = {

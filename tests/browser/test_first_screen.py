@@ -16,7 +16,6 @@ from tests.browser.test_pages import wait_for_plots
 NOT_CONVERTED = {
     "/cnn/input",
     "/cnn/activation",
-    "/cnn/inception",
     "/cnn/practice",
     "/cnn/your-classes",
     "/rnn/batching",
