@@ -113,6 +113,18 @@ def test_every_kind_estimates_its_defaults_within_the_default_limit(kind: str):
 
 
 def test_estimates_grow_with_the_work():
-    for kind, more in [("digits", {"epochs": 6}), ("names", {"hidden_size": 256}), ("depth", {"deep": 100})]:
+    for kind, more in [
+        ("digits", {"epochs": 6}),
+        ("names", {"hidden_size": 256}),
+        ("depth", {"deep": 100}),
+        ("custom", {"epochs": 30}),
+    ]:
         small, big = _REQUESTS[kind](kind=kind).params, _REQUESTS[kind](kind=kind, params=more).params
         assert kinds.ESTIMATES[kind](big) > 1.5 * kinds.ESTIMATES[kind](small), kind
+
+
+def test_a_custom_job_of_the_most_epochs_is_accepted_within_the_default_limit():
+    """Its estimate is the worst case (the largest data set or leave-one-out's copies of TinyVGG):
+    still within twice the default limit, so the page's epochs never meet a refusal."""
+    params = _REQUESTS["custom"](kind="custom", params={"epochs": 50}).params
+    assert too_long("custom", params, Settings().job_max_seconds) is None
