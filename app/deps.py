@@ -8,9 +8,9 @@ from fastapi import Depends, Request
 from redis import Redis
 
 from app.datasets import DatasetStore
-from app.i18n import pick_language
+from app.i18n import api_language, pick_language
 from app.images import ImageStore
-from app.jobs.redis_runner import RedisRunner
+from app.jobs.redis_runner import runner_for
 from app.jobs.runner import InProcessRunner, JobRunner
 from app.jobs.store import JobStore
 from app.settings import Settings, get_settings
@@ -44,29 +44,18 @@ def get_dataset_store(settings: SettingsDep) -> DatasetStore:
 
 ImageStoreDep = Annotated[ImageStore, Depends(get_image_store)]
 DatasetStoreDep = Annotated[DatasetStore, Depends(get_dataset_store)]
-LangDep = Annotated[str, Depends(get_lang)]
+LangDep = Annotated[str, Depends(get_lang)]  # a page's language
+ApiLangDep = Annotated[str, Depends(api_language)]  # the language of what an API answer says
 
 
 _RUNNERS: dict[tuple[str, ...], JobRunner] = {}  # one per data folder or Redis queue in this process
-
-
-def redis_runner(redis: Redis, prefix: str, settings: Settings) -> RedisRunner:
-    return RedisRunner(
-        redis,
-        prefix,
-        max_running=settings.max_running_jobs,
-        max_kept=settings.jobs_max_kept,
-        workdir_root=settings.data_dir / "jobs",
-        alive_seconds=settings.job_alive_seconds,
-        max_seconds=settings.job_max_seconds,
-    )
 
 
 def get_job_runner(settings: SettingsDep) -> JobRunner:
     if settings.job_backend == "redis":
         key = ("redis", settings.redis_url, settings.redis_prefix, str(settings.data_dir))  # + its files
         if key not in _RUNNERS:
-            _RUNNERS[key] = redis_runner(Redis.from_url(settings.redis_url), settings.redis_prefix, settings)
+            _RUNNERS[key] = runner_for(Redis.from_url(settings.redis_url), settings.redis_prefix, settings)
         return _RUNNERS[key]
     root = settings.data_dir / "jobs"
     key = ("thread", str(root))

@@ -2,10 +2,12 @@
 what the pages share (app/locales/<lang>/<part>.json, merged when first read).
 
 Keys are dotted; a lesson's keys start with its key ("cnn.convolution.title") and live in
-cnn.convolution.json, the home page's (home.*) in home.json, the others (common.*, lesson.*) in
-common.json: `part_of(key)`.
+cnn.convolution.json, the home page's (home.*) in home.json, what the API writes (api.*: its error
+messages) in api.json, the others (common.*, lesson.*) in common.json: `part_of(key)`.
 A key ending in "_html" holds trusted markup written by us.
-The language comes from ?lang=, then the `lang` cookie, then Accept-Language, then the default.
+A page's language comes from ?lang=, then the `lang` cookie, then Accept-Language, then the default;
+an API answer's from Accept-Language alone (English without it: a notebook's client sends none, a
+page's script sends the page's language).
 """
 
 import json
@@ -20,10 +22,10 @@ LOCALES_DIR = Path(__file__).resolve().parent / "locales"
 
 def part_of(key: str) -> str:
     """The file a key belongs in: "cnn.convolution.title" → "cnn.convolution", "home.title" → "home",
-    "common.copy" → "common"."""
+    "api.x" → "api", "common.copy" → "common"."""
     head = key.split(".")
-    if head[0] == "home":
-        return "home"
+    if head[0] in ("home", "api"):
+        return head[0]
     return ".".join(head[:2]) if head[0] in ("cnn", "rnn") else "common"
 
 
@@ -38,10 +40,17 @@ def catalog(lang: str) -> dict[str, str]:
     return merged
 
 
+class _Values(dict):
+    """Values that leave a placeholder they lack as it is, rather than fail."""
+
+    def __missing__(self, key: str) -> str:
+        return "{" + key + "}"
+
+
 def translate(lang: str, key: str, **values: object) -> str:
     """The message for `key` in `lang`, with {name} placeholders filled; the key itself if missing."""
     text = catalog(lang).get(key, key)
-    return text.format(**values) if values else text
+    return text.format_map(_Values(values)) if values else text
 
 
 def messages(lang: str, prefixes: tuple[str, ...]) -> dict[str, str]:
@@ -72,3 +81,8 @@ def pick_language(request: Request, default: str) -> str:
         if candidate in LANGS:
             return candidate
     return from_accept_language(request.headers.get("accept-language", "")) or default
+
+
+def api_language(request: Request) -> str:
+    """The language of an API answer's messages: Accept-Language's, else English."""
+    return from_accept_language(request.headers.get("accept-language", "")) or "en"

@@ -22,6 +22,8 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageOps
 
+from app.i18n import translate
+
 FORMATS = {"PNG", "JPEG", "WEBP", "BMP", "GIF"}
 ORIENTATION = 0x0112  # the EXIF tag
 UPLOAD_ID = re.compile(r"^[0-9a-f]{32}$")
@@ -32,11 +34,12 @@ ROTATED = {5, 6, 7, 8}  # EXIF orientations that swap width and height
 
 
 class ImageError(ValueError):
-    """The upload is not an image we accept; the message says why, for the client."""
+    """The upload is not an image we accept: `code` names the message (api.<code> of the catalogs,
+    in English here) that says why, for the client."""
 
-    def __init__(self, msg: str, status_code: int = 422) -> None:
-        super().__init__(msg)
-        self.status_code = status_code
+    def __init__(self, code: str, status_code: int = 422, **values: object) -> None:
+        super().__init__(translate("en", f"api.{code}", **values))
+        self.code, self.values, self.status_code = code, values, status_code
 
 
 @dataclass
@@ -48,21 +51,21 @@ class Decoded:
 
 def decode_upload(raw: bytes, *, max_pixels: int, max_side: int) -> Decoded:
     if not raw:
-        raise ImageError("the file is empty")
+        raise ImageError("image_empty")
     try:
         img = Image.open(io.BytesIO(raw))  # reads the header only
     except Image.DecompressionBombError:
-        raise ImageError(f"the image has more than {max_pixels:,} pixels", 413) from None
+        raise ImageError("image_pixels", 413, most=max_pixels) from None
     except (OSError, ValueError, SyntaxError):
-        raise ImageError("not an image (PNG, JPEG, WebP, BMP or GIF expected)", 415) from None
+        raise ImageError("not_an_image", 415) from None
     if img.format not in FORMATS:
-        raise ImageError(f"format {img.format} not accepted (PNG, JPEG, WebP, BMP or GIF)", 415)
+        raise ImageError("image_format", 415, format=img.format)
     fmt = str(img.format)
     w, h = img.size
     if w * h > max_pixels:
-        raise ImageError(f"the image is {w}×{h} = {w * h:,} pixels; at most {max_pixels:,}", 413)
+        raise ImageError("image_size", 413, w=w, h=h, n=w * h, most=max_pixels)
     if w < 1 or h < 1:
-        raise ImageError("the image has no pixels")
+        raise ImageError("image_no_pixels")
     try:
         img.seek(0)  # first frame of an animation
         if img.format == "JPEG":
@@ -71,7 +74,7 @@ def decode_upload(raw: bytes, *, max_pixels: int, max_side: int) -> Decoded:
         original = (h, w) if img.getexif().get(ORIENTATION) in ROTATED else (w, h)  # as displayed
         img = ImageOps.exif_transpose(img)
     except (OSError, ValueError, SyntaxError, Image.DecompressionBombError):
-        raise ImageError("the image data is truncated or corrupt") from None
+        raise ImageError("image_corrupt") from None
     img = flatten_on_white(to_8_bits(img))
     if max(img.size) > max_side:
         scale = max_side / max(img.size)

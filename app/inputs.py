@@ -1,4 +1,4 @@
-"""Turn a request's `image_id` or `input` into the (C, H, W) tensor the engine takes."""
+"""Turn a request's `image_id`, `input` or uploaded picture into the tensor the engine takes."""
 
 import numpy as np
 import torch
@@ -16,8 +16,13 @@ def load_image(store: ImageStore, image_id: str) -> torch.Tensor:
     """(3, H, W) float32 0–255, or a 404 naming the field."""
     pixels = store.pixels(image_id)
     if pixels is None:
-        raise field_error("image_id", f"no image with id {image_id!r}; upload one or use a sample", 404)
+        raise field_error("image_id", "image_not_found", 404, image_id=image_id)
     return to_channels(pixels)
+
+
+def load_gray(store: ImageStore, image_id: str) -> torch.Tensor:
+    """(H, W) gray levels 0–255 of a stored image, or a 404 naming the field."""
+    return grayscale(load_image(store, image_id))[0]
 
 
 def resolve_input(req: ImageOrTensor, store: ImageStore) -> torch.Tensor:
@@ -27,11 +32,11 @@ def resolve_input(req: ImageOrTensor, store: ImageStore) -> torch.Tensor:
         if x.ndim == 2:
             x = x.unsqueeze(0)  # (H, W) → (1, H, W)
         if x.ndim != 3:
-            raise field_error("input", f"expected (C, H, W) or (H, W), got shape {list(x.shape)}")
+            raise field_error("input", "input_rank", shape=list(x.shape))
         c, h, w = x.shape
         if not (1 <= c <= req.MAX_CHANNELS and 1 <= h <= req.MAX_SIDE and 1 <= w <= req.MAX_SIDE):
             raise field_error(
-                "input", f"shape {list(x.shape)} outside C ≤ {req.MAX_CHANNELS}, 1 ≤ H, W ≤ {req.MAX_SIDE}"
+                "input", "input_bounds", shape=list(x.shape), c=req.MAX_CHANNELS, side=req.MAX_SIDE
             )
         return x
     x = load_image(store, req.image_id or "")
@@ -43,11 +48,11 @@ def upload_image(file: UploadFile, settings: Settings, max_side: int) -> Image.I
     or a 4xx naming the field "file": too many bytes, not an image, too many pixels."""
     raw = file.file.read(settings.upload_max_bytes + 1)
     if len(raw) > settings.upload_max_bytes:
-        raise field_error("file", f"the file is larger than {settings.upload_max_bytes:,} bytes", 413)
+        raise field_error("file", "file_too_large", 413, most=settings.upload_max_bytes)
     try:
         return decode_upload(raw, max_pixels=settings.upload_max_pixels, max_side=max_side).image
     except ImageError as e:
-        raise field_error("file", str(e), e.status_code) from None
+        raise field_error("file", e.code, e.status_code, **e.values) from None
 
 
 def upload_gray(file: UploadFile, settings: Settings, max_side: int) -> torch.Tensor:

@@ -1,4 +1,5 @@
-"""The lesson map of DESIGN.md, in course order. A lesson is linked once its page is built."""
+"""The lessons in course order (docs/ARCHITECTURE.md maps each to its files). A lesson is linked once
+its page is built."""
 
 from dataclasses import dataclass
 

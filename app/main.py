@@ -11,7 +11,15 @@ from redis.exceptions import RedisError
 
 from app.answers import AnswerCache
 from app.deps import shutdown_runners
-from app.errors import EVERY_ROUTE, internal_error, queue_unreachable, validation_error
+from app.errors import (
+    EVERY_ROUTE,
+    Refusal,
+    engine_refused,
+    internal_error,
+    queue_unreachable,
+    refused,
+    validation_error,
+)
 from app.memory import tune_allocator
 from app.middleware import BodyCap, BodyRequests, HeadAsGet
 from app.routers import (
@@ -42,13 +50,15 @@ from app.security import SecurityHeaders
 from app.settings import get_settings
 from app.static import STATIC_DIR, VersionedStaticFiles, gzipped
 from app.transport import API_DESCRIPTION, Transport
+from engine.errors import FieldError
+from engine.models.names import shipped_card
 
 
 def warm_up() -> None:
     """Cached work done once, in the background, before the first visitor asks for it: Plotly's
     bundle gzipped at level 9, the name model's card (an evaluation of 6,681 held-out names)."""
     gzipped(assets.PLOTLY_JS)
-    names.card()
+    shipped_card()
 
 
 @asynccontextmanager
@@ -76,6 +86,8 @@ def create_app() -> FastAPI:
     app.add_exception_handler(RequestValidationError, validation_error)
     app.add_exception_handler(RedisError, queue_unreachable)
     app.add_exception_handler(Exception, internal_error)
+    app.add_exception_handler(Refusal, refused)
+    app.add_exception_handler(FieldError, engine_refused)
     settings = get_settings()
     app.add_middleware(Transport)  # binary tensors when asked; gzip off the event loop
     app.add_middleware(  # computations on lanes, off the event loop, a few at once

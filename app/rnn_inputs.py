@@ -7,12 +7,13 @@ from collections.abc import Callable
 import torch
 
 from app.errors import field_error
+from app.schemas.bidirectional import BidirectionalRequest
 from app.schemas.common import TensorIn
 from app.schemas.rnn import RNNSpec, WordOrSequence
 from app.tensors import encode_tensor
-from engine.data.names import BadName, normalise_name
+from engine.rnn import bidirectional as bi
 from engine.rnn.cell import Trace, one_hot
-from engine.rnn.weights import RNNWeights, fit, from_dict, seeded_rnn_weights, shapes, to_dict
+from engine.rnn.weights import Layer, RNNWeights, fit, from_dict, seeded_rnn_weights, shapes, to_dict
 
 # what each dimension of a weight means, for error messages
 MEANING = {
@@ -21,6 +22,8 @@ MEANING = {
     "b_h": "(hidden_size,)",
     "W_hy": "(output_size, hidden_size)",
     "b_y": "(output_size,)",
+    "W_out": "(classes, 2·hidden_size)",
+    "b_out": "(classes,)",
 }
 
 
@@ -29,10 +32,15 @@ def f64(t: TensorIn) -> torch.Tensor:
     return torch.tensor(t.data, dtype=torch.float64)
 
 
+def sequence_of(t: TensorIn) -> torch.Tensor:
+    """A client sequence as x (T, I) in float64: (T,) numbers become (T, 1)."""
+    x = f64(t)
+    return x[:, None] if x.ndim == 1 else x
+
+
 def sequence_input(req: WordOrSequence) -> torch.Tensor:
     """The request's word (one-hot over its alphabet) or numbers as x (T, I)."""
-    x = one_hot(req.word, req.alphabet) if req.word is not None else f64(req.sequence)  # type: ignore[arg-type]
-    return x[:, None] if x.ndim == 1 else x  # (T,) numbers → (T, 1)
+    return one_hot(req.word, req.alphabet) if req.word is not None else sequence_of(req.sequence)  # type: ignore[arg-type]
 
 
 def put_given(
@@ -53,8 +61,11 @@ def put_given(
         except ValueError:
             raise field_error(
                 field(name),
-                f"must have shape {list(expected[name])} = {meaning(name)} "
-                f"({sizes}), got {list(t.to_torch().shape)}",
+                "weight_shape",
+                want=list(expected[name]),
+                meaning=meaning(name),
+                sizes=sizes,
+                shape=list(t.to_torch().shape),
             ) from None
 
 
@@ -77,9 +88,7 @@ def resolve(req: RNNSpec) -> tuple[torch.Tensor, RNNWeights, torch.Tensor | None
     n_in, hidden, layers = x.shape[1], req.hidden_size, req.num_layers
     if len(req.upper_layers) > layers - 1:
         raise field_error(
-            "upper_layers",
-            f"holds {len(req.upper_layers)} layers but num_layers = {layers} "
-            f"leaves room for {layers - 1} above the first",
+            "upper_layers", "upper_layers", n=len(req.upper_layers), layers=layers, room=layers - 1
         )
     w_hy = req.W_hy.to_torch() if req.W_hy is not None else None
     n_out = w_hy.shape[0] if w_hy is not None and w_hy.ndim == 2 else req.output_size
@@ -93,8 +102,10 @@ def resolve(req: RNNSpec) -> tuple[torch.Tensor, RNNWeights, torch.Tensor | None
     if req.h0 is not None:
         try:
             h0 = fit("h0", f64(req.h0), (layers, hidden))
-        except ValueError as e:
-            raise field_error("h0", f"{e} = (num_layers, hidden_size)") from None
+        except ValueError:
+            raise field_error(
+                "h0", "h0_shape", want=[layers, hidden], shape=list(req.h0.to_torch().shape)
+            ) from None
     return x, from_dict(weights), h0
 
 
@@ -136,12 +147,35 @@ def unrolled(req: RNNSpec, w: RNNWeights, tr: Trace) -> dict:
     }
 
 
-def normalise_names(names: list[str], field: str = "names") -> list[str]:
-    """Each name normalised, or a 422 naming the one that cannot be (names.2: …)."""
-    out = []
-    for i, name in enumerate(names):
-        try:
-            out.append(normalise_name(name))
-        except BadName as e:
-            raise field_error(f"{field}.{i}", f"{name[:40]!r}: {e}") from None
-    return out
+def resolve_bidirectional(req: BidirectionalRequest) -> tuple[torch.Tensor, bi.BiWeights]:
+    """The input x (T, I) and the weights (given ones over seeded ones), or a 422 naming the field."""
+    x = sequence_input(req)  # (T, I)
+    n_in, hidden, k = x.shape[1], req.hidden_size, req.classes
+    weights = bi.seeded_bi_weights(n_in, hidden, k, req.seed)
+    given = {"W_out": req.W_out, "b_out": req.b_out}
+    for p in ("forward", "backward"):
+        d = getattr(req, p)
+        given |= {f"{p}.W_xh": d.W_xh, f"{p}.W_hh": d.W_hh, f"{p}.b_h": d.b_h}
+    sizes = f"input_size {n_in}, hidden_size {hidden}, classes {k}"
+    put_given(
+        weights,
+        given,
+        bi.shapes(n_in, hidden, k),
+        sizes,
+        meaning=_meaning,
+    )
+    return x, bi.from_dict(weights)
+
+
+def bi_weights_out(w: bi.BiWeights, encoding: str) -> dict:
+    """BiWeights in the request's own names."""
+
+    def direction(la: Layer) -> dict:
+        return {k: encode_tensor(getattr(la, k), encoding) for k in ("W_xh", "W_hh", "b_h")}
+
+    return {
+        "forward": direction(w.forward),
+        "backward": direction(w.backward),
+        "W_out": encode_tensor(w.W_out, encoding),
+        "b_out": encode_tensor(w.b_out, encoding),
+    }

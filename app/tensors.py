@@ -86,13 +86,8 @@ def _spend(n: int, form: str, encoding: str) -> None:
     budget = _BUDGET.get() or AnswerBudget(ANSWER_MAX_BYTES)
     budget.spent += n * BYTES_PER_NUMBER[form]
     if budget.spent > budget.max_bytes:
-        raise field_error(
-            "encoding",
-            f'the answer would hold about {budget.spent / 1e6:,.0f} MB of tensors as "{encoding}", more '
-            f"than the {budget.max_bytes / 1e6:,.0f} MB one answer may hold: ask for a compact form, "
-            '"q8" (1 byte a number), "f16" (2) or "auto" (lists only up to 4,096 numbers), '
-            "or for a smaller input",
-        )
+        mb, most = round(budget.spent / 1e6), round(budget.max_bytes / 1e6)
+        raise field_error("encoding", "answer_too_big", mb=mb, encoding=encoding, most=most)
 
 
 class Tail:

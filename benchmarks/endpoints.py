@@ -21,24 +21,19 @@ from pathlib import Path
 import httpx
 import numpy as np
 import torch
-import torch.nn.functional as F
 from fastapi.testclient import TestClient
 
 from app.main import create_app
-from app.routers.gru import SWEEP
 from app.schemas.inception import BranchWidths
 from app.settings import Settings, get_settings
 from app.tensors import BINARY
 from benchmarks.conv import RUNS, image, timed
-from engine.cnn import activation, cost, depth, pool
-from engine.cnn.channels import grayscale, to_channels
-from engine.cnn.conv import ConvSettings, conv
-from engine.cnn.inception import InceptionBlock
-from engine.cnn.kernels import KERNEL_NAMES, weight
-from engine.data import mnist, preprocess
-from engine.data import names as name_data
+from engine.cnn import activation, cost, depth, inception, pool
+from engine.cnn.channels import grayscale, to_channels, to_pixels
+from engine.cnn.conv import ConvSettings, conv_layer, layer
+from engine.cnn.kernels import KERNEL_NAMES
 from engine.models import digits, names
-from engine.rnn import bptt, gradient_flow, gru, pack
+from engine.rnn import bptt, gradient_flow, pack
 from engine.rnn.cell import forward, one_hot
 from engine.rnn.weights import seeded_rnn_weights
 from scripts.server import serve
@@ -72,30 +67,20 @@ def cost_engine() -> None:
     )
     for meta in (cost.conv_layers(c, out, k, r_, device="meta") for r_ in (None, r)):
         cost.torch_flops(meta, c, h, w), cost.costs(meta, h, w)
-    x = torch.randn(1, c, h, w, generator=torch.Generator().manual_seed(0))  # (1, C_in, H, W)
-    before = torch.get_num_threads()
-    torch.set_num_threads(COST["threads"])
-    for r_ in (None, r):
-        cost.forward_ms(
-            cost.seed_conv_weights(cost.conv_layers(c, out, k, r_, "meta"), 0), x, COST["repeats"]
-        )
-    torch.set_num_threads(before)
+    cost.time_variants(c, out, k, [None, r], h, w, COST["repeats"], COST["threads"])
 
 
 def inception_engine(x: torch.Tensor) -> None:
     """Scale to max_side 128, build the seeded block, count it, run the four branches, join them."""
-    x = F.interpolate(x[None], size=(128, 128), mode="area")[0]  # (3, 128, 128)
-    with torch.device("meta"):
-        block = InceptionBlock(x.shape[0], **BranchWidths().model_dump())
-    block = cost.seed_conv_weights(block, 0)
-    cost.block_costs(block, *x.shape, padded=True)
-    with torch.no_grad():
-        torch.cat(block.branches(x[None]).as_tuple(), dim=1)  # (1, 88, 128, 128)
+    x = inception.fit_side(x, 128)  # (3, 128, 128)
+    block = inception.seeded_block(x.shape[0], 0, **BranchWidths().model_dump())
+    inception.block_costs(block, *x.shape, padded=True)
+    inception.run_block(block, x)
 
 
 def cases(x: torch.Tensor) -> list[Case]:
     """The CNN cases on x, the upload as (3, 512, 512) float, then the RNN ones."""
-    digit_net = digits.load_pretrained(digits.DEFAULT_MODEL)
+    digit_net = digits.shipped_model()
     k10, slope = list(KERNEL_NAMES), activation.LEAKY_SLOPE
     s = ConvSettings(padding=1)
     stack = depth.StackConfig(
@@ -103,22 +88,20 @@ def cases(x: torch.Tensor) -> list[Case]:
     )
 
     def digit() -> None:
-        st = preprocess.mnist_style(grayscale(x)[0])
-        with torch.no_grad():
-            F.softmax(digit_net.forward_trace(mnist.standardise(st.centred[None]))["logits"][0], dim=0)
+        digits.read_digit(digit_net, grayscale(x)[0])
 
     return [
         (
             "cnn/conv (8 kernels, pad 1)",
             "/api/cnn/conv",
             {"image_id": IMAGE, "kernels": KERNELS8, "padding": 1},
-            lambda: conv(x, weight(KERNELS8, 3), torch.zeros(8), s),
+            lambda: conv_layer(x, layer(x, KERNELS8, None, s)),
         ),
         (
             "cnn/pool (2 kernels, 2×2 s1)",
             "/api/cnn/pool",
             {"image_id": IMAGE, "kernels": SOBEL, "kind": "max", "kernel_size": 2, "stride": 1},
-            lambda: pool.pool2d(pool.feature_maps(x, SOBEL)[0], "max", 2, 1, 0),
+            lambda: pool.pool_maps(x, "max", 2, 1, 0, SOBEL),
         ),
         (
             "cnn/activation (10 kernels)",
@@ -130,7 +113,7 @@ def cases(x: torch.Tensor) -> list[Case]:
                 activation.kernel_stack(k10),
             ),
         ),
-        ("cnn/channels", "/api/cnn/channels", {"image_id": IMAGE}, lambda: (grayscale(x), x.to(torch.uint8))),
+        ("cnn/channels", "/api/cnn/channels", {"image_id": IMAGE}, lambda: (grayscale(x), to_pixels(x))),
         (
             "cnn/inception (max_side 128)",
             "/api/cnn/inception",
@@ -141,7 +124,7 @@ def cases(x: torch.Tensor) -> list[Case]:
             "cnn/gradient-norms (56, 32)",
             "/api/cnn/gradient-norms",
             {"depth": 56, "batch": 32, "activation": "sigmoid", "init": "default"},
-            lambda: depth.gradient_norms(depth.build(stack, 0), *depth.digit_batch(32, 0)),
+            lambda: depth.digit_gradient_norms(stack, 32, 0),
         ),
         ("cnn/cost (course layer, 20 reps)", "/api/cnn/cost", COST, cost_engine),
         ("digits/predict (512² image)", "/api/digits/predict", {"image_id": IMAGE}, digit),
@@ -149,34 +132,16 @@ def cases(x: torch.Tensor) -> list[Case]:
 
 
 def rnn_cases() -> list[Case]:
-    net = names.load_pretrained()
+    net = names.shipped_model()
     x = one_hot(WORD, ALPHABET)  # (200, I)
     target = torch.full((len(WORD), 1), 0.5, dtype=torch.float64)  # (T, O)
 
     def back() -> None:
-        w = seeded_rnn_weights(len(ALPHABET), 6, 1, 3, 1)
-        b = bptt.bptt(forward(x, w), w, target, "every")
-        bptt.autograd(x, w, target, "every", None)
-        b.totals()
+        bptt.bptt_report(x, seeded_rnn_weights(len(ALPHABET), 6, 1, 3, 1), target, "every")
 
     def flows() -> None:
         st = gradient_flow.setup(256, 200, 0, input_scale=0.3, update_bias=3.0)
-        for kind in ("rnn", "linear", "gru"):
-            gradient_flow.flow(st, [0.9, *SWEEP], kind)
-        gradient_flow.spectral_radius(gradient_flow.scaled(st.W, 0.9))
-        gradient_flow.reference(0.9, 200)
-
-    def gates() -> None:
-        name = name_data.normalise_name(NAME30)
-        with torch.no_grad():
-            e = net.embedding(torch.tensor([name_data.encode_name(name)]))[0]  # (T, E)
-            gru.gru(e[None], torch.tensor([len(name)]), net.gru_weights())
-            names.predict(net, name)
-
-    def batch() -> None:
-        codes, lengths = names.to_batch([name_data.normalise_name(n) for n in BATCH])  # (B, T_max), (B,)
-        with torch.no_grad():
-            F.softmax(net.forward_trace(codes, lengths)["logits"], dim=1)
+        gradient_flow.flow_report(st, 0.9, ["rnn", "linear", "gru"])
 
     word = {"word": WORD, "alphabet": ALPHABET}
     return [
@@ -206,20 +171,30 @@ def rnn_cases() -> list[Case]:
             {"spectral_radius": 0.9, "steps": 200, "hidden_size": 256},
             flows,
         ),
-        ("rnn/gru (trained, 30 chars)", "/api/rnn/gru", {"name": NAME30}, gates),
+        (
+            "rnn/gru (trained, 30 chars)",
+            "/api/rnn/gru",
+            {"name": NAME30},
+            lambda: names.name_gates(net, NAME30),
+        ),
         (
             "rnn/pack (16 names)",
             "/api/rnn/pack",
             {"names": BATCH},
-            lambda: pack.pack(*pack.pad([name_data.encode_name(name_data.normalise_name(n)) for n in BATCH])),
+            lambda: pack.pack_names(BATCH),
         ),
         (
             "names/predict (30 chars, k 18)",
             "/api/names/predict",
             {"name": NAME30, "k": 18},
-            lambda: torch.topk(names.predict(net, NAME30)[2], 18),
+            lambda: names.predict_top(net, NAME30, 18),
         ),
-        ("names/batch (16 names)", "/api/names/batch", {"names": BATCH}, batch),
+        (
+            "names/batch (16 names)",
+            "/api/names/batch",
+            {"names": BATCH},
+            lambda: names.batch_stages(net, BATCH),
+        ),
     ]
 
 

@@ -107,6 +107,10 @@ class Evaluation:
     misread: torch.Tensor  # (M,) int64 indices into x of the wrongly classified samples
     predicted: torch.Tensor  # (N,) int64
 
+    def per_class_accuracy(self) -> list[float]:
+        """The accuracy on each true class: the confusion matrix's diagonal over its row sums."""
+        return (self.confusion.diag().float() / self.confusion.sum(dim=1).clamp(min=1)).tolist()
+
 
 def make_optimizer(model: nn.Module, cfg: TrainConfig) -> torch.optim.Optimizer:
     params = model.parameters()

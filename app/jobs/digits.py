@@ -1,31 +1,23 @@
 """The `digits` job: train a course digit CNN, evaluate it on the held-out digits, keep its weights."""
 
 import math
-from functools import lru_cache
+from dataclasses import asdict
 from typing import Any
-
-import torch
 
 from app.jobs.runner import JobContext
 from app.schemas.digits import DigitsJobRequest, DigitsParams
 from app.tensors import encode_tensor
-from engine.data.mnist import N_TRAIN, MnistSplit, load_digits, mnist_split, random_shift
-from engine.models.digits import MAX_SHIFT, build, parameter_count, training_record
+from engine.data.mnist import N_TRAIN, mnist_split, random_shift
+from engine.models.digits import MAX_SHIFT, build, held_out_report, parameter_count, training_record
 from engine.seeding import seeded_global_rng
-from engine.train import TrainConfig, evaluate, train
+from engine.train import TrainConfig, train
 
 KIND = "digits"
 Request = DigitsJobRequest
-MISREAD_SHOWN = 24
 # CPU seconds per training step of each model on the development machine, one torch thread
 # (time.thread_time, best of 3): a fixed part and a part per digit in the batch.
 STEP_SECONDS = {"basic": (0.9e-3, 0.116e-3), "inception": (3e-3, 0.65e-3), "residual": (2.4e-3, 0.2e-3)}
 HELD_OUT = 2000
-
-
-@lru_cache(maxsize=1)
-def split() -> MnistSplit:
-    return mnist_split()
 
 
 def shipped_params(name: str) -> DigitsParams:
@@ -55,7 +47,7 @@ def estimate_seconds(params: DigitsParams) -> float:
 
 
 def run(params: DigitsParams, ctx: JobContext) -> dict[str, Any] | None:
-    data = split()
+    data = mnist_split()
     n = params.train_size
     with seeded_global_rng(params.seed):
         model = build(params.model)
@@ -81,31 +73,14 @@ def run(params: DigitsParams, ctx: JobContext) -> dict[str, Any] | None:
     if run.done.stopped:
         return None
     ctx.keep_weights(model)
+    report = held_out_report(model, data)
     return {
         "model": params.model,
         "parameters": parameter_count(model),
         "seconds": round(run.done.elapsed, 2),
-        **held_out_report(model),
-    }
-
-
-def held_out_report(model: torch.nn.Module) -> dict[str, Any]:
-    """Accuracy, confusion matrix and the first misread digits (with their pixels) on the held-out set."""
-    data = split()
-    ev = evaluate(model, data.x_held_out, data.y_held_out)
-    shown = ev.misread[:MISREAD_SHOWN]
-    images, _ = load_digits()
-    return {
-        "held_out_accuracy": ev.accuracy,
-        "confusion": ev.confusion.tolist(),
-        "misread_count": len(ev.misread),
-        "misread": [
-            {
-                "index": int(data.held_out_index[i]),
-                "label": int(data.y_held_out[i]),
-                "predicted": int(ev.predicted[i]),
-            }
-            for i in shown
-        ],
-        "misread_images": encode_tensor(images[data.held_out_index[shown]]),  # (M, 28, 28) uint8
+        "held_out_accuracy": report.accuracy,
+        "confusion": report.confusion.tolist(),
+        "misread_count": report.misread_count,
+        "misread": [asdict(m) for m in report.misread],
+        "misread_images": encode_tensor(report.misread_images),  # (M, 28, 28) uint8
     }

@@ -41,13 +41,8 @@ def parse_params(kind: str, params: dict[str, Any]) -> BaseModel:
     return _REQUESTS[kind].model_validate({"kind": kind, "params": params}).params
 
 
-def too_long(kind: str, params: BaseModel, max_seconds: float) -> str | None:
-    """Why a job with these params is refused (its estimate is far over the time limit), or None."""
+def too_long(kind: str, params: BaseModel, max_seconds: float) -> float | None:
+    """The seconds a job with these params would take when that is far over the time limit (it is
+    then refused: the catalogs' api.job_too_long says why), or None."""
     seconds = ESTIMATES[kind](params)
-    if seconds <= FAR_OVER * max_seconds:
-        return None
-    return (
-        f"this {kind} job would run about {seconds / 60:,.0f} min on this server, far over the "
-        f"{max_seconds / 60:g} min a job may run (NATURALLY_JOB_MAX_SECONDS): use fewer epochs, fewer "
-        "training samples, a larger batch_size or a smaller model"
-    )
+    return seconds if seconds > FAR_OVER * max_seconds else None

@@ -34,11 +34,6 @@ def data(train_size: int) -> NamesData:
     return names_data(train_size=train_size)
 
 
-def per_class(confusion: torch.Tensor) -> list[float]:
-    """Accuracy of each true class: the diagonal over the row sums."""
-    return (confusion.diag().float() / confusion.sum(dim=1).clamp(min=1)).tolist()
-
-
 def estimate_seconds(params: NamesParams) -> float:
     """Each epoch: the training names (3 passes' worth each) and the held-out third through a
     bidirectional GRU of num_layers layers, 6·(input + hidden)·hidden weights per layer (within a
@@ -80,8 +75,10 @@ def run(params: NamesParams, ctx: JobContext) -> dict[str, Any] | None:
 
     def report(event: Event) -> None:
         if isinstance(event, EpochEvent):  # add each language's accuracy and the confusion matrix
-            confusion = last[0].confusion  # (18, 18) on the held-out third
-            ctx.report({**asdict(event), "per_class": per_class(confusion), "confusion": confusion.tolist()})
+            ev = last[0]  # on the held-out third
+            ctx.report(
+                {**asdict(event), "per_class": ev.per_class_accuracy(), "confusion": ev.confusion.tolist()}
+            )
         else:
             ctx.report(event)
 
@@ -105,6 +102,6 @@ def run(params: NamesParams, ctx: JobContext) -> dict[str, Any] | None:
         "held_out_accuracy": ev.accuracy,
         "unseen_accuracy": unseen_accuracy(ev, d),
         "unseen_size": int(d.unseen.sum()),
-        "per_class": per_class(ev.confusion),
+        "per_class": ev.per_class_accuracy(),
         "confusion": ev.confusion.tolist(),
     }

@@ -31,6 +31,7 @@ from rq.job import Job, JobStatus
 
 from app.jobs.runner import JobsBusy, RunFn, execute, is_active
 from app.jobs.store import FINAL, JOB_ID, JobRecord
+from app.settings import Settings
 
 KILL_AFTER_SECONDS = 120  # past its time limit, RQ kills a work horse whose job did not stop by itself
 CANCEL_CHECK_SECONDS = 0.2
@@ -216,3 +217,16 @@ class RedisRunner:
             self.redis.delete(self._key(job_id), self._key(job_id, ":events"))
             self.redis.zrem(f"{self.prefix}:jobs", job_id)
             shutil.rmtree(self.workdir(job_id), ignore_errors=True)  # this machine's copy, if any
+
+
+def runner_for(redis: Redis, prefix: str, settings: Settings) -> RedisRunner:
+    """The runner of the queue `prefix` on `redis`, with the settings' caps: the app's and a worker's."""
+    return RedisRunner(
+        redis,
+        prefix,
+        max_running=settings.max_running_jobs,
+        max_kept=settings.jobs_max_kept,
+        workdir_root=settings.data_dir / "jobs",
+        alive_seconds=settings.job_alive_seconds,
+        max_seconds=settings.job_max_seconds,
+    )

@@ -15,8 +15,8 @@ from redis import Redis
 from rq import get_current_job
 from rq.worker import SpawnWorker
 
-from app.deps import redis_runner
 from app.jobs.kinds import KINDS, parse_params
+from app.jobs.redis_runner import runner_for
 from app.jobs.store import this_process
 from app.settings import get_settings
 
@@ -25,7 +25,7 @@ def perform(prefix: str, job_id: str) -> None:
     """Called by RQ in the work horse: run the job whose record waits under `prefix`."""
     settings = get_settings()
     torch.set_num_threads(settings.torch_threads)
-    runner = redis_runner(get_current_job().connection, prefix, settings)
+    runner = runner_for(get_current_job().connection, prefix, settings)
     record = runner.get(job_id)
     if record is None or record.state != "queued":
         return  # cancelled while it waited, or pruned

@@ -6,7 +6,7 @@ from fastapi import APIRouter
 
 from app.bodies import BodyRoute
 from app.deps import ImageStoreDep
-from app.errors import IMAGE_NOT_FOUND, field_error
+from app.errors import IMAGE_NOT_FOUND, request_fields
 from app.inputs import resolve_input
 from app.schemas.activation import (
     ActivationRequest,
@@ -24,10 +24,9 @@ from engine.cnn.activation import (
     Curve,
     Histogram,
     apply,
-    chain_gradient,
+    chains,
     curve,
     kernel_stack,
-    max_slope,
     sigmoid_underflow,
 )
 
@@ -48,10 +47,8 @@ def activation(req: ActivationRequest, store: ImageStoreDep) -> ActivationRespon
     histograms, the share of zeros (and of saturated outputs), and f, f' over a grid."""
     x = resolve_input(req, store)  # (C, H, W)
     scale = 1 / 255 if req.image_id is not None and req.normalize else 1.0
-    try:
-        res = apply(x, req.function, req.kernels, req.bins, req.negative_slope, scale)
-    except ValueError as e:
-        raise field_error("input" if req.input is not None else "image_id", str(e)) from None
+    with request_fields(x="input" if req.input is not None else "image_id"):
+        res = apply(x, req.function, list(req.kernels), req.bins, req.negative_slope, scale)
     return ActivationResponse(
         function=req.function,
         negative_slope=req.negative_slope,
@@ -77,16 +74,10 @@ def activation(req: ActivationRequest, store: ImageStoreDep) -> ActivationRespon
 def activation_depth(req: DepthRequest) -> DepthResponse:
     """For each function: f and f' over a grid, its largest slope, and the gradient d hₙ/dx through
     n = 1 … depth stacked copies hₙ = f(hₙ₋₁), h₀ = x0, found by autograd through the real chain."""
-    chains = []
-    for name in req.functions:
-        top = max_slope(name, req.negative_slope)
-        chains.append(
-            ChainOut(
-                function=name,
-                max_slope=top,
-                gradient=chain_gradient(name, req.depth, req.x0, req.negative_slope).tolist(),
-                bound=[top**n for n in range(1, req.depth + 1)],
-                curve=_curve(curve(name, req.x_max, req.points, req.negative_slope)),
-            )
+    out = [
+        ChainOut(
+            function=c.name, max_slope=c.max_slope, gradient=c.gradient, bound=c.bound, curve=_curve(c.curve)
         )
-    return DepthResponse(depth=req.depth, x0=req.x0, negative_slope=req.negative_slope, chains=chains)
+        for c in chains(list(req.functions), req.depth, req.x0, req.negative_slope, req.x_max, req.points)
+    ]
+    return DepthResponse(depth=req.depth, x0=req.x0, negative_slope=req.negative_slope, chains=out)

@@ -1,17 +1,13 @@
 """§2.2 what a 1×1 convolution saves: the same layer counted by formula, by torch, and timed."""
 
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
-
-import torch
 from fastapi import APIRouter
 
 from app.bodies import BodyRoute
-from app.deps import SettingsDep
+from app.deps import ApiLangDep, SettingsDep
 from app.errors import field_error
+from app.i18n import translate
 from app.schemas.bottleneck import CostRequest, CostResponse, LayerCostOut, Ratios, Variant
-from engine.cnn.cost import conv_layers, costs, forward_ms, median, seed_conv_weights, torch_flops
+from engine.cnn.cost import conv_layers, costs, median, time_variants, torch_flops
 
 router = APIRouter(prefix="/api/cnn", tags=["1×1 convolution"], route_class=BodyRoute)
 
@@ -19,19 +15,6 @@ router = APIRouter(prefix="/api/cnn", tags=["1×1 convolution"], route_class=Bod
 # (about a second or two on a small CPU), and at most this many numbers in any one tensor.
 TIME_BUDGET = 3_000_000_000
 MAX_TIMED_NUMBERS = 1 << 24
-_TIMING = threading.Lock()
-
-
-@contextmanager
-def _threads(n: int) -> Iterator[None]:
-    """One timing at a time, with torch using n threads (a process-wide setting, restored after)."""
-    with _TIMING:
-        before = torch.get_num_threads()
-        torch.set_num_threads(n)
-        try:
-            yield
-        finally:
-            torch.set_num_threads(before)
 
 
 def _torch_code(in_channels: int, out_channels: int, kernel: int, reduce_to: int | None) -> str:
@@ -66,28 +49,25 @@ def _variant(req: CostRequest, reduce_to: int | None) -> Variant:
     )
 
 
-def _timing_plan(req: CostRequest, variants: list[Variant]) -> tuple[int, str | None]:
-    """How many passes to time (fewer than asked if they would take too long), or 0 and why not."""
+def _timing_plan(req: CostRequest, variants: list[Variant], lang: str) -> tuple[int, str | None]:
+    """How many passes to time (fewer than asked if they would take too long), or 0, and why."""
     hw = req.height * req.width
     biggest = max(
         [req.in_channels * hw, req.out_channels * hw] + [ly.parameters for v in variants for ly in v.layers]
     )
     if biggest > MAX_TIMED_NUMBERS:
-        return 0, f"not timed: a tensor would hold {biggest:,} numbers, more than {MAX_TIMED_NUMBERS:,}"
+        return 0, translate(lang, "api.not_timed_numbers", n=biggest, most=MAX_TIMED_NUMBERS)
     per_pass = sum(v.multiplications for v in variants)
     repeats = min(req.repeats, TIME_BUDGET // max(per_pass, 1) - 1)
     if repeats < 1:
-        return 0, (
-            f"not timed: one pass of each variant takes {per_pass:,} multiplications; this server "
-            f"times at most {TIME_BUDGET // 2:,}"
-        )
+        return 0, translate(lang, "api.not_timed_work", n=per_pass, most=TIME_BUDGET // 2)
     if repeats < req.repeats:
-        return repeats, f"timed {repeats} passes instead of {req.repeats}, to answer within a few seconds"
+        return repeats, translate(lang, "api.fewer_passes", n=repeats, asked=req.repeats)
     return repeats, None
 
 
 @router.post("/cost", response_model=CostResponse)
-def cost(req: CostRequest, settings: SettingsDep) -> CostResponse:
+def cost(req: CostRequest, settings: SettingsDep, lang: ApiLangDep) -> CostResponse:
     """Multiplications (formula H·W·C_out·C_in·k² and torch's FLOP counter ÷ 2), parameters and
     measured forward time of a k×k convolution, with and without a 1×1 reduction first.
 
@@ -95,26 +75,24 @@ def cost(req: CostRequest, settings: SettingsDep) -> CostResponse:
     the server's torch_threads. Layers too large to run here are counted but not timed (`timed`
     false, `note` says why)."""
     if req.threads > settings.torch_threads:
-        raise field_error("threads", f"must be 1–{settings.torch_threads} on this server, got {req.threads}")
-    if req.reduce_to is not None and req.reduce_to > req.in_channels:
-        raise field_error(
-            "reduce_to",
-            f"must be 1–{req.in_channels} (in_channels): a 1×1 reduction to "
-            f"{req.reduce_to} channels would widen the input, not reduce it",
-        )
-    variants = [_variant(req, None)] + ([_variant(req, req.reduce_to)] if req.reduce_to else [])
-    repeats, note = _timing_plan(req, variants)
+        raise field_error("threads", "threads", most=settings.torch_threads, n=req.threads)
+    reduce_tos = [None] + ([req.reduce_to] if req.reduce_to else [])
+    variants = [_variant(req, r) for r in reduce_tos]
+    repeats, note = _timing_plan(req, variants, lang)
     if repeats:
-        g = torch.Generator().manual_seed(0)  # the values do not change the time
-        x = torch.randn(1, req.in_channels, req.height, req.width, generator=g)  # (1, C_in, H, W)
-        models = [
-            seed_conv_weights(conv_layers(req.in_channels, req.out_channels, req.kernel, r, "meta"), 0)
-            for r in [None, req.reduce_to][: len(variants)]
-        ]
-        with _threads(req.threads):
-            for v, model in zip(variants, models, strict=True):
-                v.runs_ms = [round(t, 4) for t in forward_ms(model, x, repeats)]
-                v.ms = round(median(v.runs_ms), 4)
+        times = time_variants(
+            req.in_channels,
+            req.out_channels,
+            req.kernel,
+            reduce_tos,
+            req.height,
+            req.width,
+            repeats,
+            req.threads,
+        )
+        for v, runs in zip(variants, times, strict=True):
+            v.runs_ms = [round(t, 4) for t in runs]
+            v.ms = round(median(v.runs_ms), 4)
     direct, reduced = variants[0], (variants[1] if len(variants) > 1 else None)
     ratios = (
         None

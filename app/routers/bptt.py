@@ -1,6 +1,5 @@
 """§4.2 backpropagation through time: each shared weight's gradient, one term per time step."""
 
-import torch
 from fastapi import APIRouter
 
 from app.bodies import BodyRoute
@@ -8,28 +7,11 @@ from app.errors import field_error
 from app.rnn_inputs import f64, resolve, unrolled, weights_out
 from app.schemas.bptt import BPTTRequest, BPTTResponse
 from app.tensors import encode_tensor
-from engine.rnn.bptt import autograd, bptt
-from engine.rnn.cell import forward
+from engine.rnn.bptt import as_target, bptt_report, term_count
 
 router = APIRouter(prefix="/api/rnn", tags=["bptt"], route_class=BodyRoute)
 
 MAX_TERM_NUMBERS = 1 << 21
-
-
-def _target(req: BPTTRequest, steps: int, n_out: int) -> torch.Tensor:
-    """(O,) for loss "last", (T, O) for "every"; a bare (T,) or number is fine when it fits."""
-    want = (n_out,) if req.loss == "last" else (steps, n_out)
-    if req.target is None:
-        return torch.zeros(want, dtype=torch.float64)
-    t = f64(req.target)
-    if t.numel() == torch.Size(want).numel() and (t.ndim == 0 or (t.ndim == 1 and n_out == 1)):
-        return t.reshape(want)
-    if tuple(t.shape) != want:
-        meaning = "(output_size,)" if req.loss == "last" else "(T, output_size)"
-        raise field_error(
-            "target", f"must have shape {list(want)} = {meaning} for loss {req.loss!r}, got {list(t.shape)}"
-        )
-    return t
 
 
 @router.post("/bptt", response_model=BPTTResponse)
@@ -40,39 +22,28 @@ def rnn_bptt(req: BPTTRequest) -> BPTTResponse:
     Limits: as /api/rnn/forward, and the per-step terms (T · H · (I + H + 1) per layer) may hold
     at most 2,097,152 numbers."""
     x, w, h0 = resolve(req)
-    steps, hidden = x.shape[0], w.hidden_size
-    n_terms = steps * (
-        sum(hidden * (la.W_xh.shape[1] + hidden + 1) for la in w.layers) + w.output_size * (hidden + 1)
-    )
+    n_terms = term_count(w, x.shape[0])
     if n_terms > MAX_TERM_NUMBERS:
-        raise field_error(
-            "hidden_size",
-            f"the per-step terms would hold {n_terms:,} numbers; at most "
-            f"{MAX_TERM_NUMBERS:,}: shorten the sequence or lower hidden_size",
-        )
-    target = _target(req, steps, w.output_size)
-    tr = forward(x, w, h0)
-    b = bptt(tr, w, target, req.loss)
-    loss, grads = autograd(x, w, target, req.loss, h0)
-    sums = b.totals()
-    diff = max((s - g).abs().max().item() for s, g in zip(sums.tensors(), grads.tensors(), strict=True))
-    e = req.encoding
+        raise field_error("hidden_size", "bptt_terms", n=n_terms, most=MAX_TERM_NUMBERS)
+    target = as_target(None if req.target is None else f64(req.target), req.loss, x.shape[0], w.output_size)
+    r = bptt_report(x, w, target, req.loss, h0)
+    b, e = r.terms, req.encoding
     return BPTTResponse(
-        **unrolled(req, w, tr),
-        y=encode_tensor(tr.y, e),
+        **unrolled(req, w, r.trace),
+        y=encode_tensor(r.trace.y, e),
         loss_mode=req.loss,
         target=encode_tensor(target, e),
         loss=b.loss.item(),
         step_losses=b.step_losses.tolist(),
         dy=encode_tensor(b.dy, e),
         dh=encode_tensor(b.dh, e),
-        dh_norm=b.dh.norm(dim=-1).tolist(),
+        dh_norm=b.dh_norm.tolist(),
         delta=encode_tensor(b.delta, e),
         terms=[{k: encode_tensor(getattr(t, k), e) for k in ("W_xh", "W_hh", "b_h")} for t in b.layers],
         terms_W_hy=encode_tensor(b.W_hy, e),
         terms_b_y=encode_tensor(b.b_y, e),
-        sums=weights_out(sums, e),
-        autograd=weights_out(grads, e),
-        autograd_loss=loss.item(),
-        max_difference=diff,
+        sums=weights_out(r.sums, e),
+        autograd=weights_out(r.autograd, e),
+        autograd_loss=r.autograd_loss,
+        max_difference=r.max_difference,
     )

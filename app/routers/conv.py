@@ -1,11 +1,12 @@
 """§1.2 the convolution layer: B kernel groups × (C channels × one convolution)."""
 
-import torch
+import math
+
 from fastapi import APIRouter, Response
 
 from app.bodies import BodyRoute
 from app.deps import ImageStoreDep
-from app.errors import IMAGE_NOT_FOUND, field_error
+from app.errors import IMAGE_NOT_FOUND, field_error, request_fields
 from app.inputs import resolve_input
 from app.schemas.conv import (
     ConvLayer,
@@ -17,9 +18,10 @@ from app.schemas.conv import (
     TraceStep,
 )
 from app.tensors import encode_tensor
-from engine.cnn.conv import ConvSettings, conv, multiplications, output_size, partial_maps
-from engine.cnn.kernels import KERNEL_NAMES, kernel, weight
-from engine.cnn.trace import trace_conv, trace_conv_patch
+from engine.cnn.channels import patch
+from engine.cnn.conv import ConvSettings, check_group, conv_layer, layer, multiplications
+from engine.cnn.kernels import KERNEL_NAMES, kernel
+from engine.cnn.trace import patch_corner, trace_conv, trace_conv_patch
 
 router = APIRouter(prefix="/api/cnn", tags=["convolution"], route_class=BodyRoute)
 
@@ -28,33 +30,8 @@ MAX_OUTPUT = 1 << 23
 MAX_TRACE_PRODUCTS = 20_000
 
 
-def _layer(req: ConvLayer, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, ConvSettings]:
-    """The weight (B, C, a, a), bias (B,) and settings for input x (C, H, W), or a 4xx naming the
-    field that does not fit."""
-    c = x.shape[0]
-    field = "kernels" if req.kernels is not None else "weight"
-    if req.kernels is not None:
-        w = weight(list(req.kernels), c)  # (B, C, 3, 3)
-    else:
-        w = req.weight.to_torch()  # type: ignore[union-attr]
-        if w.shape[1] != c:
-            raise field_error(
-                "weight",
-                f"has C = {w.shape[1]} channels but the input has {c}: the weight must be (B, {c}, a, a)",
-            )
-    b = w.shape[0]
-    if req.bias is not None and len(req.bias) != b:
-        raise field_error("bias", f"must hold B = {b} numbers, one per kernel group; got {len(req.bias)}")
-    bias = torch.tensor(req.bias, dtype=torch.float32) if req.bias is not None else torch.zeros(b)
-    s = ConvSettings(req.stride, req.padding, req.dilation)
-    try:
-        for n in x.shape[1:]:
-            output_size(n, w.shape[2], s)
-    except ValueError as e:
-        raise field_error(
-            field, f"{e}: the kernel span d·(a − 1) + 1 must be ≤ H + 2·padding and ≤ W + 2·padding"
-        ) from None
-    return w, bias, s
+def _settings(req: ConvLayer) -> ConvSettings:
+    return ConvSettings(req.stride, req.padding, req.dilation)
 
 
 @router.get("/kernels", response_model=KernelsResponse)
@@ -70,32 +47,23 @@ def convolution(req: ConvRequest, store: ImageStoreDep) -> Response:
     Limits: B ≤ 64, a ≤ 11, stride 1–8, padding 0–10, dilation 1–4, at most 10⁹ multiplications
     and 2²³ output numbers."""
     x = resolve_input(req, store)  # (C, H, W)
-    w, bias, s = _layer(req, x)
     field = "kernels" if req.kernels is not None else "weight"
-    mults = multiplications(tuple(x.shape), tuple(w.shape), s)
-    if mults > MAX_MULTIPLICATIONS:
-        raise field_error(
-            field,
-            f"this layer needs {mults:,} multiplications; at most "
-            f"{MAX_MULTIPLICATIONS:,}: use fewer groups, a smaller kernel or "
-            "a larger stride",
-        )
-    shape = [w.shape[0], *(output_size(n, w.shape[2], s) for n in x.shape[1:])]
-    if shape[0] * shape[1] * shape[2] > MAX_OUTPUT:
-        raise field_error(field, f"the output {shape} holds more than {MAX_OUTPUT:,} numbers")
-    if req.partials_group is not None and req.partials_group >= w.shape[0]:
-        raise field_error(
-            "partials_group", f"must be 0–{w.shape[0] - 1} (B = {w.shape[0]}), got {req.partials_group}"
-        )
-    y = conv(x, w, bias, s)  # (B, H', W')
-    parts = None if req.partials_group is None else partial_maps(x, w, req.partials_group, s)
-    res = ConvResponse(
+    with request_fields(weight=field, kernel=field, group="partials_group"):
+        la = layer(x, req.kernels or req.weight.to_torch(), req.bias, _settings(req))  # type: ignore[union-attr]
+        mults, out_shape = la.multiplications(tuple(x.shape)), la.output_shape(tuple(x.shape))
+        if mults > MAX_MULTIPLICATIONS:
+            raise field_error(field, "conv_multiplications", n=mults, most=MAX_MULTIPLICATIONS)
+        if math.prod(out_shape) > MAX_OUTPUT:
+            raise field_error(field, "conv_output", shape=list(out_shape), most=MAX_OUTPUT)
+        maps = conv_layer(x, la, req.partials_group)
+    w, y, parts, s = la.weight, maps.output, maps.partials, la.settings
+    body = ConvResponse(
         input_shape=list(x.shape),
         weight_shape=list(w.shape),
         output_shape=list(y.shape),
         kernels=req.kernels,
         weight=encode_tensor(w, req.encoding),
-        bias=bias.tolist(),
+        bias=la.bias.tolist(),
         stride=s.stride,
         padding=s.padding,
         dilation=s.dilation,
@@ -105,7 +73,7 @@ def convolution(req: ConvRequest, store: ImageStoreDep) -> Response:
         partials=None if parts is None else encode_tensor(parts, req.encoding),
     )
     # pydantic writes the megabytes of base64 ~5× faster than FastAPI's generic JSON encoder
-    return Response(res.model_dump_json(), media_type="application/json")
+    return Response(body.model_dump_json(), media_type="application/json")
 
 
 @router.post("/conv/trace", response_model=TraceResponse, responses=IMAGE_NOT_FOUND)
@@ -120,28 +88,23 @@ def conv_trace(req: TraceRequest, store: ImageStoreDep) -> TraceResponse:
     x = resolve_input(req, store)  # (C, H, W)
     top = left = None
     if req.image_id is not None:
-        top = max(0, min(req.top, x.shape[1] - req.size))  # keep the whole patch inside the image
-        left = max(0, min(req.left, x.shape[2] - req.size))
-        top, left = top - top % req.stride, left - left % req.stride  # on the image's output grid
-        xin = x[:, top : top + req.size, left : left + req.size]  # (C, size, size), less in a tiny image
+        top, left = patch_corner(x.shape[1], x.shape[2], req.top, req.left, req.size, req.stride)
+        xin = patch(x, top, left, req.size)  # (C, size, size), less in a tiny image
     else:
-        xin = x
-    c, h, w = xin.shape  # the traced input: the patch, or the whole typed matrix
-    wt, bias, s = _layer(req, xin)
-    if req.group >= wt.shape[0]:
-        raise field_error("group", f"must be 0–{wt.shape[0] - 1} (B = {wt.shape[0]}), got {req.group}")
-    a = wt.shape[2]
-    n_steps = output_size(h, a, s) * output_size(w, a, s)
-    if n_steps * c * a * a > MAX_TRACE_PRODUCTS:
-        raise field_error(
-            "input",
-            f"the trace would hold {n_steps * c * a * a:,} products; at "
-            f"most {MAX_TRACE_PRODUCTS:,}: use a smaller input, kernel or padding",
-        )
-    if top is None:
-        tr = trace_conv(x, wt, bias, req.group, s)
-    else:
-        tr = trace_conv_patch(x, wt, bias, req.group, s, top, left, req.size)
+        xin = x  # the traced input: the patch, or the whole typed matrix
+    field = "kernels" if req.kernels is not None else "weight"
+    with request_fields(weight=field, kernel=field):
+        la = layer(xin, req.kernels or req.weight.to_torch(), req.bias, _settings(req))  # type: ignore[union-attr]
+        check_group(la.weight, req.group)
+        c, _, a, _ = la.weight.shape
+        products = multiplications(tuple(xin.shape), (1, c, a, a), la.settings)  # H'·W'·C·a²
+        if products > MAX_TRACE_PRODUCTS:
+            raise field_error("input", "trace_products", n=products, most=MAX_TRACE_PRODUCTS)
+        if top is None:
+            tr = trace_conv(x, la.weight, la.bias, req.group, la.settings)
+        else:
+            tr = trace_conv_patch(x, la.weight, la.bias, req.group, la.settings, top, left, req.size)
+    wt, s = la.weight, la.settings
     steps = [
         TraceStep(
             row=st.row,

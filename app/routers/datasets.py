@@ -126,7 +126,9 @@ def add_class(set_id: SetId, req: AddClassRequest, store: DatasetStoreDep) -> Da
 
 
 @router.delete("/{set_id}/classes/{label:path}", response_model=DatasetResponse, responses=NOT_FOUND)
-def delete_class(set_id: SetId, label: str, store: DatasetStoreDep) -> DatasetResponse:
+def delete_class(
+    set_id: SetId, label: Annotated[str, Path(description="the class to delete")], store: DatasetStoreDep
+) -> DatasetResponse:
     """Delete a class and its examples (the label URL-encoded in the path)."""
     with _refusals():
         return _response(store.delete_class(set_id, label), store.max_bytes)
@@ -212,7 +214,7 @@ def augmented(
     set_id: SetId,
     store: DatasetStoreDep,
     n: Annotated[int, Query(ge=1, le=16, description="copies of each example")] = 6,
-    seed: Annotated[int, Query(ge=0, le=2**31 - 1)] = 0,
+    seed: Annotated[int, Query(ge=0, le=2**31 - 1, description="draws the augmented copies")] = 0,
 ) -> AugmentedResponse:
     """The first example of each class, and n copies turned, scaled and moved as training does."""
     with _refusals():

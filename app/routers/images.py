@@ -1,13 +1,15 @@
 """Images: upload one, list the samples, fetch one back as PNG."""
 
-from fastapi import APIRouter, HTTPException, Request, UploadFile
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Request
 from fastapi.responses import FileResponse
 
 from app.bodies import BodyRoute
 from app.deps import ImageStoreDep, SettingsDep
-from app.errors import IMAGE_NOT_FOUND, NOT_AN_IMAGE, field_error
+from app.errors import IMAGE_NOT_FOUND, NOT_AN_IMAGE, Refusal, field_error
 from app.images import ImageError, decode_upload
-from app.schemas.images import ImageResponse, SampleResponse
+from app.schemas.images import ImageFile, ImageResponse, SampleResponse
 from app.urls import path_for
 
 router = APIRouter(prefix="/api", tags=["images"], route_class=BodyRoute)
@@ -15,7 +17,7 @@ router = APIRouter(prefix="/api", tags=["images"], route_class=BodyRoute)
 
 @router.post("/images", status_code=201, response_model=ImageResponse, responses=NOT_AN_IMAGE)
 def upload_image(
-    file: UploadFile, request: Request, store: ImageStoreDep, settings: SettingsDep
+    file: ImageFile, request: Request, store: ImageStoreDep, settings: SettingsDep
 ) -> ImageResponse:
     """Upload a PNG, JPEG, WebP, BMP or GIF (first frame) as multipart field `file`.
 
@@ -24,11 +26,11 @@ def upload_image(
     (40 million decoded pixels); a larger image is refused before it is decoded."""
     raw = file.file.read(settings.upload_max_bytes + 1)
     if len(raw) > settings.upload_max_bytes:
-        raise field_error("file", f"the file is larger than {settings.upload_max_bytes:,} bytes", 413)
+        raise field_error("file", "file_too_large", 413, most=settings.upload_max_bytes)
     try:
         decoded = decode_upload(raw, max_pixels=settings.upload_max_pixels, max_side=settings.image_max_side)
     except ImageError as e:
-        raise field_error("file", str(e), e.status_code) from None
+        raise field_error("file", e.code, e.status_code, **e.values) from None
     (ow, oh), img = decoded.original_size, decoded.image
     image_id = store.put(img, {"original_size": [ow, oh], "format": decoded.format})
     return ImageResponse(
@@ -67,9 +69,12 @@ def list_samples(request: Request, store: ImageStoreDep) -> list[SampleResponse]
     response_class=FileResponse,
     responses={200: {"content": {"image/png": {}}}, **IMAGE_NOT_FOUND},
 )
-def get_image(image_id: str, store: ImageStoreDep) -> FileResponse:
+def get_image(
+    image_id: Annotated[str, Path(description="an uploaded image's id or a sample's name")],
+    store: ImageStoreDep,
+) -> FileResponse:
     """A stored image (upload or sample), always re-encoded PNG."""
     path = store.path(image_id)
     if path is None:
-        raise HTTPException(404, detail=f"no image with id {image_id!r}")
+        raise Refusal(404, "image_not_found", image_id=image_id)
     return FileResponse(path, media_type="image/png")

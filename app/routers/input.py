@@ -1,6 +1,5 @@
 """§1.1 the input layer: an image as matrices."""
 
-import torch
 from fastapi import APIRouter
 
 from app.bodies import BodyRoute
@@ -9,7 +8,7 @@ from app.errors import IMAGE_NOT_FOUND
 from app.inputs import load_image
 from app.schemas.input import ChannelsRequest, ChannelsResponse
 from app.tensors import encode_tensor
-from engine.cnn.channels import LUMA, grayscale
+from engine.cnn.channels import LUMA, grayscale, to_pixels
 
 router = APIRouter(prefix="/api/cnn", tags=["input"], route_class=BodyRoute)
 
@@ -22,7 +21,7 @@ def channels(req: ChannelsRequest, store: ImageStoreDep) -> ChannelsResponse:
         image_id=req.image_id,
         height=x.shape[1],
         width=x.shape[2],
-        channels=encode_tensor(x.to(torch.uint8), req.encoding),
+        channels=encode_tensor(to_pixels(x), req.encoding),
         gray=encode_tensor(grayscale(x), req.encoding),
         luma_weights=LUMA,
     )

@@ -5,19 +5,20 @@ import re
 from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, HTTPException, Request, Response
+from fastapi import APIRouter, Body, Path, Request, Response
 from fastapi.responses import FileResponse, StreamingResponse
 from pydantic_core import to_json
 
 from app.bodies import BodyRoute
 from app.deps import JobRunnerDep, SettingsDep
-from app.errors import field_error
+from app.errors import Refusal, field_error
 from app.jobs.kinds import EXAMPLES, KINDS, JobRequest, too_long
 from app.jobs.runner import WEIGHTS_FILE, JobsBusy
 from app.jobs.store import FINAL, JobRecord
 from app.schemas.jobs import JobResponse, JobSummary
 from app.urls import path_for
 
+JobId = Annotated[str, Path(description="the id POST /api/jobs answered")]
 JOB_NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "no job with that id"}}
 router = APIRouter(prefix="/api/jobs", tags=["jobs"], route_class=BodyRoute)
 
@@ -55,7 +56,7 @@ def _sse(event: dict) -> str:
 
 def _found(record: JobRecord | None, job_id: str) -> JobRecord:
     if record is None:
-        raise HTTPException(404, detail=f"no job with id {job_id!r}")
+        raise Refusal(404, "job_not_found", job_id=job_id)
     return record
 
 
@@ -81,12 +82,15 @@ def start_job(
     """Start a training job; follow it at `events_url` (Server-Sent Events). A job runs at most
     `job_max_seconds` (600 s by default): params whose estimated time is more than twice that get a
     422 saying so, and a job still running at the limit stops, in state `error`, with its history."""
-    if (why := too_long(job.kind, job.params, settings.job_max_seconds)) is not None:
-        raise field_error("params", why)
+    if (seconds := too_long(job.kind, job.params, settings.job_max_seconds)) is not None:
+        minutes, most = round(seconds / 60), settings.job_max_seconds / 60
+        raise field_error("params", "job_too_long", kind=job.kind, minutes=minutes, most=most)
     try:
         record = runner.submit(job.kind, job.params, KINDS[job.kind])
     except JobsBusy as e:
-        raise HTTPException(429, detail=str(e), headers={"Retry-After": str(e.retry_after)}) from None
+        raise Refusal(
+            429, "jobs_busy", headers={"Retry-After": str(e.retry_after)}, seconds=e.retry_after
+        ) from None
     response.headers["Location"] = path_for(request, "get_job", job_id=record.id)
     return _response(record, request)
 
@@ -109,13 +113,13 @@ def list_jobs(runner: JobRunnerDep) -> list[JobSummary]:
 
 
 @router.get("/{job_id}", name="get_job", response_model=JobResponse, responses=JOB_NOT_FOUND)
-def get_job(job_id: str, request: Request, runner: JobRunnerDep) -> JobResponse:
+def get_job(job_id: JobId, request: Request, runner: JobRunnerDep) -> JobResponse:
     """State, params, progress so far, per-epoch history and (when done) the result."""
     return _response(_found(runner.get(job_id), job_id), request)
 
 
 @router.delete("/{job_id}", response_model=JobResponse, responses=JOB_NOT_FOUND)
-def cancel_job(job_id: str, request: Request, runner: JobRunnerDep) -> JobResponse:
+def cancel_job(job_id: JobId, request: Request, runner: JobRunnerDep) -> JobResponse:
     """Ask a running job to stop; it ends in state `cancelled` within a second."""
     return _response(_found(runner.cancel(job_id), job_id), request)
 
@@ -135,19 +139,15 @@ def cancel_job(job_id: str, request: Request, runner: JobRunnerDep) -> JobRespon
         409: {"description": "the job has not finished (or was cancelled or failed)"},
     },
 )
-def job_weights(job_id: str, runner: JobRunnerDep) -> FileResponse:
+def job_weights(job_id: JobId, runner: JobRunnerDep) -> FileResponse:
     """The weights a finished `digits` or `names` job trained (a PyTorch state_dict). The model's
     sizes are the job's params; engine.models builds it."""
     record = _found(runner.get(job_id), job_id)
     path = runner.workdir(record.id) / WEIGHTS_FILE
     if record.state != "done":
-        raise HTTPException(409, detail=f"job {job_id!r} is {record.state}: only a finished job has weights")
+        raise Refusal(409, "job_unfinished", job_id=job_id, state=record.state)
     if not path.is_file():
-        raise HTTPException(
-            404,
-            detail=f"no weights for job {job_id!r}: a {record.kind} job keeps none, "
-            "or it ran on a worker that does not share this server's data folder",
-        )
+        raise Refusal(404, "job_no_weights", job_id=job_id, kind=record.kind)
     return FileResponse(
         path, media_type="application/octet-stream", filename=f"naturally-{record.kind}-{record.id[:8]}.pt"
     )
@@ -159,7 +159,7 @@ def job_weights(job_id: str, runner: JobRunnerDep) -> FileResponse:
     response_class=StreamingResponse,
     responses={200: {"content": {"text/event-stream": {}}}, **JOB_NOT_FOUND},
 )
-async def job_events(job_id: str, request: Request, runner: JobRunnerDep) -> StreamingResponse:
+async def job_events(job_id: JobId, request: Request, runner: JobRunnerDep) -> StreamingResponse:
     """Progress as Server-Sent Events, in order (`step`, `epoch`, `done` from the training loop),
     then one last `end` event with the final state and result. Resumes after `Last-Event-ID`."""
     _found(runner.get(job_id), job_id)

@@ -3,17 +3,14 @@
 from typing import Annotated
 
 import torch
-from fastapi import APIRouter, Query, UploadFile
+from fastapi import APIRouter, Query
 
 from app.bodies import BodyRoute
 from app.deps import SettingsDep
 from app.errors import NOT_AN_IMAGE, field_error
 from app.inputs import upload_gray
-from app.jobs.digits import split
-from app.routers.digits import MAX_SIDE
-from app.routers.digits import model as digit_model
-from app.routers.names import model as name_model
-from app.schemas.digits import ModelName
+from app.schemas.digits import MAX_SIDE, ModelName
+from app.schemas.images import ImageFile
 from app.schemas.overview import (
     DigitMapRequest,
     DigitMapResponse,
@@ -24,11 +21,13 @@ from app.schemas.overview import (
     StageOut,
 )
 from app.tensors import encode_tensor
-from engine.data.mnist import load_digits
+from engine.data.mnist import load_digits, mnist_split
 from engine.data.names import BadName, names_split
 from engine.models.digit_stages import DigitStages, find, making, read, read_picture
 from engine.models.digits import DEFAULT_MODEL
+from engine.models.digits import shipped_model as digit_model
 from engine.models.name_stages import read_name
+from engine.models.names import shipped_model as name_model
 
 router = APIRouter(prefix="/api/overview", tags=["overview"], route_class=BodyRoute)
 
@@ -74,7 +73,7 @@ def digits(req: DigitsOverviewRequest) -> DigitsOverviewResponse:
     /api/digits/predict's for the same pixels."""
     name = req.model or DEFAULT_MODEL
     if req.pixels is None:
-        data = split()
+        data = mnist_split()
         images, _ = load_digits()
         i = int(req.held_out or 0)
         pixels = images[int(data.held_out_index[i])].float()  # (28, 28)
@@ -88,9 +87,11 @@ def digits(req: DigitsOverviewRequest) -> DigitsOverviewResponse:
 
 @router.post("/digits/upload", response_model=DigitsOverviewResponse, responses=NOT_AN_IMAGE)
 def digits_upload(
-    file: UploadFile,
+    file: ImageFile,
     settings: SettingsDep,
-    model_name: Annotated[ModelName | None, Query(alias="model")] = None,
+    model_name: Annotated[
+        ModelName | None, Query(alias="model", description="a shipped model; the default one when omitted")
+    ] = None,
 ) -> DigitsOverviewResponse:
     """The same for an uploaded picture (a canvas drawing or a photo, not stored)."""
     return _picture(upload_gray(file, settings, MAX_SIDE), model_name or DEFAULT_MODEL, "file")

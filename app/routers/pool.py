@@ -6,12 +6,13 @@ from fastapi import APIRouter, Query
 
 from app.bodies import BodyRoute
 from app.deps import ImageStoreDep
-from app.errors import IMAGE_NOT_FOUND, field_error
+from app.errors import IMAGE_NOT_FOUND, request_fields
 from app.inputs import resolve_input
 from app.schemas.pool import TRACE_MAX_SIDE, OutputSizeResponse, PoolRequest, PoolResponse, PoolTrace
 from app.tensors import encode_tensor
 from engine.cnn import pool as engine
 from engine.cnn import shape
+from engine.cnn.shape import OPS
 
 router = APIRouter(prefix="/api/cnn", tags=["pooling"], route_class=BodyRoute)
 
@@ -21,34 +22,31 @@ def pool(req: PoolRequest, store: ImageStoreDep) -> PoolResponse:
     """Max or average pooling of the image's channels (or of its feature maps under the named
     kernels), with the window behind each output cell for inputs up to 32×32."""
     x = resolve_input(req, store)  # (C, H, W)
-    k, s, p = req.kernel_size, req.stride or req.kernel_size, req.padding
-    if 2 * p > k:
-        raise field_error(
-            "padding", f"must be ≤ kernel_size // 2 = {k // 2} for pooling (torch's rule), got {p}"
+    with request_fields(kernel="kernel_size"):
+        res = engine.pool_maps(
+            x, req.kind, req.kernel_size, req.stride, req.padding, list(req.kernels), TRACE_MAX_SIDE
         )
-    side = min(x.shape[1:]) + 2 * p
-    if k > side:
-        raise field_error("kernel_size", f"must be ≤ the padded input's side {side}, got {k}")
-    maps, w = engine.feature_maps(x, list(req.kernels)) if req.kernels else (x, None)  # (B, H, W)
-    y = engine.pool2d(maps, req.kind, k, s, p)  # (C, H', W')
-    trace = None
-    if max(maps.shape[1:]) <= TRACE_MAX_SIDE:
-        tr = engine.trace_pool(maps, req.kind, k, s, p)
-        argmax = None if tr.argmax is None else encode_tensor(tr.argmax.float(), "list")
-        trace = PoolTrace(rows=tr.rows, cols=tr.cols, argmax=argmax, divisor=tr.divisor)
+    tr = res.trace
     return PoolResponse(
-        output=encode_tensor(y, req.encoding),
-        input=encode_tensor(maps, req.encoding),
-        weight=None if w is None else encode_tensor(w, "list"),
+        output=encode_tensor(res.output, req.encoding),
+        input=encode_tensor(res.maps, req.encoding),
+        weight=None if res.weight is None else encode_tensor(res.weight, "list"),
         kind=req.kind,
-        kernel_size=k,
-        stride=s,
-        padding=p,
+        kernel_size=req.kernel_size,
+        stride=res.stride,
+        padding=req.padding,
         kernels=list(req.kernels),
         color=req.color,
-        input_shape=list(maps.shape),
-        output_shape=list(y.shape),
-        trace=trace,
+        input_shape=list(res.maps.shape),
+        output_shape=list(res.output.shape),
+        trace=None
+        if tr is None
+        else PoolTrace(
+            rows=tr.rows,
+            cols=tr.cols,
+            argmax=None if tr.argmax is None else encode_tensor(tr.argmax, "list"),
+            divisor=tr.divisor,
+        ),
     )
 
 
@@ -63,31 +61,12 @@ def output_size(
     dilation: Annotated[
         int, Query(ge=1, le=4, description="spacing d of the kernel's taps, 1–4 (pool: max pooling only)")
     ] = 1,
-    op: Annotated[Literal["conv", "pool"], Query(description="conv2d or max_pool2d")] = "conv",
+    op: Annotated[Literal[OPS], Query(description="conv2d or max_pool2d")] = "conv",  # type: ignore[valid-type]
 ) -> OutputSizeResponse:
     """The output side ⌊(A + 2p − d·(a − 1) − 1)/s⌋ + 1 that torch gives, where every window
     lands, and whether the course's shortcut A − 2·(a//2) gives the same number."""
-    if op == "pool" and 2 * padding > kernel:
-        raise field_error(
-            "padding",
-            f"must be ≤ kernel // 2 = {kernel // 2} for pooling (torch's rule), got {padding}",
-            where="query",
-        )
-    span, padded = shape.effective_kernel(kernel, dilation), size + 2 * padding
-    if span > padded:
-        raise field_error(
-            "kernel",
-            f"the kernel spans d·(a − 1) + 1 = {span} cells, more than the "
-            f"padded input's A + 2p = {padded}; must be ≤ {padded}",
-            where="query",
-        )
-    win = shape.windows(size, kernel, padding, stride, dilation)
-    top = size + 2 * padding - dilation * (kernel - 1) - 1
-    formula = (
-        f"⌊({size} + 2·{padding} − {dilation}·({kernel} − 1) − 1) / {stride}⌋ + 1 "
-        f"= ⌊{top} / {stride}⌋ + 1 = {win.output_size}"
-    )
-    seed = shape.seed_rule(size, kernel)
+    out = shape.explain(size, kernel, padding, stride, dilation, op)
+    win = out.windows
     return OutputSizeResponse(
         op=op,
         size=size,
@@ -96,10 +75,10 @@ def output_size(
         stride=stride,
         dilation=dilation,
         output_size=win.output_size,
-        formula=formula,
-        seed_rule=seed,
-        seed_rule_agrees=seed == win.output_size,
-        seed_rule_holds=shape.seed_rule_holds(kernel, padding, stride, dilation),
+        formula=out.formula,
+        seed_rule=out.seed_rule,
+        seed_rule_agrees=out.seed_rule_agrees,
+        seed_rule_holds=out.seed_rule_holds,
         effective_kernel=win.span,
         padded_size=win.padded_size,
         starts=win.starts,

@@ -20,5 +20,5 @@ def rnn_forward(req: ForwardRequest) -> ForwardResponse:
     num_layers ≤ 4."""
     x, w, h0 = resolve(req)
     tr = forward(x, w, h0)
-    y = tr.y if req.outputs == "many_to_many" else tr.y[-1:]  # (T, O) or (1, O)
+    y = tr.outputs(req.outputs)  # (T, O) or (1, O)
     return ForwardResponse(**unrolled(req, w, tr), outputs=req.outputs, y=encode_tensor(y, req.encoding))

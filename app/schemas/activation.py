@@ -2,13 +2,12 @@
 
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, Field
+from pydantic import BaseModel, Field
 
-from app.schemas.common import ImageOrTensor, RequestModel, TensorOut
+from app.schemas.common import ImageOrTensor, KernelName, RequestModel, TensorOut
 from engine.cnn.activation import FUNCTIONS, LEAKY_SLOPE
-from engine.cnn.kernels import KERNEL_NAMES
 
-Function = Literal["relu", "sigmoid", "tanh", "leaky_relu"]  # engine.cnn.activation.FUNCTIONS
+Function = Literal[FUNCTIONS]  # type: ignore[valid-type]
 
 MAX_KERNELS = 16
 MAX_BINS = 200
@@ -16,13 +15,6 @@ MAX_POINTS = 1001
 MAX_DEPTH = 50
 
 
-def _known_kernel(name: str) -> str:
-    if name not in KERNEL_NAMES:
-        raise ValueError(f"unknown kernel {name!r}; known: {', '.join(KERNEL_NAMES)}")
-    return name
-
-
-KernelName = Annotated[str, AfterValidator(_known_kernel)]
 Slope = Annotated[float, Field(ge=0, le=1, description="leaky_relu's slope for x < 0, 0–1")]
 
 

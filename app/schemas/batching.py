@@ -4,6 +4,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, Field, ValidationInfo, field_validator
 
+from app.errors import Invalid
 from app.schemas.common import EncodingOption, RequestModel, TensorOut, bounded_int
 
 MAX_SAMPLES = 1024
@@ -18,7 +19,7 @@ MAX_ONE_SAMPLE_UPDATES = 2048
 def _learning_rate(v: Any) -> Any:
     """A message that states the whole range (pydantic's own names only the bound crossed)."""
     if isinstance(v, int | float) and not isinstance(v, bool) and not 0 < v <= 1:
-        raise ValueError(f"must be a number with 0 < lr ≤ 1, got {v}")
+        raise Invalid("lr_range", v=v)
     return v
 
 
@@ -76,14 +77,19 @@ class BatchingParams(TaskSpec):
     def _budget(cls, v: int, info: ValidationInfo) -> int:
         n = info.data.get("samples")
         if n is not None and n * v > MAX_ONE_SAMPLE_UPDATES:
-            raise ValueError(
-                f"samples × epochs must be ≤ {MAX_ONE_SAMPLE_UPDATES:,} (the one-sample "
-                f"updates), got {n} × {v} = {n * v:,}: at most {MAX_ONE_SAMPLE_UPDATES // n} "
-                f"epochs for {n} samples"
+            raise Invalid(
+                "one_sample_updates",
+                most=MAX_ONE_SAMPLE_UPDATES,
+                n=n,
+                epochs=v,
+                product=n * v,
+                best=MAX_ONE_SAMPLE_UPDATES // n,
             )
         return v
 
 
 class BatchingJobRequest(RequestModel):
-    kind: Literal["batching"]
-    params: BatchingParams = Field(default_factory=BatchingParams)
+    kind: Literal["batching"] = Field(
+        description="train one sample per update, then one mini-batch per update"
+    )
+    params: BatchingParams = Field(default_factory=BatchingParams, description="what to train and how")

@@ -2,6 +2,7 @@
 
 from pydantic import BaseModel, Field, ValidationInfo, field_validator
 
+from app.errors import Invalid
 from app.schemas.common import RequestModel, Tensor, TensorOut, bounded_int
 from app.schemas.rnn import MAX_HIDDEN, WordOrSequence
 
@@ -40,7 +41,7 @@ class BidirectionalRequest(WordOrSequence):
     def _a_class(cls, v: int, info: ValidationInfo) -> int:
         k = info.data.get("classes")
         if k is not None and v >= k:
-            raise ValueError(f"must be a class from 0 to classes − 1 = {k - 1}, got {v}")
+            raise Invalid("target_class", last=k - 1, v=v)
         return v
 
 

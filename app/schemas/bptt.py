@@ -1,15 +1,14 @@
 """§4.2 backpropagation through time: the loss and each shared weight's gradient, one term per step."""
 
-from typing import Literal
-
 from pydantic import BaseModel, Field
 
 from app.schemas.common import Tensor, TensorOut
 from app.schemas.rnn import RNNSpec, Unrolled, WeightsOut
+from engine.rnn.bptt import LossMode
 
 
 class BPTTRequest(RNNSpec):
-    loss: Literal["last", "every"] = Field(
+    loss: LossMode = Field(
         "last",
         description='"last": L = ½‖y_T − target‖² (many-to-one); "every": L = Σ_t ½‖y_t − '
         "target_t‖² (many-to-many)",

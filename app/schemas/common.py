@@ -8,12 +8,18 @@ import torch
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainValidator, model_validator
 from typing_extensions import TypeAliasType
 
+from app.errors import Invalid
 from app.tensors import Encoding
 from app.tensors import TensorOut as TensorOut  # re-exported: the schemas take it from here
+from engine.cnn.kernels import KERNEL_NAMES
+from engine.train import OPTIMIZERS, SCHEDULES
 
 MAX_TENSOR_ELEMENTS = 1 << 20
 MAX_ABS_VALUE = 1e6  # keeps every computation of the lessons far from float32's overflow
 Nested = TypeAliasType("Nested", "float | list[Nested]")
+KernelName = Literal[KERNEL_NAMES]  # type: ignore[valid-type]  # the library of named 3×3 kernels
+Optimizer = Literal[OPTIMIZERS]  # type: ignore[valid-type]
+Schedule = Literal[SCHEDULES]  # type: ignore[valid-type]
 
 
 class RequestModel(BaseModel):
@@ -31,17 +37,17 @@ def _as_array(data: Any) -> np.ndarray:
     lock that every thread of the server needs."""
     leaves = np.array(data, dtype=object)
     if leaves.size > MAX_TENSOR_ELEMENTS:
-        raise ValueError(f"at most {MAX_TENSOR_ELEMENTS:,} numbers, got {leaves.size:,}")
+        raise Invalid("tensor_size", most=MAX_TENSOR_ELEMENTS, n=leaves.size)
     found = set(map(type, leaves.ravel()))
     if not found <= {int, float}:
         others = ", ".join(sorted(t.__name__ for t in found - {int, float}))
-        raise ValueError(f"not a rectangular array of numbers (it holds {others})")
+        raise Invalid("tensor_ragged", detail=f"it holds {others}")
     try:
         arr = leaves.astype(np.float64)
     except OverflowError:
         arr = np.full(leaves.shape, np.inf)  # an integer beyond float's range
     if arr.size and not (np.isfinite(arr).all() and np.abs(arr).max() <= MAX_ABS_VALUE):
-        raise ValueError(f"numbers must be finite and within ±{MAX_ABS_VALUE:g}")
+        raise Invalid("tensor_values", most=MAX_ABS_VALUE)
     arr.setflags(write=False)
     return arr
 
@@ -50,13 +56,17 @@ class TensorIn(RequestModel):
     """A tensor sent by the client: {"shape": [...], "data": nested lists}, a bare nested list, or a
     number. The shape, when given, must match the data."""
 
-    shape: list[Annotated[int, Field(ge=0, le=100_000)]] | None = Field(None, max_length=6)
-    data: Annotated[Nested, PlainValidator(_as_array, json_schema_input_type=Nested)]
+    shape: list[Annotated[int, Field(ge=0, le=100_000)]] | None = Field(
+        None, max_length=6, description="the tensor's shape, ≤ 6 axes; checked against data when given"
+    )
+    data: Annotated[Nested, PlainValidator(_as_array, json_schema_input_type=Nested)] = Field(
+        description="the numbers as nested lists (a bare number for a 0-d tensor)"
+    )
 
     @model_validator(mode="after")
     def _check(self) -> "TensorIn":
         if self.shape is not None and list(self.data.shape) != self.shape:
-            raise ValueError(f"data has shape {list(self.data.shape)} but shape says {self.shape}")
+            raise Invalid("tensor_shape", shape=list(self.data.shape), said=self.shape)
         return self
 
     def to_torch(self) -> torch.Tensor:
@@ -95,7 +105,7 @@ class ImageOrTensor(EncodingOption):
     @model_validator(mode="after")
     def _one_source(self) -> "ImageOrTensor":
         if (self.image_id is None) == (self.input is None):
-            raise ValueError("give exactly one of image_id and input")
+            raise Invalid("exactly_one", a="image_id", b="input")
         return self
 
 
@@ -107,7 +117,7 @@ def _in_range(lo: int, hi: int) -> BeforeValidator:
 
     def check(v: Any) -> Any:
         if isinstance(v, int) and not isinstance(v, bool) and not lo <= v <= hi:
-            raise ValueError(f"must be an integer from {lo} to {hi}, got {v:,}")
+            raise Invalid("int_range", lo=lo, hi=hi, v=v)
         return v
 
     return BeforeValidator(check)

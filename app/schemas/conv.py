@@ -1,23 +1,21 @@
 """§1.2 convolution: the layer on a whole image, and one kernel group step by step."""
 
-from typing import Literal
-
 from pydantic import BaseModel, Field, field_validator, model_validator
 
+from app.errors import Invalid
 from app.schemas.common import (
     FiniteFloat,
     ImageOrTensor,
+    KernelName,
     RequestModel,
     Tensor,
     TensorIn,
     TensorOut,
     bounded_int,
 )
-from engine.cnn.kernels import KERNEL_NAMES
 
 MAX_GROUPS = 64
 MAX_SIDE = 11
-KernelName = Literal[KERNEL_NAMES]  # type: ignore[valid-type]
 
 
 class ConvLayer(RequestModel):
@@ -53,19 +51,18 @@ class ConvLayer(RequestModel):
             return w
         shape = list(w.to_torch().shape)
         if len(shape) != 4 or shape[2] != shape[3]:
-            raise ValueError(f"must be (B, C, a, a) with square kernels, got shape {shape}")
+            raise Invalid("weight_square", shape=shape)
         b, c, a, _ = shape
         if not (1 <= b <= MAX_GROUPS and 1 <= c <= ImageOrTensor.MAX_CHANNELS and 1 <= a <= MAX_SIDE):
-            raise ValueError(
-                f"shape {shape} outside 1 ≤ B ≤ {MAX_GROUPS}, 1 ≤ C ≤ "
-                f"{ImageOrTensor.MAX_CHANNELS}, 1 ≤ a ≤ {MAX_SIDE}"
+            raise Invalid(
+                "weight_bounds", shape=shape, b=MAX_GROUPS, c=ImageOrTensor.MAX_CHANNELS, a=MAX_SIDE
             )
         return w
 
     @model_validator(mode="after")
     def _one_weight(self) -> "ConvLayer":
         if (self.weight is None) == (self.kernels is None):
-            raise ValueError("give exactly one of weight and kernels")
+            raise Invalid("exactly_one", a="weight", b="kernels")
         return self
 
 

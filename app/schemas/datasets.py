@@ -128,12 +128,14 @@ class CustomParams(RequestModel):
         "frozen, a new fully connected layer trained",
     )
     epochs: int = Field(8, ge=1, le=50, description="passes, each of at least 256 augmented pictures")
-    batch_size: int = Field(32, ge=4, le=256)
+    batch_size: int = Field(32, ge=4, le=256, description="examples per update, 4–256")
     lr: float = Field(0.01, gt=0, le=1, description="Adam's learning rate")
     augment: bool = Field(True, description="turn (±15°), scale (0.85–1.15) and move (±10 %) each copy")
-    seed: int = Field(0, ge=0, le=2**31 - 1)
+    seed: int = Field(
+        0, ge=0, le=2**31 - 1, description="draws the first weights, the batches and the augmentation"
+    )
 
 
 class CustomJobRequest(RequestModel):
-    kind: Literal["custom"]
-    params: CustomParams = Field(default_factory=CustomParams)
+    kind: Literal["custom"] = Field(description="train a net on your own classes")
+    params: CustomParams = Field(default_factory=CustomParams, description="what to train and how")

@@ -4,11 +4,12 @@ from typing import Literal
 
 from pydantic import BaseModel, Field, model_validator
 
+from app.errors import Invalid
 from app.schemas.common import RequestModel
-from engine.cnn.depth import MAX_DEPTH
+from engine.cnn.depth import ACTIVATIONS, INITS, MAX_DEPTH
 
-Activation = Literal["sigmoid", "tanh", "relu"]
-Init = Literal["default", "xavier", "he"]
+Activation = Literal[tuple(ACTIVATIONS)]  # type: ignore[valid-type]
+Init = Literal[INITS]  # type: ignore[valid-type]
 
 
 class GradientNormsRequest(RequestModel):
@@ -45,20 +46,22 @@ class DepthParams(RequestModel):
 
     shallow: int = Field(20, ge=2, le=MAX_DEPTH, description="the shallower depth")
     deep: int = Field(56, ge=2, le=MAX_DEPTH, description="the deeper depth")
-    width: int = Field(64, ge=8, le=128)
-    epochs: int = Field(4, ge=1, le=10)
-    batch_size: int = Field(128, ge=16, le=512)
+    width: int = Field(64, ge=8, le=128, description="units per layer, 8–128")
+    epochs: int = Field(4, ge=1, le=10, description="passes over the training digits, per run, 1–10")
+    batch_size: int = Field(128, ge=16, le=512, description="digits per update, 16–512")
     lr: float = Field(0.003, gt=0, le=0.1, description="Adam's peak learning rate")
     train_size: int = Field(8000, ge=256, le=8000, description="how many training digits (fewer: quicker)")
-    seed: int = Field(0, ge=0, le=2**31 - 1)
+    seed: int = Field(
+        0, ge=0, le=2**31 - 1, description="draws the first weights and the batches of every run"
+    )
 
     @model_validator(mode="after")
     def _order(self) -> "DepthParams":
         if self.deep <= self.shallow:
-            raise ValueError(f"deep ({self.deep}) must be greater than shallow ({self.shallow})")
+            raise Invalid("deep_shallow", deep=self.deep, shallow=self.shallow)
         return self
 
 
 class DepthJobRequest(RequestModel):
-    kind: Literal["depth"]
-    params: DepthParams = Field(default_factory=DepthParams)
+    kind: Literal["depth"] = Field(description="train plain and residual stacks, shallow and deep")
+    params: DepthParams = Field(default_factory=DepthParams, description="what to train and how")

@@ -4,9 +4,12 @@ from typing import Literal
 
 from pydantic import BaseModel, Field, model_validator
 
-from app.schemas.common import EncodingOption, RequestModel, Tensor, TensorOut
+from app.errors import Invalid
+from app.schemas.common import EncodingOption, Optimizer, RequestModel, Schedule, Tensor, TensorOut
+from engine.models.digits import MODELS
 
-ModelName = Literal["basic", "inception", "residual"]
+ModelName = Literal[tuple(MODELS)]  # type: ignore[valid-type]
+MAX_SIDE = 512  # a picture's largest side, drawn or uploaded
 
 
 class PredictRequest(EncodingOption):
@@ -14,13 +17,17 @@ class PredictRequest(EncodingOption):
     or a stored image's id. It is preprocessed as MNIST was made before the model reads it."""
 
     pixels: Tensor | None = Field(None, description="(H, W) gray levels 0–255, e.g. a 28×28 digit")
-    image_id: str | None = Field(None, pattern=r"^[a-z0-9-]{1,32}$")
+    image_id: str | None = Field(
+        None,
+        pattern=r"^[a-z0-9-]{1,32}$",
+        description="instead of pixels: an uploaded image's id or a sample's name",
+    )
     model: ModelName | None = Field(None, description="a shipped model; the default one when omitted")
 
     @model_validator(mode="after")
     def _one_source(self) -> "PredictRequest":
         if (self.pixels is None) == (self.image_id is None):
-            raise ValueError("give exactly one of pixels and image_id")
+            raise Invalid("exactly_one", a="pixels", b="image_id")
         return self
 
 
@@ -85,17 +92,21 @@ class HeldOutDigit(BaseModel):
 class DigitsParams(RequestModel):
     """Train one of the course's digit CNNs on the 8,000 training digits; evaluate on the 2,000 held out."""
 
-    model: Literal["basic", "inception", "residual"] = Field("basic", description="which practice net")
-    epochs: int = Field(3, ge=1, le=30)
-    batch_size: int = Field(64, ge=8, le=1024)
+    model: ModelName = Field("basic", description="which practice net")
+    epochs: int = Field(3, ge=1, le=30, description="passes over the training digits, 1–30")
+    batch_size: int = Field(64, ge=8, le=1024, description="digits per update, 8–1024")
     lr: float = Field(0.01, gt=0, le=1, description="learning rate (the peak one with onecycle)")
-    optimizer: Literal["sgd", "adam", "adamw"] = "adam"
-    schedule: Literal["constant", "onecycle"] = "onecycle"
+    optimizer: Optimizer = Field("adam", description="how the weights are updated from their gradients")
+    schedule: Schedule = Field(
+        "onecycle", description="the learning rate over the run: constant, or one cycle up then down"
+    )
     augment: bool = Field(True, description="shift each training digit by up to 1 pixel")
     train_size: int = Field(8000, ge=100, le=8000, description="how many training digits to use")
-    seed: int = Field(0, ge=0, le=2**31 - 1)
+    seed: int = Field(
+        0, ge=0, le=2**31 - 1, description="draws the first weights, the shuffle and the shifts"
+    )
 
 
 class DigitsJobRequest(RequestModel):
-    kind: Literal["digits"]
-    params: DigitsParams = Field(default_factory=DigitsParams)
+    kind: Literal["digits"] = Field(description="train a course digit CNN")
+    params: DigitsParams = Field(default_factory=DigitsParams, description="what to train and how")

@@ -4,6 +4,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, Field, field_validator, model_validator
 
+from app.errors import Invalid
 from app.schemas.common import EncodingOption, Tensor, TensorOut, bounded_int
 from app.schemas.names import MAX_NAME
 from app.schemas.rnn import MAX_HIDDEN, MAX_INPUT, MAX_STEPS, Sequence
@@ -15,7 +16,7 @@ def _float(lo: float, hi: float) -> Any:
 
     def check(v: Any) -> Any:
         if isinstance(v, int | float) and not isinstance(v, bool) and not lo <= v <= hi:
-            raise ValueError(f"must be a number from {lo} to {hi}, got {v}")
+            raise Invalid("number_range", lo=lo, hi=hi, v=v)
         return v
 
     return Annotated[float, Field(ge=lo, le=hi, allow_inf_nan=False), BeforeValidator(check)]
@@ -54,7 +55,7 @@ class GradientFlowRequest(EncodingOption):
     @classmethod
     def _unique(cls, v: list[CellKind]) -> list[CellKind]:
         if len(set(v)) != len(v):
-            raise ValueError(f"lists a cell twice: {v}")
+            raise Invalid("cells_twice", cells=v)
         return v
 
 
@@ -85,7 +86,7 @@ class GradientFlowResponse(BaseModel):
 
 def _name(v: Any) -> Any:
     if isinstance(v, str) and not 1 <= len(v.strip()) <= MAX_NAME:
-        raise ValueError(f"must hold 1 to {MAX_NAME} characters, got {len(v.strip())}")
+        raise Invalid("name_length", most=MAX_NAME, n=len(v.strip()))
     return v
 
 
@@ -107,11 +108,11 @@ class GatesRequest(EncodingOption):
     @model_validator(mode="after")
     def _one_source(self) -> "GatesRequest":
         if (self.name is None) == (self.sequence is None):
-            raise ValueError("give exactly one of name (the trained model) and sequence (with weights)")
+            raise Invalid("gates_source")
         weights = ("weight_ih", "weight_hh", "bias_ih", "bias_hh")
         if self.sequence is not None and any(getattr(self, w) is None for w in weights):
             missing = [w for w in weights if getattr(self, w) is None]
-            raise ValueError(f"a sequence needs all four weights; missing {', '.join(missing)}")
+            raise Invalid("gates_weights", missing=", ".join(missing))
         return self
 
 
@@ -124,6 +125,10 @@ class GatesResponse(BaseModel):
     source: str = Field(description='"trained" (the name model) or "explicit"')
     name: str | None = Field(description="the name as the model reads it: lower-case ASCII")
     tokens: list[str] | None = Field(description="one character per time step")
+    codes: list[int] | None = Field(
+        description="the name's codes as the model reads them: 1–29, one per step"
+    )
+    alphabet: str | None = Field(description="code c stands for alphabet[c − 1] (the name model's alphabet)")
     input_size: int
     hidden_size: int
     num_layers: int

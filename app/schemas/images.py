@@ -1,6 +1,14 @@
 """Uploaded and sample images."""
 
+from typing import Annotated
+
+from fastapi import File, UploadFile
 from pydantic import BaseModel, Field
+
+# an uploaded picture, as multipart field `file`
+ImageFile = Annotated[
+    UploadFile, File(description="a PNG, JPEG, WebP, BMP or GIF picture (the first frame of a GIF)")
+]
 
 
 class ImageResponse(BaseModel):

@@ -4,7 +4,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field
 
-from app.schemas.common import EncodingOption, RequestModel, TensorOut
+from app.schemas.common import EncodingOption, Optimizer, RequestModel, Schedule, TensorOut
 from engine.data.names import names_split
 from engine.models.names import CLASS_WEIGHT_POWER, RECIPE, NamesConfig
 
@@ -86,7 +86,7 @@ class ModelResponse(BaseModel):
     per_class_accuracy: list[float] = Field(description="held-out accuracy of each class")
     confusion: list[list[int]] = Field(description="18×18: row = true language, column = predicted")
     parameters: int = Field(description="number of trainable numbers")
-    alphabet: str
+    alphabet: str = Field(description="code c (1–29) stands for alphabet[c − 1]; 0 is padding")
     table: dict[str, int | float | bool | str] = Field(
         description="the seed's parameter table: input_size, hidden_size, num_layers, output_size, "
         "seq_len, batch_size, dropout, bidirectional"
@@ -98,18 +98,29 @@ class NamesParams(RequestModel):
     """Train the bidirectional GRU from scratch on the training two thirds; evaluate on the held-out
     third. The defaults are the recipe of the shipped weights."""
 
-    epochs: int = Field(RECIPE.epochs, ge=1, le=40)
-    batch_size: int = Field(RECIPE.batch_size, ge=8, le=1024)
+    epochs: int = Field(RECIPE.epochs, ge=1, le=40, description="passes over the training names, 1–40")
+    batch_size: int = Field(RECIPE.batch_size, ge=8, le=1024, description="names per update, 8–1024")
     lr: float = Field(RECIPE.lr, gt=0, le=1, description="learning rate (the peak one with onecycle)")
-    optimizer: Literal["sgd", "adam", "adamw"] = RECIPE.optimizer
+    optimizer: Optimizer = Field(
+        RECIPE.optimizer, description="how the weights are updated from their gradients"
+    )
     weight_decay: float = Field(
         RECIPE.weight_decay, ge=0, le=1, description="L2 pull towards 0 (decoupled with adamw)"
     )
-    schedule: Literal["constant", "onecycle"] = RECIPE.schedule
+    schedule: Schedule = Field(
+        RECIPE.schedule, description="the learning rate over the run: constant, or one cycle up then down"
+    )
     embedding_dim: int = Field(SHIPPED.embedding_dim, ge=2, le=128, description="input_size of the GRU")
-    hidden_size: int = Field(SHIPPED.hidden_size, ge=2, le=256)
-    num_layers: int = Field(SHIPPED.num_layers, ge=1, le=3)
-    dropout: float = Field(SHIPPED.dropout, ge=0, le=0.8)
+    hidden_size: int = Field(
+        SHIPPED.hidden_size, ge=2, le=256, description="numbers in each GRU state, 2–256"
+    )
+    num_layers: int = Field(SHIPPED.num_layers, ge=1, le=3, description="stacked GRU layers, 1–3")
+    dropout: float = Field(
+        SHIPPED.dropout,
+        ge=0,
+        le=0.8,
+        description="share of numbers zeroed between layers while training, 0–0.8",
+    )
     class_weight_power: float = Field(
         CLASS_WEIGHT_POWER,
         ge=0,
@@ -118,9 +129,9 @@ class NamesParams(RequestModel):
         "0 plain cross-entropy, 1 every language counts equally",
     )
     train_size: int = Field(TRAIN_LINES, ge=100, le=TRAIN_LINES, description="how many training names to use")
-    seed: int = Field(RECIPE.seed, ge=0, le=2**31 - 1)
+    seed: int = Field(RECIPE.seed, ge=0, le=2**31 - 1, description="draws the first weights and the batches")
 
 
 class NamesJobRequest(RequestModel):
-    kind: Literal["names"]
-    params: NamesParams = Field(default_factory=NamesParams)
+    kind: Literal["names"] = Field(description="train the name → language GRU")
+    params: NamesParams = Field(default_factory=NamesParams, description="what to train and how")

@@ -4,15 +4,15 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from app.schemas.common import ImageOrTensor, TensorOut
-from engine.cnn.kernels import KERNEL_NAMES
+from app.schemas.common import ImageOrTensor, KernelName, TensorOut
+from engine.cnn.pool import KINDS
 
-KernelName = Literal[KERNEL_NAMES]  # type: ignore[valid-type]
 TRACE_MAX_SIDE = 32
+PoolKind = Literal[KINDS]  # type: ignore[valid-type]
 
 
 class PoolRequest(ImageOrTensor):
-    kind: Literal["max", "avg"] = Field(
+    kind: PoolKind = Field(
         "max", description="max: the largest value of each window; avg: the mean (padded zeros included)"
     )
     kernel_size: int = Field(2, ge=1, le=11, description="window side a, 1–11")

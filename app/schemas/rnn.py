@@ -4,6 +4,7 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, Field, field_validator, model_validator
 
+from app.errors import Invalid
 from app.schemas.common import EncodingOption, RequestModel, Tensor, TensorIn, TensorOut, bounded_int
 from engine.rnn.cell import ALPHABET
 
@@ -22,7 +23,7 @@ def numbers_only(v: Any) -> Any:
             for i, sub in enumerate(item):
                 walk(sub, f"{where}[{i}]")
         elif isinstance(item, bool) or not isinstance(item, int | float):
-            raise ValueError(f"must hold only numbers; item {where} is {item!r}")
+            raise Invalid("numbers_only", where=where, item=item)
 
     walk(v.get("data") if isinstance(v, dict) else v, "")
     return v
@@ -34,11 +35,11 @@ def sequence_shape(v: TensorIn | None) -> TensorIn | None:
         return v
     shape = list(v.to_torch().shape)
     if len(shape) not in (1, 2):
-        raise ValueError(f"must be (T,) numbers or (T, I) vectors, got shape {shape}")
+        raise Invalid("sequence_rank", shape=shape)
     if not 1 <= shape[0] <= MAX_STEPS:
-        raise ValueError(f"must hold 1 to {MAX_STEPS} time steps, got {shape[0]}")
+        raise Invalid("sequence_steps", most=MAX_STEPS, n=shape[0])
     if len(shape) == 2 and not 1 <= shape[1] <= MAX_INPUT:
-        raise ValueError(f"vectors must hold 1 to {MAX_INPUT} numbers (input_size), got {shape[1]}")
+        raise Invalid("sequence_width", most=MAX_INPUT, n=shape[1])
     return v
 
 
@@ -78,7 +79,7 @@ class WordOrSequence(EncodingOption):
     def _unique(cls, v: str) -> str:
         repeated = sorted({c for c in v if v.count(c) > 1})
         if repeated:
-            raise ValueError(f"repeats {''.join(repeated)!r}; each character may appear once")
+            raise Invalid("alphabet_repeats", chars="".join(repeated))
         return v
 
     @field_validator("word")
@@ -87,13 +88,13 @@ class WordOrSequence(EncodingOption):
         alphabet = info.data.get("alphabet")
         missing = sorted({c for c in v or "" if alphabet is not None and c not in alphabet})
         if missing:
-            raise ValueError(f"characters {''.join(missing)!r} are not in the alphabet {alphabet!r}")
+            raise Invalid("word_alphabet", chars="".join(missing), alphabet=alphabet)
         return v
 
     @model_validator(mode="after")
     def _one_source(self) -> "WordOrSequence":
         if (self.sequence is None) == (self.word is None):
-            raise ValueError("give exactly one of sequence and word")
+            raise Invalid("exactly_one", a="sequence", b="word")
         return self
 
 

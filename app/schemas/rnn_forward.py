@@ -6,12 +6,13 @@ from pydantic import Field
 
 from app.schemas.common import TensorOut
 from app.schemas.rnn import RNNSpec, Unrolled
+from engine.rnn.cell import OUTPUTS
+
+Outputs = Literal[OUTPUTS]  # type: ignore[valid-type]
 
 
 class ForwardRequest(RNNSpec):
-    outputs: Literal["many_to_many", "many_to_one"] = Field(
-        "many_to_many", description="y_t at every step, or only y_T at the last"
-    )
+    outputs: Outputs = Field("many_to_many", description="y_t at every step, or only y_T at the last")
 
 
 class ForwardResponse(Unrolled):

@@ -13,6 +13,7 @@ import torch
 import torch.nn.functional as F
 
 from engine.cnn.kernels import kernel
+from engine.errors import FieldError
 
 FUNCTIONS: tuple[str, ...] = ("relu", "sigmoid", "tanh", "leaky_relu")
 SATURATION = 0.99  # a sigmoid or tanh output within 1 % of its asymptote counts as saturated
@@ -77,7 +78,9 @@ def feature_maps(x: torch.Tensor, kernels: list[str], scale: float = 1.0) -> tor
         return x * scale
     c, h, w = x.shape
     if h < 3 or w < 3:
-        raise ValueError(f"the input is {h}×{w}; a 3×3 kernel needs H and W ≥ 3")
+        raise FieldError(
+            "x", "activation_small", "the input is {h}×{w}; a 3×3 kernel needs H and W ≥ 3", h=h, w=w
+        )
     k = kernel_stack(kernels)[:, None].expand(-1, c, -1, -1)  # (B, C, 3, 3)
     return F.conv2d(x[None], k)[0] * (scale / c)  # (1, C, H, W) → (B, H-2, W-2)
 
@@ -208,3 +211,28 @@ def chain_gradient(name: str, depth: int, x0: float, slope: float = LEAKY_SLOPE)
         (g,) = torch.autograd.grad(h, x, retain_graph=True)
         grads.append(g)
     return torch.stack(grads)  # (depth,)
+
+
+@dataclass
+class Chain:
+    """One function stacked 1 … depth deep: how much gradient gets through, and the bound on it."""
+
+    name: str
+    max_slope: float
+    gradient: list[float]  # d hₙ/dx for n = 1 … depth
+    bound: list[float]  # max_slope ** n: no chain of n copies passes more gradient
+    curve: Curve
+
+
+def chains(
+    names: list[str], depth: int, x0: float, slope: float = LEAKY_SLOPE, x_max: float = 6.0, points: int = 241
+) -> list[Chain]:
+    """§1.4's second plot: every function's chain gradient beside its bound, and its f and f'."""
+    out = []
+    for name in names:
+        top = max_slope(name, slope)
+        grads = chain_gradient(name, depth, x0, slope).tolist()
+        out.append(
+            Chain(name, top, grads, [top**n for n in range(1, depth + 1)], curve(name, x_max, points, slope))
+        )
+    return out

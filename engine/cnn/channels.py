@@ -14,6 +14,11 @@ def to_channels(rgb: np.ndarray) -> torch.Tensor:
     return torch.tensor(rgb, dtype=torch.float32).permute(2, 0, 1).contiguous()  # (3, H, W)
 
 
+def to_pixels(x: torch.Tensor) -> torch.Tensor:
+    """Brightness 0–255 as whole bytes (uint8), rounded: the matrices as an image file holds them."""
+    return x.round().to(torch.uint8)
+
+
 def grayscale(x: torch.Tensor) -> torch.Tensor:
     """(3, H, W) → (1, H, W): the weighted sum of R, G and B."""
     if x.ndim != 3 or x.shape[0] != 3:

@@ -9,22 +9,23 @@ torch's own FLOP counter (torch.utils.flop_counter) counts a multiply-add as 2 F
 convolution its count is exactly twice this formula. A 1×1 convolution that first reduces C_in to
 r channels makes the k×k one see r channels instead of C_in: H'·W'·r·C_in + H'·W'·C_out·r·k².
 
-The §2.1 page counts the Inception block the same way, branch by branch (`block_costs`); the small
-helpers beside it build that block from a seed and without its padding."""
+The §2.1 page counts the Inception block the same way, branch by branch (engine.cnn.inception);
+`seed_conv_weights` gives a block built on the meta device torch's own initial weights."""
 
-import copy
 import math
 import statistics
+import threading
 import time
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import torch
 from torch import nn
 from torch.utils.flop_counter import FlopCounterMode
 
-from engine.cnn.inception import InceptionBlock
-from engine.cnn.shape import output_size
+from engine.errors import FieldError
 
 
 def conv_multiplications(in_channels: int, out_channels: int, kernel: int, height: int, width: int) -> int:
@@ -59,7 +60,14 @@ def conv_layers(
         if value < 1:
             raise ValueError(f"{name} must be at least 1, got {value}")
     if reduce_to is not None and not 1 <= reduce_to <= in_channels:
-        raise ValueError(f"reduce_to must be 1–{in_channels} (the input's channels), got {reduce_to}")
+        raise FieldError(
+            "reduce_to",
+            "reduce_to",
+            "must be 1–{c} (in_channels): a 1×1 reduction to {r} channels would widen the input, "
+            "not reduce it",
+            c=in_channels,
+            r=reduce_to,
+        )
     with torch.device(device):  # "meta" draws no random numbers either
         if reduce_to is None:
             return nn.Sequential(nn.Conv2d(in_channels, out_channels, kernel, padding="same"))
@@ -123,54 +131,6 @@ def median(values: list[float]) -> float:
     return statistics.median(values)
 
 
-# ---- §2.1: the Inception block's layers, branch by branch ----
-
-
-def block_branches(block: InceptionBlock) -> list[list[nn.Module]]:
-    """The block's modules in each branch's order (1×1; 1×1, 5×5; 1×1, 3×3, 3×3; pool, 1×1)."""
-    return [
-        [block.branch1x1],
-        [block.branch5x5_1, block.branch5x5_2],
-        [block.branch3x3_1, block.branch3x3_2, block.branch3x3_3],
-        [block.branch_pool, block.branch_pool_proj],
-    ]
-
-
-def block_costs(
-    block: InceptionBlock, in_channels: int, height: int, width: int, padded: bool = True
-) -> list[list[LayerCost]]:
-    """Each branch's layers with their output shapes, multiplications and parameters, for a
-    (C, H, W) input; padded=False gives the shapes with every padding set to 0. ValueError when
-    a kernel no longer fits its input."""
-    out = []
-    for branch in block_branches(block):
-        c, h, w = in_channels, height, width
-        layers = []
-        for m in branch:
-            is_conv = isinstance(m, nn.Conv2d)
-            if is_conv:
-                k, c_out, pad = m.kernel_size[0], m.out_channels, m.padding[0]
-            else:  # the average pool keeps the channels
-                k, c_out, pad = m.kernel_size, c, m.padding
-            pad = pad if padded else 0
-            h, w = output_size(h, k, pad), output_size(w, k, pad)
-            layers.append(
-                LayerCost(
-                    name=f"{k}×{k} {'conv' if is_conv else 'avg pool'}",
-                    in_channels=c,
-                    out_channels=c_out,
-                    kernel=k,
-                    padding=pad,
-                    output_shape=(c_out, h, w),
-                    multiplications=conv_multiplications(c, c_out, k, h, w) if is_conv else 0,
-                    parameters=conv_parameters(c, c_out, k) if is_conv else 0,
-                )
-            )
-            c = c_out
-        out.append(layers)
-    return out
-
-
 def seed_conv_weights(module: nn.Module, seed: int) -> nn.Module:
     """`module` (built on device="meta") with the very weights `torch.manual_seed(seed)` followed by
     building it on the CPU gives: every Conv2d in order gets torch's default init (Kaiming uniform
@@ -187,13 +147,37 @@ def seed_conv_weights(module: nn.Module, seed: int) -> nn.Module:
     return module
 
 
-def without_padding(block: InceptionBlock) -> InceptionBlock:
-    """A copy of the block (same weights) with every padding set to 0: the branches then shrink H
-    and W by different amounts and torch.cat can no longer join them."""
-    bare = copy.deepcopy(block)
-    for m in bare.modules():
-        if isinstance(m, nn.Conv2d):
-            m.padding = (0, 0)
-        elif isinstance(m, nn.AvgPool2d):
-            m.padding = 0
-    return bare
+_TIMING = threading.Lock()
+
+
+@contextmanager
+def torch_threads(n: int) -> Iterator[None]:
+    """One timing at a time, with torch using n threads (a process-wide setting, restored after)."""
+    with _TIMING:
+        before = torch.get_num_threads()
+        torch.set_num_threads(n)
+        try:
+            yield
+        finally:
+            torch.set_num_threads(before)
+
+
+def time_variants(
+    in_channels: int,
+    out_channels: int,
+    kernel: int,
+    reduce_tos: list[int | None],
+    height: int,
+    width: int,
+    repeats: int,
+    threads: int,
+) -> list[list[float]]:
+    """Milliseconds of `repeats` forward passes (after a warm-up) of each variant, the k×k layer
+    after a 1×1 reduction to r channels (r = None: the k×k layer alone), on one (1, C_in, H, W)
+    input, with torch's default weights of seed 0 (the values do not change the time)."""
+    x = torch.randn(1, in_channels, height, width, generator=torch.Generator().manual_seed(0))
+    models = [
+        seed_conv_weights(conv_layers(in_channels, out_channels, kernel, r, "meta"), 0) for r in reduce_tos
+    ]
+    with torch_threads(threads):
+        return [forward_ms(model, x, repeats) for model in models]

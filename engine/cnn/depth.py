@@ -25,6 +25,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from engine.data.mnist import mnist_split
+from engine.errors import FieldError
 from engine.train import Event, TrainConfig, evaluate, train
 
 ACTIVATIONS: dict[str, Callable[[torch.Tensor], torch.Tensor]] = {
@@ -146,12 +147,17 @@ class GradientNorms:
     head: float  # ‖∂L/∂W‖ of the classifier
     loss: float
 
+    @property
+    def first_over_last(self) -> float:
+        """How many times more gradient the first layer's weights get than the last's."""
+        return self.weight[0] / self.weight[-1] if self.weight[-1] else math.nan
+
 
 def gradient_norms(model: DepthStack, x: torch.Tensor, y: torch.Tensor) -> GradientNorms:
     """One forward and one backward pass in training mode (batch norm uses the batch's statistics),
     in float64 so that norms far below float32's smallest number (~1e-45) are not rounded to 0."""
     if model.cfg.batch_norm and len(x) < 2:
-        raise ValueError(f"batch norm needs a batch of at least 2, got {len(x)}")
+        raise FieldError("batch", "batch_norm_batch", "must be at least 2 with batch norm, got {n}", n=len(x))
     model = model.double().train()
     logits, outputs = model.forward_with_outputs(x.double())  # (B, 10), depth × (B, W)
     loss = F.cross_entropy(logits, y)
@@ -166,6 +172,13 @@ def gradient_norms(model: DepthStack, x: torch.Tensor, y: torch.Tensor) -> Gradi
         head=norms[1],
         loss=float(loss.detach()),
     )
+
+
+def digit_gradient_norms(cfg: StackConfig, batch: int, seed: int) -> tuple[GradientNorms, torch.Tensor]:
+    """§2.3's first plot: the stack built from `seed`, one backward pass on `batch` training digits
+    drawn by the same seed; the norms and the batch's labels (B,)."""
+    x, y = digit_batch(batch, seed)  # (B, 1, 28, 28), (B,)
+    return gradient_norms(build(cfg, seed), x, y), y
 
 
 # ---- the training experiment: the shape of the ResNet paper's Figure 1 ----

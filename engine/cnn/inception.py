@@ -6,12 +6,22 @@ The branch widths are the course's practice net (GoogLeNet's module, scaled down
   2: 1×1 → 16, 5×5 → 24 (padding 2)
   3: 1×1 → 16, 3×3 → 24, 3×3 → 24 (padding 1)
   4: 3×3 average pool (stride 1, padding 1), 1×1 → 24
-  concatenated: 16 + 24 + 24 + 24 = 88 channels, same H and W as the input."""
+  concatenated: 16 + 24 + 24 + 24 = 88 channels, same H and W as the input.
 
+What §2.1 shows beside it: each branch's layers counted (`block_costs`), the block with every padding
+set to 0 (`without_padding`: the branches' sizes then differ and torch.cat refuses them), a block
+drawn from a seed (`seeded_block`), and one run of the branches and their join (`run_block`)."""
+
+import copy
 from dataclasses import dataclass
 
 import torch
+import torch.nn.functional as F
 from torch import nn
+
+from engine.cnn.cost import LayerCost, conv_multiplications, conv_parameters, seed_conv_weights
+from engine.cnn.shape import output_size
+from engine.errors import FieldError
 
 BRANCH_NAMES = ("1x1", "5x5", "3x3", "pool")
 
@@ -75,3 +85,108 @@ class InceptionBlock(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return torch.cat(self.branches(x).as_tuple(), dim=1)  # (B, 88, H, W)
+
+
+def block_branches(block: InceptionBlock) -> list[list[nn.Module]]:
+    """The block's modules in each branch's order (1×1; 1×1, 5×5; 1×1, 3×3, 3×3; pool, 1×1)."""
+    return [
+        [block.branch1x1],
+        [block.branch5x5_1, block.branch5x5_2],
+        [block.branch3x3_1, block.branch3x3_2, block.branch3x3_3],
+        [block.branch_pool, block.branch_pool_proj],
+    ]
+
+
+def block_costs(
+    block: InceptionBlock, in_channels: int, height: int, width: int, padded: bool = True
+) -> list[list[LayerCost]]:
+    """Each branch's layers with their output shapes, multiplications and parameters, for a
+    (C, H, W) input; padded=False gives the shapes with every padding set to 0, a FieldError
+    ("padding") when a 5×5 kernel no longer fits such an input."""
+    if not padded and min(height, width) < 5:
+        raise FieldError(
+            "padding",
+            "inception_unpadded",
+            "without padding the branches need H, W ≥ 5, the input is {h}×{w}",
+            h=height,
+            w=width,
+        )
+    out = []
+    for branch in block_branches(block):
+        c, h, w = in_channels, height, width
+        layers = []
+        for m in branch:
+            is_conv = isinstance(m, nn.Conv2d)
+            if is_conv:
+                k, c_out, pad = m.kernel_size[0], m.out_channels, m.padding[0]
+            else:  # the average pool keeps the channels
+                k, c_out, pad = m.kernel_size, c, m.padding
+            pad = pad if padded else 0
+            h, w = output_size(h, k, pad), output_size(w, k, pad)
+            layers.append(
+                LayerCost(
+                    name=f"{k}×{k} {'conv' if is_conv else 'avg pool'}",
+                    in_channels=c,
+                    out_channels=c_out,
+                    kernel=k,
+                    padding=pad,
+                    output_shape=(c_out, h, w),
+                    multiplications=conv_multiplications(c, c_out, k, h, w) if is_conv else 0,
+                    parameters=conv_parameters(c, c_out, k) if is_conv else 0,
+                )
+            )
+            c = c_out
+        out.append(layers)
+    return out
+
+
+def without_padding(block: InceptionBlock) -> InceptionBlock:
+    """A copy of the block (same weights) with every padding set to 0: the branches then shrink H
+    and W by different amounts and torch.cat can no longer join them."""
+    bare = copy.deepcopy(block)
+    for m in bare.modules():
+        if isinstance(m, nn.Conv2d):
+            m.padding = (0, 0)
+        elif isinstance(m, nn.AvgPool2d):
+            m.padding = 0
+    return bare
+
+
+def fit_side(x: torch.Tensor, max_side: int) -> torch.Tensor:
+    """(C, H, W) → (C, H', W'), scaled down by area averaging so that max(H', W') ≤ max_side."""
+    h, w = x.shape[1:]
+    if max(h, w) <= max_side:
+        return x
+    scale = max_side / max(h, w)
+    size = (max(1, round(h * scale)), max(1, round(w * scale)))
+    return F.interpolate(x[None], size=size, mode="area")[0]  # (C, H', W')
+
+
+def seeded_block(in_channels: int, seed: int, **widths: int) -> InceptionBlock:
+    """InceptionBlock(in_channels, **widths) with the weights torch.manual_seed(seed) would give it."""
+    with torch.device("meta"):
+        block = InceptionBlock(in_channels, **widths)
+    return seed_conv_weights(block, seed)
+
+
+@dataclass
+class BlockRun:
+    branches: list[torch.Tensor]  # 4 × (C_k, H', W'), in BRANCH_NAMES order
+    output: torch.Tensor | None  # (Σ C_k, H, W); None when torch.cat refuses the branches
+    cat_error: str | None  # torch.cat's own error then
+    channels: list[tuple[int, int]] | None  # [start, stop) of each branch's maps in the output
+
+
+@torch.no_grad()
+def run_block(block: InceptionBlock, x: torch.Tensor, padded: bool = True) -> BlockRun:
+    """The four branches on x (C, H, W) and their concatenation, exactly as the block's forward
+    joins them (so without padding the error is torch's own)."""
+    run = block if padded else without_padding(block)
+    outs = run.branches(x[None]).as_tuple()  # 4 × (1, C_k, H', W')
+    try:
+        y, error = torch.cat(outs, dim=1)[0], None  # (Σ C_k, H, W)
+    except RuntimeError as e:
+        y, error = None, str(e)
+    stops = torch.tensor([o.shape[1] for o in outs]).cumsum(0).tolist()
+    channels = list(zip([0, *stops[:-1]], stops, strict=True)) if y is not None else None
+    return BlockRun([o[0] for o in outs], y, error, channels)

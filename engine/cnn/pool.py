@@ -11,15 +11,19 @@ import torch.nn.functional as F
 
 from engine.cnn.kernels import weight
 from engine.cnn.shape import check
+from engine.errors import FieldError
 
 KINDS = ("max", "avg")
 
 
 def _check(x: torch.Tensor, kind: str, kernel_size: int, stride: int, padding: int) -> None:
+    """FieldErrors name shape.check's settings: the window's side is `kernel` there."""
     if x.ndim != 3:
         raise ValueError(f"expected a (C, H, W) tensor, got shape {tuple(x.shape)}")
     if kind not in KINDS:
-        raise ValueError(f"kind must be one of {KINDS}, got {kind!r}")
+        raise FieldError(
+            "kind", "one_of", "must be one of {choices}, got {value!r}", choices=", ".join(KINDS), value=kind
+        )
     for size in x.shape[1:]:
         check(size, kernel_size, padding, stride, op="pool")
 
@@ -71,3 +75,32 @@ def trace_pool(
     r = torch.tensor(rows)[:, None] + pos // k  # (C, H', W') input row of the max
     c = torch.tensor(cols)[None, :] + pos % k  # (C, H', W') input column
     return PoolTrace(out, rows, cols, r * w + c, 1)
+
+
+@dataclass
+class Pooled:
+    """§1.3's answer: the maps that were pooled, the pooled maps, and the windows behind them."""
+
+    maps: torch.Tensor  # (C, H, W): the input's channels, or its feature maps under named kernels
+    weight: torch.Tensor | None  # (B, C, 3, 3) the kernels' conv weight, when kernels were named
+    output: torch.Tensor  # (C, H', W')
+    stride: int
+    trace: PoolTrace | None  # when H and W ≤ trace_max_side
+
+
+def pool_maps(
+    x: torch.Tensor,
+    kind: str,
+    kernel_size: int,
+    stride: int | None = None,
+    padding: int = 0,
+    kernels: list[str] | None = None,
+    trace_max_side: int = 32,
+) -> Pooled:
+    """Pool x (C, H, W), or its feature maps under the named kernels (padding 1, so H and W stay),
+    and trace the windows of a small enough input."""
+    maps, w = feature_maps(x, kernels) if kernels else (x, None)  # (B, H, W)
+    s = kernel_size if stride is None else stride
+    y = pool2d(maps, kind, kernel_size, s, padding)  # (C, H', W')
+    small = max(maps.shape[1:]) <= trace_max_side
+    return Pooled(maps, w, y, s, trace_pool(maps, kind, kernel_size, s, padding) if small else None)

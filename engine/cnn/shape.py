@@ -8,6 +8,8 @@ a odd."""
 
 from dataclasses import dataclass
 
+from engine.errors import FieldError
+
 OPS = ("conv", "pool")
 
 
@@ -19,9 +21,11 @@ def effective_kernel(kernel: int, dilation: int = 1) -> int:
 def check(
     size: int, kernel: int, padding: int = 0, stride: int = 1, dilation: int = 1, op: str = "conv"
 ) -> None:
-    """Raise ValueError naming the first setting torch would reject."""
+    """Raise a FieldError naming the first setting torch would reject."""
     if op not in OPS:
-        raise ValueError(f"op must be one of {OPS}, got {op!r}")
+        raise FieldError(
+            "op", "one_of", "must be one of {choices}, got {value!r}", choices=", ".join(OPS), value=op
+        )
     for name, value, low in (
         ("size", size, 1),
         ("kernel", kernel, 1),
@@ -30,12 +34,25 @@ def check(
         ("dilation", dilation, 1),
     ):
         if value < low:
-            raise ValueError(f"{name} must be ≥ {low}, got {value}")
+            raise FieldError(name, "at_least", "must be ≥ {low}, got {value}", low=low, value=value)
     if op == "pool" and 2 * padding > kernel:
-        raise ValueError(f"padding must be ≤ kernel // 2 = {kernel // 2} for pooling, got {padding}")
+        raise FieldError(
+            "padding",
+            "pool_padding",
+            "must be ≤ half the window for pooling (torch's rule): {kernel} // 2 = {half}, got {padding}",
+            kernel=kernel,
+            half=kernel // 2,
+            padding=padding,
+        )
     span, padded = effective_kernel(kernel, dilation), size + 2 * padding
     if span > padded:
-        raise ValueError(f"kernel spans {span} cells but the padded input has only {padded}")
+        raise FieldError(
+            "kernel",
+            "kernel_span",
+            "spans d·(a − 1) + 1 = {span} cells, more than the padded input's A + 2p = {padded}",
+            span=span,
+            padded=padded,
+        )
 
 
 def output_size(size: int, kernel: int, padding: int = 0, stride: int = 1, dilation: int = 1) -> int:
@@ -83,4 +100,34 @@ def windows(size: int, kernel: int, padding: int = 0, stride: int = 1, dilation:
         starts=starts,
         coverage=coverage,
         unused=padded - (starts[-1] + span),
+    )
+
+
+@dataclass
+class OutputSize:
+    """The output size along one axis, how it comes out of the formula, and the course's shortcut."""
+
+    windows: Windows
+    formula: str  # the formula with the numbers filled in
+    seed_rule: int  # the course's A − 2·(a//2)
+    seed_rule_holds: bool  # whether the settings are those the shortcut was written for
+
+    @property
+    def seed_rule_agrees(self) -> bool:
+        return self.seed_rule == self.windows.output_size
+
+
+def explain(
+    size: int, kernel: int, padding: int = 0, stride: int = 1, dilation: int = 1, op: str = "conv"
+) -> OutputSize:
+    """Everything §1.3's size calculator shows; a FieldError for settings torch would reject."""
+    check(size, kernel, padding, stride, dilation, op)
+    win = windows(size, kernel, padding, stride, dilation)
+    top = size + 2 * padding - dilation * (kernel - 1) - 1
+    formula = (
+        f"⌊({size} + 2·{padding} − {dilation}·({kernel} − 1) − 1) / {stride}⌋ + 1 "
+        f"= ⌊{top} / {stride}⌋ + 1 = {win.output_size}"
+    )
+    return OutputSize(
+        win, formula, seed_rule(size, kernel), seed_rule_holds(kernel, padding, stride, dilation)
     )

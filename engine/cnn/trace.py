@@ -9,7 +9,8 @@ from dataclasses import dataclass
 import torch
 import torch.nn.functional as F
 
-from engine.cnn.conv import ConvSettings, check, output_size, span
+from engine.cnn import shape
+from engine.cnn.conv import ConvSettings, check, check_group, output_shape
 
 
 @dataclass
@@ -58,13 +59,8 @@ def neighbourhood(x: torch.Tensor, top: int, left: int, size: int, p: int) -> to
 
 def window(xp: torch.Tensor, top: int, left: int, a: int, dilation: int) -> torch.Tensor:
     """(C, a, a): the taps of a side-a kernel placed at (top, left), `dilation` apart."""
-    end_r, end_c = top + span(a, dilation), left + span(a, dilation)
+    end_r, end_c = top + shape.effective_kernel(a, dilation), left + shape.effective_kernel(a, dilation)
     return xp[:, top:end_r:dilation, left:end_c:dilation]
-
-
-def _group(w: torch.Tensor, group: int) -> None:
-    if not 0 <= group < w.shape[0]:
-        raise ValueError(f"group must be 0–{w.shape[0] - 1}, got {group}")
 
 
 def slide(
@@ -73,8 +69,7 @@ def slide(
     """Slide kernel group `group` of w (B, C, a, a) over an already padded xp (C, h + 2p, w + 2p),
     row by row, with s.stride and s.dilation (s.padding is only the ring xp already has)."""
     a = w.shape[2]
-    inner = ConvSettings(s.stride, 0, s.dilation)
-    h2, w2 = output_size(xp.shape[1], a, inner), output_size(xp.shape[2], a, inner)
+    _, h2, w2 = output_shape(tuple(xp.shape), tuple(w.shape), ConvSettings(s.stride, 0, s.dilation))
     k = w[group]  # (C, a, a)
     b = float(bias[group]) if bias is not None else 0.0
     steps = []
@@ -100,9 +95,8 @@ def trace_conv(
     """Slide kernel group `group` of w over the whole x (C, H, W), padded with zeros."""
     s = s or ConvSettings()
     check(x, w, bias)
-    _group(w, group)
-    for n in x.shape[1:]:
-        output_size(n, w.shape[2], s)  # a clear ValueError when the kernel does not fit
+    check_group(w, group)
+    output_shape(tuple(x.shape), tuple(w.shape), s)  # a clear FieldError when the kernel does not fit
     return slide(pad(x, s.padding), w, bias, group, s)  # (C, H + 2p, W + 2p)
 
 
@@ -122,12 +116,21 @@ def trace_conv_patch(
     stride (otherwise the windows would fall between the image's own output positions)."""
     s = s or ConvSettings()
     check(x, w, bias)
-    _group(w, group)
+    check_group(w, group)
     if top % s.stride or left % s.stride:
         raise ValueError(f"top {top} and left {left} must be multiples of the stride {s.stride}")
     xp = neighbourhood(x, top, left, size, s.padding)  # (C, h + 2p, w + 2p)
-    for n in xp.shape[1:]:
-        output_size(n - 2 * s.padding, w.shape[2], s)  # a clear ValueError when the kernel does not fit
+    patch = (xp.shape[0], xp.shape[1] - 2 * s.padding, xp.shape[2] - 2 * s.padding)  # (C, h, w)
+    output_shape(patch, tuple(w.shape), s)  # a clear FieldError when the kernel does not fit
     tr = slide(xp, w, bias, group, s)
     tr.first_row, tr.first_col = top // s.stride, left // s.stride
     return tr
+
+
+def patch_corner(height: int, width: int, top: int, left: int, size: int, stride: int) -> tuple[int, int]:
+    """Where a side-`size` patch asked for at (top, left) of a height × width image is traced: moved
+    inside the image (the whole patch where it fits), then up and left onto the stride's grid, so
+    its steps are the image's own output positions."""
+    top = max(0, min(top, height - size))
+    left = max(0, min(left, width - size))
+    return top - top % stride, left - left % stride

@@ -24,7 +24,7 @@ SPLIT_SEED = 0
 _UBYTE = 0x08
 
 
-@dataclass
+@dataclass(frozen=True)
 class MnistSplit:
     """Normalised digits (N, 1, 28, 28) float32 with labels (N,) int64, and the indices into the
     10,000 shipped digits that each part came from."""
@@ -91,6 +91,7 @@ def stratified_split(labels: np.ndarray, n_held_out: int, seed: int) -> tuple[np
     return train, held_out
 
 
+@lru_cache(maxsize=2)  # built once per process: the split is frozen, its tensors are read only
 def mnist_split(seed: int = SPLIT_SEED, n_held_out: int = N_HELD_OUT, root: Path = MNIST_DIR) -> MnistSplit:
     """The 8,000 / 2,000 split of the shipped digits, normalised (same seed → same split)."""
     images, labels = load_digits(root)
@@ -104,6 +105,21 @@ def mnist_split(seed: int = SPLIT_SEED, n_held_out: int = N_HELD_OUT, root: Path
         train_index=train_index,
         held_out_index=held_out_index,
     )
+
+
+@dataclass
+class HeldOutDigit:
+    mnist_index: int  # into the 10,000 shipped digits
+    label: int
+    pixels: torch.Tensor  # (28, 28) uint8, white digit on black
+
+
+def held_out_digit(index: int, split: MnistSplit | None = None) -> HeldOutDigit:
+    """Held-out digit number `index` (0 … N_HELD_OUT − 1) of the split, with its own pixels."""
+    split = split or mnist_split()
+    i = int(split.held_out_index[index])
+    images, _ = load_digits()
+    return HeldOutDigit(i, int(split.y_held_out[index]), images[i])
 
 
 def random_shift(x: torch.Tensor, max_shift: int, generator: torch.Generator | None = None) -> torch.Tensor:

@@ -21,6 +21,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from engine.errors import FieldError
+
 NAMES_DIR = Path(__file__).resolve().parents[2] / "data" / "names"
 ALPHABET = "abcdefghijklmnopqrstuvwxyz '-"
 PAD = 0
@@ -47,8 +49,11 @@ SPELLED = {
 _CODE = {c: i + 1 for i, c in enumerate(ALPHABET)}
 
 
-class BadName(ValueError):
+class BadName(FieldError):
     """A name that cannot be normalised: empty, or holding characters with no ASCII spelling."""
+
+    def __init__(self, code: str, message: str, **values: object) -> None:
+        super().__init__("name", code, message, **values)
 
 
 def normalise_name(name: str) -> str:
@@ -69,13 +74,27 @@ def normalise_name(name: str) -> str:
     if bad:
         shown = "".join(dict.fromkeys(bad))
         raise BadName(
-            f"characters {shown!r} cannot be read as a name: use Latin letters (accents are "
-            "fine), space, ' or -"
+            "name_characters",
+            "characters {chars!r} cannot be read as a name: use Latin letters (accents are fine), "
+            "space, ' or -",
+            chars=shown,
         )
     text = " ".join("".join(out).split())
     if not text:
-        raise BadName("the name is empty; type at least one Latin letter")
+        raise BadName("name_empty", "the name is empty; type at least one Latin letter")
     return text
+
+
+def normalise_names(names: list[str]) -> list[str]:
+    """Each name normalised, or a BadName naming the one that cannot be ("names.<i>")."""
+    out = []
+    for i, name in enumerate(names):
+        try:
+            out.append(normalise_name(name))
+        except BadName as e:
+            e.field = f"names.{i}"
+            raise
+    return out
 
 
 def encode_name(text: str) -> list[int]:

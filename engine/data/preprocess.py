@@ -9,14 +9,19 @@ from dataclasses import dataclass
 import torch
 import torch.nn.functional as F
 
+from engine.errors import FieldError
+
 MIN_SIDE = 8  # smaller pictures hold no readable digit
 INK_LEVEL = 40.0  # of 255: lighter than this counts as paper, not ink
 MIN_INK_PIXELS = 4
 BOX, FRAME = 20, 28
 
 
-class BlankDrawing(ValueError):
+class BlankDrawing(FieldError):
     """There is no ink to read."""
+
+    def __init__(self) -> None:
+        super().__init__("gray", "blank_drawing", "the picture is blank: there is no ink to read")
 
 
 @dataclass
@@ -41,7 +46,7 @@ def to_ink(gray: torch.Tensor) -> tuple[torch.Tensor, bool]:
 def ink_box(ink: torch.Tensor) -> tuple[int, int, int, int]:
     mask = ink > INK_LEVEL  # (H, W)
     if int(mask.sum()) < MIN_INK_PIXELS:
-        raise BlankDrawing("the picture is blank: there is no ink to read")
+        raise BlankDrawing()
     rows = mask.any(dim=1).nonzero().flatten()
     cols = mask.any(dim=0).nonzero().flatten()
     return int(rows[0]), int(cols[0]), int(rows[-1]) + 1, int(cols[-1]) + 1
@@ -80,9 +85,18 @@ def place(fitted: torch.Tensor, frame: int = FRAME) -> tuple[torch.Tensor, tuple
 def mnist_style(gray: torch.Tensor) -> DigitStages:
     """(H, W) gray levels 0–255 → every stage down to the (28, 28) digit the model reads."""
     if gray.ndim != 2:
-        raise ValueError(f"expected an (H, W) picture, got shape {tuple(gray.shape)}")
+        raise FieldError(
+            "gray", "picture_shape", "expected an (H, W) picture, got shape {shape}", shape=list(gray.shape)
+        )
     if min(gray.shape) < MIN_SIDE:
-        raise ValueError(f"the picture is {gray.shape[1]}×{gray.shape[0]}; at least {MIN_SIDE}×{MIN_SIDE}")
+        raise FieldError(
+            "gray",
+            "picture_small",
+            "the picture is {w}×{h}; at least {least}×{least}",
+            w=gray.shape[1],
+            h=gray.shape[0],
+            least=MIN_SIDE,
+        )
     gray = gray.float()
     ink, inverted = to_ink(gray)
     top, left, bottom, right = ink_box(ink)

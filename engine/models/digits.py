@@ -7,21 +7,27 @@ output in order (conv1, pool1, relu1, …, flatten, logits) so a page can draw e
 import json
 from abc import ABC, abstractmethod
 from collections.abc import Callable
+from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
+from engine.cnn.channels import grayscale
 from engine.cnn.inception import InceptionBlock
 from engine.cnn.residual import ResidualBlock
-from engine.data.mnist import MnistSplit, mnist_split, random_shift, standardise
+from engine.data.mnist import MnistSplit, load_digits, mnist_split, random_shift, standardise
+from engine.data.preprocess import DigitStages, mnist_style
+from engine.errors import FieldError
 from engine.seeding import seeded_global_rng
-from engine.train import Event, TrainConfig, TrainResult, train
+from engine.train import Event, TrainConfig, TrainResult, evaluate, train
 
 WEIGHTS_DIR = Path(__file__).resolve().parent / "weights"
 DEFAULT_MODEL = "residual"
 MAX_SHIFT = 1  # augmentation: each training digit moves by up to 1 pixel each way
+MISREAD_SHOWN = 24  # misread held-out digits a report keeps, with their pixels
 
 
 class DigitNet(nn.Module, ABC):
@@ -187,12 +193,24 @@ def load_pretrained(name: str = DEFAULT_MODEL) -> DigitNet:
     return model.eval()
 
 
+@lru_cache
+def shipped_model(name: str = DEFAULT_MODEL) -> DigitNet:
+    """The shipped model `name`, loaded once per process and shared: read it, never train it."""
+    return load_pretrained(name)
+
+
 def training_record(name: str = DEFAULT_MODEL) -> dict:
     """The JSON written beside the weights: accuracy, seconds, epochs, seed, hyperparameters."""
     path = weights_path(name).with_suffix(".json")
     if not path.exists():
         raise ValueError(f"no training record for model {name!r} at {path}")
     return json.loads(path.read_text())
+
+
+@torch.no_grad()
+def layer_shapes(model: DigitNet) -> list[tuple[str, list[int]]]:
+    """Each stage's name and output shape for one digit (batch axis dropped), input to logits."""
+    return [(k, list(v.shape[1:])) for k, v in model.forward_trace(torch.zeros(1, 1, 28, 28)).items()]
 
 
 def parameter_count(model: nn.Module) -> int:
@@ -207,3 +225,88 @@ def predict(model: nn.Module, pixels: torch.Tensor) -> torch.Tensor:
         pixels = pixels[None]  # (1, 28, 28)
     x = standardise(pixels)  # (B, 1, 28, 28)
     return F.softmax(model(x), dim=1)  # (B, 10)
+
+
+@dataclass
+class Misread:
+    index: int  # into the 10,000 shipped digits
+    label: int
+    predicted: int
+
+
+@dataclass
+class HeldOutReport:
+    accuracy: float
+    confusion: torch.Tensor  # (10, 10) int64: row = true digit, column = predicted
+    misread_count: int
+    misread: list[Misread]  # the first MISREAD_SHOWN
+    misread_images: torch.Tensor  # (M, 28, 28) uint8 pixels of those, white digit on black
+
+
+@torch.no_grad()
+def held_out_report(model: nn.Module, split: MnistSplit | None = None) -> HeldOutReport:
+    """How `model` reads the held-out digits: accuracy, confusion, the first misread digits."""
+    split = split or mnist_split()
+    ev = evaluate(model, split.x_held_out, split.y_held_out)
+    shown = ev.misread[:MISREAD_SHOWN]
+    images, _ = load_digits()
+    index = split.held_out_index[shown]
+    return HeldOutReport(
+        accuracy=ev.accuracy,
+        confusion=ev.confusion,
+        misread_count=len(ev.misread),
+        misread=[
+            Misread(int(i), int(split.y_held_out[j]), int(ev.predicted[j]))
+            for i, j in zip(index.tolist(), shown.tolist(), strict=True)
+        ],
+        misread_images=images[index],
+    )
+
+
+@lru_cache
+def shipped_report(name: str = DEFAULT_MODEL) -> HeldOutReport:
+    """The held-out report of a shipped model, computed once per process."""
+    return held_out_report(shipped_model(name))
+
+
+@dataclass
+class Reading:
+    """A picture read by a digit model: its MNIST-style stages, every layer's output, the answer."""
+
+    stages: DigitStages
+    layers: dict[str, torch.Tensor]  # stage name → its output for the one digit (batch axis dropped)
+    logits: torch.Tensor  # (10,)
+    probabilities: torch.Tensor  # (10,) softmax of the logits
+    prediction: int
+
+
+@torch.no_grad()
+def read_digit(model: DigitNet, gray: torch.Tensor) -> Reading:
+    """(H, W) gray levels 0–255, any ink colour → the model's reading of it, made MNIST-like first
+    (FieldErrors "gray" from engine.data.preprocess for a picture it cannot read)."""
+    stages = mnist_style(gray)
+    trace = model.forward_trace(standardise(stages.centred[None]))  # {name: (1, ...)}
+    logits = trace["logits"][0]  # (10,)
+    probs = F.softmax(logits, dim=0)
+    return Reading(stages, {k: v[0] for k, v in trace.items()}, logits, probs, int(probs.argmax()))
+
+
+@dataclass
+class TrainedBlockInput:
+    """A picture read as a digit by the Inception net, up to its first Inception block."""
+
+    digit: torch.Tensor  # (28, 28) the MNIST-style digit the net read, 0–255
+    input: torch.Tensor  # (10, 12, 12) conv1 → pool → ReLU: what the block receives
+    block: InceptionBlock  # the net's inception1
+
+
+@torch.no_grad()
+def first_inception_block(net: InceptionNet, x: torch.Tensor) -> TrainedBlockInput:
+    """x (1 or 3, H, W), 0–255 → the digit it shows, the input of net's first Inception block, and
+    that block (FieldErrors "x" for other channel counts, "gray" for a picture with no digit)."""
+    if x.shape[0] not in (1, 3):
+        raise FieldError("x", "digit_channels", "a digit must have 1 or 3 channels, got {c}", c=x.shape[0])
+    gray = grayscale(x) if x.shape[0] == 3 else x  # (1, H, W)
+    s = mnist_style(gray[0])
+    trace = net.forward_trace(standardise(s.centred[None]))  # {stage: (1, ...)}
+    return TrainedBlockInput(s.centred, trace["relu1"][0], net.inception1)

@@ -11,6 +11,7 @@ model also takes a single padded tensor (engine.train.evaluate works on it uncha
 import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import torch
@@ -18,11 +19,20 @@ import torch.nn.functional as F
 from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence
 
-from engine.data.names import PAD, VOCAB_SIZE, NamesSplit, encode_name, names_split, normalise_name
-from engine.rnn.gru import GRUWeights, all_weights
+from engine.data.names import (
+    ALPHABET,
+    PAD,
+    VOCAB_SIZE,
+    NamesSplit,
+    encode_name,
+    names_split,
+    normalise_name,
+    normalise_names,
+)
+from engine.rnn.gru import GRUTrace, GRUWeights, all_weights, gru
 from engine.rnn.pack import pad
 from engine.seeding import seeded_global_rng
-from engine.train import Evaluation, Event, TrainConfig, TrainResult, train
+from engine.train import Evaluation, Event, TrainConfig, TrainResult, evaluate, train
 
 WEIGHTS_PATH = Path(__file__).resolve().parent / "weights" / "names_bigru.pt"
 N_CLASSES = 18
@@ -223,3 +233,145 @@ def predict(model: NameClassifier, name: str) -> tuple[str, list[int], torch.Ten
     codes = encode_name(text)
     logits = model(torch.tensor([codes]))  # (1, 18)
     return text, codes, F.softmax(logits[0], dim=0)
+
+
+@lru_cache(maxsize=1)
+def shipped_model() -> NameClassifier:
+    """The shipped model, loaded once per process and shared: read it, never train it."""
+    return load_pretrained()
+
+
+@dataclass
+class ModelCard:
+    """Everything about the shipped model that does not change: its data, sizes, held-out results."""
+
+    classes: list[str]  # the 18 languages, in class-index order
+    train_size: int
+    held_out_size: int
+    train_counts: list[int]
+    held_out_counts: list[int]
+    lines: int
+    protocol: str
+    repeats: int
+    unseen_size: int
+    majority_accuracy: float  # always answering the largest class
+    held_out_accuracy: float
+    unseen_accuracy: float
+    per_class_accuracy: list[float]
+    confusion: list[list[int]]  # (18, 18): row = true language, column = predicted
+    parameters: int
+    alphabet: str  # code c (1–29) stands for alphabet[c − 1]
+    training: dict  # the JSON record of the shipped run
+    table: dict[str, int | float | bool | str]  # the course's parameter table, with our values
+
+
+@lru_cache(maxsize=1)
+def shipped_card() -> ModelCard:
+    """The shipped model's card (an evaluation of the 6,681 held-out names, once per process)."""
+    split, net = names_split(), shipped_model()
+    data = names_data(split)
+    ev = evaluate(net, data.x_held_out, data.y_held_out)
+    counts = split.counts("held_out")
+    record, cfg = training_record(), net.cfg
+    return ModelCard(
+        classes=split.languages,
+        train_size=len(split.train),
+        held_out_size=len(split.held_out),
+        train_counts=split.counts("train"),
+        held_out_counts=counts,
+        lines=split.lines,
+        protocol=split.protocol,
+        repeats=split.repeats,
+        unseen_size=int(data.unseen.sum()),
+        majority_accuracy=max(counts) / sum(counts),
+        held_out_accuracy=ev.accuracy,
+        unseen_accuracy=unseen_accuracy(ev, data),
+        per_class_accuracy=ev.per_class_accuracy(),
+        confusion=ev.confusion.tolist(),
+        parameters=parameter_count(net),
+        alphabet=ALPHABET,
+        training=record,
+        table={
+            "input_size": cfg.embedding_dim,
+            "hidden_size": cfg.hidden_size,
+            "num_layers": cfg.num_layers,
+            "output_size": len(split.languages),
+            "seq_len": "1–" + str(max(len(n) for n in split.names)),
+            "batch_size": record["train"]["batch_size"],
+            "dropout": cfg.dropout,
+            "bidirectional": cfg.bidirectional,
+        },
+    )
+
+
+def ranked(probs: torch.Tensor, k: int | None = None) -> list[tuple[str, float]]:
+    """(18,) class probabilities → the k (default all) most likely languages, most likely first."""
+    top = torch.topk(probs, k or len(probs))
+    languages = names_split().languages
+    return [(languages[i], p) for p, i in zip(top.values.tolist(), top.indices.tolist(), strict=True)]
+
+
+@dataclass
+class Prediction:
+    name: str  # as the model reads it: normalised
+    codes: list[int]
+    top: list[tuple[str, float]]  # (language, probability), most likely first
+
+
+def predict_top(model: NameClassifier, name: str, k: int) -> Prediction:
+    """A raw name → the k most likely languages (a BadName if it has no letters to read)."""
+    text, codes, probs = predict(model, name)
+    return Prediction(text, codes, ranked(probs, k))
+
+
+@dataclass
+class BatchStages:
+    """A batch of names through the model, stage by stage."""
+
+    names: list[str]  # normalised
+    lengths: torch.Tensor  # (B,)
+    packed_data: torch.Tensor  # (ΣT, E) the embedding of each element of the packed data
+    batch_sizes: torch.Tensor  # (T_max,)
+    h_n: torch.Tensor  # (L·D, B, H)
+    hidden: torch.Tensor  # (B, 2H) [h_N^f; h_N^b] of the top layer
+    logits: torch.Tensor  # (B, 18)
+    probabilities: torch.Tensor  # (B, 18)
+
+
+@torch.no_grad()
+def batch_stages(model: NameClassifier, names: list[str]) -> BatchStages:
+    """Raw names → every stage of the model (a BadName naming "names.<i>" if one cannot be read)."""
+    clean = normalise_names(names)
+    codes, lengths = to_batch(clean)  # (B, T_max), (B,)
+    t = model.forward_trace(codes, lengths)
+    return BatchStages(
+        clean,
+        lengths,
+        t["packed_data"],
+        t["batch_sizes"],
+        t["h_n"],
+        t["hidden"],
+        t["logits"],
+        F.softmax(t["logits"], dim=1),
+    )
+
+
+@dataclass
+class NameGates:
+    """A name read by the model's GRU, gate by gate, with the model's answer."""
+
+    name: str  # normalised
+    codes: list[int]  # 1–29 per character (ALPHABET[c − 1])
+    x: torch.Tensor  # (T, E) the embeddings the first layer reads
+    trace: GRUTrace  # every gate of every layer and direction, batch of one
+    prediction: list[tuple[str, float]]  # every language, most likely first
+
+
+@torch.no_grad()
+def name_gates(model: NameClassifier, name: str) -> NameGates:
+    """engine.rnn.gru on the model's own weights for one raw name (a BadName if it cannot be read)."""
+    text = normalise_name(name)
+    codes = encode_name(text)
+    x = model.embedding(torch.tensor([codes]))[0]  # (T, E)
+    trace = gru(x[None], torch.tensor([len(text)]), model.gru_weights())
+    return NameGates(text, codes, x, trace, ranked(predict(model, text)[2]))

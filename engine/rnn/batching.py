@@ -17,6 +17,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from engine.errors import FieldError
 from engine.seeding import seeded_global_rng
 from engine.train import DoneEvent, EpochEvent, Event, StepEvent, TrainConfig, train
 
@@ -67,6 +68,32 @@ def epoch_batches(samples: int, batch_size: int, seed: int) -> list[torch.Tensor
     (a permutation from a torch.Generator seeded with `seed`, cut every B samples)."""
     order = torch.randperm(samples, generator=torch.Generator().manual_seed(seed))
     return list(order.split(batch_size))
+
+
+@dataclass
+class BatchLayout:
+    """One batch of the first epoch as nn.RNN reads it, and the updates an epoch makes."""
+
+    batches: int  # ceil(N / B): batches, and so updates, per epoch
+    last_batch_size: int
+    indices: list[int]  # the batch's samples, column by column
+    x: torch.Tensor  # (T, b, 1): x[t, j] = step t + 1 of sample indices[j]
+    y: torch.Tensor  # (b,) each sample's target
+
+
+def batch_layout(samples: int, seq_len: int, batch_size: int, seed: int, batch: int) -> BatchLayout:
+    """Batch number `batch` of the first epoch of the seeded task (a FieldError "batch" past the last)."""
+    batches = epoch_batches(samples, batch_size, seed)
+    if not 0 <= batch < len(batches):
+        raise FieldError(
+            "batch",
+            "batch_index",
+            "must be below ceil(N / B) = {n} (batches per epoch), got {batch}",
+            n=len(batches),
+            batch=batch,
+        )
+    task, idx = sine_task(samples, seq_len, seed), batches[batch]
+    return BatchLayout(len(batches), len(batches[-1]), idx.tolist(), time_first(task.x[idx]), task.y[idx, 0])
 
 
 class NextValue(nn.Module):

@@ -152,3 +152,24 @@ def with_torch(x: torch.Tensor, w: BiWeights, target: int) -> tuple[torch.Tensor
     output, h_n = torch_rnn(w)(x)  # (T, 2H), (2, H)
     logits = h_n.reshape(-1) @ w.W_out.T + w.b_out  # h_n flattened = [h^f_T; h^b_1]
     return output, h_n, F.cross_entropy(logits[None], torch.tensor([target]))
+
+
+@dataclass
+class TorchCheck:
+    """torch.nn.RNN(bidirectional=True)'s own answer for the same weights, beside ours."""
+
+    output: torch.Tensor  # (T, 2H)
+    h_n: torch.Tensor  # (2, H)
+    loss: torch.Tensor  # ()
+    max_difference: float  # the largest |ours − torch's| over output, h_n and the loss
+
+
+def check_with_torch(x: torch.Tensor, w: BiWeights, target: int, tr: BiTrace) -> TorchCheck:
+    """Our trace `tr` of x against torch's bidirectional RNN: every state and the loss."""
+    output, h_n, loss = with_torch(x, w, target)
+    diff = max(
+        (torch.cat([tr.hf, tr.hb], dim=1) - output).abs().max().item(),  # output[t] = [h^f_t; h^b_t]
+        (torch.stack([tr.hf[-1], tr.hb[0]]) - h_n).abs().max().item(),  # h_n = [h^f_T, h^b_1]
+        abs(tr.loss.item() - loss.item()),
+    )
+    return TorchCheck(output, h_n, loss, diff)

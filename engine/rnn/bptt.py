@@ -18,10 +18,12 @@ from typing import Literal
 
 import torch
 
-from engine.rnn.cell import Trace
+from engine.errors import FieldError
+from engine.rnn.cell import Trace, forward
 from engine.rnn.weights import Layer, RNNWeights, torch_rnn
 
-LossMode = Literal["last", "every"]
+LossMode = Literal["last", "every"]  # on the last output only (many-to-one), or on every step
+LOSS_MODES: tuple[LossMode, ...] = ("last", "every")
 
 
 @dataclass
@@ -44,6 +46,11 @@ class BPTT:
     @property
     def loss(self) -> torch.Tensor:
         return self.step_losses.sum()
+
+    @property
+    def dh_norm(self) -> torch.Tensor:
+        """(L, T, [B]) ‖∂L/∂h_t‖."""
+        return self.dh.norm(dim=-1)
 
     def totals(self) -> RNNWeights:
         """Every parameter's gradient: its per-step terms added up."""
@@ -122,3 +129,59 @@ def autograd(
         for i in range(w.num_layers)
     ]
     return loss.detach(), RNNWeights(grads, W_hy.grad, b_y.grad)
+
+
+def term_count(w: RNNWeights, steps: int) -> int:
+    """How many numbers the per-step terms of every parameter hold: T · (Σ_l H·(I_l + H + 1) + O·(H + 1))."""
+    h = w.hidden_size
+    per_step = sum(h * (la.W_xh.shape[1] + h + 1) for la in w.layers) + w.output_size * (h + 1)
+    return steps * per_step
+
+
+def as_target(target: torch.Tensor | None, mode: LossMode, steps: int, n_out: int) -> torch.Tensor:
+    """The target the loss needs: (O,) for "last", (T, O) for "every"; zeros when none is given, and a
+    bare number or (T,) accepted where it fits (a FieldError "target" otherwise)."""
+    want = (n_out,) if mode == "last" else (steps, n_out)
+    if target is None:
+        return torch.zeros(want, dtype=torch.float64)
+    fits = target.numel() == torch.Size(want).numel() and (
+        target.ndim == 0 or (target.ndim == 1 and n_out == 1)
+    )
+    if fits:
+        return target.reshape(want)
+    if tuple(target.shape) != want:
+        raise FieldError(
+            "target",
+            "target_shape",
+            "must have shape {want} = {meaning} for loss {mode!r}, got {shape}",
+            want=list(want),
+            meaning="(output_size,)" if mode == "last" else "(T, output_size)",
+            mode=mode,
+            shape=list(target.shape),
+        )
+    return target
+
+
+@dataclass
+class BPTTReport:
+    """§4.2's answer: the forward pass, the per-step terms, and autograd's gradients beside them."""
+
+    trace: Trace
+    target: torch.Tensor
+    terms: BPTT
+    sums: RNNWeights  # the per-step terms added up
+    autograd_loss: float
+    autograd: RNNWeights  # torch.nn.RNN + loss.backward()
+    max_difference: float  # the largest |sum of terms − autograd| over every parameter
+
+
+def bptt_report(
+    x: torch.Tensor, w: RNNWeights, target: torch.Tensor, mode: LossMode, h0: torch.Tensor | None = None
+) -> BPTTReport:
+    """The loss of x (T, I) split into one term per step for every weight, checked against autograd."""
+    tr = forward(x, w, h0)
+    b = bptt(tr, w, target, mode)
+    loss, grads = autograd(x, w, target, mode, h0)
+    sums = b.totals()
+    diff = max((s - g).abs().max().item() for s, g in zip(sums.tensors(), grads.tensors(), strict=True))
+    return BPTTReport(tr, target, b, sums, loss.item(), grads, diff)

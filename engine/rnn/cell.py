@@ -13,6 +13,8 @@ import torch
 
 from engine.rnn.weights import RNNWeights, check
 
+OUTPUTS = ("many_to_many", "many_to_one")  # y_t at every step, or only the last
+
 ALPHABET = "abcdefghijklmnopqrstuvwxyz"
 
 
@@ -31,6 +33,12 @@ class Trace:
     @property
     def steps(self) -> int:
         return self.x.shape[0]
+
+    def outputs(self, mode: str) -> torch.Tensor:
+        """y_t at every step ("many_to_many", (T, [B,] O)) or only y_T ("many_to_one", (1, [B,] O))."""
+        if mode not in OUTPUTS:
+            raise ValueError(f"outputs must be one of {OUTPUTS}, got {mode!r}")
+        return self.y if mode == "many_to_many" else self.y[-1:]
 
 
 def one_hot(word: str, alphabet: str = ALPHABET) -> torch.Tensor:

@@ -26,6 +26,8 @@ from typing import Literal
 
 import torch
 
+from engine.errors import FieldError
+
 CellKind = Literal["rnn", "linear", "gru"]
 CELL_KINDS: tuple[CellKind, ...] = ("rnn", "linear", "gru")
 
@@ -67,7 +69,12 @@ def scaled(W: torch.Tensor, radius: float) -> torch.Tensor:
     """W rescaled so that its spectral radius is `radius` (its eigenvectors stay the same)."""
     rho = spectral_radius(W)
     if not rho > 1e-12:
-        raise ValueError(f"W has spectral radius {rho:.3g} (all eigenvalues ≈ 0) and cannot be rescaled")
+        raise FieldError(
+            "W_hh",
+            "radius_zero",
+            "has spectral radius {rho:.3g} (all eigenvalues ≈ 0) and cannot be rescaled",
+            rho=rho,
+        )
     return W * (radius / rho)
 
 
@@ -95,7 +102,13 @@ def setup(
     W = randn(H, H) / H**0.5
     if W_hh is not None:
         if tuple(W_hh.shape) != (H, H):
-            raise ValueError(f"W_hh must have shape [{H}, {H}] (hidden_size {H}), got {list(W_hh.shape)}")
+            raise FieldError(
+                "W_hh",
+                "w_hh_shape",
+                "must have shape [{h}, {h}] = (hidden_size, hidden_size), got {shape}",
+                h=H,
+                shape=list(W_hh.shape),
+            )
         W = W_hh.to(torch.float64)
     W = scaled(W, 1.0)
     W_xh, W_ir, W_iz = (randn(H, In) * (input_scale / In**0.5) for _ in range(3))
@@ -159,3 +172,38 @@ def jacobian_chain(s: FlowSetup, radius: float) -> torch.Tensor:
         g = W_hh.T @ ((1 - h**2) * g)  # ∂L/∂h_{t-1} = W_hhᵀ · diag(1 − h_t²) · ∂L/∂h_t
         norms.append(g.norm())
     return torch.stack(norms[::-1])
+
+
+SWEEP = [round(0.5 + 0.05 * i, 2) for i in range(21)]  # λ = 0.5, 0.55, …, 1.5
+
+
+@dataclass
+class FlowReport:
+    """§5.3's first plot: each cell's ‖∂L/∂h_t‖ at one radius λ, and ‖∂L/∂h_0‖ across SWEEP."""
+
+    setup: FlowSetup
+    W_hh: torch.Tensor  # (H, H) the recurrent matrix rescaled to λ
+    measured_radius: float  # its largest |eigenvalue|, computed
+    norms: dict[str, list[float]]  # cell → ‖∂L/∂h_t‖ for t = 0 … T at λ
+    reference: list[float]  # λ^(T−t)
+    z_mean: float | None  # the GRU's mean update gate at λ
+    sweep_norms: dict[str, list[float]] | None  # cell → ‖∂L/∂h_0‖ at each radius of SWEEP
+    sweep_reference: list[float] | None  # λ^T at each radius of SWEEP
+
+
+def flow_report(s: FlowSetup, radius: float, cells: list[CellKind], sweep: bool = True) -> FlowReport:
+    """Every cell unrolled at `radius` (and across SWEEP when `sweep`), all from one setup."""
+    radii = [radius] + (SWEEP if sweep else [])
+    flows = {kind: flow(s, radii, kind) for kind in cells}
+    W_hh = scaled(s.W, radius)
+    z = flows["gru"].z_mean if "gru" in flows else None
+    return FlowReport(
+        setup=s,
+        W_hh=W_hh,
+        measured_radius=spectral_radius(W_hh),
+        norms={k: f.norms[0].tolist() for k, f in flows.items()},
+        reference=reference(radius, s.steps).tolist(),
+        z_mean=None if z is None else z[0].item(),
+        sweep_norms={k: f.norms[1:, 0].tolist() for k, f in flows.items()} if sweep else None,
+        sweep_reference=[r**s.steps for r in SWEEP] if sweep else None,
+    )

@@ -18,6 +18,8 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
+from engine.errors import FieldError
+
 
 @dataclass
 class GRUWeights:
@@ -121,3 +123,48 @@ def gru(x: torch.Tensor, lengths: torch.Tensor, weights: list[list[GRUWeights]])
         inp = torch.cat([g[3] for g in per_dir], dim=2)  # (B, T, D·H)
     stack = [torch.stack([torch.stack([d[k] for d in layer]) for layer in gates]) for k in range(4)]
     return GRUTrace(*stack, output=inp, h_n=torch.stack(h_n))
+
+
+def one_layer(
+    x: torch.Tensor,
+    weight_ih: torch.Tensor,
+    weight_hh: torch.Tensor,
+    bias_ih: torch.Tensor,
+    bias_hh: torch.Tensor,
+    max_hidden: int,
+) -> GRUWeights:
+    """One layer's weights in torch's layout, checked against a sequence x (T, I): FieldErrors name
+    the weight whose shape does not fit (H comes from weight_hh (3H, H), 1 ≤ H ≤ max_hidden)."""
+    if (
+        weight_hh.ndim != 2
+        or weight_hh.shape[0] != 3 * weight_hh.shape[1]
+        or not 1 <= weight_hh.shape[1] <= max_hidden
+    ):
+        raise FieldError(
+            "weight_hh",
+            "gru_weight_hh",
+            "must have shape [3H, H] with 1 ≤ H ≤ {most}, got {shape}",
+            most=max_hidden,
+            shape=list(weight_hh.shape),
+        )
+    H, In = weight_hh.shape[1], x.shape[1]
+    given = {"weight_ih": weight_ih, "bias_ih": bias_ih, "bias_hh": bias_hh}
+    for name, want in (("weight_ih", (3 * H, In)), ("bias_ih", (3 * H,)), ("bias_hh", (3 * H,))):
+        if tuple(given[name].shape) != want:
+            raise FieldError(
+                name,
+                "gru_weight",
+                "must have shape {want} (hidden_size {h} from weight_hh, input_size {i} from sequence), "
+                "got {shape}",
+                want=list(want),
+                h=H,
+                i=In,
+                shape=list(given[name].shape),
+            )
+    return GRUWeights(weight_ih, weight_hh, bias_ih, bias_hh)
+
+
+@torch.no_grad()
+def layer_gates(x: torch.Tensor, w: GRUWeights) -> GRUTrace:
+    """Every gate of one GRU layer over one sequence x (T, I) (a batch of one, L = D = 1)."""
+    return gru(x[None], torch.tensor([x.shape[0]]), [[w]])

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import torch
 
-from engine.data.names import PAD
+from engine.data.names import PAD, encode_name, normalise_names
 
 
 @dataclass
@@ -94,3 +94,17 @@ def unpack(
     lengths = torch.zeros(b, dtype=torch.int64)
     lengths[order] = torch.stack([(batch_sizes > i).sum() for i in range(b)])
     return out, lengths
+
+
+@dataclass
+class PackedNames:
+    names: list[str]  # normalised
+    codes: list[list[int]]  # each name's codes, in the order typed
+    packing: Packing
+
+
+def pack_names(names: list[str]) -> PackedNames:
+    """Raw names → codes → `pack(pad(codes))` (a BadName naming "names.<i>" if one cannot be read)."""
+    clean = normalise_names(names)
+    codes = [encode_name(n) for n in clean]
+    return PackedNames(clean, codes, pack(*pad(codes)))

@@ -142,7 +142,8 @@
     showCall(method, path, shown.body, shown.curl);
     busy(true);
     try {
-      const res = await fetch(path, { method, ...init }).catch((e) => {
+      const headers = { "Accept-Language": page.lang, ...init.headers }; // messages in the page's language
+      const res = await fetch(path, { method, ...init, headers }).catch((e) => {
         throw stale() ? new Superseded(key) : e;
       });
       const body = await answer(res).catch(() => null);
@@ -859,6 +860,39 @@
   document.addEventListener("change", (ev) => {
     if (ev.target.matches?.("input[type=number]") && !ev.target.checkValidity()) ev.target.reportValidity();
   });
+
+  /** Why the browser refuses a control's value, in the page's language (its own words are in the
+   * browser's): from the control's constraints (required, min, max, step, maxlength). */
+  function refusal(el) {
+    const v = el.validity;
+    const { min, max, step } = el;
+    if (v.valueMissing) return t("common.invalid_missing");
+    if (v.badInput) return t("common.invalid_number");
+    if (v.rangeUnderflow || v.rangeOverflow) {
+      if (min !== "" && max !== "") return t("common.invalid_range", { min, max });
+      return v.rangeUnderflow ? t("common.invalid_min", { min }) : t("common.invalid_max", { max });
+    }
+    if (v.stepMismatch) {
+      return Number(step) === 1
+        ? t("common.invalid_whole")
+        : t("common.invalid_step", { step, min: min || 0 });
+    }
+    if (v.tooLong) return t("common.invalid_length", { max: el.maxLength });
+    return t("common.invalid_format");
+  }
+  // Every control's validity message follows its value (capture: before the page's own handlers).
+  for (const type of ["input", "change", "invalid"]) {
+    document.addEventListener(
+      type,
+      (ev) => {
+        const el = ev.target;
+        if (!el.willValidate) return;
+        el.setCustomValidity("");
+        if (!el.validity.valid) el.setCustomValidity(refusal(el));
+      },
+      true,
+    );
+  }
 
   function debounce(fn, ms = 200) {
     let timer;

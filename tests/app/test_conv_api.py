@@ -184,12 +184,12 @@ def _bad(res: object, field: str, status: int = 422) -> str:
 @pytest.mark.parametrize(
     ("path", "body", "field", "words"),
     [
-        ("conv", {"input": [[1, 2], [3, 4]], "kernels": ["edge"]}, "kernels", "padded input 2"),
+        ("conv", {"input": [[1, 2], [3, 4]], "kernels": ["edge"]}, "kernels", "padded input's A + 2p = 2"),
         (
             "conv",
             {"input": X.tolist(), "weight": torch.ones(1, 1, 7, 7).tolist(), "padding": 0},
             "weight",
-            "≤ H + 2·padding",
+            "more than the padded input's A + 2p",
         ),
         ("conv", {"image_id": "shapes", "kernels": ["edge"], "stride": 0}, "stride", "1 to 8"),
         ("conv", {"image_id": "shapes", "kernels": ["edge"], "padding": -1}, "padding", "0 to 10"),

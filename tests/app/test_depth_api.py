@@ -60,7 +60,7 @@ def test_depth_56_sigmoid_plain_vanishes_residual_does_not(client: TestClient):
         ({"activation": "gelu"}, "activation", "'sigmoid', 'tanh' or 'relu'"),
         ({"init": "orthogonal"}, "init", "'default', 'xavier' or 'he'"),
         ({"batch": 0}, "batch", "greater than or equal to 1"),
-        ({"batch": 1, "batch_norm": True}, "batch", "at least 2 with batch_norm"),
+        ({"batch": 1, "batch_norm": True}, "batch", "at least 2 with batch norm"),
     ],
 )
 def test_bad_input_names_the_field(client: TestClient, body: dict, field: str, words: str):

@@ -135,6 +135,9 @@ def test_name_gates_equal_the_trained_models_gru(client: TestClient):
     assert res["name"] == "schmidt" and res["tokens"] == list("schmidt")
     model = load_pretrained()
     codes = torch.tensor([[19, 3, 8, 13, 9, 4, 20]])
+    assert res["codes"] == codes[0].tolist() and [res["alphabet"][c - 1] for c in res["codes"]] == list(
+        "schmidt"
+    )
     with torch.no_grad():
         out, h_n = model.gru(model.embedding(codes))  # (1, T, 2H), (L·D, 1, H)
     h = decode_tensor(res["h"])  # (L, D, T, H)

@@ -95,7 +95,7 @@ def test_the_trained_path_runs_the_models_own_layers(client: TestClient, monkeyp
     read as a digit, conv1 → pool → ReLU feed the model's inception1."""
     torch.manual_seed(0)
     net = build("inception").eval()
-    monkeypatch.setattr(inception_router, "trained_model", lambda: net)
+    monkeypatch.setattr(inception_router, "shipped_model", lambda name: net)
     res = client.post("/api/cnn/inception", json=TRAINED_DIGIT)
     assert res.status_code == 200, res.text
     out = res.json()
@@ -109,10 +109,10 @@ def test_the_trained_path_runs_the_models_own_layers(client: TestClient, monkeyp
 
 
 def test_missing_trained_weights_say_so(client: TestClient, monkeypatch: pytest.MonkeyPatch):
-    def missing() -> None:
+    def missing(name: str) -> None:
         raise ValueError("no shipped weights for model 'inception'")
 
-    monkeypatch.setattr(inception_router, "trained_model", missing)
+    monkeypatch.setattr(inception_router, "shipped_model", missing)
     res = client.post("/api/cnn/inception", json={"image_id": "digit", "weights": "trained"})
     assert res.status_code == 503
     assert res.json()["detail"][0]["loc"] == ["body", "weights"]

@@ -1,11 +1,13 @@
 """§1.2 convolution: the engine against torch as the oracle."""
 
+import re
+
 import pytest
 import torch
 import torch.nn.functional as F
 from torch.testing import assert_close
 
-from engine.cnn.conv import ConvSettings, conv, multiplications, output_size, partial_maps
+from engine.cnn.conv import ConvSettings, conv, multiplications, output_shape, partial_maps
 from engine.cnn.kernels import weight
 from engine.cnn.trace import trace_conv
 
@@ -37,7 +39,7 @@ def test_conv_is_nn_conv2d(stride: int, padding: int, dilation: int, c: int) -> 
         expected = layer(x[None])[0]
     s = ConvSettings(stride, padding, dilation)
     assert_close(conv(x, w, b, s), expected)
-    assert conv(x, w, b, s).shape[1:] == (output_size(9, 3, s), output_size(11, 3, s))
+    assert conv(x, w, b, s).shape == output_shape((c, 9, 11), (4, c, 3, 3), s)
 
 
 @pytest.mark.parametrize(("stride", "padding", "dilation", "c"), SETTINGS)
@@ -68,32 +70,33 @@ def test_library_weight_on_rgb() -> None:
     assert multiplications(tuple(x.shape), tuple(w.shape), ConvSettings(padding=1)) == 2 * 64 * 27
 
 
-def test_output_size_rule() -> None:
-    assert output_size(5, 3, ConvSettings()) == 3  # the course's X = A − 2·(a//2)
-    assert output_size(5, 3, ConvSettings(padding=1)) == 5
-    assert output_size(7, 3, ConvSettings(stride=2)) == 3
-    assert output_size(7, 3, ConvSettings(dilation=3)) == 1
+def test_output_shape_rule() -> None:
+    w = (4, 1, 3, 3)
+    assert output_shape((1, 5, 7), w, ConvSettings()) == (4, 3, 5)  # the course's X = A − 2·(a//2)
+    assert output_shape((1, 5, 5), w, ConvSettings(padding=1)) == (4, 5, 5)
+    assert output_shape((1, 7, 7), w, ConvSettings(stride=2)) == (4, 3, 3)
+    assert output_shape((1, 7, 7), w, ConvSettings(dilation=3)) == (4, 1, 1)
 
 
 @pytest.mark.parametrize(
     ("x_shape", "w_shape", "msg"),
     [
-        ((3, 4, 4), (1, 3, 5, 5), "larger than the padded input 4"),
+        ((3, 4, 4), (1, 3, 5, 5), "padded input's A + 2p = 4"),
         ((3, 4, 4), (1, 2, 3, 3), "C = 2"),
         ((4, 4), (1, 1, 3, 3), "(C, H, W)"),
         ((1, 4, 4), (1, 1, 3, 2), "(B, C, a, a)"),
     ],
 )
 def test_bad_shapes_raise_value_error(x_shape: tuple, w_shape: tuple, msg: str) -> None:
-    with pytest.raises(ValueError, match=msg.replace("(", r"\(").replace(")", r"\)")):
+    with pytest.raises(ValueError, match=re.escape(msg)):
         conv(torch.zeros(x_shape), torch.zeros(w_shape))
 
 
 def test_bad_group_and_bias() -> None:
     x, w, b = _case(1)
-    with pytest.raises(ValueError, match="group must be 0–3"):
+    with pytest.raises(ValueError, match="group: must be 0–3"):
         trace_conv(x, w, b, group=4)
-    with pytest.raises(ValueError, match="group must be 0–3"):
+    with pytest.raises(ValueError, match="group: must be 0–3"):
         partial_maps(x, w, -1)
     with pytest.raises(ValueError, match="B = 4"):
         conv(x, w, b[:2])

@@ -99,7 +99,7 @@ def test_reference_line():
 def test_bad_values_are_named():
     with pytest.raises(ValueError, match="hidden_size"):
         setup(0, 5)
-    with pytest.raises(ValueError, match="W_hh must have shape"):
+    with pytest.raises(ValueError, match="W_hh: must have shape"):
         setup(4, 5, W_hh=torch.eye(3))
     with pytest.raises(ValueError, match="spectral radius"):
         scaled(torch.zeros(3, 3), 1.0)

@@ -74,10 +74,10 @@ def test_max_pooling_keeps_the_strong_edge_response():
 @pytest.mark.parametrize(
     ("args", "msg"),
     [
-        (("max", 3, 1, 2), "padding must be ≤ kernel // 2 = 1"),
-        (("max", 12), "kernel spans 12"),
-        (("min", 2), "kind must be one of"),
-        (("max", 2, 0), "stride must be ≥ 1"),
+        (("max", 3, 1, 2), "padding: must be ≤ half the window .*: 3 // 2 = 1"),
+        (("max", 12), r"kernel: spans d·\(a − 1\) \+ 1 = 12"),
+        (("min", 2), "kind: must be one of"),
+        (("max", 2, 0), "stride: must be ≥ 1"),
         (("max", 2, None), None),  # no stride: the window size
     ],
 )

@@ -1,5 +1,7 @@
 """The one training loop: events in order, falling loss, cancellation, determinism, evaluation."""
 
+from dataclasses import replace
+
 import pytest
 import torch
 from torch import nn
@@ -160,9 +162,9 @@ def test_onecycle_needs_a_known_length():
 
 
 def test_fit_trains_a_named_model_on_a_small_split():
-    s = mnist_split()
-    s.x_train, s.y_train = s.x_train[:240], s.y_train[:240]
-    s.x_held_out, s.y_held_out = s.x_held_out[:100], s.y_held_out[:100]
+    full = mnist_split()
+    s = replace(full, x_train=full.x_train[:240], y_train=full.y_train[:240])
+    s = replace(s, x_held_out=full.x_held_out[:100], y_held_out=full.y_held_out[:100])
     model, result = fit("residual", TrainConfig(epochs=1, lr=0.005), split=s)
     assert result.done.steps == 4 and not model.training
     with pytest.raises(ValueError, match="unknown model"):
