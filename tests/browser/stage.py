@@ -26,3 +26,8 @@ def stage_ready(page: Page, url: str) -> None:
     page.goto(url)
     page.wait_for_function("() => document.getElementById('step-text').querySelector('.num')")
     page.wait_for_load_state("networkidle")
+
+
+def control_values(page: Page, *ids: str) -> list[str]:
+    """The values of the controls with these ids (what a link restored)."""
+    return page.evaluate("ids => ids.map((id) => document.getElementById(id).value)", list(ids))

@@ -18,7 +18,6 @@ NOT_CONVERTED = {
     "/cnn/activation",
     "/cnn/practice",
     "/cnn/your-classes",
-    "/rnn/batching",
     "/rnn/bidirectional",
     "/rnn/gru",
     "/rnn/practice",

@@ -11,7 +11,7 @@ from torch.testing import assert_close
 
 from tests.browser.answers import answer_late
 from tests.browser.conftest import diagram_on_screen, plot_points, run_panel_code
-from tests.browser.stage import presentation_shows_only_the_stage, stage_ready
+from tests.browser.stage import control_values, presentation_shows_only_the_stage, stage_ready
 
 
 def _open(page: Page, base_url: str) -> None:
@@ -208,10 +208,7 @@ def test_a_link_restores_the_settings_and_the_time_step(page: Page, base_url: st
     query = "sequence=2+-1+0.5+1+0&hidden-size=2&outputs=many_to_one&seed=5&step-index=2&step=3"
     stage_ready(page, f"{base_url}/rnn/forward?lang=en&{query}")
     page.wait_for_function("() => document.getElementById('step-out').textContent === 't = 3 of 5'")
-    values = page.evaluate(
-        "ids => ids.map((id) => document.getElementById(id).value)",
-        ["sequence", "hidden-size", "outputs", "seed", "step-index"],
-    )
+    values = control_values(page, "sequence", "hidden-size", "outputs", "seed", "step-index")
     assert values == ["2 -1 0.5 1 0", "2", "many_to_one", "5", "2"]
     assert page.text_content("#hidden-size-out") == "2" and page.is_hidden("#state-note")
     assert _stage(page)["step"] == "2"
@@ -231,10 +228,7 @@ def test_a_link_with_nonsense_shows_the_note_and_the_defaults(page: Page, base_u
     for part in ("(hidden-size) = “99”", "(outputs) = “sideways”", "num-layers", "step-index", "step = “42”"):
         expect(note).to_contain_text(part)
     expect(note).to_contain_text("默认值")
-    values = page.evaluate(
-        "ids => ids.map((id) => document.getElementById(id).value)",
-        ["hidden-size", "outputs", "num-layers", "step-index"],
-    )
+    values = control_values(page, "hidden-size", "outputs", "num-layers", "step-index")
     assert values == ["3", "many_to_many", "1", "0"]
     assert _stage(page)["step"] == "0"
     _bars_match(page, _fresh(base_url), 1)

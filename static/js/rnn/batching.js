@@ -3,8 +3,7 @@
  * update, drawing both loss curves against updates and against seconds. */
 (() => {
   "use strict";
-  const { t, api, tensor, draw, lines, code, fmt, debounce, COLORS } = N;
-  const $ = (id) => document.getElementById(id);
+  const { t, api, tensor, draw, lines, code, fmt, debounce, COLORS, $ } = N;
   const P = "rnn.batching.";
   const MAX_ONE_SAMPLE_UPDATES = 2048;
   const SHOWN_COLUMNS = 8;
@@ -39,12 +38,16 @@
       batch: Math.min(Number($("batch").value), Math.ceil(p.samples / p.batch_size) - 1),
     };
     try {
-      layout = await api("POST", "/api/rnn/batching/layout", body);
+      layout = await api("POST", "/api/rnn/batching/layout", body, { key: "layout" });
     } catch {
       return;
     }
     layout.X = tensor(layout.x);
     $("batch").max = layout.batches - 1;
+    if (N.state.restore("batch") && Number($("batch").value) !== layout.batch) {
+      await loadLayout(); // a link's batch, once the batches are known
+      return;
+    }
     $("batch").value = layout.batch;
     $("batch-out").textContent = t(`${P}batch_of`, { i: layout.batch + 1, n: layout.batches });
     drawLayout();
@@ -69,48 +72,13 @@
     );
     table(T, cols);
     const shown = Math.min(cols, SHOWN_COLUMNS);
-    const ts = [...Array(T).keys()].map((s) => s + 1);
-    const traces = [];
-    for (let j = 0; j < shown; j++) {
-      const color = `hsl(${(j * 360) / shown}, 60%, 45%)`;
-      const name = t(`${P}sample`, { i: layout.indices[j] });
-      traces.push({
-        x: ts,
-        y: ts.map((s) => valueAt(s - 1, j)),
-        name,
-        line: { color, width: 1.5 },
-        legendgroup: String(j),
-      });
-      traces.push({
-        x: [T + 1],
-        y: [layout.y[j]],
-        mode: "markers",
-        name,
-        showlegend: false,
-        legendgroup: String(j),
-        marker: { color, symbol: "star", size: 11 },
-        hovertemplate: `${t(`${P}target`)}: %{y:.3f}<extra></extra>`,
-      });
-    }
+    const traces = [...Array(shown).keys()].flatMap((j) => waveTraces(j));
     lines("plot-task", traces, { xTitle: t(`${P}axis_t`), yTitle: t(`${P}axis_value`), showlegend: true });
-    const z = [...Array(T).keys()].map((s) => [...Array(cols).keys()].map((j) => valueAt(s, j)));
-    draw(
-      "plot-layout",
-      [
-        {
-          type: "heatmap",
-          z,
-          x: [...Array(cols).keys()],
-          y: ts,
-          colorscale: N.SCALES.diverging,
-          zmid: 0,
-          colorbar: { thickness: 12 },
-          customdata: z.map(() => layout.indices),
-          hovertemplate: `t = %{y}, ${t(`${P}column`)} %{x} (${t(`${P}sample_short`)} %{customdata}): %{z:.3f}<extra></extra>`,
-        },
-      ],
-      { xTitle: t(`${P}axis_column`), yTitle: t(`${P}axis_step`), yaxis: { autorange: "reversed" } },
-    );
+    draw("plot-layout", [batchHeatmap(cols)], {
+      xTitle: t(`${P}axis_column`),
+      yTitle: t(`${P}axis_step`),
+      yaxis: { autorange: "reversed" },
+    });
     N.bars(
       "plot-updates",
       [modeName("one", 1), modeName("mini", b)],
@@ -119,6 +87,60 @@
     );
     budget();
     code(torchCode());
+    guide.refresh();
+  }
+
+  const columnColor = (j, n) => `hsl(${(j * 360) / n}, 60%, 45%)`;
+
+  /** Column j's wave over time (a line) and its target at step T + 1 (a star). */
+  function waveTraces(j, extra = {}) {
+    const T = layout.seq_len;
+    const ts = [...Array(T).keys()].map((s) => s + 1);
+    const color = columnColor(j, Math.min(layout.X.shape[1], SHOWN_COLUMNS));
+    const name = t(`${P}sample`, { i: layout.indices[j] });
+    return [
+      {
+        x: ts,
+        y: ts.map((s) => valueAt(s - 1, j)),
+        name,
+        line: { color, width: 1.5 },
+        legendgroup: String(j),
+      },
+      {
+        x: [T + 1],
+        y: [layout.y[j]],
+        mode: "markers",
+        name,
+        showlegend: false,
+        legendgroup: String(j),
+        marker: { color, symbol: "star", size: 11 },
+        hovertemplate: `${t(`${P}target`)}: %{y:.3f}<extra></extra>`,
+      },
+    ].map((tr) => ({ type: "scatter", mode: "lines", ...tr, ...extra }));
+  }
+
+  /** The batch tensor x[t, b, 0] as a heatmap (rows: time steps, columns: samples), its first `filled`
+   * columns drawn (the rest empty), on a colour scale fixed by the whole batch. */
+  function batchHeatmap(filled, extra = {}) {
+    const T = layout.seq_len;
+    const cols = layout.X.shape[1];
+    const z = [...Array(T).keys()].map((s) =>
+      [...Array(cols).keys()].map((j) => (j < filled ? valueAt(s, j) : null)),
+    );
+    const m = Math.max(...layout.X.data.map(Math.abs)) || 1;
+    return {
+      type: "heatmap",
+      z,
+      x: [...Array(cols).keys()],
+      y: [...Array(T).keys()].map((s) => s + 1),
+      colorscale: N.SCALES.diverging,
+      zmin: -m,
+      zmax: m,
+      colorbar: { thickness: 12 },
+      customdata: z.map(() => layout.indices),
+      hovertemplate: `t = %{y}, ${t(`${P}column`)} %{x} (${t(`${P}sample_short`)} %{customdata}): %{z:.3f}<extra></extra>`,
+      ...extra,
+    };
   }
 
   function table(T, cols) {
@@ -315,6 +337,160 @@
       `# updates per epoch: ${p.samples} with batch_size 1, math.ceil(N / B) = ${Math.ceil(p.samples / p.batch_size)} with B = ${p.batch_size}`,
     ].join("\n");
   }
+
+  /* ---- the stage: one sequence, then B of them stacked into the batch tensor nn.RNN reads ---- */
+  const STEP = { ONE: 0, ONE_UPDATE: 1, STACK: 2, ROWS: 3, MINI_UPDATE: 4, COMPARE: 5 };
+  const MAX_STACK_FRAMES = 16;
+  // where the waves (x, y) and the tensor (x2, y2) sit: side by side, or one above the other on a phone
+  const DOMAINS = {
+    wide: {
+      x: [
+        [0, 0.42],
+        [0.54, 1],
+      ],
+      y: [
+        [0, 1],
+        [0, 1],
+      ],
+    },
+    narrow: {
+      x: [
+        [0, 1],
+        [0, 1],
+      ],
+      y: [
+        [0.64, 1],
+        [0, 0.4],
+      ],
+    },
+  };
+  const stackFrames = () => Math.min(layout.X.shape[1], MAX_STACK_FRAMES);
+
+  /** What the stage shows at a moment: how many columns are filled and what is outlined. */
+  function moment(step, frame) {
+    const cols = layout.X.shape[1];
+    if (step <= STEP.ONE_UPDATE) return { filled: 1, column: 0 };
+    if (step === STEP.STACK) {
+      const filled = Math.ceil(((frame + 1) * cols) / stackFrames());
+      return { filled, column: filled - 1 };
+    }
+    if (step === STEP.ROWS) return { filled: cols, row: frame };
+    return { filled: cols, whole: step === STEP.MINI_UPDATE };
+  }
+
+  const outline = (x0, x1, y0, y1, xref, yref) => ({
+    type: "rect",
+    xref,
+    yref,
+    x0,
+    x1,
+    y0,
+    y1,
+    line: { color: COLORS.window, width: 3 },
+  });
+
+  function stageAt(step, frame) {
+    const T = layout.seq_len;
+    const cols = layout.X.shape[1];
+    const m = moment(step, frame);
+    const narrow = $("plot-stage").clientWidth < 600;
+    const waves = [...Array(Math.min(m.filled, SHOWN_COLUMNS)).keys()].flatMap((j) =>
+      waveTraces(j, { xaxis: "x", yaxis: "y", showlegend: false }),
+    );
+    const heat = batchHeatmap(m.filled, {
+      xaxis: "x2",
+      yaxis: "y2",
+      colorbar: { thickness: 10, len: narrow ? 0.4 : 1, y: 0, yanchor: "bottom" },
+    });
+    const shapes = [];
+    if (m.column !== undefined)
+      shapes.push(outline(m.column - 0.5, m.column + 0.5, 0.5, T + 0.5, "x2", "y2"));
+    if (m.row !== undefined) {
+      shapes.push(outline(-0.5, cols - 0.5, m.row + 0.5, m.row + 1.5, "x2", "y2"));
+      shapes.push({
+        type: "line",
+        xref: "x",
+        yref: "paper",
+        x0: m.row + 1,
+        x1: m.row + 1,
+        y0: narrow ? 0.64 : 0,
+        y1: 1,
+        line: { color: COLORS.window, width: 2 },
+      });
+    }
+    if (m.whole) shapes.push(outline(-0.5, cols - 0.5, 0.5, T + 0.5, "x2", "y2"));
+    const lim = Math.max(...layout.X.data.map(Math.abs), ...layout.y.map(Math.abs)) * 1.1 || 1;
+    const {
+      x: [a, b],
+      y: [ya, yb],
+    } = DOMAINS[narrow ? "narrow" : "wide"];
+    draw("plot-stage", [...waves, heat], {
+      xTitle: t(`${P}axis_t`),
+      yTitle: t(`${P}axis_value`),
+      margin: { t: 28, r: 8 },
+      xaxis: { domain: a, range: [0.5, T + 1.5], anchor: "y" },
+      yaxis: { domain: ya, range: [-lim, lim], anchor: "x" },
+      shapes,
+      layout: {
+        xaxis2: { domain: b, anchor: "y2", title: { text: t(`${P}axis_column`) }, range: [-0.5, cols - 0.5] },
+        yaxis2: { domain: yb, anchor: "x2", title: { text: t(`${P}axis_step`) }, range: [T + 0.5, 0.5] },
+        annotations: [
+          stageTitle(t(`${P}stage_waves`, { k: Math.min(m.filled, SHOWN_COLUMNS) }), "x domain", "y domain"),
+          stageTitle(t(`${P}stage_tensor`, { T, b: m.filled }), "x2 domain", "y2 domain"),
+        ],
+      },
+    });
+    return stepNumbers(step, m);
+  }
+
+  const stageTitle = (text, xref, yref) => ({
+    text,
+    xref,
+    yref,
+    x: 0,
+    y: 1,
+    xanchor: "left",
+    yanchor: "bottom",
+    showarrow: false,
+    font: { size: 13 },
+  });
+
+  /** The numbers of guided step `step`'s text, all from the layout answer. */
+  function stepNumbers(step, m) {
+    const T = layout.seq_len;
+    const cols = layout.X.shape[1];
+    const p = params();
+    const first = (vals) =>
+      `${vals
+        .slice(0, 3)
+        .map((v) => fmt(v, 2))
+        .join(", ")}, …`;
+    if (step === STEP.ONE) {
+      const wave = [...Array(T).keys()].map((s) => valueAt(s, 0));
+      return { i: layout.indices[0], T, first: first(wave), target: fmt(layout.y[0], 3) };
+    }
+    if (step === STEP.ONE_UPDATE) return { n: layout.samples, T };
+    if (step === STEP.STACK) return { k: m.filled, b: cols, T, i: layout.indices[m.filled - 1] };
+    if (step === STEP.ROWS) {
+      const row = [...Array(cols).keys()].map((j) => valueAt(m.row, j));
+      return { t: m.row + 1, b: cols, row: first(row), H: p.hidden_size };
+    }
+    if (step === STEP.MINI_UPDATE) {
+      const { samples: n, batch_size: b, batches, last_batch_size: last } = layout;
+      return { n, b, mini: batches, last, batch: layout.batch + 1 };
+    }
+    return { one: layout.samples * p.epochs, mini: layout.batches * p.epochs, epochs: p.epochs };
+  }
+
+  const guide = N.steps({
+    show: (step, frame) => (layout ? stageAt(step, frame) : null),
+    frames: (step) => {
+      if (!layout) return 1;
+      if (step === STEP.STACK) return stackFrames();
+      return step === STEP.ROWS ? layout.seq_len : 1;
+    },
+    interval: (step) => (step === STEP.STACK || step === STEP.ROWS ? 450 : 3000),
+  });
 
   /* ---- wiring ---- */
   const later = debounce(loadLayout, 250);
