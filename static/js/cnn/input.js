@@ -1,45 +1,64 @@
-/* §1.1 The input layer: an image as R, G, B matrices and a grayscale one; a zoom prints the numbers. */
+/* §1.1 The input layer: the stage zooms into a patch of the picture and takes it apart into its R, G and B
+ * matrices and the grayscale one; below, the whole picture channel by channel. Every number comes from
+ * /api/cnn/channels. */
 (() => {
   "use strict";
-  const { t, api, tensor, matrix, heatmap, code, fmt } = N;
-  const $ = (id) => document.getElementById(id);
+  const { t, api, tensor, matrix, heatmap, panels, cellBox, code, fmt, short, $, COLORS } = N;
+  const P = "cnn.input.";
+  const NARROW = window.matchMedia("(max-width: 600px)"); // the stylesheet's phone layout
   const CHANNELS = [
     ["r", "red", "R"],
     ["g", "green", "G"],
     ["b", "blue", "B"],
   ];
-  let state = null; // { id, rgb, gray, h, w }
+  let state = null; // { id, rgb, gray, h, w, luma, picture }
+  let pixel = null; // the outlined pixel: [row, col] inside the patch
+  let lastFrame = null; // the guided walk's frame last shown (it moves the pixel when it changes)
+  // a new picture opens zoomed into its middle, unless a link placed the patch (urlstate.js restored it)
+  let linkedPatch = ["zoom-row", "zoom-col"].some((id) => $(id).value !== $(id).defaultValue);
 
   async function load(id) {
-    const res = await api("POST", "/api/cnn/channels", { image_id: id });
-    state = { id, rgb: tensor(res.channels), gray: tensor(res.gray), h: res.height, w: res.width };
-    $("image-size").textContent = t("cnn.input.size", { h: res.height, w: res.width });
+    let res;
+    try {
+      res = await api("POST", "/api/cnn/channels", { image_id: id }, { key: "channels" });
+    } catch {
+      return; // a newer request is under way, or the status line says why
+    }
+    const rgb = tensor(res.channels);
+    const [r, g, b] = [0, 1, 2].map((c) => matrix(rgb, c));
+    state = {
+      id,
+      rgb,
+      gray: tensor(res.gray),
+      h: res.height,
+      w: res.width,
+      luma: res.luma_weights,
+      picture: r.map((row, i) => row.map((v, j) => [v, g[i][j], b[i][j]])), // rows of [r, g, b]
+    };
+    $("image-size").textContent = t(`${P}size`, { h: res.height, w: res.width });
     $("zoom-row").max = res.height - 1;
     $("zoom-col").max = res.width - 1;
+    if (!linkedPatch) {
+      const half = Math.floor(Number($("zoom-size").value) / 2);
+      $("zoom-row").value = Math.max(0, Math.floor(res.height / 2) - half);
+      $("zoom-col").value = Math.max(0, Math.floor(res.width / 2) - half);
+    }
+    linkedPatch = false;
     drawChannels();
     drawZoom();
   }
 
   function zoomBox() {
-    const size = Number($("zoom-size").value);
+    const size = Math.min(Number($("zoom-size").value), state.h, state.w);
     const row = Math.max(0, Math.min(Number($("zoom-row").value) || 0, state.h - size));
     const col = Math.max(0, Math.min(Number($("zoom-col").value) || 0, state.w - size));
-    return { row, col, size: Math.min(size, state.h, state.w) };
+    return { row, col, size };
   }
 
-  function boxShape() {
+  const boxShape = () => {
     const { row, col, size } = zoomBox();
-    return [
-      {
-        type: "rect",
-        x0: col - 0.5,
-        x1: col + size - 0.5,
-        y0: row - 0.5,
-        y1: row + size - 0.5,
-        line: { color: "#f59e0b", width: 2 },
-      },
-    ];
-  }
+    return cellBox(row, col, row + size - 1, col + size - 1, { line: { color: COLORS.window, width: 2 } });
+  };
 
   /** What each channel's caption says about this image: its mean, and in how many pixels it is the
    * strongest of the three (or that R = G = B everywhere, a gray image). */
@@ -56,33 +75,31 @@
       const strongest = mine.reduce((k, v, i) => k + (others.every((o) => v > o[i]) ? 1 : 0), 0);
       const mean = mine.reduce((a, v) => a + v, 0) / n;
       const fact = gray
-        ? t("cnn.input.fact_gray")
-        : t("cnn.input.fact", { mean: fmt(mean, 0), share: fmt((100 * strongest) / n, 1) });
-      $(`caption-${key}`).textContent = `${t(`cnn.input.caption_${key}`)} ${fact}`;
+        ? t(`${P}fact_gray`)
+        : t(`${P}fact`, { mean: fmt(mean, 0), share: fmt((100 * strongest) / n, 1) });
+      $(`caption-${key}`).textContent = `${t(`${P}caption_${key}`)} ${fact}`;
     });
   }
 
+  /** A click on a spot of the picture puts the patch around it. */
+  function aimAt(y, x) {
+    const half = Math.floor(Number($("zoom-size").value) / 2);
+    $("zoom-row").value = Math.max(0, y - half);
+    $("zoom-col").value = Math.max(0, x - half);
+    redrawZoom();
+  }
+
   function drawChannels() {
-    const opts = { zmin: 0, zmax: 255, unit: "0–255", shapes: boxShape() };
+    const opts = { zmin: 0, zmax: 255, unit: "0–255", shapes: [boxShape()] };
     CHANNELS.forEach(([key, scale, name], c) => {
-      heatmap(`plot-${key}`, matrix(state.rgb, c), {
-        ...opts,
-        scale,
-        title: t("cnn.input.channel", { name }),
-      });
+      heatmap(`plot-${key}`, matrix(state.rgb, c), { ...opts, scale, title: t(`${P}channel`, { name }) });
     });
-    heatmap("plot-gray", matrix(state.gray, 0), { ...opts, scale: "gray", title: t("cnn.input.gray") });
+    heatmap("plot-gray", matrix(state.gray, 0), { ...opts, scale: "gray", title: t(`${P}gray`) });
     describeChannels();
     for (const key of ["r", "g", "b", "gray"]) {
       const el = $(`plot-${key}`);
       el.removeAllListeners?.("plotly_click");
-      el.on("plotly_click", (ev) => {
-        const p = ev.points[0];
-        const half = Math.floor(Number($("zoom-size").value) / 2);
-        $("zoom-row").value = Math.max(0, p.y - half);
-        $("zoom-col").value = Math.max(0, p.x - half);
-        redrawZoom();
-      });
+      el.on("plotly_click", (ev) => aimAt(ev.points[0].y, ev.points[0].x));
     }
   }
 
@@ -90,34 +107,149 @@
     const { row, col, size } = zoomBox();
     $("zoom-row").value = row; // the boxes show the patch drawn, not a value out of the image
     $("zoom-col").value = col;
-    // the same patch in R, G and B side by side: each pixel is these three numbers
-    const ticks = [...Array(size).keys()];
-    CHANNELS.forEach(([key, scale, name], c) => {
-      const z = matrix(state.rgb, c)
-        .slice(row, row + size)
-        .map((r) => r.slice(col, col + size));
-      heatmap(`plot-zoom-${key}`, z, {
-        title: t("cnn.input.channel", { name }),
-        zmin: 0,
-        zmax: 255,
-        scale,
-        showscale: false,
-        text: z.map((r) => r.map((v) => fmt(v, 1))),
-        textfont: { size: size > 8 ? 9 : 12 },
-        xaxis: { tickvals: ticks, ticktext: ticks.map((i) => col + i) },
-        yaxis: { tickvals: ticks, ticktext: ticks.map((i) => row + i) },
-        hovertemplate: `${name} %{z:.1f}<extra></extra>`,
-      });
-    });
-    $("zoom-caption").textContent = t("cnn.input.zoom_caption", { row, col, size });
+    const mid = Math.floor(size / 2);
+    if (!pixel || pixel[0] >= size || pixel[1] >= size) pixel = [mid, mid];
+    $("zoom-caption").textContent = t(`${P}zoom_caption`, { row, col, size });
     code(torchCode(row, col, size));
+    guide.refresh();
   }
 
   function redrawZoom() {
     if (!state) return;
-    const shapes = boxShape();
+    const shapes = [boxShape()];
     for (const key of ["r", "g", "b", "gray"]) Plotly.relayout(`plot-${key}`, { shapes });
     drawZoom();
+  }
+
+  /* ---- the stage: the picture, the patch's pixels, their R, G and B matrices and the grayscale ---- */
+  const STEP = { PICTURE: 0, ZOOM: 1, PIXEL: 2, MATRICES: 3, TENSOR: 4, GRAY: 5 };
+  const FOUR = [["255"]]; // the matrices' font fits three digits, whatever they hold
+
+  /** The patch of channel c (a matrix of `tensor`) the stage zooms into. */
+  function cut(view, c) {
+    const { row, col, size } = zoomBox();
+    return matrix(view, c)
+      .slice(row, row + size)
+      .map((r) => r.slice(col, col + size));
+  }
+
+  /** Which panels a step talks about (the others fade). */
+  const FOCUS = {
+    [STEP.PICTURE]: ["picture"],
+    [STEP.ZOOM]: ["picture", "patch"],
+    [STEP.PIXEL]: ["patch", "r", "g", "b"],
+    [STEP.MATRICES]: ["r", "g", "b"],
+    [STEP.TENSOR]: ["r", "g", "b"],
+    [STEP.GRAY]: ["patch", "gray"],
+  };
+
+  function stagePanels(step) {
+    const { row, col, size } = zoomBox();
+    const on = FOCUS[step];
+    const mark =
+      step === STEP.PICTURE
+        ? []
+        : [cellBox(...pixel, ...pixel, { line: { color: COLORS.window, width: 3 } })];
+    const matrixPanel = (key, z, scale, title) => ({
+      key,
+      z,
+      text: z.map((r) => r.map(short)),
+      textFit: FOUR,
+      scale,
+      zmin: 0,
+      zmax: 255,
+      title,
+      shapes: mark,
+      origin: [row, col],
+      dim: !on.includes(key),
+      hovertemplate: `${title} %{z:.4~g}<extra></extra>`,
+    });
+    const [h, w] = [state.h, state.w];
+    const picture = {
+      key: "picture",
+      traces: [
+        {
+          type: "image",
+          z: state.picture,
+          hovertemplate: `${t("common.row")} %{y}, ${t("common.col")} %{x}: %{z}<extra></extra>`,
+        },
+      ],
+      cells: [size, (size * w) / h],
+      xaxis: { range: [-0.5, w - 0.5], showgrid: false },
+      yaxis: { range: [h - 0.5, -0.5], showgrid: false },
+      title: t(`${P}stage_picture`, { h, w }),
+      shapes: [boxShape()],
+      dim: !on.includes("picture"),
+    };
+    const [r, g, b] = CHANNELS.map(([, scale, name], c) =>
+      matrixPanel(CHANNELS[c][0], cut(state.rgb, c), scale, t(`${P}channel`, { name })),
+    );
+    const patch = {
+      key: "patch",
+      image: r.z.map((rowR, i) => rowR.map((v, j) => [v, g.z[i][j], b.z[i][j]])),
+      title: t(`${P}stage_patch`, { size }),
+      shapes: mark,
+      origin: [row, col],
+      dim: !on.includes("patch"),
+      hovertemplate: `${t("common.row")} %{y}, ${t("common.col")} %{x}: %{z}<extra></extra>`,
+    };
+    const gray = matrixPanel("gray", cut(state.gray, 0), "gray", t(`${P}gray`));
+    // reading order: picture → patch → R, G, B → gray; on a wide screen gray sits beside the patch
+    return NARROW.matches ? [picture, patch, r, g, b, gray] : [picture, patch, gray, r, g, b];
+  }
+
+  let order = []; // the stage's panels' keys, in the order drawn (a click names its panel by it)
+
+  function stageAt(step, frame) {
+    const { size } = zoomBox();
+    if (step === STEP.PIXEL && frame !== lastFrame) pixel = [pixel[0], frame]; // the walk along a row
+    lastFrame = step === STEP.PIXEL ? frame : null;
+    const list = stagePanels(step);
+    order = list.map((p) => p.key);
+    panels("plot-stage", list, { cols: NARROW.matches ? 2 : 3 }).then(hookStageClicks);
+    return stepNumbers(step, size);
+  }
+
+  /** The numbers of guided step `step`'s text, all from the answer. */
+  function stepNumbers(step, size) {
+    const { row, col } = zoomBox();
+    const [i, j] = pixel;
+    const [y, x] = [row + i, col + j];
+    const [r, g, b] = [0, 1, 2].map((c) => matrix(state.rgb, c)[y][x]);
+    const { h, w } = state;
+    const base = { h, w, size, row: y, col: x, r, g, b };
+    if (step === STEP.PICTURE) return { ...base, n: N.num(h * w) };
+    if (step === STEP.ZOOM) return { ...base, r0: row, r1: row + size - 1, c0: col, c1: col + size - 1 };
+    if (step === STEP.TENSOR) return { ...base, count: N.num(3 * h * w) };
+    if (step === STEP.GRAY) {
+      const [wr, wg, wb] = state.luma.map(String);
+      return { ...base, wr, wg, wb, gray: fmt(matrix(state.gray, 0)[y][x], 2) };
+    }
+    return base;
+  }
+
+  const guide = N.steps({
+    show: (step, frame) => (state ? stageAt(step, frame) : null),
+    frames: (step) => (state && step === STEP.PIXEL ? zoomBox().size : 1),
+    interval: (step) => (step === STEP.PIXEL ? 700 : 3000),
+  });
+
+  /** A click on the stage: on the picture it moves the patch there, on a patch's cell it outlines that
+   * pixel (hooked once Plotly has drawn). */
+  let clicksHooked = false;
+  function hookStageClicks() {
+    if (clicksHooked) return;
+    clicksHooked = true;
+    $("plot-stage").on("plotly_click", (ev) => {
+      const pt = ev.points[0];
+      if (!state) return;
+      if (order[pt.curveNumber] === "picture") {
+        aimAt(pt.y, pt.x);
+        return;
+      }
+      pixel = [pt.y, pt.x]; // a patch's own row and column (its ticks count from where it lies)
+      guide.refresh();
+    });
   }
 
   function torchCode(row, col, size) {
@@ -129,7 +261,7 @@
       "x = torch.from_numpy(np.asarray(img)).permute(2, 0, 1).float()",
       `print(x.shape)   # torch.Size([3, ${state.h}, ${state.w}]): (C, H, W), values 0–255`,
       "r, g, b = x      # three matrices",
-      "gray = 0.299 * r + 0.587 * g + 0.114 * b",
+      `gray = ${state.luma[0]} * r + ${state.luma[1]} * g + ${state.luma[2]} * b`,
       `print(x[:, ${row}:${row + size}, ${col}:${col + size}])   # the zoomed patch`,
     ].join("\n");
   }
