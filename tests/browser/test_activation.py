@@ -1,4 +1,5 @@
-"""§1.4 in real Chromium: switching the function redraws maps and curves; the PyTorch panel runs."""
+"""§1.4 in real Chromium: switching the function redraws maps and curves; the PyTorch panel runs; the
+stage walks a patch of an edge map through the function; links, presentation mode, the overview's link."""
 
 import os
 import re
@@ -8,10 +9,13 @@ from pathlib import Path
 
 import httpx
 import pytest
-from playwright.sync_api import Page
+import torch
+from playwright.sync_api import Page, expect
 
 from engine.cnn.kernels import KERNEL_NAMES
 from tests.browser.conftest import plot_points
+from tests.browser.stage import presentation_shows_only_the_stage
+from tests.browser.test_home import ready
 
 SAMPLES = Path(__file__).resolve().parents[2] / "app" / "samples"
 CHOSEN = """() => { const el = document.getElementById('plot-f');
@@ -136,4 +140,106 @@ def test_sigmoid_zeros_are_explained_as_float32_underflow(page: Page, base_url: 
     near, past = float(pair.group(1)), float(pair.group(2))
     assert near > 0 and past == 0  # torch.sigmoid just above and just below its edge: 0 only below
     assert float(re.search(r"tensor\(([-0-9.e+]+), dtype=torch.float64\)", out).group(1)) > 0
+    assert page.errors == []  # type: ignore[attr-defined]
+
+
+# ---- the stage (issue #14): guided steps, the state in the URL, presentation mode, answers in order ----
+
+STAGE = """() => { const d = document.getElementById('plot-stage');
+  return { step: document.querySelector('#steps [aria-current=step]').dataset.step,
+    text: document.getElementById('step-text').textContent,
+    before: d.data[0].z, after: d.data[1].z, origin: [d.layout.yaxis.ticktext[0], d.layout.xaxis.ticktext[0]],
+    dot: d.data.filter((tr) => tr.mode === 'markers').map((tr) => [tr.x[0], tr.y[0]]) }; }"""
+
+
+def _maps(base_url: str, **changes: object) -> tuple[torch.Tensor, torch.Tensor]:
+    """The page's default maps (the landscape's vertical and horizontal edges, ReLU), a fresh API call."""
+    body = {"image_id": "scene", "function": "relu", "kernels": ["edge_vertical", "edge_horizontal"]}
+    res = httpx.post(f"{base_url}/api/cnn/activation", json={**body, "encoding": "list", **changes}).json()
+    return torch.tensor(res["before"]["data"]), torch.tensor(res["after"]["data"])  # (B, H, W) each
+
+
+def _stage(page: Page, url: str) -> dict:
+    page.goto(url)
+    page.wait_for_function("() => document.getElementById('plot-stage').data")
+    page.wait_for_load_state("networkidle")
+    return page.evaluate(STAGE)
+
+
+def _patch(maps: torch.Tensor, stage: dict, b: int = 0) -> torch.Tensor:
+    r0, c0 = (int(v) for v in stage["origin"])
+    return maps[b, r0 : r0 + 8, c0 : c0 + 8]
+
+
+def test_the_keyboard_walks_the_steps_and_the_visual_follows(page: Page, base_url: str):
+    first = _stage(page, f"{base_url}/cnn/activation?lang=en")
+    before, after = _maps(base_url)
+    assert first["step"] == "0" and "vertical edges" in first["text"]
+    torch.testing.assert_close(torch.tensor(first["before"]), _patch(before, first), atol=1e-3, rtol=0)
+    assert (torch.tensor(first["before"]) < 0).any() and (torch.tensor(first["before"]) > 0).any()
+    assert all(v is None for row in first["after"] for v in row)  # nothing through f yet
+    page.keyboard.press("ArrowRight")  # one number through f: the walk along a row fills the map after
+    page.wait_for_function("() => location.search.includes('step=2')")
+    page.wait_for_function(f"() => ({STAGE})().after.flat().filter((v) => v !== null).length > 8")
+    page.keyboard.press("ArrowRight")  # every number: the whole patch after ReLU
+    page.wait_for_function(f"() => !({STAGE})().after.flat().includes(null)")
+    third = page.evaluate(STAGE)
+    torch.testing.assert_close(torch.tensor(third["after"]), _patch(after, third), atol=1e-3, rtol=0)
+    assert torch.equal(torch.tensor(third["after"]), torch.relu(torch.tensor(third["before"])))
+    page.keyboard.press("ArrowRight")  # what happens to negatives: counted in the patch
+    page.wait_for_function(
+        "() => document.getElementById('step-text').textContent.includes('negative cells')"
+    )
+    count = int((torch.tensor(third["before"]) < 0).sum())
+    assert f"the patch's {count} negative cells" in page.text_content("#step-text")
+    assert page.errors == []  # type: ignore[attr-defined]
+
+
+def test_a_link_restores_the_settings_and_nonsense_gets_the_note(page: Page, base_url: str):
+    query = "act-function=leaky_relu&act-slope=0.2&act-map=1&act-normalize=0&step=4"
+    shown = _stage(page, f"{base_url}/cnn/activation?lang=en&{query}")
+    page.wait_for_function(
+        "() => document.getElementById('plot-stage').data[1].z.flat().every((v) => v !== null)"
+    )
+    shown = page.evaluate(STAGE)
+    values = page.evaluate(
+        "() => ['act-function', 'act-slope', 'act-map'].map((id) => document.getElementById(id).value)"
+    )
+    assert values == ["leaky_relu", "0.2", "1"] and not page.is_checked("#act-normalize")
+    assert page.is_visible("#act-slope-label") and page.is_hidden("#state-note") and shown["step"] == "3"
+    before, after = _maps(base_url, function="leaky_relu", negative_slope=0.2, normalize=False)
+    torch.testing.assert_close(torch.tensor(shown["after"]), _patch(after, shown, 1), atol=0.05, rtol=1e-3)
+    assert "multiplies negative numbers by 0.2" in shown["text"]
+    _stage(page, f"{base_url}/cnn/activation?lang=zh&act-function=swish&act-bins=7&step=12&bogus=1")
+    note = page.locator("#state-note")
+    for part in ("(act-function) = “swish”", "(act-bins) = “7”", "step = “12”", "bogus = “1”", "默认值"):
+        expect(note).to_contain_text(part)
+    assert page.input_value("#act-function") == "relu" and page.evaluate(STAGE)["step"] == "0"
+    assert page.errors == []  # type: ignore[attr-defined]
+
+
+def test_presentation_mode_shows_only_the_stage(page: Page, base_url: str):
+    presentation_shows_only_the_stage(
+        page,
+        f"{base_url}/cnn/activation?lang=en&present=1&step=2",
+        prose=("#plot-before", "#plot-depth", "#act-shares"),
+        shown=("#plot-stage",),
+    )
+    assert page.errors == []  # type: ignore[attr-defined]
+
+
+def test_the_overview_panels_link_opens_the_lesson_in_that_state(page: Page, base_url: str):
+    ready(page, f"{base_url}/?lang=en")
+    page.focus("#cnn-frame .net-over")
+    for key in ("ArrowRight", "ArrowRight", "ArrowRight", "Enter"):  # conv1, pool1, then relu1's map 0
+        page.keyboard.press(key)
+    link = page.locator("#cnn-detail-link")
+    expect(link).to_have_attribute("href", re.compile("/cnn/activation"), timeout=30_000)
+    link.click()
+    page.wait_for_url(re.compile("/cnn/activation"))
+    page.wait_for_function("() => document.getElementById('plot-stage').data")
+    assert page.is_hidden("#state-note") and page.input_value("#act-function") == "relu"
+    assert "After ReLU" in page.evaluate(
+        "() => document.getElementById('plot-stage').layout.annotations[1].text"
+    )
     assert page.errors == []  # type: ignore[attr-defined]

@@ -1,10 +1,27 @@
-/* §1.4 Activation: edge maps before and after a nonlinearity and their histograms; the four functions
- * with their slopes; the gradient through n stacked activations (autograd on the server). */
+/* §1.4 Activation: the stage walks a patch of an edge map through the function, number by number, beside
+ * its curve; below, the whole maps before and after and their histograms; the four functions with their
+ * slopes; the gradient through n stacked activations (autograd on the server). */
 (() => {
   "use strict";
-  const { t, api, tensor, matrix, heatmap, draw, lines, code, debounce, fmt, COLORS } = N;
-  const $ = (id) => document.getElementById(id);
+  const {
+    t,
+    api,
+    tensor,
+    matrix,
+    heatmap,
+    panels,
+    cellBox,
+    draw,
+    lines,
+    code,
+    debounce,
+    fmt,
+    short,
+    $,
+    COLORS,
+  } = N;
   const P = "cnn.activation.";
+  const NARROW = window.matchMedia("(max-width: 600px)"); // the stylesheet's phone layout
   // the legend inside the plot's empty corner (the helper's default, under the x axis, covers its title)
   const legendAt = (id, x, y) =>
     Plotly.relayout(id, {
@@ -14,16 +31,21 @@
         xanchor: x < 0.5 ? "left" : "right",
         yanchor: y < 0.5 ? "bottom" : "top",
         orientation: "v",
-        bgcolor: "rgba(255,255,255,0.85)",
+        bgcolor: COLORS.paper,
       },
     });
   // each function its own colour and dash, so that the thin (not chosen) curves stay apart
-  const FN_COLORS = { relu: COLORS.accent, sigmoid: COLORS.red, tanh: COLORS.green, leaky_relu: "#7c3aed" };
+  const FN_COLORS = {
+    relu: COLORS.accent,
+    sigmoid: COLORS.red,
+    tanh: COLORS.green,
+    leaky_relu: COLORS.purple,
+  };
   const FN_DASH = { relu: "solid", sigmoid: "dash", tanh: "dashdot", leaky_relu: "dot" };
   const fnName = (f) => t(`${P}fn.${f}`);
   const pct = (v) => `${(100 * v).toFixed(1)} %`;
   const SENTENCE_GAP = N.page.lang === "zh" ? "" : " "; // Chinese puts no space after "。"
-  const sci = (v) => (v === 0 || v === 1 ? String(v) : v.toExponential(2));
+  const expo = (v) => (v === 0 || v === 1 ? String(v) : v.toExponential(2)); // as Python prints it
   const fn = () => $("act-function").value;
   const slope = () => Number($("act-slope").value);
   const kernels = () =>
@@ -32,34 +54,33 @@
   let imageId = null;
   let act = null; // the last /api/cnn/activation answer, maps decoded
   let chains = null; // the last /api/cnn/activation/depth answer
-  let mapSeq = 0;
-  let depthSeq = 0;
 
   /* ---- feature maps before and after ---- */
   async function loadMaps() {
     if (!imageId) return;
-    const my = ++mapSeq;
     const body = {
       image_id: imageId,
       function: fn(),
       kernels: kernels(),
       bins: Number($("act-bins").value),
       normalize: $("act-normalize").checked,
+      x_max: $("act-normalize").checked ? 6 : 100, // the stage's curve: as far as the maps' numbers go
     };
     if (fn() === "leaky_relu") body.negative_slope = slope();
     let res;
     try {
-      res = await api("POST", "/api/cnn/activation", body);
+      res = await api("POST", "/api/cnn/activation", body, { key: "maps" });
     } catch {
-      return;
+      return; // a newer request is under way, or the status line says why
     }
-    if (my !== mapSeq) return;
     act = { ...res, imageId: body.image_id, before: tensor(res.before), after: tensor(res.after) };
     fillMapSelect();
+    aimPatch();
     drawMaps();
     drawHists();
     drawShares();
     writeCode();
+    guide.refresh();
   }
 
   function mapLabel(b) {
@@ -72,6 +93,7 @@
     const n = act.before.shape[0];
     select.replaceChildren(...[...Array(n).keys()].map((b) => new Option(mapLabel(b), b)));
     select.value = String(Math.min(keep, n - 1));
+    N.state.restore("act-map"); // a link's map, once the maps are there
     const [c, h, w] = act.input_shape;
     const [, h2, w2] = act.before.shape;
     $("act-shape").textContent = act.kernels.length
@@ -100,6 +122,15 @@
       unit: value,
       title: t(`${P}after_title`, { fn: fnName(f) }),
     });
+    for (const id of ["plot-before", "plot-after"]) {
+      // a click on a full map puts the stage's patch there
+      const el = $(id);
+      el.removeAllListeners?.("plotly_click");
+      el.on("plotly_click", (ev) => {
+        aimPatch(ev.points[0].y, ev.points[0].x);
+        guide.refresh();
+      });
+    }
   }
 
   function histTrace(h, color) {
@@ -155,13 +186,13 @@
       // σ(x) > 0 for every real x: its zeros are float32 rounding, shown with torch's own numbers
       parts.push(
         t(`${P}share_underflow`, {
-          smallest: sci(u.smallest),
+          smallest: expo(u.smallest),
           edge: fmt(u.edge, 2),
           low: fmt(
             act.before.data.reduce((a, b) => Math.min(a, b), 0),
             0,
           ),
-          f64: sci(u.edge_in_float64),
+          f64: expo(u.edge_in_float64),
           torch_edge: fmt(u.torch_edge, 2),
         }),
       );
@@ -171,7 +202,6 @@
 
   /* ---- the four functions, their slopes, and the gradient through depth ---- */
   async function loadDepth() {
-    const my = ++depthSeq;
     const body = {
       depth: Number($("act-depth").value),
       x0: Number($("act-x0").value),
@@ -179,12 +209,12 @@
     };
     let res;
     try {
-      res = await api("POST", "/api/cnn/activation/depth", body);
+      res = await api("POST", "/api/cnn/activation/depth", body, { key: "depth" });
     } catch {
       return;
     }
-    if (my !== depthSeq) return;
     chains = res;
+    guide.refresh();
     drawCurves();
     drawDepth();
     writeCode();
@@ -249,14 +279,215 @@
       margin: { t: 64 },
     });
     const chosen = chains.chains.find((c) => c.function === fn());
-    let text = t(`${P}depth_summary_html`, { n, g: sci(sig.gradient[n - 1]), b: sci(sig.bound[n - 1]) });
+    let text = t(`${P}depth_summary_html`, { n, g: expo(sig.gradient[n - 1]), b: expo(sig.bound[n - 1]) });
     if (chosen.function !== "sigmoid") {
-      text += ` ${t(`${P}depth_chosen`, { n, fn: fnName(chosen.function), g: sci(chosen.gradient[n - 1]) })}`;
+      text += ` ${t(`${P}depth_chosen`, { n, fn: fnName(chosen.function), g: expo(chosen.gradient[n - 1]) })}`;
     }
     $("act-depth-summary").innerHTML = text;
     const zero = chains.chains.filter((c) => c.gradient.some((g) => g === 0)).map((c) => fnName(c.function));
     $("act-zero-grad").textContent = zero.length ? t(`${P}zero_grad`, { fns: zero.join(", ") }) : "";
   }
+
+  /* ---- the stage: a patch of the map before and after f, and f's curve with the number going through ---- */
+  const STEP = { BEFORE: 0, ONE: 1, ALL: 2, NEGATIVE: 3, WHOLE: 4, SLOPE: 5 };
+  const SIDE = 8; // the patch: 8×8 cells (less on a smaller map)
+  let spot = [0, 0]; // the patch's top-left cell on the map shown
+  let pixel = [0, 0]; // the number the walk is at: its row and column in the patch
+  let lastFrame = null; // the guided walk's frame last shown (it moves the number when it changes)
+
+  const shown = () => Number($("act-map").value) || 0;
+  const side = () => Math.min(SIDE, ...act.before.shape.slice(1));
+
+  /** Put the patch around (row, col) of the map, and the walk on that row. */
+  function aimPatch(row, col) {
+    const [h, w] = act.before.shape.slice(1);
+    const n = side();
+    if (row === undefined) [row, col] = signChange(); // a new answer: where f has most to show
+    spot = [Math.max(0, Math.min(row - n / 2, h - n)), Math.max(0, Math.min(col - n / 2, w - n))].map(
+      Math.round,
+    );
+    pixel = [row - spot[0], 0];
+  }
+
+  /** Where the map changes sign most sharply (a negative and a positive neighbour, both large): there
+   * f has both kinds of number to show. The largest value when the map never changes sign; [row, col]. */
+  function signChange() {
+    const z = matrix(act.before, shown());
+    let [best, at] = [0, null];
+    let [high, highAt] = [-Infinity, [0, 0]];
+    z.forEach((r, i) => {
+      r.forEach((v, j) => {
+        if (v > high) [high, highAt] = [v, [i, j]];
+        for (const u of [r[j + 1], z[i + 1]?.[j]]) {
+          const score = u !== undefined && u * v < 0 ? Math.min(Math.abs(u), Math.abs(v)) : 0;
+          if (score > best) [best, at] = [score, [i, j]];
+        }
+      });
+    });
+    return at || highAt;
+  }
+
+  const cutOut = (view) =>
+    matrix(view, shown())
+      .slice(spot[0], spot[0] + side())
+      .map((r) => r.slice(spot[1], spot[1] + side()));
+
+  /** The colour range of the map after f: sigmoid and tanh have their own, the others the map's. */
+  const range = (m) => ({ sigmoid: [0, 1], tanh: [-1, 1] })[act.function] || [-m, m];
+
+  function stagePanels(step) {
+    const n = side();
+    const before = cutOut(act.before);
+    const after = cutOut(act.after);
+    const m = Math.max(1e-6, ...before.flat().map(Math.abs));
+    const k = pixel[0] * n + pixel[1];
+    const upto = step === STEP.BEFORE ? -1 : step === STEP.ONE ? k : Infinity;
+    const shownAfter = after.map((r, i) => r.map((v, j) => (i * n + j <= upto ? v : null)));
+    const at = cellBox(...pixel, ...pixel, { line: { color: COLORS.window, width: 3 } });
+    const negatives = [];
+    before.forEach((r, i) => {
+      r.forEach((v, j) => {
+        if (v < 0) negatives.push(cellBox(i, j, i, j, { line: { color: COLORS.blue, width: 2 } }));
+      });
+    });
+    const marks = step === STEP.NEGATIVE ? negatives : step === STEP.BEFORE ? [] : [at];
+    const hover = (what) => `${what} %{z:.4~g}<extra></extra>`;
+    const [lo, hi] = range(m);
+    const fn = fnName(act.function);
+    const matrixPanel = (z, title, zmin, zmax) => ({
+      z,
+      text: z.map((r) => r.map((v) => (v === null ? "" : short(v)))),
+      textFit: [["-.00"]],
+      scale: "diverging",
+      zmin,
+      zmax,
+      title,
+      shapes: marks,
+      origin: spot,
+      hovertemplate: hover(title),
+    });
+    const kernel = mapLabel(shown());
+    return [
+      matrixPanel(before, t(`${P}stage_before`, { kernel, n }), -m, m),
+      {
+        ...matrixPanel(shownAfter, t(`${P}stage_after`, { fn }), lo, hi),
+        dim: step === STEP.BEFORE,
+        shapes: [
+          cellBox(0, 0, n - 1, n - 1, { fillcolor: COLORS.line, line: { width: 0 }, layer: "below" }),
+          ...marks,
+        ],
+      },
+      curvePanel(step, before, after, m),
+    ];
+  }
+
+  /** f over the patch's range of x, the current number on it (and f′ dashed at the slope step). */
+  function curvePanel(step, before, after, m) {
+    const { x, y, dydx } = act.curve;
+    const reach = Math.max(1, m) * 1.15;
+    const keep = [...x.keys()].filter((i) => Math.abs(x[i]) <= reach);
+    const pick = (a) => keep.map((i) => a[i]);
+    const color = FN_COLORS[act.function];
+    const traces = [
+      {
+        type: "scatter",
+        mode: "lines",
+        x: pick(x),
+        y: pick(y),
+        line: { color, width: 3 },
+        hoverinfo: "skip",
+      },
+    ];
+    if (step === STEP.SLOPE) {
+      traces.push({
+        type: "scatter",
+        mode: "lines",
+        x: pick(x),
+        y: pick(dydx),
+        line: { color: COLORS.ink, width: 2, dash: "dash" },
+        name: t(`${P}stage_slope`),
+        hovertemplate: `f′(%{x:.2f}) = %{y:.3f}<extra></extra>`,
+      });
+    }
+    if (step !== STEP.BEFORE) {
+      const [i, j] = pixel;
+      traces.push({
+        type: "scatter",
+        mode: "markers",
+        x: [before[i][j]],
+        y: [after[i][j]],
+        marker: { size: 12, color: COLORS.window, line: { color: COLORS.ink, width: 1 } },
+        hovertemplate: "f(%{x:.4~g}) = %{y:.4~g}<extra></extra>",
+      });
+    }
+    const ys = [...pick(y), ...(step === STEP.SLOPE ? pick(dydx) : []), 0];
+    const pad = 0.08 * (Math.max(...ys) - Math.min(...ys) || 1);
+    const n = side();
+    return {
+      traces,
+      cells: [n, n],
+      title: t(`${P}stage_curve`, { fn: fnName(act.function) }),
+      xaxis: { range: [-reach, reach], zeroline: true, showgrid: true, title: { text: "x", standoff: 2 } },
+      yaxis: { range: [Math.min(...ys) - pad, Math.max(...ys) + pad], zeroline: true, showgrid: true },
+      dim: step === STEP.BEFORE,
+    };
+  }
+
+  function stageAt(step, frame) {
+    const n = side();
+    if (step === STEP.ONE && frame !== lastFrame) pixel = [pixel[0], frame]; // the walk along a row
+    lastFrame = step === STEP.ONE ? frame : null;
+    panels("plot-stage", stagePanels(step), { cols: NARROW.matches ? 2 : 3 });
+    return stepNumbers(step, n);
+  }
+
+  /** The numbers of guided step `step`'s text, all from the answers. */
+  function stepNumbers(step, n) {
+    const [b, h, w] = act.before.shape;
+    const before = cutOut(act.before);
+    const after = cutOut(act.after);
+    const [i, j] = pixel;
+    const fn = fnName(act.function);
+    const base = { kernel: mapLabel(shown()), fn, n, h, w, b, neg: pct(act.negative_share) };
+    if (step === STEP.ONE) {
+      return { ...base, x: fmt(before[i][j], 3), y: fmt(after[i][j], 3), row: spot[0] + i, col: spot[1] + j };
+    }
+    if (step === STEP.NEGATIVE) {
+      const cells = before.flatMap((r, ii) => r.map((v, jj) => [v, ii, jj])).filter(([v]) => v < 0);
+      if (!cells.length) return { ...base, neg_text: t(`${P}neg_none`) };
+      const [v, ii, jj] = cells.reduce((a, c) => (c[0] < a[0] ? c : a)); // the most negative
+      const vars = {
+        count: cells.length,
+        x: fmt(v, 3),
+        y: fmt(after[ii][jj], 3),
+        slope: fmt(act.negative_slope, 2),
+      };
+      return { ...base, neg_text: t(`${P}neg_${act.function}`, vars) };
+    }
+    if (step === STEP.WHOLE) {
+      const sat =
+        act.saturated_share === null ? "" : t(`${P}share_saturated`, { sat: pct(act.saturated_share) });
+      return { ...base, total: N.num(act.before.data.length), zero: pct(act.zero_share), sat };
+    }
+    if (step === STEP.SLOPE) {
+      const chain = chains.chains.find((c) => c.function === act.function);
+      const depth = chains.depth;
+      return {
+        ...base,
+        max: fmt(chain.max_slope, 3),
+        depth,
+        x0: chains.x0,
+        g: expo(chain.gradient[depth - 1]),
+      };
+    }
+    return base;
+  }
+
+  const guide = N.steps({
+    show: (step, frame) => (act && chains ? stageAt(step, frame) : null),
+    frames: (step) => (act && step === STEP.ONE ? side() : 1),
+    interval: (step) => (step === STEP.ONE ? 700 : 3000),
+  });
 
   /* ---- the PyTorch panel ---- */
   function torchFn(f) {
@@ -298,7 +529,7 @@
       ? [
           `print((a == 0).float().mean())  # exactly 0 after: every z ≤ ${fmt(u.torch_edge, 2)} (this page: ${fmt(act.zero_share)})`,
           "# σ is never 0: those zeros are float32 underflow",
-          `print(torch.nextafter(torch.tensor(0.0), torch.tensor(1.0)))   # ${sci(u.smallest)}, the smallest positive float32`,
+          `print(torch.nextafter(torch.tensor(0.0), torch.tensor(1.0)))   # ${expo(u.smallest)}, the smallest positive float32`,
           `print(torch.sigmoid(torch.tensor([${Math.ceil(u.torch_edge)}.0, ${Math.floor(u.torch_edge)}.0])))   # the second is 0: e⁻ˣ overflows to inf`,
           `print(torch.sigmoid(torch.tensor(${Math.floor(u.torch_edge)}.0, dtype=torch.float64)))   # float64: tiny, not 0`,
         ]
@@ -334,7 +565,7 @@
         `for _ in range(${n}):`,
         "    h = f(h)",
         "h.backward()",
-        `print(x0.grad)   # ${sci(chain.gradient[n - 1])}  (≤ ${fmt(chain.max_slope)} ** ${n} = ${sci(chain.bound[n - 1])})`,
+        `print(x0.grad)   # ${expo(chain.gradient[n - 1])}  (≤ ${fmt(chain.max_slope)} ** ${n} = ${expo(chain.bound[n - 1])})`,
       ].join("\n"),
     );
   }
@@ -348,8 +579,12 @@
     });
   ["act-slope", "act-bins", "act-depth", "act-x0"].forEach(bindOutput);
 
-  $("act-function").addEventListener("change", () => {
+  const showSlope = () => {
     $("act-slope-label").hidden = fn() !== "leaky_relu";
+  };
+  showSlope(); // a link may open on leaky ReLU
+  $("act-function").addEventListener("change", () => {
+    showSlope();
     drawCurves();
     drawDepth();
     loadMaps();
@@ -361,7 +596,12 @@
   $("act-bins").addEventListener("input", mapsLater);
   $("act-normalize").addEventListener("change", loadMaps);
   $("act-log").addEventListener("change", () => act && drawHists());
-  $("act-map").addEventListener("change", () => act && drawMaps());
+  $("act-map").addEventListener("change", () => {
+    if (!act) return;
+    aimPatch();
+    drawMaps();
+    guide.refresh();
+  });
   for (const box of document.querySelectorAll("input[name=act-kernel]"))
     box.addEventListener("change", loadMaps);
   $("act-depth").addEventListener("input", depthLater);
