@@ -82,7 +82,7 @@ def _detail(field: str, where: str, msg: str) -> list[dict[str, Any]]:
 
 def _words(lang: str, code: str, values: dict[str, object]) -> str:
     """The message `api.<code>` in `lang`; a `code` no catalog holds is a message written before the
-    catalogs (app/routers/overview.py, datasets.py: tests/test_architecture.py lists them), sent as it is."""
+    catalogs (app/routers/datasets.py: tests/test_architecture.py lists it), sent as it is."""
     return translate(lang, f"api.{code}", **values) if f"api.{code}" in catalog(lang) else code
 
 

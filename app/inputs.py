@@ -7,7 +7,8 @@ from PIL import Image
 
 from app.errors import field_error
 from app.images import ImageError, ImageStore, decode_upload
-from app.schemas.common import ImageOrTensor
+from app.schemas.common import ImageOrTensor, TensorIn
+from app.schemas.digits import MAX_SIDE
 from app.settings import Settings
 from engine.cnn.channels import grayscale, to_channels
 
@@ -23,6 +24,14 @@ def load_image(store: ImageStore, image_id: str) -> torch.Tensor:
 def load_gray(store: ImageStore, image_id: str) -> torch.Tensor:
     """(H, W) gray levels 0–255 of a stored image, or a 404 naming the field."""
     return grayscale(load_image(store, image_id))[0]
+
+
+def client_gray(pixels: TensorIn) -> torch.Tensor:
+    """(H, W) gray levels a client sent as `pixels`, or a 422 unless it is (H, W) with H, W ≤ MAX_SIDE."""
+    gray = pixels.to_torch()
+    if gray.ndim != 2 or max(gray.shape) > MAX_SIDE:
+        raise field_error("pixels", "pixels_shape", side=MAX_SIDE, shape=list(gray.shape))
+    return gray
 
 
 def resolve_input(req: ImageOrTensor, store: ImageStore) -> torch.Tensor:

@@ -7,8 +7,8 @@ from fastapi import APIRouter, Path, Query
 
 from app.bodies import BodyRoute
 from app.deps import ImageStoreDep, SettingsDep
-from app.errors import IMAGE_NOT_FOUND, NOT_AN_IMAGE, field_error, request_fields
-from app.inputs import load_gray, upload_gray
+from app.errors import IMAGE_NOT_FOUND, NOT_AN_IMAGE, request_fields
+from app.inputs import client_gray, load_gray, upload_gray
 from app.schemas.digits import (
     MAX_SIDE,
     Evaluation,
@@ -68,9 +68,7 @@ def predict(req: PredictRequest, store: ImageStoreDep) -> PredictResponse:
     if req.pixels is None:
         gray, field = load_gray(store, req.image_id or ""), "image_id"
     else:
-        gray, field = req.pixels.to_torch(), "pixels"
-        if gray.ndim != 2 or max(gray.shape) > MAX_SIDE:
-            raise field_error("pixels", "pixels_shape", side=MAX_SIDE, shape=list(gray.shape))
+        gray, field = client_gray(req.pixels), "pixels"
     with request_fields(gray=field):
         return _predict(name, read_digit(shipped_model(name), gray), req.encoding)
 

@@ -2,13 +2,12 @@
 
 from typing import Annotated
 
-import torch
 from fastapi import APIRouter, Query
 
 from app.bodies import BodyRoute
 from app.deps import SettingsDep
-from app.errors import NOT_AN_IMAGE, field_error
-from app.inputs import upload_gray
+from app.errors import NOT_AN_IMAGE, request_fields
+from app.inputs import client_gray, upload_gray
 from app.schemas.digits import MAX_SIDE, ModelName
 from app.schemas.images import ImageFile
 from app.schemas.overview import (
@@ -21,9 +20,9 @@ from app.schemas.overview import (
     StageOut,
 )
 from app.tensors import encode_tensor
-from engine.data.mnist import load_digits, mnist_split
-from engine.data.names import BadName, names_split
-from engine.models.digit_stages import DigitStages, find, making, read, read_picture
+from engine.data.mnist import held_out_digit
+from engine.data.names import names_split
+from engine.models.digit_stages import DigitStages, map_of, read_picture
 from engine.models.digits import DEFAULT_MODEL
 from engine.models.digits import shipped_model as digit_model
 from engine.models.name_stages import read_name
@@ -38,7 +37,7 @@ def _digits_answer(r: DigitStages, name: str, label: int | None) -> DigitsOvervi
     return DigitsOverviewResponse(
         model=name,
         classes=DIGITS,
-        prediction=int(r.probabilities.argmax()),
+        prediction=r.prediction,
         probabilities=r.probabilities.tolist(),
         logits=r.logits.tolist(),
         label=label,
@@ -58,14 +57,6 @@ def _digits_answer(r: DigitStages, name: str, label: int | None) -> DigitsOvervi
     )
 
 
-def _picture(gray: torch.Tensor, name: str, field: str, label: int | None = None) -> DigitsOverviewResponse:
-    try:
-        r = read_picture(digit_model(name), gray)
-    except ValueError as e:  # a blank picture
-        raise field_error(field, str(e)) from None
-    return _digits_answer(r, name, label)
-
-
 @router.post("/digits", response_model=DigitsOverviewResponse)
 def digits(req: DigitsOverviewRequest) -> DigitsOverviewResponse:
     """Every stage of a shipped digit CNN for one digit: the 28×28 input, each stage's maps as
@@ -73,16 +64,11 @@ def digits(req: DigitsOverviewRequest) -> DigitsOverviewResponse:
     /api/digits/predict's for the same pixels."""
     name = req.model or DEFAULT_MODEL
     if req.pixels is None:
-        data = mnist_split()
-        images, _ = load_digits()
-        i = int(req.held_out or 0)
-        pixels = images[int(data.held_out_index[i])].float()  # (28, 28)
-        return _picture(pixels, name, "held_out", int(data.y_held_out[i]))
-    gray = req.pixels.to_torch()
-    if gray.ndim != 2 or not all(8 <= n <= MAX_SIDE for n in gray.shape):
-        shape = list(gray.shape)
-        raise field_error("pixels", f"expected an (H, W) array with 8 ≤ H, W ≤ {MAX_SIDE}, got {shape}")
-    return _picture(gray, name, "pixels")
+        d = held_out_digit(req.held_out or 0)
+        with request_fields(gray="held_out"):
+            return _digits_answer(read_picture(digit_model(name), d.pixels), name, d.label)
+    with request_fields(gray="pixels"):
+        return _digits_answer(read_picture(digit_model(name), client_gray(req.pixels)), name, None)
 
 
 @router.post("/digits/upload", response_model=DigitsOverviewResponse, responses=NOT_AN_IMAGE)
@@ -94,25 +80,21 @@ def digits_upload(
     ] = None,
 ) -> DigitsOverviewResponse:
     """The same for an uploaded picture (a canvas drawing or a photo, not stored)."""
-    return _picture(upload_gray(file, settings, MAX_SIDE), model_name or DEFAULT_MODEL, "file")
+    name = model_name or DEFAULT_MODEL
+    with request_fields(gray="file"):
+        return _digits_answer(
+            read_picture(digit_model(name), upload_gray(file, settings, MAX_SIDE)), name, None
+        )
 
 
 @router.post("/digits/map", response_model=DigitMapResponse)
 def digit_map(req: DigitMapRequest) -> DigitMapResponse:
     """How one map of the overview was made, in float32: the map, the maps it reads (or, inside an
     Inception or residual block, the block's undrawn step before it: `via`), its kernels and bias."""
-    x = req.input.to_torch()
-    if tuple(x.shape) != (28, 28) or x.min() < 0 or x.max() > 255:
-        raise field_error("input", f"expected (28, 28) pixels 0–255, got shape {list(x.shape)}")
-    r = read(digit_model(req.model or DEFAULT_MODEL), x)
-    try:
-        stage = find(r.stages, req.stage)
-    except ValueError as e:
-        raise field_error("stage", str(e)) from None
-    try:
-        m = making(stage, req.channel)
-    except ValueError as e:
-        raise field_error("channel", str(e)) from None
+    with request_fields(pixels="input"):
+        stage, m = map_of(
+            digit_model(req.model or DEFAULT_MODEL), req.input.to_torch(), req.stage, req.channel
+        )
     return DigitMapResponse(
         stage=stage.name,
         channel=req.channel,
@@ -133,10 +115,7 @@ def names(req: NamesOverviewRequest) -> NamesOverviewResponse:
     """Every stage of the shipped name model for one surname: codes, embedding rows, the forward
     and backward GRU states of both layers at each letter, [h_N^f; h_N^b] and the 18 probabilities.
     The probabilities equal /api/names/predict's."""
-    try:
-        r = read_name(name_model(), req.name)
-    except BadName as e:
-        raise field_error("name", str(e)) from None
+    r = read_name(name_model(), req.name)
     return NamesOverviewResponse(
         name=r.name,
         codes=r.codes,
@@ -144,6 +123,6 @@ def names(req: NamesOverviewRequest) -> NamesOverviewResponse:
         states=encode_tensor(r.states, "q8"),
         hidden=encode_tensor(r.hidden, "q8"),
         classes=names_split().languages,
-        prediction=int(r.probabilities.argmax()),
+        prediction=r.prediction,
         probabilities=r.probabilities.tolist(),
     )

@@ -4,6 +4,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field, model_validator
 
+from app.errors import Invalid
 from app.schemas.common import RequestModel, Tensor, TensorOut
 from app.schemas.digits import ModelName
 from app.schemas.names import Name
@@ -27,7 +28,7 @@ class DigitsOverviewRequest(RequestModel):
     @model_validator(mode="after")
     def _one_source(self) -> "DigitsOverviewRequest":
         if (self.pixels is None) == (self.held_out is None):
-            raise ValueError("give exactly one of pixels and held_out")
+            raise Invalid("exactly_one", a="pixels", b="held_out")
         return self
 
 

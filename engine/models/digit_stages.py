@@ -19,6 +19,7 @@ from engine.cnn.inception import InceptionBlock
 from engine.cnn.residual import ResidualBlock
 from engine.data.mnist import standardise
 from engine.data.preprocess import mnist_style
+from engine.errors import FieldError
 from engine.models.digits import BasicNet, DigitNet, InceptionNet, ResidualNet
 
 POOL = 2  # every net's max pooling: window 2, stride 2
@@ -44,6 +45,10 @@ class DigitStages:
     flatten: torch.Tensor  # (F,) the last maps as one vector
     logits: torch.Tensor  # (K,)
     probabilities: torch.Tensor  # (K,) softmax of the logits
+
+    @property
+    def prediction(self) -> int:
+        return int(self.probabilities.argmax())
 
 
 @dataclass
@@ -115,8 +120,13 @@ def read(net: DigitNet, pixels: torch.Tensor) -> DigitStages:
     """Every stage of `net` (eval mode) for one digit, pixels (28, 28) 0–255 white ink on black."""
     if not isinstance(net, (BasicNet, InceptionNet, ResidualNet)):
         raise ValueError(f"expected one of the course's digit nets, got {type(net).__name__}")
-    if tuple(pixels.shape) != (28, 28):
-        raise ValueError(f"pixels must be (28, 28), got {tuple(pixels.shape)}")
+    if tuple(pixels.shape) != (28, 28) or pixels.min() < 0 or pixels.max() > 255:
+        raise FieldError(
+            "pixels",
+            "digit_pixels",
+            "expected (28, 28) pixels 0–255, got shape {shape}",
+            shape=list(pixels.shape),
+        )
     x = standardise(pixels[None])[0]  # (1, 28, 28)
     sources: tuple[str, ...] = ("input",)
     stages: list[Stage] = []
@@ -139,7 +149,10 @@ def find(stages: list[Stage], name: str) -> Stage:
     for s in stages:
         if s.name == name:
             return s
-    raise ValueError(f"unknown stage {name!r}; known: {', '.join(s.name for s in stages)}")
+    known = ", ".join(s.name for s in stages)
+    raise FieldError(
+        "stage", "unknown_stage", "unknown stage {name!r}; known: {known}", name=name, known=known
+    )
 
 
 @torch.no_grad()
@@ -147,7 +160,14 @@ def making(stage: Stage, channel: int) -> MapMaking:
     """The maps, kernel and settings behind map `channel` of `stage`."""
     c_out = stage.output.shape[0]
     if not 0 <= channel < c_out:
-        raise ValueError(f"channel must be 0–{c_out - 1} for stage {stage.name!r}, got {channel}")
+        raise FieldError(
+            "channel",
+            "stage_channel",
+            "must be 0–{last} for stage {stage!r}, got {channel}",
+            last=c_out - 1,
+            stage=stage.name,
+            channel=channel,
+        )
     out = stage.output[channel]  # (H, W)
     if stage.kind == "conv" and (conv := stage.conv) is not None:
         bias = float(conv.bias[channel]) if conv.bias is not None else None
@@ -158,3 +178,9 @@ def making(stage: Stage, channel: int) -> MapMaking:
         return MapMaking(out, pair, None, None, 0, 1, 1)
     window = POOL if stage.kind == "pool" else 1
     return MapMaking(out, stage.inputs[channel : channel + 1], None, None, 0, window, window)
+
+
+def map_of(net: DigitNet, pixels: torch.Tensor, stage: str, channel: int) -> tuple[Stage, MapMaking]:
+    """Map `channel` of the stage named `stage` for one digit (28, 28): the stage and how it was made."""
+    found = find(read(net, pixels).stages, stage)
+    return found, making(found, channel)

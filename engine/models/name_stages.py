@@ -27,6 +27,10 @@ class NameStages:
     logits: torch.Tensor  # (K,)
     probabilities: torch.Tensor  # (K,) softmax of the logits
 
+    @property
+    def prediction(self) -> int:
+        return int(self.probabilities.argmax())
+
 
 @torch.no_grad()
 def read_name(net: NameClassifier, raw: str) -> NameStages:

@@ -100,6 +100,9 @@ BAD = [
     ("GET", "/api/cnn/output-size?size=5&kernel=9", None),  # query, engine
     ("GET", "/api/jobs/nope", None),  # 404 about no field
     ("POST", "/api/cnn/inception", {"image_id": "scene", "weights": "trained", "widths": {"width_1x1": 3}}),
+    ("POST", "/api/overview/digits/map", {"input": [[0] * 28] * 28, "stage": "conv9", "channel": 0}),
+    ("POST", "/api/overview/digits/map", {"input": [[0] * 28] * 28, "stage": "conv1", "channel": 99}),
+    ("POST", "/api/overview/digits", {"pixels": [[0] * 20] * 20}),  # blank: no ink
 ]
 
 
