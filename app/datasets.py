@@ -29,6 +29,7 @@ import numpy as np
 import torch
 from PIL import Image
 
+from app.i18n import translate
 from app.images import Held, ImageError, decode_upload, least_recently_used
 from engine.data.custom import DIGIT_SIDE, INPUTS, PHOTO_SIDE
 
@@ -46,20 +47,18 @@ MEMBER_MAX_BYTES = 64 * 1024  # a stored example is a small PNG (a 64×64 photo 
 
 
 class DatasetError(ValueError):
-    """A request that breaks a rule of data sets; `field` is the request field it concerns."""
+    """A request that breaks a rule of data sets; `field` is the request field it concerns, `code`
+    names the message (api.<code> of the catalogs, in English here)."""
 
-    def __init__(self, field: str, msg: str, status_code: int = 422) -> None:
-        super().__init__(msg)
-        self.field = field
-        self.status_code = status_code
+    def __init__(self, field: str, code: str, status_code: int = 422, **values: object) -> None:
+        super().__init__(translate("en", f"api.{code}", **values))
+        self.field, self.code, self.values, self.status_code = field, code, values, status_code
 
 
 class NoSuchDataset(LookupError):
     def __init__(self, set_id: str) -> None:
-        super().__init__(
-            f"no data set with id {set_id!r}: it was deleted, removed to make room "
-            "(the least recently used sets go first), or never existed"
-        )
+        super().__init__(translate("en", "api.no_such_dataset", set_id=set_id))
+        self.set_id = set_id
 
 
 @dataclass
@@ -111,16 +110,16 @@ def clean_label(text: str, field: str = "label") -> str:
     """A class name: NFC, trimmed, 1–MAX_LABEL characters, no control characters."""
     label = unicodedata.normalize("NFC", text).strip()
     if not 1 <= len(label) <= MAX_LABEL:
-        raise DatasetError(field, f"a class name has 1 to {MAX_LABEL} characters, got {len(label)}")
+        raise DatasetError(field, "label_length", most=MAX_LABEL, n=len(label))
     if any(unicodedata.category(ch) in ("Cc", "Cf", "Cs") for ch in label):
-        raise DatasetError(field, "a class name cannot hold control or invisible formatting characters")
+        raise DatasetError(field, "label_invisible")
     return label
 
 
 def clean_name(text: str, field: str = "name") -> str:
     name = unicodedata.normalize("NFC", text).strip()
     if not 1 <= len(name) <= MAX_NAME or any(unicodedata.category(ch) in ("Cc", "Cs") for ch in name):
-        raise DatasetError(field, f"a data set's name has 1 to {MAX_NAME} printable characters")
+        raise DatasetError(field, "set_name", most=MAX_NAME)
     return name
 
 
@@ -141,9 +140,9 @@ def read_png(raw: bytes, kind: str, field: str) -> torch.Tensor:
     try:
         img = decode_upload(raw, max_pixels=4 * side * side, max_side=2 * side).image  # then exact size
     except ImageError as e:
-        raise DatasetError(field, str(e), e.status_code) from None
+        raise DatasetError(field, e.code, e.status_code, **e.values) from None
     if img.size != (side, side):
-        raise DatasetError(field, f"an example of a {kind} set is {side}×{side} pixels, got {img.size}")
+        raise DatasetError(field, "example_side", kind=kind, side=side, size=img.size)
     return torch.from_numpy(np.array(img.convert("L") if kind == "drawing" else img))
 
 
@@ -230,7 +229,7 @@ class DatasetStore(DatasetReader):
 
     def create(self, name: str, kind: str, labels: Sequence[str] = ()) -> Dataset:
         if kind not in INPUTS:
-            raise DatasetError("input", f"input must be one of {', '.join(INPUTS)}, got {kind!r}")
+            raise DatasetError("input", "set_input", choices=", ".join(INPUTS), kind=kind)
         ds = Dataset(id=secrets.token_hex(16), name=clean_name(name), input=kind)
         for i, label in enumerate(labels):
             self._add_class(ds, clean_label(label, f"classes.{i}"), f"classes.{i}")
@@ -242,9 +241,9 @@ class DatasetStore(DatasetReader):
 
     def _add_class(self, ds: Dataset, label: str, field: str) -> Class:
         if ds.find(label) is not None:
-            raise DatasetError(field, f"there is already a class called {label!r}", 409)
+            raise DatasetError(field, "class_taken", 409, label=label)
         if len(ds.classes) >= MAX_CLASSES:
-            raise DatasetError(field, f"a data set has at most {MAX_CLASSES} classes", 409)
+            raise DatasetError(field, "too_many_classes", 409, most=MAX_CLASSES)
         ds.classes.append(Class(label))
         return ds.classes[-1]
 
@@ -264,19 +263,17 @@ class DatasetStore(DatasetReader):
             ds = self.get(set_id)
             if tuple(pixels.shape) != stored_size(ds.input):
                 raise DatasetError(
-                    "file", f"a {ds.input} example is {stored_size(ds.input)}, got {tuple(pixels.shape)}"
+                    "file",
+                    "example_shape",
+                    kind=ds.input,
+                    size=stored_size(ds.input),
+                    shape=tuple(pixels.shape),
                 )
             cls = ds.find(label) or self._add_class(ds, label, "label")
             if len(cls.examples) >= MAX_PER_CLASS:
-                raise DatasetError(
-                    "label", f"class {label!r} holds {MAX_PER_CLASS} examples, the most allowed", 409
-                )
+                raise DatasetError("label", "class_full", 409, label=label, most=MAX_PER_CLASS)
             if ds.bytes + len(png) > self.max_bytes:
-                raise DatasetError(
-                    "file",
-                    f"the data set would pass its cap of {self.max_bytes:,} bytes (it holds {ds.bytes:,})",
-                    413,
-                )
+                raise DatasetError("file", "set_cap_held", 413, most=self.max_bytes, held=ds.bytes)
             example = Example(id=secrets.token_hex(8), bytes=len(png))
             _write_atomic(d / f"{example.id}.png", png)
             cls.examples.append(example)
@@ -291,7 +288,7 @@ class DatasetStore(DatasetReader):
                     cls.examples = [e for e in cls.examples if e.id != example_id]
                     break
             else:
-                raise DatasetError("example_id", f"no example {example_id!r} in this data set", 404)
+                raise DatasetError("example_id", "no_example", 404, example_id=example_id)
             self._save(d, ds)
             (d / f"{example_id}.png").unlink(missing_ok=True)
         return ds
@@ -301,7 +298,7 @@ class DatasetStore(DatasetReader):
             ds = self.get(set_id)
             cls = ds.find(label)
             if cls is None:
-                raise DatasetError("label", f"no class called {label!r} in this data set", 404)
+                raise DatasetError("label", "no_class", 404, label=label)
             ds.classes.remove(cls)
             self._save(d, ds)
             for e in cls.examples:
@@ -365,25 +362,21 @@ class DatasetStore(DatasetReader):
         try:
             zf = zipfile.ZipFile(io.BytesIO(raw))
         except (zipfile.BadZipFile, ValueError, OSError):
-            raise DatasetError("file", "not a zip file (export a data set to get one)", 415) from None
+            raise DatasetError("file", "not_a_zip", 415) from None
         with zf:
             infos = {i.filename: i for i in zf.infolist()}
             if len(infos) > MAX_CLASSES * MAX_PER_CLASS + 1:
-                raise DatasetError(
-                    "file", f"the zip holds {len(infos):,} files; at most {MAX_CLASSES * MAX_PER_CLASS + 1:,}"
-                )
+                raise DatasetError("file", "zip_files", n=len(infos), most=MAX_CLASSES * MAX_PER_CLASS + 1)
             for name in infos:
                 if name.startswith(("/", "\\")) or "\\" in name or ".." in name.split("/") or ":" in name:
-                    raise DatasetError(
-                        "file", f"the zip holds a file name that leaves its folder: {name[:80]!r}"
-                    )
+                    raise DatasetError("file", "zip_path", name=name[:80])
             manifest = _read_manifest(zf, infos)
             kind = manifest.get("input")
             if kind not in INPUTS:
-                raise DatasetError("file", f"dataset.json: input must be one of {', '.join(INPUTS)}")
+                raise DatasetError("file", "manifest_input", choices=", ".join(INPUTS))
             classes = manifest.get("classes")
             if not isinstance(classes, list) or len(classes) > MAX_CLASSES:
-                raise DatasetError("file", f"dataset.json: classes must be a list of at most {MAX_CLASSES}")
+                raise DatasetError("file", "manifest_classes", most=MAX_CLASSES)
             ds = Dataset(
                 id=secrets.token_hex(16), name=clean_name(str(manifest.get("name", "")), "file"), input=kind
             )
@@ -392,18 +385,14 @@ class DatasetStore(DatasetReader):
             for i, c in enumerate(classes):
                 members = c.get("examples") if isinstance(c, dict) else None
                 if not isinstance(members, list) or len(members) > MAX_PER_CLASS:
-                    raise DatasetError(
-                        "file", f"dataset.json: class {i} needs a list of at most {MAX_PER_CLASS} examples"
-                    )
+                    raise DatasetError("file", "manifest_examples", i=i, most=MAX_PER_CLASS)
                 cls = self._add_class(ds, clean_label(str(c.get("label", "")), "file"), "file")
                 for member in members:
                     png = _read_member(zf, infos, member)
                     read_png(png, kind, "file")  # the right size, really an image
                     total += len(png)
                     if total > self.max_bytes:
-                        raise DatasetError(
-                            "file", f"the data set would pass its cap of {self.max_bytes:,} bytes", 413
-                        )
+                        raise DatasetError("file", "set_cap", 413, most=self.max_bytes)
                     example = Example(id=secrets.token_hex(8), bytes=len(png))
                     files[example.id] = png
                     cls.examples.append(example)
@@ -420,36 +409,32 @@ def _read_member(
     zf: zipfile.ZipFile, infos: dict[str, zipfile.ZipInfo], name: object, cap: int = MEMBER_MAX_BYTES
 ) -> bytes:
     if not isinstance(name, str) or name not in infos:
-        raise DatasetError("file", f"dataset.json names a file the zip does not hold: {str(name)[:80]!r}")
+        raise DatasetError("file", "zip_missing", name=str(name)[:80])
     info = infos[name]
     if info.file_size > cap:
-        raise DatasetError(
-            "file", f"{name[:80]!r} is {info.file_size:,} bytes unpacked; at most {cap:,}", 413
-        )
+        raise DatasetError("file", "zip_member_size", 413, name=name[:80], n=info.file_size, most=cap)
     try:
         with zf.open(info) as f:
             data = f.read(cap + 1)  # never more than the cap, whatever the header claims
     except (zipfile.BadZipFile, OSError, ValueError, NotImplementedError, RuntimeError):
-        raise DatasetError(
-            "file", f"{name[:80]!r} cannot be read from the zip (corrupt or encrypted)"
-        ) from None
+        raise DatasetError("file", "zip_unreadable", name=name[:80]) from None
     if len(data) > cap:
-        raise DatasetError("file", f"{name[:80]!r} unpacks to more than {cap:,} bytes", 413)
+        raise DatasetError("file", "zip_member_bomb", 413, name=name[:80], most=cap)
     return data
 
 
 def _read_manifest(zf: zipfile.ZipFile, infos: dict[str, zipfile.ZipInfo]) -> dict:
     if META not in infos:
-        raise DatasetError("file", f"the zip has no {META}: only a data set exported here can be imported")
+        raise DatasetError("file", "zip_no_manifest", manifest=META)
     raw = _read_member(zf, infos, META, MANIFEST_MAX_BYTES)
     try:
         manifest = json.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, ValueError, RecursionError):  # deep nesting too
-        raise DatasetError("file", f"{META} is not valid JSON") from None
+        raise DatasetError("file", "manifest_json", manifest=META) from None
     if not isinstance(manifest, dict) or manifest.get("format") != EXPORT_FORMAT:
-        raise DatasetError("file", f"{META} is not a Naturally data set (format {EXPORT_FORMAT!r} expected)")
+        raise DatasetError("file", "manifest_format", manifest=META, format=EXPORT_FORMAT)
     if manifest.get("version") != EXPORT_VERSION:
         raise DatasetError(
-            "file", f"{META}: version {manifest.get('version')!r}; this server reads {EXPORT_VERSION}"
+            "file", "manifest_version", manifest=META, got=manifest.get("version"), reads=EXPORT_VERSION
         )
     return manifest

@@ -81,9 +81,8 @@ def _detail(field: str, where: str, msg: str) -> list[dict[str, Any]]:
 
 
 def _words(lang: str, code: str, values: dict[str, object]) -> str:
-    """The message `api.<code>` in `lang`; a `code` no catalog holds is a message written before the
-    catalogs (app/routers/datasets.py: tests/test_architecture.py lists it), sent as it is."""
-    return translate(lang, f"api.{code}", **values) if f"api.{code}" in catalog(lang) else code
+    """The message `api.<code>` in `lang`."""
+    return translate(lang, f"api.{code}", **values)
 
 
 async def refused(request: Request, exc: Refusal) -> JSONResponse:

@@ -21,6 +21,14 @@ def load_image(store: ImageStore, image_id: str) -> torch.Tensor:
     return to_channels(pixels)
 
 
+def load_rgb(store: ImageStore, image_id: str) -> torch.Tensor:
+    """(H, W, 3) uint8 of a stored image, or a 404 naming the field."""
+    pixels = store.pixels(image_id)
+    if pixels is None:
+        raise field_error("image_id", "image_not_found", 404, image_id=image_id)
+    return torch.from_numpy(np.array(pixels))
+
+
 def load_gray(store: ImageStore, image_id: str) -> torch.Tensor:
     """(H, W) gray levels 0–255 of a stored image, or a 404 naming the field."""
     return grayscale(load_image(store, image_id))[0]

@@ -73,9 +73,6 @@ APP_UPPER = (
     "app.rnn_inputs",
     "app.templating",
 )
-# Routers written while these rules were being set, by the engineers of #13 and #15, that still do
-# tensor work and write their messages in English; each leaves this list when it is converted.
-PENDING = {"datasets"}
 RULES: list[tuple[str, tuple[str, ...]]] = [
     ("engine/", ("app", *THIRD_PARTY_WEB)),
     ("engine/errors.py", ("engine.",)),
@@ -113,8 +110,6 @@ def _crosses(name: str, forbidden: str) -> bool:
 @pytest.mark.parametrize(("where", "forbidden"), RULES, ids=[r[0] for r in RULES])
 def test_no_import_crosses_a_layer(where: str, forbidden: tuple[str, ...]):
     files = [ROOT / where] if where.endswith(".py") else sorted((ROOT / where).rglob("*.py"))
-    if where == "app/routers/":
-        files = [f for f in files if f.stem not in PENDING]
     assert files and all(f.is_file() for f in files), where
     crossing = []
     for f in files:
@@ -125,9 +120,7 @@ def test_no_import_crosses_a_layer(where: str, forbidden: tuple[str, ...]):
     assert crossing == []
 
 
-ROUTERS = sorted(
-    p.stem for p in (ROOT / "app" / "routers").glob("*.py") if p.stem not in {"__init__", *PENDING}
-)
+ROUTERS = sorted(p.stem for p in (ROOT / "app" / "routers").glob("*.py") if p.stem != "__init__")
 
 
 @pytest.mark.parametrize("name", ROUTERS)

@@ -10,6 +10,7 @@ from typing import Any
 import torch
 
 from app.datasets import MAX_CLASSES, MAX_PER_CLASS, DatasetReader
+from app.i18n import translate
 from app.jobs.runner import WEIGHTS_FILE, JobContext
 from app.jobs.store import JobRecord
 from app.schemas.datasets import CustomJobRequest, CustomParams
@@ -110,28 +111,25 @@ class Trained:
 
 
 class NotTrained(LookupError):
-    """The job cannot answer for this set; the message says why, `status_code` how."""
+    """The job cannot answer for this set: `code` names the message (api.<code>, in English here)
+    that says why, `status_code` how."""
 
-    def __init__(self, msg: str, status_code: int) -> None:
-        super().__init__(msg)
-        self.status_code = status_code
+    def __init__(self, code: str, status_code: int, **values: object) -> None:
+        super().__init__(translate("en", f"api.{code}", **values))
+        self.code, self.values, self.status_code = code, values, status_code
 
 
 def trained(record: JobRecord | None, workdir: Path, set_id: str) -> Trained:
     """The net a finished custom job trained on set `set_id`, loaded once and kept."""
     if record is None:
-        raise NotTrained("no job with that id", 404)
+        raise NotTrained("no_job", 404)
     if record.kind != KIND or record.params.get("dataset") != set_id:
-        raise NotTrained(f"job {record.id!r} did not train on this data set", 422)
+        raise NotTrained("job_other_set", 422, job=record.id)
     if record.state != "done" or not record.result:
-        raise NotTrained(f"job {record.id!r} is {record.state}: only a finished job can predict", 409)
+        raise NotTrained("job_not_done", 409, job=record.id, state=record.state)
     path = workdir / WEIGHTS_FILE
     if not path.is_file():
-        raise NotTrained(
-            f"no weights for job {record.id!r}: it ran on a worker that does not share this server's "
-            "data folder, or it was removed (the oldest finished jobs go)",
-            404,
-        )
+        raise NotTrained("custom_no_weights", 404, job=record.id)
     r = record.result
     model = _load(str(path), path.stat().st_mtime_ns, r["input"], r["mode"], len(r["classes"]))
     return Trained(model, r["input"], r["mode"], list(r["classes"]))

@@ -5,16 +5,14 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Annotated, Any
 
-import numpy as np
-import torch
 from fastapi import APIRouter, File, Form, Path, Query, Response, UploadFile
 from fastapi.responses import FileResponse
 
 from app.bodies import BodyRoute
 from app.datasets import Dataset, DatasetError, NoSuchDataset, read_png
 from app.deps import DatasetStoreDep, ImageStoreDep, JobRunnerDep, SettingsDep
-from app.errors import NOT_AN_IMAGE, field_error
-from app.inputs import upload_rgb
+from app.errors import NOT_AN_IMAGE, field_error, request_fields
+from app.inputs import load_rgb, upload_rgb
 from app.jobs.custom import NotTrained, Trained, trained
 from app.schemas.datasets import (
     ID,
@@ -34,10 +32,9 @@ from app.schemas.datasets import (
 )
 from app.schemas.overview import StageOut
 from app.tensors import encode_tensor
-from engine.data.custom import model_input, read_picture
-from engine.models.custom import build, look_inside
+from engine.data.custom import Reading, read_picture, stored_example
+from engine.models.custom import first_kernels, look_at
 from engine.models.custom_train import augmented_copies
-from engine.seeding import seeded_global_rng
 
 router = APIRouter(prefix="/api/datasets", tags=["datasets"], route_class=BodyRoute)
 
@@ -59,9 +56,9 @@ def _refusals() -> Iterator[None]:
     try:
         yield
     except DatasetError as e:
-        raise field_error(e.field, str(e), e.status_code) from None
+        raise field_error(e.field, e.code, e.status_code, **e.values) from None
     except NoSuchDataset as e:
-        raise field_error("set_id", str(e), 404, where="path") from None
+        raise field_error("set_id", "no_such_dataset", 404, where="path", set_id=e.set_id) from None
 
 
 def _response(ds: Dataset, max_bytes: int) -> DatasetResponse:
@@ -94,10 +91,9 @@ def initial_kernels(
 ) -> InitialKernelsResponse:
     """The first layer's kernels a training starts from: the digit model's (transfer, frozen) or
     random ones (scratch, seeded as the job seeds them)."""
-    with seeded_global_rng(seed):
-        net = build(kind, mode, 2)
+    kernels = first_kernels(kind, mode, seed)
     return InitialKernelsResponse(
-        input=kind, mode=mode, kernels=encode_tensor(net.first_conv.weight), frozen=mode == "transfer"
+        input=kind, mode=mode, kernels=encode_tensor(kernels), frozen=mode == "transfer"
     )
 
 
@@ -149,10 +145,8 @@ def add_example(
     picture = upload_rgb(file, settings, settings.image_max_side)
     with _refusals():
         kind = store.get(set_id).input
-    try:
+    with request_fields(gray="file"):  # a blank drawing, a picture too small
         reading = read_picture(picture, kind)
-    except ValueError as e:  # a blank drawing, a picture too small
-        raise field_error("file", str(e)) from None
     with _refusals():
         ds, example = store.add_example(set_id, label, reading.pixels)
     cls = next(c for c in ds.classes if any(e.id == example.id for e in c.examples))
@@ -169,7 +163,7 @@ def get_example(set_id: SetId, example_id: ExampleId, store: DatasetStoreDep) ->
     with _refusals():
         path = store.example_path(set_id, example_id)
     if path is None:
-        raise field_error("example_id", f"no example {example_id!r} in this data set", 404, where="path")
+        raise field_error("example_id", "no_example", 404, where="path", example_id=example_id)
     return FileResponse(path, media_type="image/png", headers={"Cache-Control": "private, max-age=86400"})
 
 
@@ -204,7 +198,7 @@ def import_dataset(
     """A new data set from an exported zip (its files are read in memory, never unpacked to disk)."""
     raw = file.file.read(settings.upload_max_bytes + 1)
     if len(raw) > settings.upload_max_bytes:
-        raise field_error("file", f"the file is larger than {settings.upload_max_bytes:,} bytes", 413)
+        raise field_error("file", "file_too_large", 413, most=settings.upload_max_bytes)
     with _refusals():
         return _response(store.import_zip(raw), store.max_bytes)
 
@@ -241,12 +235,13 @@ def _trained(runner: JobRunnerDep, job_id: str, set_id: str) -> Trained:
     try:
         return trained(runner.get(job_id), runner.workdir(job_id), set_id)
     except NotTrained as e:
-        raise field_error("job", str(e), e.status_code) from None
+        raise field_error("job", e.code, e.status_code, **e.values) from None
 
 
-def _answer(net: Trained, job_id: str, pixels: torch.Tensor, preprocessing: dict) -> PredictResponse:
-    inside = look_inside(net.model, model_input(pixels[None], net.kind))
-    best = int(inside.probabilities.argmax())
+def _answer(net: Trained, job_id: str, reading: Reading) -> PredictResponse:
+    """What the net makes of the picture it reads (`reading.pixels`, as a set stores them)."""
+    inside = look_at(net.model, reading.pixels, net.kind)
+    best = inside.prediction
     return PredictResponse(
         job=job_id,
         mode=net.mode,  # type: ignore[arg-type]
@@ -256,7 +251,7 @@ def _answer(net: Trained, job_id: str, pixels: torch.Tensor, preprocessing: dict
         label=net.classes[best],
         probabilities=inside.probabilities.tolist(),
         logits=inside.logits.tolist(),
-        input=encode_tensor(pixels),
+        input=encode_tensor(reading.pixels),
         stages=[
             StageOut(
                 name=s.name,
@@ -269,7 +264,7 @@ def _answer(net: Trained, job_id: str, pixels: torch.Tensor, preprocessing: dict
             for s in inside.stages
         ],
         flatten=encode_tensor(inside.flatten, "q8"),
-        preprocessing={k: encode_tensor(v.round().clamp(0, 255).byte()) for k, v in preprocessing.items()},
+        preprocessing={k: encode_tensor(v) for k, v in reading.stage_pixels().items()},
         kernels=encode_tensor(net.model.first_conv.weight),
     )
 
@@ -286,18 +281,12 @@ def predict(
     if req.example_id is not None:
         path = store.example_path(set_id, req.example_id)
         if path is None:
-            raise field_error("example_id", f"no example {req.example_id!r} in this data set", 404)
+            raise field_error("example_id", "no_example", 404, example_id=req.example_id)
         with _refusals():
             pixels = read_png(path.read_bytes(), net.kind, "example_id")
-        return _answer(net, req.job, pixels, {})
-    rgb = images.pixels(req.image_id or "")
-    if rgb is None:
-        raise field_error("image_id", f"no image with id {req.image_id!r}; upload one first", 404)
-    try:
-        reading = read_picture(torch.from_numpy(np.array(rgb)), net.kind)
-    except ValueError as e:
-        raise field_error("image_id", str(e)) from None
-    return _answer(net, req.job, reading.pixels, reading.stages)
+        return _answer(net, req.job, stored_example(pixels))
+    with request_fields(gray="image_id"):
+        return _answer(net, req.job, read_picture(load_rgb(images, req.image_id or ""), net.kind))
 
 
 @router.post(
@@ -315,8 +304,5 @@ def predict_upload(
     net = _trained(runner, job, set_id)
     with _refusals():
         store.touch(set_id)
-    try:
-        reading = read_picture(upload_rgb(file, settings, settings.image_max_side), net.kind)
-    except ValueError as e:
-        raise field_error("file", str(e)) from None
-    return _answer(net, job, reading.pixels, reading.stages)
+    with request_fields(gray="file"):
+        return _answer(net, job, read_picture(upload_rgb(file, settings, settings.image_max_side), net.kind))

@@ -68,6 +68,10 @@ class Reading:
     stages: dict[str, torch.Tensor]  # a drawing's steps on the way, for showing (0–255); a photo: none
     box: tuple[int, int, int, int]  # the ink's box (drawing) or the square's (photo) in the picture
 
+    def stage_pixels(self) -> dict[str, torch.Tensor]:
+        """The steps as whole bytes 0–255 (uint8), as a picture file holds them."""
+        return {k: v.round().clamp(0, 255).to(torch.uint8) for k, v in self.stages.items()}
+
 
 def read_picture(rgb: torch.Tensor, kind: str) -> Reading:
     """A picture (H, W, 3) uint8 → what a net of `kind` reads, and the stages that made it:
@@ -81,6 +85,11 @@ def read_picture(rgb: torch.Tensor, kind: str) -> Reading:
     digit = s.centred.round().to(torch.uint8)  # (28, 28)
     stages = {"gray": s.gray, "ink": s.ink, "cropped": s.cropped, "fitted": s.fitted, "centred": s.centred}
     return Reading(digit, stages, s.box)
+
+
+def stored_example(pixels: torch.Tensor) -> Reading:
+    """An example as a set stores it, (28, 28) or (64, 64, 3) uint8: already what a net reads."""
+    return Reading(pixels, {}, (0, 0, pixels.shape[0], pixels.shape[1]))
 
 
 def model_input(pixels: torch.Tensor, kind: str) -> torch.Tensor:

@@ -22,10 +22,11 @@ import torch.nn.functional as F
 from torch import nn
 
 from engine.cnn.channels import LUMA
-from engine.data.custom import DIGIT_SIDE, INPUTS, PHOTO_SIDE
+from engine.data.custom import DIGIT_SIDE, INPUTS, PHOTO_SIDE, model_input
 from engine.data.mnist import MEAN, STD
 from engine.models.digit_stages import Stage
 from engine.models.digits import load_pretrained
+from engine.seeding import seeded_global_rng
 
 MODES = ("scratch", "transfer")
 TRANSFER_FROM = "basic"  # the shipped digit model whose convolutions are reused
@@ -170,6 +171,10 @@ class Inside:
     logits: torch.Tensor  # (K,)
     probabilities: torch.Tensor  # (K,) softmax of the logits
 
+    @property
+    def prediction(self) -> int:
+        return int(self.probabilities.argmax())
+
 
 STAGE_KINDS = (("conv", "conv"), ("gray", "conv"), ("pool", "pool"), ("relu", "relu"))  # name prefix → kind
 
@@ -192,3 +197,15 @@ def look_inside(model: CustomNet, x: torch.Tensor) -> Inside:
         source, inputs = name, out[0]
     logits = trace["logits"][0]  # (K,)
     return Inside(stages, trace["flatten"][0], logits, F.softmax(logits, dim=0))
+
+
+def look_at(model: CustomNet, pixels: torch.Tensor, kind: str) -> Inside:
+    """One picture as a set stores it, (28, 28) or (64, 64, 3) 0–255, through a trained net."""
+    return look_inside(model, model_input(pixels[None], kind))
+
+
+def first_kernels(kind: str, mode: str, seed: int) -> torch.Tensor:
+    """(C_out, C_in, k, k) the first layer's kernels a training starts from: the digit model's
+    (transfer) or random ones seeded as a job seeds them (scratch)."""
+    with seeded_global_rng(seed):
+        return build(kind, mode, 2).first_conv.weight.detach()

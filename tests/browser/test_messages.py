@@ -84,20 +84,13 @@ CASES: dict[str, tuple[Callable[[Page], None], list[str]]] = {
     "/rnn/gru": (lambda p: type_into(p, "#name", "Жуков"), ["#prediction", "#status"]),
     "/rnn/practice": (lambda p: type_into(p, "#predict-name", "Жуков"), ["#predict-text", "#status"]),
 }
-PENDING = {"/cnn/your-classes": "its data-set router (#15) still writes English messages"}
 
 
 def test_every_lesson_has_a_case():
     assert sorted(lesson.path for lesson in LESSONS if lesson.built) == sorted(CASES)
 
 
-@pytest.mark.parametrize(
-    "path",
-    [
-        pytest.param(p, marks=pytest.mark.xfail(reason=PENDING[p], strict=True)) if p in PENDING else p
-        for p in CASES
-    ],
-)
+@pytest.mark.parametrize("path", CASES)
 def test_a_bad_input_is_explained_in_chinese(page: Page, base_url: str, path: str):
     page.goto(f"{base_url}{path}?lang=zh")
     wait_for_plots(page)
