@@ -70,6 +70,9 @@ def test_a_tiny_training_job_runs_to_the_end(page: Page, base_url: str):
         "document.getElementById('job-bar').max"
     )
     assert plot_points(page, "#plot-loss") > 0
+    page.wait_for_function(f"() => ({PRACTICE_STAGE})().loss.length === 1")  # the stage follows the run
+    title = page.evaluate("() => document.getElementById('plot-stage').layout.annotations[0].text")
+    assert "your run" in title
     expect(page.locator("#compare tbody tr")).to_have_count(4)  # 3 shipped models + this run
     expect(page.locator("#job-weights")).to_be_visible()
     with page.expect_download() as download:
@@ -286,4 +289,87 @@ def test_the_overview_panels_link_opens_the_lesson_in_that_state(page: Page, bas
     assert_close(torch.tensor(_stage(page)["bars"]), 100 * torch.tensor(fresh["probabilities"]))
     assert f"It reads {fresh['prediction']}" in (page.text_content("#answer") or "")
     assert str(fresh["prediction"]) in overview  # the home page read it the same way
+    assert page.errors == []
+
+
+# ---- §3's stage (issue #14): the shipped net's record, its held-out answers, then your run ----
+
+PRACTICE = "/cnn/practice"
+PRACTICE_STAGE = """() => { const d = document.getElementById('plot-stage').data;
+  return { step: document.querySelector('#steps [aria-current=step]').dataset.step,
+           text: document.getElementById('step-text').textContent,
+           loss: d[0].y, acc: d[1].y, confusion: d[2].z }; }"""
+
+
+def _practice(page: Page) -> dict:
+    """The highlighted step and its text, the loss and accuracy per epoch drawn, the confusion matrix."""
+    return page.evaluate(PRACTICE_STAGE)
+
+
+def _open_practice(page: Page, base_url: str, query: str) -> None:
+    page.goto(f"{base_url}{PRACTICE}?{query}")
+    page.wait_for_function("() => document.getElementById('step-text').querySelector('.num')", timeout=30_000)
+    page.wait_for_load_state("networkidle")
+
+
+def _record(base_url: str, model: str) -> list[dict]:
+    models = httpx.get(f"{base_url}/api/digits/models").json()
+    return next(m for m in models if m["name"] == model)["training"]["history"]
+
+
+def test_the_keyboard_walks_from_the_record_to_the_confusion_matrix(page: Page, base_url: str):
+    _open_practice(page, base_url, "lang=en")
+    record = _record(base_url, "residual")
+    first = _practice(page)
+    assert first["step"] == "0" and "8,000" in first["text"]
+    assert_close(torch.tensor(first["loss"]), torch.tensor([e["loss"] for e in record]))
+    page.keyboard.press("ArrowRight")  # the epochs, one a frame, up to the last
+    last = f"{record[-1]['loss']:.4f}".rstrip("0")
+    page.wait_for_function(f"() => ({PRACTICE_STAGE})().text.includes('{last}')", timeout=20_000)
+    page.keyboard.press("ArrowRight")
+    page.keyboard.press("ArrowRight")  # the confusion matrix: the diagonal
+    page.wait_for_function("() => location.search.includes('step=4')")
+    fresh = httpx.get(f"{base_url}/api/digits/evaluation?model=residual").json()
+    stage = _practice(page)
+    assert stage["confusion"] == fresh["confusion"]
+    right = sum(fresh["confusion"][d][d] for d in range(10))
+    assert (
+        f"{right:,}" in stage["text"]
+        and f"{100 * fresh['held_out_accuracy']:.2f}".rstrip("0") in stage["text"]
+    )
+    assert page.errors == []
+
+
+def test_a_practice_link_restores_the_net_its_settings_and_the_step(page: Page, base_url: str):
+    _open_practice(page, base_url, "lang=en&model=basic&lr=0.02&epochs=2&step=5")
+    assert page.is_hidden("#state-note")
+    assert page.input_value("#model") == "basic"
+    assert page.input_value("#lr") == "0.02" and page.input_value("#epochs") == "2"  # not the recipe's
+    stage = _practice(page)
+    assert stage["step"] == "4"
+    fresh = httpx.get(f"{base_url}/api/digits/evaluation?model=basic").json()
+    assert stage["confusion"] == fresh["confusion"]
+    assert_close(torch.tensor(stage["loss"]), torch.tensor([e["loss"] for e in _record(base_url, "basic")]))
+    assert page.errors == []
+
+
+def test_a_practice_link_with_nonsense_shows_the_note_and_the_recipe(page: Page, base_url: str):
+    _open_practice(page, base_url, "lang=zh&model=vgg&lr=abc&epochs=99&step=0&speed=9")
+    note = page.text_content("#state-note") or ""
+    assert page.is_visible("#state-note") and "默认值" in note
+    for part in ("vgg", "abc", "99", "step", "speed"):
+        assert part in note, part
+    recipe = _record(base_url, "residual")
+    assert page.input_value("#model") == "residual" and len(_practice(page)["loss"]) == len(recipe)
+    assert page.input_value("#lr") == "0.005"  # the residual net's recipe, not the form's default
+    assert page.errors == []
+
+
+def test_the_practice_stage_in_presentation_mode(page: Page, base_url: str):
+    presentation_shows_only_the_stage(
+        page,
+        f"{base_url}{PRACTICE}?lang=en&present=1&step=2",
+        prose=("#train-form", "#plot-confusion", "#compare"),
+        shown=("#plot-stage",),
+    )
     assert page.errors == []
