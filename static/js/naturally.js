@@ -367,6 +367,22 @@
     });
   }
 
+  /** A title over the top left corner of the plot on axes `x` ("x", "x2", …) and the matching y:
+   * a Plotly annotation (font `size` 12 unless given, `color`). */
+  function plotTitle(x, text, { size = 12, color = COLORS.ink } = {}) {
+    return {
+      text,
+      xref: `${x} domain`,
+      yref: `${x.replace("x", "y")} domain`,
+      x: 0,
+      y: 1,
+      xanchor: "left",
+      yanchor: "bottom",
+      showarrow: false,
+      font: { size, color },
+    };
+  }
+
   /* ---- panels: several small plots in one figure, one Plotly draw (a lesson's stage) ---- */
   const PANEL_GAP = { x: 40, y: 44 }; // px between panels: room for the next one's ticks and title
   const PANEL_MARGIN = { l: 34, r: 6, t: 22, b: 22 };
@@ -541,17 +557,7 @@
       };
       for (const s of p.shapes || []) shapes.push({ xref: xr, yref: yr, ...s });
       if (p.title) {
-        annotations.push({
-          text: p.title,
-          xref: `${xr} domain`,
-          yref: `${yr} domain`,
-          x: 0,
-          y: 1,
-          xanchor: "left",
-          yanchor: "bottom",
-          showarrow: false,
-          font: { size: 12, color: p.dim ? COLORS.muted : COLORS.ink },
-        });
+        annotations.push(plotTitle(xr, p.title, { color: p.dim ? COLORS.muted : COLORS.ink }));
       }
     });
     return draw(target, traces, {
@@ -965,6 +971,7 @@
     mosaic,
     heatmap,
     panels,
+    plotTitle,
     cellBox,
     paddingRing,
     bars,

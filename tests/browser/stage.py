@@ -3,6 +3,14 @@
 from playwright.sync_api import Page
 
 
+def open_stage(page: Page, url: str) -> None:
+    """Open a lesson at `url` and wait until its stage shows a step with real numbers and the page is
+    quiet (no request pending)."""
+    page.goto(url)
+    page.wait_for_function("() => document.getElementById('step-text').querySelector('.num')", timeout=30_000)
+    page.wait_for_load_state("networkidle")
+
+
 def presentation_shows_only_the_stage(page: Page, url: str, prose: tuple[str, ...], shown: tuple[str, ...]):
     """Open `url` (with ?present=1&step=2): the `prose` selectors are hidden, the `shown` ones and the step
     text (in large type) visible; → steps on, Esc leaves presentation mode and its link parameter."""

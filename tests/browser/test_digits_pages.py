@@ -16,7 +16,7 @@ from torch.testing import assert_close
 
 from engine.models.digits import training_record
 from tests.browser.conftest import log_tick_mismatches, plot_points, run_panel_code
-from tests.browser.stage import presentation_shows_only_the_stage
+from tests.browser.stage import open_stage, presentation_shows_only_the_stage
 from tests.browser.test_home import draw_stroke, ready
 from tests.images import png_bytes
 
@@ -306,19 +306,13 @@ def _practice(page: Page) -> dict:
     return page.evaluate(PRACTICE_STAGE)
 
 
-def _open_practice(page: Page, base_url: str, query: str) -> None:
-    page.goto(f"{base_url}{PRACTICE}?{query}")
-    page.wait_for_function("() => document.getElementById('step-text').querySelector('.num')", timeout=30_000)
-    page.wait_for_load_state("networkidle")
-
-
 def _record(base_url: str, model: str) -> list[dict]:
     models = httpx.get(f"{base_url}/api/digits/models").json()
     return next(m for m in models if m["name"] == model)["training"]["history"]
 
 
 def test_the_keyboard_walks_from_the_record_to_the_confusion_matrix(page: Page, base_url: str):
-    _open_practice(page, base_url, "lang=en")
+    open_stage(page, f"{base_url}{PRACTICE}?lang=en")
     record = _record(base_url, "residual")
     first = _practice(page)
     assert first["step"] == "0" and "8,000" in first["text"]
@@ -341,7 +335,7 @@ def test_the_keyboard_walks_from_the_record_to_the_confusion_matrix(page: Page, 
 
 
 def test_a_practice_link_restores_the_net_its_settings_and_the_step(page: Page, base_url: str):
-    _open_practice(page, base_url, "lang=en&model=basic&lr=0.02&epochs=2&step=5")
+    open_stage(page, f"{base_url}{PRACTICE}?lang=en&model=basic&lr=0.02&epochs=2&step=5")
     assert page.is_hidden("#state-note")
     assert page.input_value("#model") == "basic"
     assert page.input_value("#lr") == "0.02" and page.input_value("#epochs") == "2"  # not the recipe's
@@ -354,7 +348,7 @@ def test_a_practice_link_restores_the_net_its_settings_and_the_step(page: Page, 
 
 
 def test_a_practice_link_with_nonsense_shows_the_note_and_the_recipe(page: Page, base_url: str):
-    _open_practice(page, base_url, "lang=zh&model=vgg&lr=abc&epochs=99&step=0&speed=9")
+    open_stage(page, f"{base_url}{PRACTICE}?lang=zh&model=vgg&lr=abc&epochs=99&step=0&speed=9")
     note = page.text_content("#state-note") or ""
     assert page.is_visible("#state-note") and "默认值" in note
     for part in ("vgg", "abc", "99", "step", "speed"):

@@ -11,7 +11,7 @@ from torch.testing import assert_close
 from app.tensors import decode_tensor
 from tests.browser.answers import answer_late
 from tests.browser.conftest import plot_points
-from tests.browser.stage import presentation_shows_only_the_stage
+from tests.browser.stage import open_stage, presentation_shows_only_the_stage
 
 COURSE = {
     "width_1x1": 16,
@@ -102,12 +102,6 @@ def _stage(page: Page) -> dict:
     return page.evaluate(STAGE)
 
 
-def _open_stage(page: Page, base_url: str, query: str) -> None:
-    page.goto(f"{base_url}/cnn/inception?{query}")
-    page.wait_for_function("() => document.getElementById('step-text').querySelector('.num')", timeout=30_000)
-    page.wait_for_load_state("networkidle")
-
-
 def _fresh(base_url: str, index: int, seed: int = 0, **widths: int) -> dict:
     """A fresh answer for held-out digit `index` through the seeded block."""
     pixels = httpx.get(f"{base_url}/api/digits/held-out/{index}").json()["pixels"]["data"]
@@ -128,7 +122,7 @@ def _tiles(block: list[list[float | None]], channels: int, h: int, w: int) -> to
 
 
 def test_the_keyboard_fills_the_block_branch_by_branch(page: Page, base_url: str):
-    _open_stage(page, base_url, "lang=en")
+    open_stage(page, f"{base_url}/cnn/inception?lang=en")
     first = _stage(page)
     assert first["step"] == "0" and first["filled"] == 0 and "(3, 36, 48)" in first["text"]
     page.keyboard.press("ArrowRight")  # branch 1: its 16 maps of 36×48 enter, a few a frame
@@ -143,7 +137,9 @@ def test_the_keyboard_fills_the_block_branch_by_branch(page: Page, base_url: str
 
 
 def test_a_link_restores_the_block_and_its_numbers(page: Page, base_url: str):
-    _open_stage(page, base_url, "lang=en&source=digit&digit-index=7&seed=3&w-width_5x5=8&step=7")
+    open_stage(
+        page, f"{base_url}/cnn/inception?lang=en&source=digit&digit-index=7&seed=3&w-width_5x5=8&step=7"
+    )
     assert page.is_hidden("#state-note")
     assert page.input_value("#seed") == "3" and page.input_value("#w-width_5x5") == "8"
     page.keyboard.press("ArrowLeft")  # step 6: every channel in
@@ -158,7 +154,9 @@ def test_a_link_restores_the_block_and_its_numbers(page: Page, base_url: str):
 
 
 def test_a_link_with_nonsense_shows_the_note_and_the_defaults(page: Page, base_url: str):
-    _open_stage(page, base_url, "lang=zh&seed=-4&w-width_pool=999&max-side=50&step=42&colour=red")
+    open_stage(
+        page, f"{base_url}/cnn/inception?lang=zh&seed=-4&w-width_pool=999&max-side=50&step=42&colour=red"
+    )
     note = page.text_content("#state-note") or ""
     assert page.is_visible("#state-note") and "默认值" in note
     for name in ("-4", "999", "50", "42", "colour"):
@@ -179,7 +177,7 @@ def test_the_inception_stage_in_presentation_mode(page: Page, base_url: str):
 
 
 def test_a_late_answer_for_an_older_seed_is_dropped(page: Page, base_url: str):
-    _open_stage(page, base_url, "lang=en&source=digit&step=6")
+    open_stage(page, f"{base_url}/cnn/inception?lang=en&source=digit&step=6")
 
     def seed(value: str) -> Callable[[], None]:
         return lambda: page.fill("#seed", value)

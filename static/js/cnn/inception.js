@@ -4,7 +4,7 @@
  * from POST /api/cnn/inception; the PyTorch panel rebuilds the same block from the same seed. */
 (() => {
   "use strict";
-  const { t, api, tensor, mosaic, heatmap, draw, code, debounce, num, fmt, el, COLORS, $ } = N;
+  const { t, api, tensor, mosaic, heatmap, draw, plotTitle, code, debounce, num, fmt, el, COLORS, $ } = N;
   const BRANCH_COLORS = [COLORS.blue, COLORS.green, COLORS.warn, COLORS.purple];
   const COURSE = {
     width_1x1: 16,
@@ -446,18 +446,6 @@
     };
   }
 
-  const panelTitle = (k, text, dim) => ({
-    text,
-    xref: `x${k ? k + 1 : ""} domain`,
-    yref: `y${k ? k + 1 : ""} domain`,
-    x: 0,
-    y: 1,
-    xanchor: "left",
-    yanchor: "bottom",
-    showarrow: false,
-    font: { size: 12, color: dim ? COLORS.muted : COLORS.ink },
-  });
-
   function stageAt(step, frame) {
     const m = moment(step, frame);
     const box = boxes();
@@ -486,9 +474,13 @@
       margin: MARGIN,
       shapes,
       annotations: [
-        panelTitle(0, `${t("cnn.inception.block_input")} ${shape(res.input_shape)}`, dim.input),
-        panelTitle(1, t("cnn.inception.stage_branches", { n: SHOWN_ON_STAGE }), dim.branches),
-        panelTitle(2, block.title, dim.block),
+        plotTitle("x", `${t("cnn.inception.block_input")} ${shape(res.input_shape)}`, {
+          color: dim.input ? COLORS.muted : COLORS.ink,
+        }),
+        plotTitle("x2", t("cnn.inception.stage_branches", { n: SHOWN_ON_STAGE }), {
+          color: dim.branches ? COLORS.muted : COLORS.ink,
+        }),
+        plotTitle("x3", block.title, { color: dim.block ? COLORS.muted : COLORS.ink }),
         ...branchLabels(m),
       ],
       layout: {

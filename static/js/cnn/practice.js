@@ -4,7 +4,7 @@
  * 2,000 held-out digits, evaluated by torch as the page loads; a run of one's own takes its place. */
 (() => {
   "use strict";
-  const { t, api, tensor, matrix, mosaic, heatmap, draw, code, fmt, num, COLORS, SCALES, $ } = N;
+  const { t, api, tensor, matrix, mosaic, heatmap, draw, plotTitle, code, fmt, num, COLORS, SCALES, $ } = N;
   const CHANCE = 0.2; // at most twice the 10 % of guessing one of ten digits
   let steps = [];
   let epochs = [];
@@ -436,34 +436,24 @@
       shapes.push(cellBox(3, m.label, m.predicted, COLORS.window));
     }
     const who = ownRun ? t("cnn.practice.stage_your_run") : t("cnn.practice.stage_record");
+    const small = { size: 11 };
     draw("plot-stage", traces, {
       margin: MARGIN,
       shapes,
       annotations: [
-        stageTitle("", box.wide ? t("cnn.practice.stage_loss", { who }) : t("cnn.practice.axis_loss")),
-        stageTitle("2", t("cnn.practice.stage_acc")),
-        stageTitle("3", box.wide ? t("cnn.practice.stage_confusion", { who: shown.who }) : shown.who),
-        stageTitle(
-          "4",
+        plotTitle("x", box.wide ? t("cnn.practice.stage_loss", { who }) : t("cnn.practice.axis_loss"), small),
+        plotTitle("x2", t("cnn.practice.stage_acc"), small),
+        plotTitle("x3", box.wide ? t("cnn.practice.stage_confusion", { who: shown.who }) : shown.who, small),
+        plotTitle(
+          "x4",
           t(`cnn.practice.stage_strip${box.wide ? "" : "_short"}`, { n: count, wrong: shown.misread_count }),
+          small,
         ),
       ],
       ...stageAxes(box, hist),
     });
     return stepNumbers(step, hist, last, worst, pick);
   }
-
-  const stageTitle = (k, text) => ({
-    text,
-    xref: `x${k} domain`,
-    yref: `y${k} domain`,
-    x: 0,
-    y: 1,
-    xanchor: "left",
-    yanchor: "bottom",
-    showarrow: false,
-    font: { size: 11 },
-  });
 
   /** The stage's axes: {xaxis, yaxis} (the loss: N.draw's log-axis labels) and the others as layout. */
   function stageAxes(box, hist) {
