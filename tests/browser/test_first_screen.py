@@ -14,7 +14,6 @@ from scripts.first_screen import SHARE
 from tests.browser.test_pages import wait_for_plots
 
 NOT_CONVERTED = {
-    "/cnn/practice",
     "/cnn/your-classes",
     "/rnn/bidirectional",
     "/rnn/gru",
