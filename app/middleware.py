@@ -28,6 +28,7 @@ from typing import Any
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.bodies import JSON_MAX_BYTES
+from app.i18n import from_accept_language, translate
 from app.memory import give_back_soon
 from app.tensors import answer_budget
 
@@ -88,7 +89,7 @@ class BodyCap:
         cap = self.cap(scope)
         declared = dict(scope["headers"]).get(b"content-length", b"")
         if declared.isdigit() and int(declared) > cap:
-            await too_large(send, cap)
+            await too_large(scope, send, cap)
             return
         seen = 0
 
@@ -103,7 +104,7 @@ class BodyCap:
         try:
             await self.app(scope, limited, send)
         except BodyTooLarge:
-            await too_large(send, cap)  # read before any answer: nothing was sent yet
+            await too_large(scope, send, cap)  # read before any answer: nothing was sent yet
 
 
 class BodyRequests:
@@ -129,7 +130,7 @@ class BodyRequests:
         try:
             await self._enter()
         except RequestsBusy:
-            await busy(send, self.running, len(self.waiting))
+            await busy(scope, send, self.running, len(self.waiting))
             return
         lane = _take_lane()
         try:
@@ -203,16 +204,19 @@ async def read_body(receive: Receive) -> bytes:
     return b"".join(chunks)
 
 
-async def too_large(send: Send, cap: int) -> None:
-    msg = f"the request body is larger than {cap:,} bytes"
+def _words(scope: Scope, code: str, **values: object) -> str:
+    """The message api.<code> in the request's language (Accept-Language, else English)."""
+    header = dict(scope["headers"]).get(b"accept-language", b"").decode("latin-1")
+    return translate(from_accept_language(header) or "en", f"api.{code}", **values)
+
+
+async def too_large(scope: Scope, send: Send, cap: int) -> None:
+    msg = _words(scope, "body_too_large", most=cap)
     await send_json(send, 413, {"detail": [{"loc": ["body"], "type": "too_large", "msg": msg}]})
 
 
-async def busy(send: Send, running: int, waiting: int) -> None:
-    msg = (
-        f"the server is busy: {running} requests are running and {waiting} waiting, the most it "
-        f"takes; try again in {RETRY_AFTER_SECONDS} s"
-    )
+async def busy(scope: Scope, send: Send, running: int, waiting: int) -> None:
+    msg = _words(scope, "server_busy", running=running, waiting=waiting, seconds=RETRY_AFTER_SECONDS)
     await send_json(send, 503, {"detail": msg}, ((b"retry-after", str(RETRY_AFTER_SECONDS).encode()),))
 
 

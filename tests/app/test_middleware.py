@@ -116,11 +116,13 @@ def test_bodies_over_their_cap_get_a_413_declared_or_chunked(trims: list[int], c
             declared = await c.post("/x", content=b"x" * (cap + 1), headers=headers)
             chunked = await c.post("/x", content=chunks(cap // 65536 + 2), headers=headers)
             fits = await c.post("/x", content=b"x" * min(cap, 70000), headers=headers)
-        return [declared, chunked, fits]
+            in_zh = await c.post("/x", content=b"x" * (cap + 1), headers={**headers, "accept-language": "zh"})
+        return [declared, chunked, fits, in_zh]
 
-    declared, chunked, fits = asyncio.run(go())
-    assert declared.status_code == chunked.status_code == 413
+    declared, chunked, fits, in_zh = asyncio.run(go())
+    assert declared.status_code == chunked.status_code == in_zh.status_code == 413
     assert chunked.json()["detail"][0]["msg"] == f"the request body is larger than {cap:,} bytes"
+    assert in_zh.json()["detail"][0]["msg"] == f"请求体超过了 {cap:,} 字节"
     assert fits.status_code == 200
     assert app.started == ["x" * min(cap, 70000)]  # the app never saw the others
 
