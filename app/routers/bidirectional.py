@@ -21,8 +21,7 @@ def bidirectional(req: BidirectionalRequest) -> BidirectionalResponse:
 
     Limits: T ≤ 200, input_size ≤ 64 (alphabet ≤ 64), hidden_size ≤ 256, classes 2–32."""
     x, w = resolve_bidirectional(req)
-    tr = bi.forward(x, w, req.target)
-    check = bi.check_with_torch(x, w, req.target, tr)
+    tr, check = bi.forward_beside_torch(x, w, req.target)
     e = req.encoding
     return BidirectionalResponse(
         steps=x.shape[0],

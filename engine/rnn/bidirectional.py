@@ -173,3 +173,9 @@ def check_with_torch(x: torch.Tensor, w: BiWeights, target: int, tr: BiTrace) ->
         abs(tr.loss.item() - loss.item()),
     )
     return TorchCheck(output, h_n, loss, diff)
+
+
+def forward_beside_torch(x: torch.Tensor, w: BiWeights, target: int) -> tuple[BiTrace, TorchCheck]:
+    """Our trace of x (forward) and torch's bidirectional RNN on the same weights, compared."""
+    tr = forward(x, w, target)
+    return tr, check_with_torch(x, w, target, tr)

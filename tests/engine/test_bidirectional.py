@@ -79,3 +79,15 @@ def test_bad_shapes_and_targets_name_the_problem():
         bi.forward(torch.zeros(5, 2, dtype=torch.float64), w, 4)
     with pytest.raises(ValueError, match="features per step"):
         bi.forward(torch.zeros(5, 3, dtype=torch.float64), w, 0)
+
+
+def test_the_trace_beside_torch_is_torchs_own_within_rounding():
+    w = bi.from_dict(bi.seeded_bi_weights(26, 4, 3, seed=2))
+    x = one_hot("naturally")
+    tr, check = bi.forward_beside_torch(x, w, 1)
+    output, h_n, loss = bi.with_torch(x, w, 1)
+    assert_close(check.output, output)
+    assert_close(check.h_n, h_n)
+    assert_close(check.loss, loss)
+    assert_close(tr.loss, bi.forward(x, w, 1).loss)
+    assert 0 <= check.max_difference < 1e-12
