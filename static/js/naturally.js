@@ -478,6 +478,14 @@
     };
   }
 
+  /** Calls `fn(point)` when a data point of the Plotly plot `el` (an element or its id, drawn) is clicked,
+   * in place of the handler set before: a plot drawn again and again keeps one handler. */
+  function onPlotClick(el, fn) {
+    const target = typeof el === "string" ? document.getElementById(el) : el;
+    target.removeAllListeners?.("plotly_click");
+    target.on("plotly_click", (ev) => fn(ev.points[0]));
+  }
+
   /** Panels in a grid of `opts.cols` columns (default: all in one row), drawn in one Plotly call with
    * fixed axes, so that a stage's picture moves and its axes stay. Every matrix cell has the same size,
    * the largest the element holds, and the grid is centred in it. A panel is
@@ -974,6 +982,7 @@
     plotTitle,
     cellBox,
     paddingRing,
+    onPlotClick,
     bars,
     lines,
     trainingCurves,

@@ -249,3 +249,18 @@ def test_the_overview_panels_link_opens_the_lesson_in_that_state(page: Page, bas
     page.wait_for_function("() => document.getElementById('from-home').hidden")
     page.wait_for_function("() => !location.search.includes('matrix=')")
     assert page.errors == []  # type: ignore[attr-defined]
+
+
+def test_a_click_on_the_pooled_patch_outlines_that_cells_window(page: Page, base_url: str):
+    _open(page, base_url, query="&step=5")
+    x, y = page.evaluate("""() => { const d = document.getElementById('plot-stage');
+        const [xa, ya] = [d._fullLayout.xaxis2, d._fullLayout.yaxis2]; const r = d.getBoundingClientRect();
+        return [r.left + xa._offset + xa.l2p(1), r.top + ya._offset + ya.l2p(2)]; }""")
+    page.mouse.click(x, y)  # the pooled patch's row 2, column 1
+    expect(page.locator("#cell-out")).to_have_text("Output cell (row 2, column 1) of 4×4")
+    window = page.evaluate(  # the window drawn on the patch: rows 4–5, columns 2–3 (stride 2)
+        """() => document.getElementById('plot-stage').layout.shapes
+        .find((s) => s.xref === 'x' && s.line.width === 3)"""
+    )
+    assert (window["y0"], window["x0"]) == (3.5, 1.5)
+    assert page.errors == []  # type: ignore[attr-defined]

@@ -76,11 +76,13 @@
     act = { ...res, imageId: body.image_id, before: tensor(res.before), after: tensor(res.after) };
     fillMapSelect();
     aimPatch();
-    drawMaps();
-    drawHists();
+    guide.refresh(); // the stage first: it is the first screen; the whole maps below, a moment later
+    setTimeout(() => {
+      drawMaps();
+      drawHists();
+    });
     drawShares();
     writeCode();
-    guide.refresh();
   }
 
   function mapLabel(b) {
@@ -124,10 +126,8 @@
     });
     for (const id of ["plot-before", "plot-after"]) {
       // a click on a full map puts the stage's patch there
-      const el = $(id);
-      el.removeAllListeners?.("plotly_click");
-      el.on("plotly_click", (ev) => {
-        aimPatch(ev.points[0].y, ev.points[0].x);
+      N.onPlotClick(id, (pt) => {
+        aimPatch(pt.y, pt.x);
         guide.refresh();
       });
     }

@@ -513,7 +513,7 @@
     const st = tr.steps[pos];
     const list = [...inputPanels(step, st), outputPanel(step, st)];
     const cols = list.length === 2 && NARROW.matches ? 1 : 2;
-    panels("plot-stage", list, { cols }).then(hookStageClicks);
+    panels("plot-stage", list, { cols }).then(() => N.onPlotClick("plot-stage", stageClick));
     return stepNumbers(step, st);
   }
 
@@ -558,17 +558,11 @@
     interval: (step) => (step === STEP.SLIDE ? 1000 / Number($("speed").value) : 3000),
   });
 
-  /** A click on a cell of the stage's output map moves the window there (hooked once Plotly has drawn). */
-  let clicksHooked = false;
-  function hookStageClicks() {
-    if (clicksHooked) return;
-    clicksHooked = true;
-    $("plot-stage").on("plotly_click", (ev) => {
-      const p = ev.points[0];
-      if (!tr || p.curveNumber !== inputNames().length) return;
-      showPosition(p.y * tr.output.shape[1] + p.x);
-      N.state.save();
-    });
+  /** A click on a cell of the stage's output map moves the window there. */
+  function stageClick(p) {
+    if (!tr || p.curveNumber !== inputNames().length) return;
+    showPosition(p.y * tr.output.shape[1] + p.x);
+    N.state.save();
   }
 
   /* ---- the PyTorch panel ---- */

@@ -44,8 +44,8 @@
       $("zoom-col").value = Math.max(0, Math.floor(res.width / 2) - half);
     }
     linkedPatch = false;
-    drawChannels();
-    drawZoom();
+    drawZoom(); // the stage first: it is the first screen; the whole channels below, a moment later
+    setTimeout(drawChannels);
   }
 
   function zoomBox() {
@@ -96,11 +96,7 @@
     });
     heatmap("plot-gray", matrix(state.gray, 0), { ...opts, scale: "gray", title: t(`${P}gray`) });
     describeChannels();
-    for (const key of ["r", "g", "b", "gray"]) {
-      const el = $(`plot-${key}`);
-      el.removeAllListeners?.("plotly_click");
-      el.on("plotly_click", (ev) => aimAt(ev.points[0].y, ev.points[0].x));
-    }
+    for (const key of ["r", "g", "b", "gray"]) N.onPlotClick(`plot-${key}`, (pt) => aimAt(pt.y, pt.x));
   }
 
   function drawZoom() {
@@ -206,7 +202,9 @@
     lastFrame = step === STEP.PIXEL ? frame : null;
     const list = stagePanels(step);
     order = list.map((p) => p.key);
-    panels("plot-stage", list, { cols: NARROW.matches ? 2 : 3 }).then(hookStageClicks);
+    panels("plot-stage", list, { cols: NARROW.matches ? 2 : 3 }).then(() =>
+      N.onPlotClick("plot-stage", stageClick),
+    );
     return stepNumbers(step, size);
   }
 
@@ -235,21 +233,15 @@
   });
 
   /** A click on the stage: on the picture it moves the patch there, on a patch's cell it outlines that
-   * pixel (hooked once Plotly has drawn). */
-  let clicksHooked = false;
-  function hookStageClicks() {
-    if (clicksHooked) return;
-    clicksHooked = true;
-    $("plot-stage").on("plotly_click", (ev) => {
-      const pt = ev.points[0];
-      if (!state) return;
-      if (order[pt.curveNumber] === "picture") {
-        aimAt(pt.y, pt.x);
-        return;
-      }
-      pixel = [pt.y, pt.x]; // a patch's own row and column (its ticks count from where it lies)
-      guide.refresh();
-    });
+   * pixel. */
+  function stageClick(pt) {
+    if (!state) return;
+    if (order[pt.curveNumber] === "picture") {
+      aimAt(pt.y, pt.x);
+      return;
+    }
+    pixel = [pt.y, pt.x]; // a patch's own row and column (its ticks count from where it lies)
+    guide.refresh();
   }
 
   function torchCode(row, col, size) {

@@ -200,11 +200,9 @@
         h: h2,
         w: w2,
       });
-      const el = $(`map-in-${c}`);
-      el.removeAllListeners?.("plotly_click");
-      el.on("plotly_click", (ev) => {
+      N.onPlotClick(`map-in-${c}`, (pt) => {
         $("patch-map").value = c;
-        aimPatch(ev.points[0].y, ev.points[0].x);
+        aimPatch(pt.y, pt.x);
         movePatch();
       });
     });
@@ -402,8 +400,8 @@
       showCellText();
     }
     lastFrame = step === STEP.SLIDE ? frame : null;
-    panels("plot-stage", [patchPanel(step), pooledPanel(step)], { cols: NARROW.matches ? 1 : 2 }).then(
-      hookStageClicks,
+    panels("plot-stage", [patchPanel(step), pooledPanel(step)], { cols: NARROW.matches ? 1 : 2 }).then(() =>
+      N.onPlotClick("plot-stage", stageClick),
     );
     return stepNumbers(step);
   }
@@ -453,17 +451,11 @@
     interval: (step) => (step === STEP.SLIDE ? 500 : 3000),
   });
 
-  /** A click on a cell of the stage's pooled patch shows its window (hooked once Plotly has drawn). */
-  let clicksHooked = false;
-  function hookStageClicks() {
-    if (clicksHooked) return;
-    clicksHooked = true;
-    $("plot-stage").on("plotly_click", (ev) => {
-      const pt = ev.points[0];
-      if (!patch || pt.curveNumber !== 1) return;
-      cell = [pt.y, pt.x];
-      showCell();
-    });
+  /** A click on a cell of the stage's pooled patch shows its window. */
+  function stageClick(pt) {
+    if (!patch || pt.curveNumber !== 1) return;
+    cell = [pt.y, pt.x];
+    showCell();
   }
 
   /* ---- padding and stride explorer ---- */
