@@ -67,7 +67,15 @@
 
   /* ---- drawing ---- */
   function render() {
-    const outs = res.branches.map((b) => tensor(b.output));
+    look = lookAt(res.branches.map((b) => tensor(b.output)));
+    guide.refresh();
+    // the stage is on the first screen: let the browser paint it before drawing what lies below
+    requestAnimationFrame(() => setTimeout(drawBelow));
+  }
+
+  /** Below the stage: the diagram, the branches' maps, the concatenation, the PyTorch panel. */
+  function drawBelow() {
+    const outs = look.outs;
     drawDiagram();
     drawInput();
     res.branches.forEach((b, k) => {
@@ -93,8 +101,6 @@
         ? t("cnn.inception.note_seed", { seed: res.seed })
         : t("cnn.inception.note_trained");
     code(torchCode());
-    look = lookAt(outs);
-    guide.refresh();
   }
 
   function drawDiagram() {
