@@ -16,7 +16,6 @@ from tests.browser.test_pages import wait_for_plots
 NOT_CONVERTED = {
     "/cnn/your-classes",
     "/rnn/bidirectional",
-    "/rnn/gru",
     "/rnn/practice",
 }
 SCREENS = {

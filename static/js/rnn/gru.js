@@ -1,29 +1,27 @@
-/* §5.3 GRU: (a) how much gradient reaches earlier steps, tanh RNN vs linear RNN vs GRU, against λ^(T−t);
+/* §5.3 GRU: the stage walks the gates of the typed name letter by letter (the trained name model);
+ * (a) how much gradient reaches earlier steps, tanh RNN vs linear RNN vs GRU, against λ^(T−t);
  * (b) the gates z, r, candidate n and state h of the trained name model, step by step. */
 (() => {
   "use strict";
-  const { t, api, tensor, matrix, draw, heatmap, bars, code, fmt, debounce, COLORS } = N;
-  const $ = (id) => document.getElementById(id);
+  const { t, api, tensor, matrix, draw, heatmap, panels, bars, code, fmt, debounce, COLORS, $ } = N;
   const P = "rnn.gru.";
   const CELLS = [
     ["rnn", COLORS.red, "solid"],
     ["linear", COLORS.muted, "dash"],
     ["gru", COLORS.green, "solid"],
   ];
-  const ALPHABET = "abcdefghijklmnopqrstuvwxyz '-"; // the name model's codes 1 … 29
   const VANISHED = 1e-3;
   const EXPLODED = 1e3;
   const exp = (v) => (v === null ? "—" : Number(v).toExponential(1));
   let flowRes = null;
   let gates = null;
-  let flowCall = 0;
-  let gatesCall = 0;
+  let linkedUnits = $("units").value !== ""; // restored from a link (urlstate.js) before this script ran
 
   /* ---- (a) gradient flow ---- */
   function flowBody() {
     return {
       spectral_radius: Number($("radius").value),
-      steps: Number($("steps").value),
+      steps: Number($("flow-steps").value),
       hidden_size: Number($("hidden").value),
       input_scale: Number($("input-scale").value),
       update_bias: Number($("update-bias").value),
@@ -32,16 +30,12 @@
   }
 
   async function updateFlow() {
-    const call = ++flowCall;
     if (!$("seed").checkValidity()) return; // the box says why (naturally.js), and the plots stay
-    let res;
     try {
-      res = await api("POST", "/api/rnn/gradient-flow", flowBody());
+      flowRes = await api("POST", "/api/rnn/gradient-flow", flowBody(), { key: "flow" });
     } catch {
-      return;
+      return; // the status line says why, or a newer slider position is on its way
     }
-    if (call !== flowCall) return; // a newer slider position is on its way
-    flowRes = res;
     drawFlow();
     drawSweep();
     code(torchCode());
@@ -215,6 +209,7 @@
     $("prediction").classList.add("refused");
     if (!gates) return;
     const label = t(`${P}stale_label`, { name: gates.res.name });
+    $("plot-stage").classList.add("stale"); // the note above it names the problem
     for (const id of GATE_PLOTS) {
       $(id).classList.add("stale");
       $(id).parentElement.dataset.stale = label;
@@ -222,7 +217,6 @@
   }
 
   async function updateGates() {
-    const call = ++gatesCall;
     const problem = N.nameProblem($("name").value, Number($("name").dataset.max));
     if (problem) {
       nameRefused(problem);
@@ -230,20 +224,22 @@
     }
     let res;
     try {
-      res = await api("POST", "/api/rnn/gru", { name: $("name").value, encoding: "f16" });
-    } catch (e) {
       // f16: ~3 characters a value, not ~20
-      if (call === gatesCall) nameRefused(e.message);
+      res = await api("POST", "/api/rnn/gru", { name: $("name").value, encoding: "f16" }, { key: "gates" });
+    } catch (e) {
+      if (!(e instanceof N.Superseded)) nameRefused(e.message);
       return;
     }
-    if (call !== gatesCall) return;
     $("prediction").classList.remove("refused");
+    $("plot-stage").classList.remove("stale");
     for (const id of GATE_PLOTS) {
       $(id).classList.remove("stale");
       delete $(id).parentElement.dataset.stale;
     }
     gates = { res, r: tensor(res.r), z: tensor(res.z), n: tensor(res.n), h: tensor(res.h) };
-    $("units").value = topUnits(4).join(" ");
+    if (!linkedUnits) $("units").value = topUnits(4).join(" "); // a link's units stay for its first name
+    linkedUnits = false;
+    guide.refresh(); // the stage first: it is on the first screen
     drawGates();
     code(torchCode());
   }
@@ -304,9 +300,7 @@
         hovertemplate: `${t(`${P}axis_unit`)} %{x}, %{y}: %{z:.3f}<extra></extra>`,
         yaxis: { ...common.yaxis, autorange: "reversed" },
       });
-      const el = $(`plot-${gate}`);
-      el.removeAllListeners?.("plotly_click");
-      el.on("plotly_click", (ev) => toggleUnit(ev.points[0].x));
+      N.onPlotClick(`plot-${gate}`, (point) => toggleUnit(point.x));
     }
     $("caption-z").innerHTML = t(seedForm ? `${P}caption_z_seed_html` : `${P}caption_z_html`);
     drawUnits();
@@ -375,6 +369,135 @@
     });
   }
 
+  /* ---- the stage: the gates of the typed name filling in, letter by letter ---- */
+  const STAGE_GATES = ["r", "n", "z", "h"]; // in the order the cell uses them
+  const SCALE = { r: ["heat", 0, 1], z: ["heat", 0, 1], n: ["diverging", -1, 1], h: ["diverging", -1, 1] };
+  const ROWS = 8; // units shown: those whose state moves most over the name
+  const [READ, RESET, CANDIDATE, UPDATE, MIX, WALK, LAST] = [0, 1, 2, 3, 4, 5, 6];
+  const FILLED = { [READ]: [], [RESET]: ["r"], [CANDIDATE]: ["r", "n"], [UPDATE]: ["r", "n", "z"] };
+  const FOCUS = { [RESET]: "r", [CANDIDATE]: "n", [UPDATE]: "z", [MIX]: "h", [LAST]: "h" };
+  const letter = (c) => (c === " " ? "␣" : c);
+
+  /** Positions in the order the chosen direction reads them (the backward one from the last letter). */
+  function readingOrder() {
+    const order = [...gates.res.tokens.keys()];
+    return chosen()[1] ? order.reverse() : order;
+  }
+
+  /** The unit the steps follow (its state moves most over the name) and the letter that moves it most. */
+  function followed() {
+    const h = matrix(gates.h, ...chosen());
+    const u = topUnits(1)[0];
+    const order = readingOrder();
+    const before = (k) => (k ? h[order[k - 1]][u] : 0); // h₀ = 0
+    const k = order.reduce(
+      (best, pos, i) =>
+        Math.abs(h[pos][u] - before(i)) > Math.abs(h[order[best]][u] - before(best)) ? i : best,
+      0,
+    );
+    return { u, k, before: before(k) };
+  }
+
+  /** The moment of guided step `step` (frame `frame`): the reading index `k` being computed, the gates
+   * already computed at it, the panel in focus. Letters read before k are filled in every gate. */
+  function moment(step, frame) {
+    const f = followed();
+    const T = gates.res.tokens.length;
+    if (step === WALK) return { ...f, k: Math.min(frame, T - 1), done: STAGE_GATES, focus: null };
+    if (step === LAST) return { ...f, k: T - 1, done: STAGE_GATES, focus: "h" };
+    return { ...f, done: FILLED[step] ?? STAGE_GATES, focus: FOCUS[step] ?? null };
+  }
+
+  function stageAt(step, frame) {
+    const m = moment(step, frame);
+    const order = readingOrder();
+    const T = order.length;
+    const units = topUnits(ROWS);
+    const labels = gates.res.tokens.map(letter);
+    const pos = order[m.k];
+    const shown = (gate, p) => order.indexOf(p) < m.k || (p === pos && m.done.includes(gate));
+    const row = units.indexOf(m.u);
+    const narrow = $("plot-stage").clientWidth < 520;
+    const list = STAGE_GATES.map((gate) => {
+      const all = matrix(gates[gate], ...chosen()); // (T, H): torch's z, whatever the form below
+      const full = units.map((u) => all.map((r) => r[u])); // (units, T)
+      const z = full.map((r) => r.map((v, p) => (shown(gate, p) ? v : null)));
+      const [scale, zmin, zmax] = SCALE[gate];
+      const box = (x0, x1, y0, y1, color) => ({
+        type: "rect",
+        x0,
+        x1,
+        y0,
+        y1,
+        line: { color, width: 2.5 },
+      });
+      return {
+        z,
+        text: z.map((r) => r.map((v) => (v === null ? "" : fmt(v, 2)))),
+        textFit: full.map((r) => r.map((v) => fmt(v, 2))),
+        scale,
+        zmin,
+        zmax,
+        title: t(`${P}stage_${gate}`),
+        dim: m.focus !== null && m.focus !== gate,
+        hovertemplate: `${gate}, ${t(`${P}axis_unit`)} %{y}, %{x}: %{z:.3f}<extra></extra>`,
+        xaxis: { tickvals: [...Array(T).keys()], ticktext: labels, tickfont: { size: narrow ? 10 : 12 } },
+        yaxis: { tickvals: [...units.keys()], ticktext: units.map(String) },
+        shapes: [
+          box(pos - 0.5, pos + 0.5, -0.5, units.length - 0.5, COLORS.window),
+          box(-0.5, T - 0.5, row - 0.5, row + 0.5, COLORS.ink),
+        ],
+      };
+    });
+    panels("plot-stage", list, { cols: 2 });
+    return stepNumbers(step, m, pos);
+  }
+
+  /** The numbers of a step's text, for the followed unit at the letter being read. */
+  function stepNumbers(step, m, pos) {
+    const at = (gate) => matrix(gates[gate], ...chosen())[pos][m.u];
+    const [layer, dir] = chosen();
+    const res = gates.res;
+    const g = (v) => fmt(v, 3);
+    const pf = (v) => (v < 0 ? `(${g(v)})` : g(v));
+    const h = matrix(gates.h, layer, dir);
+    const order = readingOrder();
+    const prev = m.k ? h[order[m.k - 1]][m.u] : 0;
+    const [r, n, z, hNow] = STAGE_GATES.map(at);
+    const base = {
+      u: m.u,
+      t: m.k + 1,
+      T: order.length,
+      letter: letter(res.tokens[pos]),
+      position: pos + 1,
+      layer: layer + 1,
+      direction: t(`${P}${dir ? "backward" : "forward"}`).toLowerCase(),
+      H: res.hidden_size,
+    };
+    if (step === READ)
+      return {
+        ...base,
+        code: res.codes[pos],
+        input: layer ? 2 * res.hidden_size : res.input_size,
+        hp: g(prev),
+      };
+    if (step === RESET) return { ...base, r: g(r), hp: g(prev) };
+    if (step === CANDIDATE) return { ...base, n: g(n), r: g(r) };
+    if (step === UPDATE) return { ...base, z: g(z), keep: fmt(100 * z, 0), fresh: fmt(100 * (1 - z), 0) };
+    if (step === MIX)
+      return { ...base, formula: `(1 − ${g(z)})·${pf(n)} + ${g(z)}·${pf(prev)} = ${g(hNow)}`, h: g(hNow) };
+    const zRow = matrix(gates.z, layer, dir)[pos];
+    if (step === WALK) return { ...base, h: g(hNow), z: g(z), kept: zRow.filter((v) => v > 0.9).length };
+    const best = res.prediction[0];
+    return {
+      ...base,
+      h: g(hNow),
+      name: res.name,
+      language: N.language(best.language),
+      p: fmt(100 * best.probability, 1),
+    };
+  }
+
   /* ---- the PyTorch panel: both computations, runnable ---- */
   function torchCode() {
     const parts = [];
@@ -424,7 +547,7 @@
   }
 
   function gatesCode(res) {
-    const codes = [...res.name].map((c) => ALPHABET.indexOf(c) + 1);
+    const codes = res.codes;
     const H = res.hidden_size;
     const [layer, dir] = chosen();
     const sfx = `_l${layer}${dir ? "_reverse" : ""}`;
@@ -464,10 +587,15 @@
   }
 
   /* ---- wiring ---- */
+  const guide = N.steps({
+    show: (step, frame) => (gates ? stageAt(step, frame) : null),
+    frames: (step) => (gates && step === WALK ? gates.res.tokens.length : 1),
+    interval: (step) => (step === WALK ? 900 : 3200),
+  });
   const later = debounce(updateFlow, 150);
   for (const [id, digits] of [
     ["radius", 2],
-    ["steps", 0],
+    ["flow-steps", 0],
     ["input-scale", 2],
     ["update-bias", 1],
   ]) {
@@ -484,6 +612,7 @@
         $("units").value = topUnits(4).join(" ");
         drawGates();
         code(torchCode());
+        guide.refresh();
       }
     });
   }
@@ -499,6 +628,6 @@
   $("line-gate").addEventListener("change", () => {
     if (gates) drawUnits();
   });
+  updateGates(); // the stage's answer first
   updateFlow();
-  updateGates();
 })();
