@@ -498,13 +498,15 @@
    * with a `title`, `shapes` in the panel's own coordinates (a matrix's column x and row y; N.cellBox
    * outlines cells), `origin: [row, col]` to number a matrix's ticks from where it lies in a larger one,
    * `xaxis` / `yaxis` additions (ticks, ranges), and `dim: true` to fade it, so that the panel a step
-   * talks about stands out. `opts.shapes` and `opts.annotations` may name a panel's axes ("x2", …). */
+   * talks about stands out. `opts.shapes` and `opts.annotations` may name a panel's axes ("x2", …);
+   * `opts.margin` widens the figure's margins (e.g. `{l: 90}` for row labels longer than a number). */
   function panels(el, list, opts = {}) {
     const target = typeof el === "string" ? document.getElementById(el) : el;
+    const margin = { ...PANEL_MARGIN, ...opts.margin };
     const cols = Math.min(opts.cols || list.length, list.length);
     const rows = Math.ceil(list.length / cols);
-    const width = Math.max(1, target.clientWidth - PANEL_MARGIN.l - PANEL_MARGIN.r);
-    const height = Math.max(1, target.clientHeight - PANEL_MARGIN.t - PANEL_MARGIN.b);
+    const width = Math.max(1, target.clientWidth - margin.l - margin.r);
+    const height = Math.max(1, target.clientHeight - margin.t - margin.b);
     const sizeOf = (p) => {
       const m = p.z || p.image;
       return m ? [m.length, m[0].length] : p.cells || [8, 8];
@@ -569,7 +571,7 @@
       }
     });
     return draw(target, traces, {
-      margin: PANEL_MARGIN,
+      margin,
       shapes,
       annotations,
       layout: { ...axes, hovermode: "closest" },

@@ -1,4 +1,8 @@
-"""§6 in Chromium: the packing views follow the typed names; a typed name gets its top-5 bars."""
+"""§6 in Chromium: the stage packs the typed batch step by step (keyboard, links, presentation, the
+home page's link); the packing views follow the typed names; a typed name gets its top-5 bars."""
+
+import re
+from urllib.parse import parse_qs, urlparse
 
 import httpx
 import pytest
@@ -6,6 +10,8 @@ from playwright.sync_api import Page, expect
 
 from engine.data.names import names_split
 from tests.browser.conftest import plot_points
+from tests.browser.stage import presentation_shows_only_the_stage
+from tests.browser.test_home import ready
 
 
 def packed_count(page: Page) -> int:
@@ -166,4 +172,124 @@ def test_packing_and_confusion_redrawn_for_a_phone(page: Page, base_url: str):
     page.set_viewport_size({"width": 1280, "height": 800})  # a desktop shows the matrix itself
     expect(page.locator("#plot-confusion")).to_be_visible()
     expect(page.locator("#confusion-list")).to_be_hidden()
+    assert page.errors == []
+
+
+# ---- the stage (issue #14): pack_padded_sequence, one step at a time ----
+
+STAGE = """() => { const el = document.getElementById('plot-stage');
+  return { step: document.querySelector('#steps [aria-current=step]').dataset.step,
+    text: document.getElementById('step-text').textContent,
+    batch: el.data[0].text, rows: el.layout.yaxis.ticktext, packed: el.data[1].text }; }"""
+
+
+def _stage(page: Page) -> dict:
+    """The highlighted step, its text, the batch panel's letters and row labels, and the packed panel's
+    letters (one row per time step; '' where nothing is packed yet)."""
+    return page.evaluate(STAGE)
+
+
+def _stage_link(page: Page, base_url: str, query: str) -> None:
+    page.goto(f"{base_url}/rnn/practice?{query}")
+    page.wait_for_function("() => document.getElementById('step-text').querySelector('.num')")
+    page.wait_for_load_state("networkidle")
+
+
+def _letters(pack: dict) -> list[list[str]]:
+    """PackedSequence.data of a fresh /api/rnn/pack answer, folded per time step, as letters."""
+    a, out, start = pack["alphabet"], [], 0
+    for n in pack["batch_sizes"]:
+        out.append([a[c - 1] for c in pack["data"][start : start + n]])
+        start += n
+    return out
+
+
+def _packed(st: dict) -> list[list[str]]:
+    return [[c for c in row if c] for row in st["packed"]]
+
+
+def test_the_keyboard_packs_the_batch_and_the_visual_follows(page: Page, base_url: str):
+    _stage_link(page, base_url, "lang=en")
+    names = ["Nguyen", "Schmidt", "Rossi", "O'Brien", "Tanaka", "Dvořák"]
+    pack = httpx.post(f"{base_url}/api/rnn/pack", json={"names": names}).json()
+    st = _stage(page)
+    assert st["step"] == "0" and _packed(st) == [[]] * 7  # nothing packed yet
+    assert sum(c not in ("", "·") for row in st["batch"] for c in row) == sum(pack["lengths"]) == 37
+    assert " ".join(map(str, pack["codes"][0])) in st["text"]  # "nguyen" as codes
+    page.keyboard.press("ArrowRight")  # padded: 6 × 7 cells, 5 of them padding
+    page.wait_for_function("() => location.search.includes('step=2')")
+    st = _stage(page)
+    assert sum(c == "·" for row in st["batch"] for c in row) == 6 * 7 - 37 and "42" in st["text"]
+    page.keyboard.press("ArrowRight")  # sorted by length, as torch's sorted_indices say
+    page.wait_for_function("() => location.search.includes('step=3')")
+    st = _stage(page)
+    assert [r.split(" ")[0] for r in st["rows"]] == [pack["names"][i] for i in pack["order"]]
+    page.keyboard.press("ArrowRight")  # packing walks the time steps, one row of data per frame
+    page.wait_for_function(
+        "() => document.getElementById('plot-stage').data[1].text.every((r) => r.some((c) => c))",
+        timeout=15_000,
+    )
+    st = _stage(page)
+    assert _packed(st) == _letters(pack) and "batch_sizes[6]" in st["text"]
+    page.keyboard.press("ArrowLeft")
+    page.wait_for_function("() => location.search.includes('step=3')")
+    page.focus("#names")
+    page.keyboard.press("ArrowRight")  # inside the names box the arrows move the caret
+    assert _stage(page)["step"] == "2"
+    assert page.errors == []
+
+
+def test_a_link_restores_the_names_and_the_step(page: Page, base_url: str):
+    _stage_link(page, base_url, "lang=en&names=Li%2C+Chan%2C+Dvo%C5%99%C3%A1k&k=3&step=5")
+    assert page.input_value("#names") == "Li, Chan, Dvořák" and page.input_value("#k") == "3"
+    assert page.is_hidden("#state-note")
+    st = _stage(page)
+    pack = httpx.post(f"{base_url}/api/rnn/pack", json={"names": ["Li", "Chan", "Dvořák"]}).json()
+    assert st["step"] == "4" and _packed(st) == _letters(pack)  # the whole batch packed
+    assert "12 codes instead of the 18 cells" in st["text"] and "3, 3, 2, 2, 1, 1" in st["text"]
+    page.fill("#names", "Li, Chan")  # a change goes back into the link
+    page.wait_for_function("() => location.search.includes('names=Li%2C+Chan&')")
+    assert page.errors == []
+
+
+def test_a_link_with_nonsense_shows_the_note_and_the_defaults(page: Page, base_url: str):
+    _stage_link(page, base_url, "lang=zh&k=99&optimizer=sideways&epochs=0&step=42&bogus=1")
+    note = page.text_content("#state-note") or ""
+    assert page.is_visible("#state-note") and "默认值" in note
+    for part in ("(k) = “99”", "(optimizer) = “sideways”", "(epochs) = “0”", "step = “42”", "bogus"):
+        assert part in note, part
+    values = page.evaluate(
+        "() => ['k', 'optimizer', 'epochs'].map((id) => document.getElementById(id).value)"
+    )
+    assert values == ["5", "adamw", "12"]
+    assert _stage(page)["step"] == "0"
+    assert page.errors == []
+
+
+def test_presentation_mode_shows_only_the_stage(page: Page, base_url: str):
+    presentation_shows_only_the_stage(
+        page,
+        f"{base_url}/rnn/practice?lang=en&present=1&step=2",
+        prose=("#plot-codes", "#plot-probs", "#train-form"),
+        shown=("#plot-stage", "#names"),
+    )
+    assert page.errors == []
+
+
+def test_the_overview_panels_link_opens_the_lesson_in_that_state(page: Page, base_url: str):
+    ready(page, f"{base_url}/?lang=en")
+    page.focus("#rnn-frame .net-over")  # the embedding rows
+    page.keyboard.press("Enter")
+    link = page.locator("#rnn-detail-link")
+    expect(link).to_have_attribute("href", re.compile("practice"), timeout=30_000)
+    q = {k: v[0] for k, v in parse_qs(urlparse(link.get_attribute("href") or "").query).items()}
+    link.click()
+    page.wait_for_url(re.compile("/rnn/practice"))
+    page.wait_for_function("() => document.getElementById('step-text').querySelector('.num')")
+    page.wait_for_load_state("networkidle")
+    assert page.is_hidden("#state-note") and page.input_value("#names") == q["names"] == "Nakamura"
+    pack = httpx.post(f"{base_url}/api/rnn/pack", json={"names": [q["names"]]}).json()
+    page.click("#steps [data-step='4']")  # the packed batch of one: a letter per time step
+    assert _packed(_stage(page)) == _letters(pack) == [[c] for c in "nakamura"]
+    expect(page.locator("#caption-packed")).to_contain_text("batch_sizes = [1, 1, 1, 1, 1, 1, 1, 1]")
     assert page.errors == []

@@ -1,10 +1,10 @@
-/* §6 RNN practice, part 1: a batch of typed names through every stage of the pipeline (codes,
- * padding, sorting, PackedSequence, embedding, bidirectional GRU, linear layer), the seed's parameter
- * table, and predicting one name. Training lives in practice_train.js. */
+/* §6 RNN practice, part 1: the stage packs the typed batch (pack_padded_sequence) step by step; then
+ * the batch through every stage of the pipeline (codes, padding, sorting, PackedSequence, embedding,
+ * bidirectional GRU, linear layer), the seed's parameter table, and predicting one name. Training
+ * lives in practice_train.js. */
 (() => {
   "use strict";
-  const { t, api, tensor, matrix, heatmap, bars, draw, code, debounce, fmt, COLORS } = N;
-  const $ = (id) => document.getElementById(id);
+  const { t, api, tensor, matrix, heatmap, panels, bars, draw, code, debounce, fmt, COLORS, $ } = N;
   const P = "rnn.practice.";
   const MAX_NAMES = 16;
   const NARROW = 600; // a plot narrower than this (a phone) gets the folded PackedSequence
@@ -92,7 +92,7 @@
     select.value = keep !== "" && Number(keep) < typed.length ? keep : "0";
     drawGru();
     drawProbs();
-    code(torchCode());
+    if (card) code(torchCode());
   }
 
   function drawPacked(p) {
@@ -229,7 +229,7 @@
           x1: h - 0.5,
           y0: -0.5,
           y1: s.names.length - 0.5,
-          line: { color: "#000000", width: 3 },
+          line: { color: COLORS.ink, width: 3 },
         },
       ],
       hovertemplate: "%{y}, %{x}: %{z:.3f}<extra></extra>",
@@ -259,6 +259,114 @@
     });
   }
 
+  /* ---- the stage: pack_padded_sequence, one step at a time ---- */
+  const [CODES, PAD, SORT, PACK, PACKED] = [0, 1, 2, 3, 4]; // then 5: the GRU reads the packed batch
+  const starts = (sizes) => sizes.map((_, s) => sizes.slice(0, s).reduce((a, b) => a + b, 0));
+
+  /** The stage at guided step `step` (frame: the time step being packed): the batch (typed order, then
+   * padded, then sorted) beside PackedSequence.data folded per time step; returns the step's numbers. */
+  function stageAt(step, frame) {
+    const p = batch.pack;
+    const B = p.names.length;
+    const T = p.padded[0].length;
+    const sorted = step >= SORT;
+    const rowsOf = sorted ? p.order : [...Array(B).keys()]; // batch row → padded row
+    const upto = step < PACK ? -1 : step === PACK ? frame : T - 1; // time steps packed so far
+    const left = rowsOf.map((i) =>
+      p.padded[i].map((c, s) => (step === CODES && s >= p.lengths[i] ? null : c)),
+    );
+    const letter = (c) => (c === null ? "" : c === 0 ? "·" : chars([c], p.alphabet)[0]);
+    const width = Math.max(...p.batch_sizes);
+    const at = starts(p.batch_sizes);
+    const right = p.batch_sizes.map((n, s) =>
+      [...Array(width).keys()].map((j) => (j < n && s <= upto ? p.data[at[s] + j] : null)),
+    );
+    const box = (x0, x1, y0, y1) => ({
+      type: "rect",
+      x0,
+      x1,
+      y0,
+      y1,
+      line: { color: COLORS.window, width: 3 },
+    });
+    const now = Math.max(0, upto);
+    const wide = $("plot-stage").clientWidth >= NARROW;
+    const name = (i) => `${p.names[i]} (${p.lengths[i]})`;
+    panels(
+      "plot-stage",
+      [
+        {
+          z: left,
+          text: left.map((r) => r.map(letter)),
+          scale: CODE_SCALE,
+          zmin: 0,
+          zmax: 29,
+          title: t(`${P}pack_batch_${step === CODES ? "codes" : sorted ? "sorted" : "padded"}`),
+          dim: step >= PACKED,
+          hovertemplate: `t = %{x}: %{text}, ${t(`${P}code`)} %{z}<extra></extra>`,
+          xaxis: {
+            tickvals: [...Array(T).keys()],
+            ticktext: [...Array(T).keys()].map((s) => (wide ? `t=${s}` : s)),
+          },
+          yaxis: { tickvals: [...Array(B).keys()], ticktext: rowsOf.map(name) },
+          shapes: step === PACK ? [box(now - 0.5, now + 0.5, -0.5, p.batch_sizes[now] - 0.5)] : [],
+        },
+        {
+          z: right.map((r, s) => r.map((c) => (c === null ? null : s % 2))),
+          text: right.map((r) => r.map(letter)),
+          scale: STEP_SCALE,
+          zmin: 0,
+          zmax: 1,
+          title: t(`${P}pack_data`),
+          dim: step < PACK,
+          hovertemplate: "t = %{y}: %{text}<extra></extra>",
+          xaxis: { showticklabels: false },
+          yaxis: { tickvals: [...Array(T).keys()], ticktext: p.batch_sizes.map((_, s) => `t=${s}`) },
+          shapes: step === PACK ? [box(-0.5, p.batch_sizes[now] - 0.5, now - 0.5, now + 0.5)] : [],
+        },
+      ],
+      {
+        cols: wide ? 2 : 1,
+        margin: { l: Math.min(140, 16 + 7 * Math.max(...rowsOf.map((i) => name(i).length))) },
+      },
+    );
+    return stageNumbers(step, now);
+  }
+
+  function stageNumbers(step, s) {
+    const p = batch.pack;
+    const B = p.names.length;
+    const T = p.padded[0].length;
+    const total = p.data.length;
+    const first = { name: p.names[0], codes: p.codes[0].join(" "), B };
+    if (step === CODES) return { ...first, lengths: p.lengths.join(", ") };
+    if (step === PAD) return { B, T, cells: B * T, pads: B * T - total };
+    if (step === SORT) return { order: p.order.join(", "), lengths: p.sorted_lengths.join(", ") };
+    const at = starts(p.batch_sizes);
+    if (step === PACK) {
+      const taken = p.data.slice(at[s], at[s] + p.batch_sizes[s]);
+      return {
+        t: s,
+        n: p.batch_sizes[s],
+        letters: chars(taken, p.alphabet).join(" "),
+        from: at[s],
+        to: at[s] + p.batch_sizes[s] - 1,
+      };
+    }
+    if (step === PACKED) return { total, cells: B * T, sizes: p.batch_sizes.join(", "), pads: B * T - total };
+    const st = batch.stages;
+    const probs = matrix(tensor(st.probabilities))[0];
+    const best = probs.indexOf(Math.max(...probs));
+    return {
+      total,
+      cells: B * T,
+      name: st.names[0],
+      last: st.lengths[0] - 1,
+      language: N.language(st.classes[best]),
+      p: fmt(100 * probs[best], 1),
+    };
+  }
+
   async function runPipeline() {
     const names = parseNames($("names").value);
     const max = Number($("names").dataset.max);
@@ -270,19 +378,20 @@
             .map((n) => [n, N.nameProblem(n, max)])
             .filter(([, why]) => why)
             .map(([n, why]) => `${n}: ${why}`)[0];
-    $("names-hint").textContent = problem ?? t(`${P}names_hint`, { max }); // beside the box
+    $("names-hint").textContent = problem ?? ""; // beside the box, in the page's language
     $("names-hint").classList.toggle("refused", Boolean(problem));
     if (problem) return;
     try {
       const [stages, pack] = await Promise.all([
-        api("POST", "/api/names/batch", { names }),
-        api("POST", "/api/rnn/pack", { names }),
+        api("POST", "/api/names/batch", { names }, { key: "batch" }),
+        api("POST", "/api/rnn/pack", { names }, { key: "pack" }),
       ]);
       batch = { pack, stages };
+      guide.refresh(); // the stage first: it is on the first screen
       drawStages();
-      fillTable();
+      if (card) fillTable();
     } catch {
-      /* the status line names the bad name */
+      /* the status line names the bad name, or newer names are on their way */
     }
   }
 
@@ -317,8 +426,9 @@
       $("predict-text").textContent = problem; // beside the box, in the page's language
     else if (name) {
       try {
-        res = await api("POST", "/api/names/predict", { name, k });
+        res = await api("POST", "/api/names/predict", { name, k }, { key: "predict" });
       } catch (e) {
+        if (e instanceof N.Superseded) return; // a later name or k is on its way
         $("predict-text").textContent = e.message; // beside the box, not only in the status line above
       }
     } else $("predict-text").textContent = t(`${P}no_name`);
@@ -351,6 +461,7 @@
   /** What the answer means, from the data's own counts: where the data holds the name, how small its
    * class or the answered one is, and when no language wins half of the probability. */
   function predictNotes(res) {
+    if (!card) return []; // a name typed before the model card arrived
     const idx = (lang) => card.classes.indexOf(lang);
     const size = (k) => card.train_counts[k] + card.held_out_counts[k];
     const all = card.classes.reduce((n, _, k) => n + size(k), 0);
@@ -420,6 +531,12 @@
     ].join("\n");
   }
 
+  const guide = N.steps({
+    show: (step, frame) => (batch ? stageAt(step, frame) : null),
+    frames: (step) => (batch && step === PACK ? batch.pack.padded[0].length : 1),
+    interval: (step) => (step === PACK ? 1300 : 3000),
+  });
+
   async function init() {
     $("names").addEventListener("input", debounce(runPipeline, 300));
     $("shown-name").addEventListener("change", drawGru);
@@ -430,8 +547,13 @@
       ev.preventDefault();
       predict();
     });
-    card = await fetch("/api/names/model").then((r) => r.json()); // the model's sizes, for the table and the code
-    await runPipeline();
+    const model = fetch("/api/names/model").then((r) => r.json()); // sizes and counts: table, code, notes
+    await runPipeline(); // the stage does not wait for the model card
+    card = await model;
+    if (batch) {
+      fillTable();
+      code(torchCode());
+    }
     await predict();
   }
 
