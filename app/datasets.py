@@ -59,6 +59,7 @@ class NoSuchDataset(LookupError):
     def __init__(self, set_id: str) -> None:
         super().__init__(translate("en", "api.no_such_dataset", set_id=set_id))
         self.set_id = set_id
+        self.code, self.values = "no_such_dataset", {"set_id": set_id}  # a custom job's error, worded later
 
 
 @dataclass

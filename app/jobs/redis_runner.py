@@ -188,19 +188,20 @@ class RedisRunner:
         ends in `error` and frees its slot, instead of staying active for ever."""
         why = self._lost(record)
         if why is not None:
-            record.state, record.finished = "error", time.time()
-            record.error = f"the worker running this job stopped ({why})"
+            code, status = why
+            record.fail(code, status=status)
             self.finish(record)
 
-    def _lost(self, record: JobRecord) -> str | None:
+    def _lost(self, record: JobRecord) -> tuple[str, str] | None:
+        """Why the job's worker is gone: a message code and RQ's status, or None."""
         try:
             status = Job.fetch(record.id, connection=self.redis).get_status()
         except NoSuchJobError:
-            return "its queue entry is gone"
+            return "job_queue_gone", ""
         if status in LOST:
-            return status.value
+            return "job_worker_status", status.value
         if record.state == "running" and not self.redis.exists(self._key(record.id, ":alive")):
-            return "no sign of life from its worker"
+            return "job_no_life", ""
         return None
 
     def _forget_lost(self) -> None:

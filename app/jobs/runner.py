@@ -8,6 +8,7 @@ turns an exception into the job's error state. A job that runs longer than its r
 `max_seconds` (NATURALLY_JOB_MAX_SECONDS) is stopped like a cancelled one and ends in `error`, saying
 so, with the events (the metrics) it reported so far; its slot is free again."""
 
+import json
 import os
 import secrets
 import threading
@@ -174,21 +175,17 @@ def execute(
     try:
         record.result = run(params, JobContext(workdir=workdir, report=report, should_stop=stop))
         if timed_out:
-            record.state, record.error = "error", over_time(max_seconds, len(record.events))
+            record.fail("job_over_time", seconds=max_seconds, events=len(record.events))
         else:
             record.state = "cancelled" if should_stop() else "done"
     except Exception as e:  # noqa: BLE001 - any failure of a job becomes its error state
         record.state, record.error = "error", f"{type(e).__name__}: {e}"
+        code, values = getattr(e, "code", None), getattr(e, "values", None)
+        if isinstance(code, str) and isinstance(values, dict):  # a refusal with its message code
+            record.error_code, record.error_values = code, json.loads(json.dumps(values, default=str))
     finally:
         record.finished = time.time()
         save(record)
-
-
-def over_time(max_seconds: float, events: int) -> str:
-    return (
-        f"stopped at the time limit: a job may run {max_seconds:g} s (NATURALLY_JOB_MAX_SECONDS); "
-        f"its {events} progress events so far are kept (history: one per finished epoch)"
-    )
 
 
 def is_active(record: JobRecord) -> bool:

@@ -13,6 +13,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from app.i18n import translate
+
 JOB_ID = re.compile(r"^[0-9a-f]{32}$")
 ACTIVE = ("queued", "running")
 FINAL = ("done", "error", "cancelled")
@@ -31,10 +33,28 @@ class JobRecord:
     created: float = field(default_factory=time.time)
     started: float | None = None
     finished: float | None = None
-    error: str | None = None
+    error: str | None = None  # why it failed, in English
+    error_code: str | None = None  # the same as api.<code> of the catalogs, filled with error_values
+    error_values: dict[str, Any] = field(default_factory=dict)
     events: list[dict[str, Any]] = field(default_factory=list)  # progress, in order, each with "seq"
     result: dict[str, Any] | None = None
     owner: str = field(default_factory=this_process)  # "host:pid" of the process running it
+
+    def fail(self, code: str, **values: Any) -> None:
+        """End in state `error`, saying why with the message api.<code> (an answer words it in the
+        request's language)."""
+        self.state, self.finished = "error", time.time()
+        self.error, self.error_code, self.error_values = (
+            translate("en", f"api.{code}", **values),
+            code,
+            values,
+        )
+
+    def error_in(self, lang: str) -> str | None:
+        """Why it failed, in `lang` where the catalogs hold the message (else the English)."""
+        if self.error_code is None or lang == "en":
+            return self.error
+        return translate(lang, f"api.{self.error_code}", **self.error_values)
 
 
 class JobStore:
@@ -80,7 +100,7 @@ class JobStore:
         Jobs of live processes (other workers on the same data folder) are left alone."""
         for r in self.all():
             if r.state in ACTIVE and not owner_alive(r.owner):
-                r.state, r.error, r.finished = "error", "the server restarted during this job", time.time()
+                r.fail("job_restarted")
                 self.save(r)
 
     def prune(self) -> None:

@@ -3,15 +3,16 @@
 import asyncio
 import re
 from collections.abc import AsyncIterator
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Body, Path, Request, Response
+from fastapi import APIRouter, Body, Path, Query, Request, Response
 from fastapi.responses import FileResponse, StreamingResponse
 from pydantic_core import to_json
 
 from app.bodies import BodyRoute
 from app.deps import JobRunnerDep, SettingsDep
 from app.errors import Refusal, field_error
+from app.i18n import LANGS, api_language
 from app.jobs.kinds import EXAMPLES, KINDS, JobRequest, too_long
 from app.jobs.runner import WEIGHTS_FILE, JobsBusy
 from app.jobs.store import FINAL, JobRecord
@@ -19,6 +20,7 @@ from app.schemas.jobs import JobResponse, JobSummary
 from app.urls import path_for
 
 JobId = Annotated[str, Path(description="the id POST /api/jobs answered")]
+Lang = Literal[LANGS]  # type: ignore[valid-type]
 JOB_NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "no job with that id"}}
 router = APIRouter(prefix="/api/jobs", tags=["jobs"], route_class=BodyRoute)
 
@@ -28,6 +30,7 @@ LAST_EVENT_ID = re.compile(r"[0-9]{1,9}")  # ASCII digits: "²".isdigit() is Tru
 
 
 def _response(record: JobRecord, request: Request) -> JobResponse:
+    """The record as the API answers it, its error in the request's language."""
     return JobResponse(
         id=record.id,
         kind=record.kind,
@@ -36,7 +39,7 @@ def _response(record: JobRecord, request: Request) -> JobResponse:
         created=record.created,
         started=record.started,
         finished=record.finished,
-        error=record.error,
+        error=record.error_in(api_language(request)),
         progress=record.events[-1] if record.events else None,
         history=[e for e in record.events if e.get("kind") == "epoch"],
         result=record.result,
@@ -159,9 +162,21 @@ def job_weights(job_id: JobId, runner: JobRunnerDep) -> FileResponse:
     response_class=StreamingResponse,
     responses={200: {"content": {"text/event-stream": {}}}, **JOB_NOT_FOUND},
 )
-async def job_events(job_id: JobId, request: Request, runner: JobRunnerDep) -> StreamingResponse:
+async def job_events(
+    job_id: JobId,
+    request: Request,
+    runner: JobRunnerDep,
+    lang: Annotated[
+        Lang | None,
+        Query(
+            description="the language of the end event's error (a page's EventSource cannot set "
+            "Accept-Language); else Accept-Language's"
+        ),
+    ] = None,
+) -> StreamingResponse:
     """Progress as Server-Sent Events, in order (`step`, `epoch`, `done` from the training loop),
     then one last `end` event with the final state and result. Resumes after `Last-Event-ID`."""
+    language = lang or api_language(request)
     _found(runner.get(job_id), job_id)
     last = request.headers.get("last-event-id", "")
     start = int(last) + 1 if LAST_EVENT_ID.fullmatch(last) else 0  # a malformed one is ignored
@@ -177,7 +192,7 @@ async def job_events(job_id: JobId, request: Request, runner: JobRunnerDep) -> S
                 yield "".join(map(_sse, backlog))
                 sent += len(backlog)
             if record.state in FINAL and sent >= len(record.events):
-                end = {"state": record.state, "error": record.error, "result": record.result}
+                end = {"state": record.state, "error": record.error_in(language), "result": record.result}
                 yield f"event: end\ndata: {_json(end)}\n\n"
                 return
             if await request.is_disconnected():

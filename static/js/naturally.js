@@ -705,7 +705,7 @@
   /** Calls on.step / on.epoch with each event's data, in order, then on.end(final) once.
    * Returns the EventSource: close() it to stop following. */
   function followJob(job, on) {
-    const source = new EventSource(job.events_url);
+    const source = new EventSource(`${job.events_url}?lang=${page.lang}`); // its error in the page's language
     for (const kind of ["step", "epoch"]) source.addEventListener(kind, (e) => on[kind](JSON.parse(e.data)));
     source.addEventListener("end", (e) => {
       source.close();

@@ -90,6 +90,8 @@ def test_over_the_api_a_job_past_its_time_ends_in_error_and_another_can_start(li
     job = limited_client.post("/api/jobs", json={"kind": "batching", "params": {"samples": 16}}).json()
     final = wait_for(limited_client, job["id"], ("done", "error", "cancelled"), timeout=20)
     assert final["state"] == "error" and "NATURALLY_JOB_MAX_SECONDS" in final["error"]
+    in_zh = limited_client.get(f"/api/jobs/{job['id']}", headers={"Accept-Language": "zh"}).json()
+    assert in_zh["error"].startswith("已在时间上限处停止：一个任务最多运行 1 秒")
     assert final["history"] and final["progress"]["kind"] == "epoch"
     again = limited_client.post("/api/jobs", json={"kind": "batching", "params": {"samples": 16}})
     assert again.status_code == 202

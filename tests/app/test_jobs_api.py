@@ -129,7 +129,11 @@ def test_a_job_running_at_a_restart_ends_in_error(client: TestClient, settings: 
     store.save(JobRecord(id="ab" * 16, kind="digits", params={}, state="running"))
     deps.shutdown_runners()
     job = client.get(f"/api/jobs/{'ab' * 16}").json()
-    assert job["state"] == "error" and "restarted" in job["error"]
+    assert job["state"] == "error" and job["error"] == "the server restarted during this job"
+    in_zh = client.get(f"/api/jobs/{'ab' * 16}", headers={"Accept-Language": "zh"}).json()
+    assert in_zh["error"] == "这个任务运行期间服务器重启了"
+    events = client.get(f"/api/jobs/{'ab' * 16}/events?lang=zh").text  # a page's EventSource
+    assert events.startswith("event: end") and "这个任务运行期间服务器重启了" in events
 
 
 @pytest.mark.parametrize(
