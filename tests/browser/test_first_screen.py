@@ -15,7 +15,6 @@ from tests.browser.test_pages import wait_for_plots
 
 NOT_CONVERTED = {
     "/cnn/your-classes",
-    "/rnn/bidirectional",
 }
 SCREENS = {
     "1280x800": ({"width": 1280, "height": 800}, 0.40),

@@ -435,25 +435,13 @@
         xaxis2: { domain: b, anchor: "y2", title: { text: t(`${P}axis_column`) }, range: [-0.5, cols - 0.5] },
         yaxis2: { domain: yb, anchor: "x2", title: { text: t(`${P}axis_step`) }, range: [T + 0.5, 0.5] },
         annotations: [
-          stageTitle(t(`${P}stage_waves`, { k: Math.min(m.filled, SHOWN_COLUMNS) }), "x domain", "y domain"),
-          stageTitle(t(`${P}stage_tensor`, { T, b: m.filled }), "x2 domain", "y2 domain"),
+          N.subplotTitle(t(`${P}stage_waves`, { k: Math.min(m.filled, SHOWN_COLUMNS) })),
+          N.subplotTitle(t(`${P}stage_tensor`, { T, b: m.filled }), 2),
         ],
       },
     });
     return stepNumbers(step, m);
   }
-
-  const stageTitle = (text, xref, yref) => ({
-    text,
-    xref,
-    yref,
-    x: 0,
-    y: 1,
-    xanchor: "left",
-    yanchor: "bottom",
-    showarrow: false,
-    font: { size: 13 },
-  });
 
   /** The numbers of guided step `step`'s text, all from the layout answer. */
   function stepNumbers(step, m) {

@@ -2,9 +2,24 @@
  * to left; their last states [h^f_T; h^b_1] feed a linear layer, softmax and cross-entropy. */
 (() => {
   "use strict";
-  const { t, api, tensor, matrix, draw, code, fmt, debounce, COLORS, readSequence, pyTensor, pyInput, svg } =
-    N;
-  const $ = (id) => document.getElementById(id);
+  const {
+    t,
+    api,
+    tensor,
+    matrix,
+    draw,
+    code,
+    fmt,
+    debounce,
+    COLORS,
+    readSequence,
+    pyTensor,
+    pyInput,
+    showControls,
+    fitDiagram,
+    svg,
+    $,
+  } = N;
   const P = "rnn.bidirectional.";
   const SUB = "₀₁₂₃₄₅₆₇₈₉";
   const sub = (n) => String(n).replace(/\d/g, (d) => SUB[d]);
@@ -31,7 +46,7 @@
     if (!b) return;
     let out;
     try {
-      out = await api("POST", "/api/rnn/bidirectional", b);
+      out = await api("POST", "/api/rnn/bidirectional", b, { key: "bidirectional" });
     } catch {
       return;
     }
@@ -57,11 +72,11 @@
   /* ---- drawing ---- */
 
   function drawAll() {
-    drawDiagram();
     drawStates();
     drawClassify();
     drawTorch();
     code(torchCode());
+    guide.refresh();
   }
 
   function drawStates() {
@@ -247,15 +262,15 @@
     };
   }
 
-  function drawDiagram() {
+  /** The diagram at a moment m: {f, b} (the forward cells 1…f and the backward cells b…T computed, the
+   * rest faded), `focus` (a cell "f3", "b1", the two final states "ends", the join "join") outlined. */
+  function drawDiagram(m) {
     const T = res.steps;
     const box = $("bi-diagram");
     const vertical = box.clientWidth < NARROW;
     const geo = layout(T, vertical);
     const { width, height } = geo;
     const root = svg("svg", {
-      width,
-      height,
       viewBox: `0 0 ${width} ${height}`,
       class: `rnn-svg bi-svg${vertical ? " vertical" : ""}`,
     });
@@ -293,8 +308,11 @@
       );
     const text = (p, cls, label) =>
       root.append(svg("text", { x: p.x, y: p.y, class: cls, "text-anchor": p.anchor }, label));
-    const cell = (s, [x, y], label, h, final) => {
-      const g = svg("g", { class: `cell${final ? " now" : ""}`, "data-step": s });
+    const cell = (s, [x, y], label, h, final, side) => {
+      const done = side === "f" ? s + 1 <= m.f : s + 1 >= m.b;
+      const on = m.focus === `${side}${s + 1}` || (final && m.focus === "ends");
+      const cls = `cell${final ? " now" : ""}${done ? "" : " future"}${on ? " hl" : ""}`;
+      const g = svg("g", { class: cls, "data-step": s });
       g.append(svg("rect", { x: x - CW, y: y - CH, width: 2 * CW, height: 2 * CH, rx: 8 }));
       g.append(svg("text", { x, y: y + (h.length === 1 ? -3 : 5), "text-anchor": "middle" }, label));
       if (h.length === 1)
@@ -309,11 +327,13 @@
       for (const a of geo.xArrows(s)) line("x", COLORS.green, a);
       line("f", FWD, geo.fArrow(s));
       line("b", BWD, geo.bArrow(s));
-      cell(s, geo.f(s), `h${sub(s + 1)}ᶠ`, res.HF[s], s === T - 1);
-      cell(s, geo.b(s), `h${sub(s + 1)}ᵇ`, res.HB[s], s === 0);
+      cell(s, geo.f(s), `h${sub(s + 1)}ᶠ`, res.HF[s], s === T - 1, "f");
+      cell(s, geo.b(s), `h${sub(s + 1)}ᵇ`, res.HB[s], s === 0, "b");
     }
     const { x: jx, y: jy } = geo.join;
-    const g = svg("g", { class: "cell now" });
+    const g = svg("g", {
+      class: `cell now${m.joined ? "" : " future"}${m.focus === "join" ? " hl" : ""}`,
+    });
     g.append(svg("rect", { x: jx - 56, y: jy - 34, width: 112, height: 68, rx: 8 }));
     g.append(svg("text", { x: jx, y: jy - 8, "text-anchor": "middle" }, `[h${sub(T)}ᶠ; h₁ᵇ]`));
     g.append(
@@ -337,6 +357,12 @@
       );
     }
     box.replaceChildren(root);
+    if (!fitDiagram(root, box, width, height, vertical)) return;
+    const scale = root.getBoundingClientRect().width / width; // keep the step in view
+    const s = m.focus?.[0] === "b" ? Number(m.focus.slice(1)) - 1 : Math.max(0, m.f - 1);
+    const [cx, cy] = geo.f(s).map((v) => v * scale);
+    if (vertical) box.scrollTop = Math.max(0, cy - box.clientHeight / 2);
+    else box.scrollLeft = Math.max(0, cx - box.clientWidth / 2);
   }
 
   /* ---- the PyTorch panel ---- */
@@ -373,17 +399,104 @@
     ].join("\n");
   }
 
-  /* ---- wiring ---- */
-  function showControls() {
-    const word = $("source").value === "word";
-    document.querySelectorAll(".src-numbers").forEach((el) => {
-      el.hidden = word;
-    });
-    document.querySelectorAll(".src-word").forEach((el) => {
-      el.hidden = !word;
-    });
+  /* ---- the stage: the two chains filling in, then their join classified ---- */
+  const STEP = { FORWARD: 0, BACKWARD: 1, ENDS: 2, JOIN: 3, SOFTMAX: 4, LOSS: 5, TORCH: 6 };
+
+  /** What the stage shows at a moment: forward cells 1…f and backward cells b…T computed, the focus. */
+  function moment(step, frame) {
+    const T = res.steps;
+    if (step === STEP.FORWARD) return { f: frame + 1, b: T + 1, focus: `f${frame + 1}` };
+    if (step === STEP.BACKWARD) return { f: T, b: T - frame, focus: `b${T - frame}` };
+    const focus = step === STEP.ENDS ? "ends" : step === STEP.JOIN ? "join" : null;
+    return { f: T, b: 1, focus, joined: step >= STEP.JOIN, probs: step >= STEP.SOFTMAX };
   }
 
+  function stageAt(step, frame) {
+    const m = moment(step, frame);
+    drawDiagram(m);
+    const T = res.steps;
+    const ts = [...Array(T).keys()].map((s) => s + 1);
+    const states = (rows, color, shown, name) =>
+      [...Array(res.hidden_size).keys()].map((k) => ({
+        type: "scatter",
+        mode: "lines+markers",
+        name: `${name}[${k}]`,
+        x: ts,
+        y: rows.map((r, s) => (shown(s + 1) ? r[k] : null)),
+        line: { color, dash: k % 2 ? "dot" : "solid" },
+        showlegend: false,
+      }));
+    const classes = [...Array(res.classes).keys()].map((c) => t(`${P}class_n`, { c }));
+    const p = res.probabilities;
+    draw(
+      "plot-stage",
+      [
+        ...states(res.HF, FWD, (s) => s <= m.f, "f"),
+        ...states(res.HB, BWD, (s) => s >= m.b, "b"),
+        {
+          type: "bar",
+          x: classes,
+          y: p.map((v) => (m.probs ? v : null)),
+          text: p.map((v) => (m.probs ? fmt(v, 3) : "")),
+          textposition: "outside",
+          marker: { color: classes.map((_, c) => (c === res.target ? COLORS.red : COLORS.muted)) },
+          xaxis: "x2",
+          yaxis: "y2",
+          showlegend: false,
+          hovertemplate: "%{x}: p = %{y:.4f}<extra></extra>",
+        },
+      ],
+      {
+        xTitle: t(`${P}axis_t`),
+        yTitle: t(`${P}axis_h`),
+        margin: { t: 28 },
+        xaxis: { domain: [0, 0.56], range: [0.5, T + 0.5], dtick: 1 },
+        yaxis: { range: [-1.05, 1.05] },
+        layout: {
+          xaxis2: { domain: [0.66, 1], anchor: "y2", title: { text: t(`${P}axis_class`) } },
+          yaxis2: { anchor: "x2", range: [0, 1.15], title: { text: t(`${P}axis_prob`) } },
+          annotations: [N.subplotTitle(t(`${P}stage_states`)), N.subplotTitle(t(`${P}stage_probs`), 2)],
+        },
+      },
+    );
+    return stepNumbers(step, m);
+  }
+
+  /** The numbers of guided step `step`'s text, all from the answer. */
+  function stepNumbers(step, m) {
+    const T = res.steps;
+    const H = res.hidden_size;
+    const input = (s) => (res.tokens ? `'${res.tokens[s - 1]}'` : vec(matrix(res.X)[s - 1], 2));
+    const base = { T, H, two: 2 * H };
+    if (step === STEP.FORWARD)
+      return { ...base, t: m.f, prev: m.f - 1, x: input(m.f), h: vec(res.HF[m.f - 1]) };
+    if (step === STEP.BACKWARD)
+      return { ...base, t: m.b, next: m.b + 1, x: input(m.b), h: vec(res.HB[m.b - 1]) };
+    if (step === STEP.ENDS) return { ...base, hf: vec(res.HF[T - 1]), hb: vec(res.HB[0]) };
+    if (step === STEP.JOIN) return { ...base, hidden: vec([...res.HF[T - 1], ...res.HB[0]]) };
+    const p = res.probabilities;
+    if (step === STEP.SOFTMAX) return { ...base, logits: vec(res.logits), p: vec(p, 3), k: res.classes };
+    if (step === STEP.LOSS) {
+      const c = res.target;
+      return {
+        ...base,
+        c,
+        p: fmt(p[c], 4),
+        loss: fmt(res.loss, 4),
+        k: res.classes,
+        uniform: fmt(Math.log(res.classes), 4),
+      };
+    }
+    return { ...base, diff: res.max_difference.toExponential(1), loss: fmt(res.torch.loss, 6) };
+  }
+
+  const guide = N.steps({
+    show: (step, frame) => (res ? stageAt(step, frame) : null),
+    frames: (step) => (res && step <= STEP.BACKWARD ? res.steps : 1),
+    interval: (step) => (step <= STEP.BACKWARD ? 900 : 3000),
+  });
+
+  /* ---- wiring ---- */
   const later = debounce(update, 250);
   for (const id of ["input-size", "hidden-size", "classes"]) {
     const show = () => {
@@ -398,15 +511,12 @@
   }
   for (const id of ["sequence", "word", "alphabet", "seed"]) $(id).addEventListener("input", later);
   $("target").addEventListener("change", update);
-  window.addEventListener(
-    "resize",
-    debounce(() => res && drawDiagram(), 200),
-  ); // a phone turned sideways: wide or narrow diagram
   $("source").addEventListener("change", () => {
     showControls();
     update();
   });
   fillTargets();
+  N.state.restore("target"); // a link's class, once the options are there
   showControls();
   update();
 })();

@@ -20,6 +20,7 @@
     pyTensor,
     pyInput,
     showControls,
+    fitDiagram,
     svg,
     $,
   } = N;
@@ -347,19 +348,6 @@
     all: (kind) => ["input", "up", "recur", "output"].includes(kind),
   };
 
-  /** Fit the svg (its natural size: width × height) in its box: scaled to the whole box when the diagram
-   * still reads well that way, else at a readable scale with the box scrolling (long sequences). */
-  function fit(root, box, width, height, vertical) {
-    const [bw, bh] = [box.clientWidth, box.clientHeight];
-    if (Math.min(bw / width, bh / height) >= (vertical ? 0.85 : 0.7)) {
-      Object.assign(root.style, { width: "100%", height: "100%" });
-      return false;
-    }
-    const k = vertical ? Math.min(1, bw / width) : Math.min(1.15, bh / height);
-    Object.assign(root.style, { width: `${width * k}px`, height: `${height * k}px` });
-    return true;
-  }
-
   /** A cell's state h as small bars (one per unit, −1 … 1 around the middle line), or its value (H = 1). */
   function stateMarks(g, x, y, h) {
     if (h.length === 1) {
@@ -447,7 +435,7 @@
       }
     }
     box.replaceChildren(root);
-    if (!fit(root, box, width, height, vertical)) return;
+    if (!fitDiagram(root, box, width, height, vertical)) return;
     const scale = root.getBoundingClientRect().width / width; // keep the current step in view
     const [cx, cy] = geo.pos(pos, 0).map((v) => v * scale);
     if (vertical) box.scrollTop = Math.max(0, cy - box.clientHeight / 2);

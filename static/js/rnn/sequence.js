@@ -109,7 +109,23 @@
     return el;
   }
 
+  /** Fit an unrolled diagram's svg (its natural size: width × height) in its stage box: scaled to the
+   * whole box when it still reads well that way (at least `least` of its natural size), else at a
+   * readable scale with the box scrolling along the time axis (long sequences; a phone's vertical
+   * diagram). Returns whether the box scrolls (the caller then keeps the current step in view). */
+  function fitDiagram(root, box, width, height, vertical, least = vertical ? 0.85 : 0.7) {
+    const [bw, bh] = [box.clientWidth, box.clientHeight];
+    if (Math.min(bw / width, bh / height) >= least) {
+      Object.assign(root.style, { width: "100%", height: "100%" });
+      return false;
+    }
+    const k = vertical ? Math.min(1, bw / width) : Math.min(1.15, bh / height);
+    Object.assign(root.style, { width: `${width * k}px`, height: `${height * k}px` });
+    return true;
+  }
+
   Object.assign(N, {
+    fitDiagram,
     numbers,
     readSequence,
     typedWeights,
