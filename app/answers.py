@@ -66,6 +66,7 @@ DETERMINISTIC = {
     ("POST", "/api/overview/digits/map"),
     ("POST", "/api/overview/names"),
     ("GET", "/api/datasets/initial-kernels"),  # the shipped digit model's, or seeded ones
+    ("GET", "/api/datasets/example"),  # the bundled drawings, seeded copies
 }
 MAX_KEYED_BODY = 256 * 1024  # a request body larger than this is answered, not kept
 HASH_OFF_LOOP = 64 * 1024  # bodies from this size are hashed in a worker thread

@@ -23,8 +23,11 @@ from app.schemas.datasets import (
     ClassInfo,
     CreateDatasetRequest,
     DatasetResponse,
+    ExampleClass,
+    ExampleSetResponse,
     InitialKernelsResponse,
     InputKind,
+    JitterOut,
     Limits,
     Mode,
     PredictRequest,
@@ -34,7 +37,7 @@ from app.schemas.overview import StageOut
 from app.tensors import encode_tensor
 from engine.data.custom import Reading, read_picture, stored_example
 from engine.models.custom import first_kernels, look_at
-from engine.models.custom_train import augmented_copies
+from engine.models.custom_train import augmented_copies, example_copies
 
 router = APIRouter(prefix="/api/datasets", tags=["datasets"], route_class=BodyRoute)
 
@@ -94,6 +97,25 @@ def initial_kernels(
     kernels = first_kernels(kind, mode, seed)
     return InitialKernelsResponse(
         input=kind, mode=mode, kernels=encode_tensor(kernels), frozen=mode == "transfer"
+    )
+
+
+@router.get("/example", response_model=ExampleSetResponse)
+def example(
+    n: Annotated[int, Query(ge=1, le=16, description="augmented copies of each class's first drawing")] = 4,
+    seed: Annotated[int, Query(ge=0, le=2**31 - 1, description="the copies' random draws")] = 0,
+) -> ExampleSetResponse:
+    """The page's example set before a learner has one: three drawings each of a circle, a triangle and
+    a cross, and n copies of each class's first drawing turned, scaled and moved as training does."""
+    ex = example_copies(n, seed)
+    j = ex.jitter
+    return ExampleSetResponse(
+        input="drawing",
+        jitter=JitterOut(degrees=j.degrees, scale=list(j.scale), shift=j.shift),
+        classes=[
+            ExampleClass(label=label, examples=encode_tensor(drawings), augmented=encode_tensor(copies))
+            for label, drawings, copies in zip(ex.labels, ex.drawings, ex.copies, strict=True)
+        ],
     )
 
 

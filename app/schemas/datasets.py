@@ -72,6 +72,24 @@ class AugmentedResponse(BaseModel):
     examples: list[AugmentedExample] = Field(description="the first example of each class, augmented")
 
 
+class JitterOut(BaseModel):
+    degrees: float = Field(description="each copy turned by an angle drawn from ±degrees")
+    scale: list[float] = Field(description="[low, high]: each copy zoomed by a factor drawn from this range")
+    shift: float = Field(description="each copy moved by up to ±shift of the side, on each axis")
+
+
+class ExampleClass(BaseModel):
+    label: str = Field(description="circle, triangle or cross")
+    examples: TensorOut = Field(description="(per_class, 28, 28) uint8: its drawings, as a set stores them")
+    augmented: TensorOut = Field(description="(n, 28, 28) uint8: the first drawing as training sees it")
+
+
+class ExampleSetResponse(BaseModel):
+    input: InputKind = Field(description="drawing: the example set is drawn")
+    jitter: JitterOut = Field(description="the ranges every training copy is drawn from")
+    classes: list[ExampleClass]
+
+
 class InitialKernelsResponse(BaseModel):
     input: InputKind
     mode: Mode  # type: ignore[valid-type]

@@ -27,6 +27,7 @@ from torch.utils.checkpoint import checkpoint
 
 from engine.data.augment import Jitter, random_affine
 from engine.data.custom import Split, check_trainable, model_input, pixels_of, split
+from engine.data.shapes import example_set
 from engine.models.custom import CustomNet, build, trainable
 from engine.seeding import seeded_global_rng
 from engine.train import Evaluation, Event, TrainConfig, TrainResult, evaluate, train
@@ -64,6 +65,22 @@ def augmented_copies(pixels: torch.Tensor, kind: str, n: int, seed: int = 0) -> 
     x = model_input(pixels[None], kind).repeat(n, 1, 1, 1)  # (n, C, H, W)
     copies = random_affine(x, torch.Generator().manual_seed(seed), Jitter(), FILL[kind])
     return pixels_of(copies, kind)  # (n, H, W) or (n, H, W, 3)
+
+
+@dataclass(frozen=True)
+class ExampleCopies:
+    labels: tuple[str, ...]  # (K,) class names
+    drawings: torch.Tensor  # (K, per_class, 28, 28) uint8, as a set stores them
+    copies: torch.Tensor  # (K, n, 28, 28) uint8: each class's first drawing as training sees it
+    jitter: Jitter  # the ranges the copies are drawn from
+
+
+def example_copies(n: int, seed: int = 0) -> ExampleCopies:
+    """The bundled example set (engine/data/shapes.py) and n augmented copies of each class's first
+    drawing: what §3+ shows before a learner has drawn anything."""
+    ex = example_set()
+    copies = torch.stack([augmented_copies(drawings[0], "drawing", n, seed) for drawings in ex.pixels])
+    return ExampleCopies(ex.labels, ex.pixels, copies, Jitter())
 
 
 def fit(

@@ -22,7 +22,9 @@ from app.settings import Settings, get_settings
 from app.tensors import decode_tensor
 from benchmarks.your_classes import draw_shape
 from engine.data.custom import model_input
+from engine.data.shapes import example_set
 from engine.models.custom import build
+from engine.models.custom_train import augmented_copies
 from tests.app.test_jobs_api import sse, wait_for
 from tests.app.test_redis_jobs import prefix, redis_url, replica, start_worker  # noqa: F401 - fixtures
 from tests.images import huge_png_header, png_bytes
@@ -432,3 +434,18 @@ def test_initial_kernels_are_the_digit_models_or_seeded_random(client: TestClien
     assert a["kernels"] == b["kernels"] and a["kernels"]["shape"] == [10, 3, 3, 3] and a["frozen"] is False
     bad = client.get("/api/datasets/initial-kernels", params={"input": "video", "mode": "scratch"})
     assert bad.status_code == 422 and bad.json()["detail"][0]["loc"] == ["query", "input"]
+
+
+def test_the_example_set_and_its_copies_before_any_data(client: TestClient):
+    res = client.get("/api/datasets/example", params={"n": 3, "seed": 5})
+    assert res.status_code == 200
+    body = res.json()
+    assert [c["label"] for c in body["classes"]] == list(SHAPES) and body["input"] == "drawing"
+    assert body["jitter"] == {"degrees": 15.0, "scale": [0.85, 1.15], "shift": 0.1}
+    for c, pixels in zip(body["classes"], example_set().pixels, strict=True):
+        torch.testing.assert_close(decode_tensor(c["examples"]), pixels.float())
+        torch.testing.assert_close(
+            decode_tensor(c["augmented"]), augmented_copies(pixels[0], "drawing", 3, 5).float()
+        )
+    bad = client.get("/api/datasets/example", params={"n": 17})
+    assert bad.status_code == 422 and bad.json()["detail"][0]["loc"] == ["query", "n"]

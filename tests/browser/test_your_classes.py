@@ -15,6 +15,7 @@ from playwright.sync_api import Page, expect
 
 from benchmarks.your_classes import draw_shape
 from tests.browser.conftest import plot_points, run_panel_code
+from tests.browser.stage import presentation_shows_only_the_stage
 from tests.images import png_bytes
 
 Stroke = list[tuple[float, float]]
@@ -184,8 +185,9 @@ def test_photos_in_both_modes_and_the_code_that_reads_them(page: Page, base_url:
         page.click("#start")
         expect(page.locator("#run option")).to_have_count(runs, timeout=180_000)  # this run finished
         page.set_input_files("#ask-file", str(tmp_path / "new.png"))
-        page.wait_for_function(
-            "m => document.querySelector('#torch-code').textContent.includes(m)",
+        page.wait_for_function(  # the answer drawn (the panel names TinyVGG before any answer too)
+            "m => document.querySelector('#torch-code').textContent.includes(m)"
+            " && document.getElementById('plot-probs').data?.length > 0",
             arg="TinyVGG" if mode == "scratch" else "in gray",
         )
         shown = torch.tensor(page.evaluate("() => document.getElementById('plot-probs').data[0].y"))
@@ -193,3 +195,101 @@ def test_photos_in_both_modes_and_the_code_that_reads_them(page: Page, base_url:
         kernels = page.evaluate("() => document.getElementById('plot-kernels').data[0].z")
         assert len(kernels) == (3 * 4 - 1 if mode == "scratch" else 5)  # R, G, B rows of 3×3, or one gray row
     assert page.errors == []
+
+
+# ---- the stage (issue #14): the example set before any data, the state in the URL, presentation mode ----
+
+STAGE = """() => { const d = document.getElementById('plot-stage').data;
+  return { step: document.querySelector('#steps [aria-current=step]').dataset.step,
+           text: document.getElementById('step-text').textContent,
+           types: d.map((tr) => tr.type),
+           images: d.filter((tr) => tr.type === 'image').map((tr) => ({ z: tr.z, opacity: tr.opacity })),
+           weights: d.filter((tr) => tr.type === 'heatmap').flatMap((tr) => tr.z.flat())
+                     .filter((v) => v !== null) }; }"""
+
+
+def _stage(page: Page) -> dict:
+    """The highlighted step, its text and what the stage plots: its pictures (RGB images) or kernels."""
+    return page.evaluate(STAGE)
+
+
+def _open_stage(page: Page, base_url: str, query: str = "lang=en") -> None:
+    page.goto(f"{base_url}/cnn/your-classes?{query}")
+    page.wait_for_function("() => document.getElementById('step-text').querySelector('.num')")
+
+
+def _picture(image: dict, row: int, col: int, side: int = 28, gap: float = 0.2) -> list[list[int]]:
+    """The gray values of one picture of a stage mosaic (rows of [r, g, b])."""
+    step = round(side * (1 + gap))
+    return [
+        [px[0] for px in line[col * step : col * step + side]] for line in image["z"][row * step :][:side]
+    ]
+
+
+def test_the_stage_shows_the_example_set_and_its_copies_before_any_data(page: Page, base_url: str):
+    _open_stage(page, base_url)
+    example = httpx.get(f"{base_url}/api/datasets/example", params={"n": 4}).json()
+    first = _stage(page)
+    assert first["step"] == "0" and first["types"] == ["image", "image"]
+    assert "circle, triangle, cross" in first["text"]
+    drawings = torch.tensor(example["classes"][1]["examples"]["data"], dtype=torch.float32)  # (3, 28, 28)
+    for j in range(3):  # the triangles' row: the bundled drawings themselves
+        torch.testing.assert_close(
+            torch.tensor(_picture(first["images"][0], 1, j), dtype=torch.float32), drawings[j]
+        )
+    assert first["images"][1]["opacity"] < 1  # the copies, faded until step 2
+    page.keyboard.press("ArrowRight")  # step 2: the copies appear one by one
+    page.wait_for_function(f"() => ({STAGE})().text.includes('1 such copies')")
+    assert all(px == [255, 255, 255] for line in _stage(page)["images"][1]["z"][:28] for px in line[34:])
+    page.wait_for_function(f"() => ({STAGE})().text.includes('4 such copies')", timeout=15_000)
+    copies = _stage(page)["images"][1]
+    assert copies["opacity"] == 1
+    crosses = torch.tensor(example["classes"][2]["augmented"]["data"], dtype=torch.float32)  # (4, 28, 28)
+    for j in range(4):
+        torch.testing.assert_close(torch.tensor(_picture(copies, 2, j), dtype=torch.float32), crosses[j])
+    page.keyboard.press("ArrowRight")  # step 3: the first layer's kernels, the digit model's (transfer)
+    page.wait_for_function(f"() => ({STAGE})().types[0] === 'heatmap'")
+    kernels = httpx.get(
+        f"{base_url}/api/datasets/initial-kernels", params={"input": "drawing", "mode": "transfer"}
+    ).json()
+    weights = torch.tensor(kernels["kernels"]["data"]).flatten()
+    torch.testing.assert_close(torch.tensor(sorted(_stage(page)["weights"])), weights.sort().values)
+    assert "frozen" in _stage(page)["text"]
+    assert page.errors == []  # type: ignore[attr-defined]
+
+
+def test_a_link_restores_the_start_and_the_step(page: Page, base_url: str):
+    _open_stage(page, base_url, "lang=en&mode=scratch&seed=3&step=3")
+    assert page.evaluate("() => [N.$('mode').value, N.$('seed').value]") == ["scratch", "3"]
+    assert page.is_hidden("#state-note")
+    page.wait_for_function(f"() => ({STAGE})().text.includes('random')")
+    stage = _stage(page)
+    kernels = httpx.get(
+        f"{base_url}/api/datasets/initial-kernels", params={"input": "drawing", "mode": "scratch", "seed": 3}
+    ).json()
+    weights = torch.tensor(kernels["kernels"]["data"]).flatten()
+    assert stage["step"] == "2"
+    torch.testing.assert_close(torch.tensor(sorted(stage["weights"])), weights.sort().values)
+    assert f"{weights.min().item():.3f}".rstrip("0") in stage["text"]
+    assert page.errors == []  # type: ignore[attr-defined]
+
+
+def test_a_link_with_nonsense_shows_the_note_and_the_defaults(page: Page, base_url: str):
+    _open_stage(page, base_url, "lang=zh&mode=bogus&epochs=999&step=42&bogus=1")
+    note = page.text_content("#state-note") or ""
+    assert page.is_visible("#state-note") and "默认值" in note
+    for part in ("= “bogus”", "(epochs) = “999”", "step = “42”", "bogus = “1”"):
+        assert part in note, part
+    assert page.evaluate("() => [N.$('mode').value, N.$('epochs').value]") == ["transfer", "8"]
+    assert _stage(page)["step"] == "0" and "圆" in _stage(page)["text"]
+    assert page.errors == []  # type: ignore[attr-defined]
+
+
+def test_presentation_mode_shows_only_the_stage(page: Page, base_url: str):
+    presentation_shows_only_the_stage(
+        page,
+        f"{base_url}/cnn/your-classes?lang=en&present=1&step=2",
+        ("#train-form", "#classes"),
+        ("#plot-stage",),
+    )
+    assert page.errors == []  # type: ignore[attr-defined]

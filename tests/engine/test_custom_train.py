@@ -6,9 +6,17 @@ import torch
 import torch.nn.functional as F
 
 from benchmarks.your_classes import drawings
+from engine.data.augment import Jitter
 from engine.data.custom import model_input
 from engine.models.custom import build
-from engine.models.custom_train import EPOCH_SAMPLES, LeaveOneOut, LooBatches, augmented_copies, fit
+from engine.models.custom_train import (
+    EPOCH_SAMPLES,
+    LeaveOneOut,
+    LooBatches,
+    augmented_copies,
+    example_copies,
+    fit,
+)
 from engine.models.digits import load_pretrained
 from engine.train import TrainConfig
 
@@ -139,3 +147,12 @@ def test_augmented_copies_are_seeded_pixels():
     assert augmented_copies(photo, "photo", 2).shape == (2, 64, 64, 3)
     with pytest.raises(ValueError, match="n must be"):
         augmented_copies(digit, "drawing", 0)
+
+
+def test_the_example_copies_are_each_class_first_drawing_augmented():
+    ex = example_copies(3, seed=7)
+    assert ex.labels == ("circle", "triangle", "cross") and ex.copies.shape == (3, 3, 28, 28)
+    for shapes, copies in zip(ex.drawings, ex.copies, strict=True):
+        torch.testing.assert_close(copies, augmented_copies(shapes[0], "drawing", 3, 7))
+    assert not torch.equal(ex.copies[0, 0], ex.drawings[0, 0])  # moved, turned or scaled
+    assert ex.jitter == Jitter()

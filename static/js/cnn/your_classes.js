@@ -1,10 +1,11 @@
 /* §3+ Your own classes: make 2–10 classes of drawings or photos (a data set on the server), see the
  * augmented copies training shows the net, train it as a `custom` job from scratch or from the digit
- * model, compare the runs, then ask the trained net about a new picture and look at every layer. */
+ * model, compare the runs, then ask the trained net about a new picture and look at every layer.
+ * The stage: a few drawings a class (the bundled example set until the learner's own set has some),
+ * the copies training sees, and the first layer's kernels a run starts from. */
 (() => {
   "use strict";
-  const { t, api, upload, tensor, status, code, el, COLORS } = N;
-  const $ = (id) => document.getElementById(id);
+  const { t, api, upload, tensor, status, code, el, COLORS, $ } = N;
   const P = "cnn.your_classes.";
   const tx = (key, vars) => t(P + key, vars);
   const SET_KEY = "naturally.your_classes.set";
@@ -20,6 +21,9 @@
   let inputUrl = null; // object URL of the answer's input PNG
   let augmentSeed = 0;
   let drawnFor = null; // "<set id>:<kind>" the runs, the answer and the start kernels shown are for
+  let example = null; // GET /api/datasets/example: the bundled drawings, until the learner has some
+  let own = null; // GET /api/datasets/{id}/augmented: the learner's first examples and their copies
+  let start = null; // GET /api/datasets/initial-kernels: where the chosen mode's first layer starts
 
   const pad = N.drawPad($("pad"));
   const askPad = N.drawPad($("ask-pad"), { change: (final) => final && ask() });
@@ -240,11 +244,15 @@
     const box = $("augmented");
     if (!set?.classes.some((c) => c.count)) {
       box.replaceChildren();
+      own = null;
+      guide.refresh();
       return;
     }
     const res = await fetch(`/api/datasets/${set.id}/augmented?n=${phone() ? 4 : 6}&seed=${augmentSeed}`);
     if (!res.ok) return;
     const aug = await res.json();
+    own = aug.examples.length ? aug : null;
+    guide.refresh();
     box.replaceChildren(
       ...aug.examples.map((e) => {
         const copies = tensor(e.augmented);
@@ -260,6 +268,184 @@
       }),
     );
   }, 300);
+
+  /* ---- the stage: a few drawings a class → the copies training sees → where the first layer starts ---- */
+  const COPIES = 4; // copies a row shows
+  const [DRAWINGS, COPYING, KERNELS] = [0, 1, 2];
+  const GAP = 0.2; // between pictures, in picture sides
+  const ARROW = 1; // between a row's drawings and its copies
+
+  /** What the stage shows: one row per class of {name, drawings: (k, S, S[, 3]) view, copies: view}. */
+  function stageRows() {
+    if (own) {
+      return own.examples.map((e) => {
+        const first = tensor(e.original); // (S, S[, 3]): a stack of one
+        return {
+          name: e.label,
+          drawings: { ...first, shape: [1, ...first.shape] },
+          copies: tensor(e.augmented),
+        };
+      });
+    }
+    return example.classes.map((c) => ({
+      name: tx(`shape.${c.label}`),
+      drawings: tensor(c.examples),
+      copies: tensor(c.augmented),
+    }));
+  }
+
+  /** Pictures side by side, rows of them, as one RGB image: `grid[r][c]` = [view, index] or null. */
+  function mosaic(grid, side) {
+    const step = Math.round(side * (1 + GAP));
+    const cols = Math.max(...grid.map((row) => row.length));
+    const paper = [255, 255, 255];
+    const z = Array.from({ length: grid.length * step - (step - side) }, () =>
+      Array.from({ length: cols * step - (step - side) }, () => paper),
+    );
+    grid.forEach((row, r) => {
+      row.forEach((cell, c) => {
+        if (!cell) return;
+        const [view, i] = cell;
+        const colour = view.shape.at(-1) === 3;
+        const at = i * side * side * (colour ? 3 : 1);
+        for (let y = 0; y < side; y++) {
+          for (let x = 0; x < side; x++) {
+            const k = y * side + x;
+            const v = colour
+              ? [...view.data.subarray(at + 3 * k, at + 3 * k + 3)]
+              : Array(3).fill(view.data[at + k]);
+            z[r * step + y][c * step + x] = v;
+          }
+        }
+      });
+    });
+    return { z, step };
+  }
+
+  function drawPictures(step, frame) {
+    const rows = stageRows();
+    const side = rows[0].drawings.shape[1];
+    const per = Math.max(...rows.map((r) => r.drawings.shape[0]));
+    const shown = step === COPYING ? frame + 1 : COPIES; // step 1 shows them faded: where the drawings go
+    // wide: a row per class, its drawings then its copies; a phone: a column per class, copies below
+    const tall = $("plot-stage").clientWidth < 520;
+    const grid = (count, pick) => {
+      const across = rows.map((r) => Array.from({ length: count }, (_, i) => pick(r, i)));
+      return tall ? Array.from({ length: count }, (_, i) => across.map((line) => line[i])) : across;
+    };
+    const first = mosaic(
+      grid(per, (r, i) => (i < r.drawings.shape[0] ? [r.drawings, i] : null)),
+      side,
+    );
+    const second = mosaic(
+      grid(COPIES, (r, i) => (i < shown ? [r.copies, i] : null)),
+      side,
+    );
+    const step1 = first.step;
+    const at = per * step1 + ARROW * side; // where the copies begin, along the rows (or down the columns)
+    const along = at + COPIES * step1 - (step1 - side);
+    const cross = rows.length * step1 - (step1 - side);
+    const [width, height] = tall ? [cross, along] : [along, cross];
+    const image = (z, offset, name, faded) => ({
+      type: "image",
+      z,
+      opacity: faded ? 0.3 : 1,
+      x0: tall ? 0 : offset,
+      y0: tall ? offset : 0,
+      name,
+      hovertemplate: `${name}<extra></extra>`,
+    });
+    const centres = rows.map((_, r) => r * step1 + side / 2);
+    const names = rows.map((r) => plain(r.name));
+    const header = (where, text, on) => ({
+      x: tall ? width / 2 : where,
+      y: tall ? where : 0,
+      yanchor: "bottom",
+      yshift: 4,
+      showarrow: false,
+      text,
+      font: { size: 13, color: on ? COLORS.ink : COLORS.muted },
+    });
+    const firstName = tx(own ? "stage_yours" : "stage_examples");
+    const annotations = tall
+      ? [header(0, firstName, step === DRAWINGS), header(at - 2, `↓ ${tx("stage_copies")}`, step === COPYING)]
+      : [
+          header((per * step1 - (step1 - side)) / 2, firstName, step === DRAWINGS),
+          header(at + (along - at) / 2, tx("stage_copies"), step === COPYING),
+          ...centres.map((c) => ({
+            x: at - (ARROW * side) / 2,
+            y: c,
+            showarrow: false,
+            text: "→",
+            font: { size: 18, color: shown ? COLORS.accent : COLORS.line },
+          })),
+        ];
+    const frameCopies = tall
+      ? { x0: -2, x1: width + 2, y0: at - 2, y1: height + 2 }
+      : { x0: at - 2, x1: width + 2, y0: -2, y1: height + 2 };
+    const shapes =
+      step === COPYING ? [{ type: "rect", ...frameCopies, line: { color: COLORS.window, width: 3 } }] : [];
+    const named = { tickvals: centres, ticktext: names, showgrid: false, ticks: "", automargin: true };
+    N.draw(
+      "plot-stage",
+      [image(first.z, 0, firstName), image(second.z, at, tx("stage_copies"), step === DRAWINGS)],
+      {
+        margin: { l: 8, r: 8, t: 28, b: 8 },
+        xaxis: { range: [-1, width + 1], fixedrange: true, ...(tall ? named : { visible: false }) },
+        yaxis: {
+          range: [height + 1, -1],
+          scaleanchor: "x",
+          fixedrange: true,
+          ...(tall ? { visible: false } : named),
+        },
+        annotations,
+        shapes,
+      },
+    );
+    const j = example.jitter;
+    return {
+      classes: rows.length,
+      names: rows.map((r) => r.name).join(", "),
+      per,
+      n: shown,
+      degrees: N.fmt(j.degrees, 1),
+      lo: N.fmt(j.scale[0], 2),
+      hi: N.fmt(j.scale[1], 2),
+      shift: N.fmt(100 * j.shift, 1),
+      source: tx(own ? "stage_source_own" : "stage_source_example"),
+    };
+  }
+
+  function stageAt(step, frame) {
+    if (step !== KERNELS) return drawPictures(step, frame);
+    if (!start) return null;
+    const k = tensor(start.kernels); // (C_out, C_in, s, s)
+    drawKernels("plot-stage", start.kernels, Math.ceil(k.shape[0] / 2)); // two bands: larger on the stage
+    const view = Array.from(k.data);
+    return {
+      count: k.shape[0],
+      size: `${k.shape[2]}×${k.shape[3]}`,
+      channels: k.shape[1],
+      lo: N.fmt(Math.min(...view), 3),
+      hi: N.fmt(Math.max(...view), 3),
+      start: tx(start.frozen ? "stage_start_frozen" : "stage_start_random"),
+    };
+  }
+
+  const guide = N.steps({
+    show: (step, frame) => (example ? stageAt(step, frame) : null),
+    frames: (step) => (step === COPYING ? COPIES : 1),
+    interval: (step) => (step === COPYING ? 900 : 3600),
+  });
+
+  async function loadExample() {
+    try {
+      example = await api("GET", `/api/datasets/example?n=${COPIES}`, undefined, { key: "example" });
+    } catch {
+      return; // the status line says why
+    }
+    guide.refresh();
+  }
 
   /* ---- training ---- */
   function params() {
@@ -455,27 +641,32 @@
     $("inside-wait").hidden = true;
     $("net-frame").hidden = false;
     netView.draw(cols);
-    drawKernels(a.kernels, tx(a.mode === "transfer" ? "kernels_frozen" : "kernels_learned"));
+    showKernels(a.kernels, tx(a.mode === "transfer" ? "kernels_frozen" : "kernels_learned"));
     offerDownloads();
     code(predictCode());
   }
 
-  /** The first convolution's kernels as one heatmap: a row of kernels (output maps) per input channel;
-   * `why` says where they come from. */
-  function drawKernels(kernels, why) {
+  /** The first convolution's kernels as one heatmap in `target`: a row of kernels (output maps) per input
+   * channel, in bands of `perRow` kernels (all in one band by default). */
+  function drawKernels(target, kernels, perRow = Number.POSITIVE_INFINITY) {
     const k = tensor(kernels); // (C_out, C_in, s, s)
     const [out, cin, s] = k.shape;
-    const z = Array.from({ length: cin * (s + 1) - 1 }, () => Array(out * (s + 1) - 1).fill(null));
+    const across = Math.min(out, perRow);
+    const bands = Math.ceil(out / across);
+    const z = Array.from({ length: bands * cin * (s + 1) - 1 }, () => Array(across * (s + 1) - 1).fill(null));
     for (let o = 0; o < out; o++) {
+      const [band, col] = [Math.floor(o / across), o % across];
       for (let c = 0; c < cin; c++) {
         for (let i = 0; i < s * s; i++) {
-          z[c * (s + 1) + Math.floor(i / s)][o * (s + 1) + (i % s)] = k.data[(o * cin + c) * s * s + i];
+          const row = (band * cin + c) * (s + 1) + Math.floor(i / s);
+          z[row][col * (s + 1) + (i % s)] = k.data[(o * cin + c) * s * s + i];
         }
       }
     }
     const lim = Math.max(...k.data.map(Math.abs)) || 1;
     const centre = (n) => Array.from({ length: n }, (_, i) => i * (s + 1) + (s - 1) / 2);
-    N.heatmap("plot-kernels", z, {
+    const names = (cin === 3 ? CHANNELS : ["chan_gray"]).map((c) => tx(c));
+    return N.heatmap(target, z, {
       scale: "diverging",
       zmin: -lim,
       zmax: lim,
@@ -483,10 +674,23 @@
       unit: tx("weight_unit"),
       xTitle: tx("axis_kernel"),
       yTitle: tx("axis_channel"),
-      xaxis: { tickvals: centre(out), ticktext: [...Array(out).keys()].map(String) },
-      yaxis: { tickvals: centre(cin), ticktext: (cin === 3 ? CHANNELS : ["chan_gray"]).map((c) => tx(c)) },
+      xaxis: {
+        tickvals: centre(across),
+        // a column holds kernels col, col + across, …
+        ticktext: [...Array(across).keys()].map((c) =>
+          Array.from({ length: bands }, (_, b) => c + b * across)
+            .filter((o) => o < out)
+            .join(" / "),
+        ),
+      },
+      yaxis: { tickvals: centre(bands * cin), ticktext: Array.from({ length: bands }, () => names).flat() },
       hovertemplate: `${tx("weight_unit")} %{z:.4~g}<extra></extra>`,
     });
+  }
+
+  /** The kernels below the probabilities, with where they come from (`why`). */
+  function showKernels(kernels, why) {
+    drawKernels("plot-kernels", kernels);
     $("kernels-text").textContent = `${tx("kernels_hint")} ${why}`;
   }
 
@@ -495,12 +699,14 @@
     if (answer) return;
     const kind = photos() ? "photo" : "drawing";
     const q = new URLSearchParams({ input: kind, mode: $("mode").value, seed: $("seed").value || "0" });
-    const start = await api("GET", `/api/datasets/initial-kernels?${q}`, undefined, { key: "start" }).catch(
-      () => null,
-    );
-    if (start && !answer) {
-      drawKernels(start.kernels, tx(start.frozen ? "kernels_start_frozen" : "kernels_start_random"));
+    try {
+      start = await api("GET", `/api/datasets/initial-kernels?${q}`, undefined, { key: "start" });
+    } catch {
+      return; // the status line says why, or a later setting's kernels are on their way
     }
+    guide.refresh();
+    if (!answer)
+      showKernels(start.kernels, tx(start.frozen ? "kernels_start_frozen" : "kernels_start_random"));
   }
 
   function offerDownloads() {
@@ -684,6 +890,7 @@
   });
 
   async function init() {
+    loadExample();
     const linked = N.state.wanted("set");
     N.state.param("set", {
       get: () => set?.id ?? null,
