@@ -239,9 +239,14 @@
     gates = { res, r: tensor(res.r), z: tensor(res.z), n: tensor(res.n), h: tensor(res.h) };
     if (!linkedUnits) $("units").value = topUnits(4).join(" "); // a link's units stay for its first name
     linkedUnits = false;
-    guide.refresh(); // the stage first: it is on the first screen
-    drawGates();
-    code(torchCode());
+    guide.refresh();
+    // the stage is on the first screen: let the browser paint it before drawing what lies below
+    requestAnimationFrame(() =>
+      setTimeout(() => {
+        drawGates();
+        code(torchCode());
+      }),
+    );
   }
 
   const chosen = () => [Number($("layer").value), Number($("direction").value)];

@@ -387,9 +387,14 @@
         api("POST", "/api/rnn/pack", { names }, { key: "pack" }),
       ]);
       batch = { pack, stages };
-      guide.refresh(); // the stage first: it is on the first screen
-      drawStages();
-      if (card) fillTable();
+      guide.refresh();
+      // the stage is on the first screen: let the browser paint it before drawing what lies below
+      requestAnimationFrame(() =>
+        setTimeout(() => {
+          drawStages();
+          if (card) fillTable();
+        }),
+      );
     } catch {
       /* the status line names the bad name, or newer names are on their way */
     }

@@ -3,8 +3,7 @@
  * run, and after a cancelled one, the shipped model's are shown. */
 (() => {
   "use strict";
-  const { t, heatmap, bars, lines, fmt, COLORS } = N;
-  const $ = (id) => document.getElementById(id);
+  const { t, heatmap, bars, lines, fmt, COLORS, $ } = N;
   const P = "rnn.practice.";
   const FIELDS = [
     "epochs",
@@ -172,6 +171,7 @@
     card = await fetch("/api/names/model").then((r) => r.json());
     classes = card.classes.map(N.language);
     majority = card.majority_accuracy;
+    await new Promise((done) => requestAnimationFrame(() => setTimeout(done))); // the stage paints first
     showShipped();
     await job.resume();
   }
