@@ -87,8 +87,10 @@
   const inputLabel = (s) => (res.tokens ? `'${res.tokens[s]}'` : vec(matrix(res.X)[s], 2));
 
   function drawAll() {
+    pos = Math.min(pos, res.steps - 1);
+    guide.refresh(); // the stage first, then the plots below it
     drawWeights();
-    showStep(pos);
+    setStep(pos);
   }
 
   function drawWeights() {
