@@ -19,7 +19,6 @@ import secrets
 import shutil
 import time
 import unicodedata
-import zipfile
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import asdict, dataclass, field
@@ -40,10 +39,6 @@ MAX_PER_CLASS = 200
 MAX_LABEL = 40  # characters
 MAX_NAME = 60
 META = "dataset.json"
-EXPORT_FORMAT = "naturally-dataset"
-EXPORT_VERSION = 1
-MANIFEST_MAX_BYTES = 512 * 1024
-MEMBER_MAX_BYTES = 64 * 1024  # a stored example is a small PNG (a 64×64 photo ≤ ~13 KB)
 
 
 class DatasetError(ValueError):
@@ -233,14 +228,14 @@ class DatasetStore(DatasetReader):
             raise DatasetError("input", "set_input", choices=", ".join(INPUTS), kind=kind)
         ds = Dataset(id=secrets.token_hex(16), name=clean_name(name), input=kind)
         for i, label in enumerate(labels):
-            self._add_class(ds, clean_label(label, f"classes.{i}"), f"classes.{i}")
+            self.add_class_to(ds, clean_label(label, f"classes.{i}"), f"classes.{i}")
         d = self.root / ds.id
         d.mkdir()
         self._save(d, ds)
         self.prune(keep=ds.id)
         return ds
 
-    def _add_class(self, ds: Dataset, label: str, field: str) -> Class:
+    def add_class_to(self, ds: Dataset, label: str, field: str) -> Class:
         if ds.find(label) is not None:
             raise DatasetError(field, "class_taken", 409, label=label)
         if len(ds.classes) >= MAX_CLASSES:
@@ -252,7 +247,7 @@ class DatasetStore(DatasetReader):
         label = clean_label(label)
         with self._locked(set_id) as d:
             ds = self.get(set_id)
-            self._add_class(ds, label, "label")
+            self.add_class_to(ds, label, "label")
             self._save(d, ds)
         return ds
 
@@ -270,7 +265,7 @@ class DatasetStore(DatasetReader):
                     size=stored_size(ds.input),
                     shape=tuple(pixels.shape),
                 )
-            cls = ds.find(label) or self._add_class(ds, label, "label")
+            cls = ds.find(label) or self.add_class_to(ds, label, "label")
             if len(cls.examples) >= MAX_PER_CLASS:
                 raise DatasetError("label", "class_full", 409, label=label, most=MAX_PER_CLASS)
             if ds.bytes + len(png) > self.max_bytes:
@@ -334,69 +329,14 @@ class DatasetStore(DatasetReader):
 
     # ---- export and import ----
 
-    def export_zip(self, set_id: str) -> bytes:
-        """A zip of dataset.json (name, input, labels, member names) and one PNG per example."""
-        buf = io.BytesIO()
-        with self._locked(set_id) as d, zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+    def read_all(self, set_id: str) -> tuple[Dataset, dict[str, bytes]]:
+        """The set and its examples' PNGs (example id -> bytes), read together under its lock."""
+        with self._locked(set_id) as d:
             ds = self.get(set_id)
-            classes, n = [], 0
-            for cls in ds.classes:
-                members = []
-                for e in cls.examples:
-                    n += 1
-                    members.append(f"examples/{n:04d}.png")
-                    zf.writestr(members[-1], (d / f"{e.id}.png").read_bytes())
-                classes.append({"label": cls.label, "examples": members})
-            manifest = {
-                "format": EXPORT_FORMAT,
-                "version": EXPORT_VERSION,
-                "name": ds.name,
-                "input": ds.input,
-                "classes": classes,
-            }
-            zf.writestr(META, json.dumps(manifest, ensure_ascii=False, indent=1))
-        return buf.getvalue()
+            return ds, {e.id: (d / f"{e.id}.png").read_bytes() for c in ds.classes for e in c.examples}
 
-    def import_zip(self, raw: bytes) -> Dataset:
-        """A new set from an export. Member names are only looked up, never used as paths; sizes
-        are bounded before and while reading (a zip bomb stops at the first member too large)."""
-        try:
-            zf = zipfile.ZipFile(io.BytesIO(raw))
-        except (zipfile.BadZipFile, ValueError, OSError):
-            raise DatasetError("file", "not_a_zip", 415) from None
-        with zf:
-            infos = {i.filename: i for i in zf.infolist()}
-            if len(infos) > MAX_CLASSES * MAX_PER_CLASS + 1:
-                raise DatasetError("file", "zip_files", n=len(infos), most=MAX_CLASSES * MAX_PER_CLASS + 1)
-            for name in infos:
-                if name.startswith(("/", "\\")) or "\\" in name or ".." in name.split("/") or ":" in name:
-                    raise DatasetError("file", "zip_path", name=name[:80])
-            manifest = _read_manifest(zf, infos)
-            kind = manifest.get("input")
-            if kind not in INPUTS:
-                raise DatasetError("file", "manifest_input", choices=", ".join(INPUTS))
-            classes = manifest.get("classes")
-            if not isinstance(classes, list) or len(classes) > MAX_CLASSES:
-                raise DatasetError("file", "manifest_classes", most=MAX_CLASSES)
-            ds = Dataset(
-                id=secrets.token_hex(16), name=clean_name(str(manifest.get("name", "")), "file"), input=kind
-            )
-            files: dict[str, bytes] = {}
-            total = 0
-            for i, c in enumerate(classes):
-                members = c.get("examples") if isinstance(c, dict) else None
-                if not isinstance(members, list) or len(members) > MAX_PER_CLASS:
-                    raise DatasetError("file", "manifest_examples", i=i, most=MAX_PER_CLASS)
-                cls = self._add_class(ds, clean_label(str(c.get("label", "")), "file"), "file")
-                for member in members:
-                    png = _read_member(zf, infos, member)
-                    read_png(png, kind, "file")  # the right size, really an image
-                    total += len(png)
-                    if total > self.max_bytes:
-                        raise DatasetError("file", "set_cap", 413, most=self.max_bytes)
-                    example = Example(id=secrets.token_hex(8), bytes=len(png))
-                    files[example.id] = png
-                    cls.examples.append(example)
+    def put(self, ds: Dataset, files: dict[str, bytes]) -> Dataset:
+        """Store a new set `ds` whose examples' PNGs are `files` (example id -> bytes), then prune."""
         d = self.root / ds.id
         d.mkdir()
         for example_id, png in files.items():
@@ -404,38 +344,3 @@ class DatasetStore(DatasetReader):
         self._save(d, ds)
         self.prune(keep=ds.id)
         return ds
-
-
-def _read_member(
-    zf: zipfile.ZipFile, infos: dict[str, zipfile.ZipInfo], name: object, cap: int = MEMBER_MAX_BYTES
-) -> bytes:
-    if not isinstance(name, str) or name not in infos:
-        raise DatasetError("file", "zip_missing", name=str(name)[:80])
-    info = infos[name]
-    if info.file_size > cap:
-        raise DatasetError("file", "zip_member_size", 413, name=name[:80], n=info.file_size, most=cap)
-    try:
-        with zf.open(info) as f:
-            data = f.read(cap + 1)  # never more than the cap, whatever the header claims
-    except (zipfile.BadZipFile, OSError, ValueError, NotImplementedError, RuntimeError):
-        raise DatasetError("file", "zip_unreadable", name=name[:80]) from None
-    if len(data) > cap:
-        raise DatasetError("file", "zip_member_bomb", 413, name=name[:80], most=cap)
-    return data
-
-
-def _read_manifest(zf: zipfile.ZipFile, infos: dict[str, zipfile.ZipInfo]) -> dict:
-    if META not in infos:
-        raise DatasetError("file", "zip_no_manifest", manifest=META)
-    raw = _read_member(zf, infos, META, MANIFEST_MAX_BYTES)
-    try:
-        manifest = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError, RecursionError):  # deep nesting too
-        raise DatasetError("file", "manifest_json", manifest=META) from None
-    if not isinstance(manifest, dict) or manifest.get("format") != EXPORT_FORMAT:
-        raise DatasetError("file", "manifest_format", manifest=META, format=EXPORT_FORMAT)
-    if manifest.get("version") != EXPORT_VERSION:
-        raise DatasetError(
-            "file", "manifest_version", manifest=META, got=manifest.get("version"), reads=EXPORT_VERSION
-        )
-    return manifest

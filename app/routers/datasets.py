@@ -8,6 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, File, Form, Path, Query, Response, UploadFile
 from fastapi.responses import FileResponse
 
+from app import dataset_archive
 from app.bodies import BodyRoute
 from app.datasets import Dataset, DatasetError, NoSuchDataset, read_png
 from app.deps import DatasetStoreDep, ImageStoreDep, JobRunnerDep, SettingsDep
@@ -203,7 +204,7 @@ def delete_example(set_id: SetId, example_id: ExampleId, store: DatasetStoreDep)
 def export_dataset(set_id: SetId, store: DatasetStoreDep) -> Response:
     """A zip: dataset.json (name, input, class names, file of each example) and one PNG per example."""
     with _refusals():
-        data = store.export_zip(set_id)
+        data = dataset_archive.export_zip(store, set_id)
     return Response(
         data,
         media_type="application/zip",
@@ -222,7 +223,7 @@ def import_dataset(
     if len(raw) > settings.upload_max_bytes:
         raise field_error("file", "file_too_large", 413, most=settings.upload_max_bytes)
     with _refusals():
-        return _response(store.import_zip(raw), store.max_bytes)
+        return _response(dataset_archive.import_zip(store, raw), store.max_bytes)
 
 
 @router.get("/{set_id}/augmented", response_model=AugmentedResponse, responses=NOT_FOUND)

@@ -352,6 +352,16 @@ def test_hostile_or_broken_zips_are_refused(client: TestClient, data: bytes, sta
     assert msg(res)[0] == ["body", "file"] and why in msg(res)[1]
 
 
+def test_a_member_whose_deflate_stream_is_corrupt_is_refused(client: TestClient):
+    """zlib.error is not an OSError: it was a 500."""
+    data = bytearray(zip_of({"a.png": DIGIT * 4}, manifest(["a.png"])))
+    start = data.find(b"a.png") + len("a.png")  # the member's compressed bytes follow its local header
+    data[start : start + 8] = bytes(b ^ 0xFF for b in data[start : start + 8])
+    res = client.post("/api/datasets/import", files={"file": ("x.zip", bytes(data))})
+    assert res.status_code == 422, res.text
+    assert msg(res) == (["body", "file"], "'a.png' cannot be read from the zip (corrupt or encrypted)")
+
+
 def test_a_zip_bomb_stops_at_its_first_member(client: TestClient):
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
