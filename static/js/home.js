@@ -4,8 +4,7 @@
  * detail (POST /api/overview/digits/map), with Plotly loaded then, and a link into the lesson. */
 (() => {
   "use strict";
-  const { t, api, upload, tensor, fmt, largestAbs: largest } = N;
-  const $ = (id) => document.getElementById(id);
+  const { t, api, upload, tensor, fmt, largestAbs: largest, $ } = N;
   const PEN_EVERY = 150; // ms between two redraws while a stroke is drawn
   const phone = () => window.innerWidth < 700;
 
