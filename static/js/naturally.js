@@ -594,20 +594,6 @@
     );
   }
 
-  /** The title of one subplot of a figure (opts.layout.annotations), at its top left: n = "" for the
-   * x / y axes, 2 for x2 / y2, … */
-  const subplotTitle = (text, n = "") => ({
-    text,
-    xref: `x${n} domain`,
-    yref: `y${n} domain`,
-    x: 0,
-    y: 1,
-    xanchor: "left",
-    yanchor: "bottom",
-    showarrow: false,
-    font: { size: 13 },
-  });
-
   function lines(el, traces, opts = {}) {
     return draw(
       el,
@@ -1001,7 +987,6 @@
     onPlotClick,
     bars,
     lines,
-    subplotTitle,
     trainingCurves,
     draw,
     code,

@@ -435,8 +435,8 @@
         xaxis2: { domain: b, anchor: "y2", title: { text: t(`${P}axis_column`) }, range: [-0.5, cols - 0.5] },
         yaxis2: { domain: yb, anchor: "x2", title: { text: t(`${P}axis_step`) }, range: [T + 0.5, 0.5] },
         annotations: [
-          N.subplotTitle(t(`${P}stage_waves`, { k: Math.min(m.filled, SHOWN_COLUMNS) })),
-          N.subplotTitle(t(`${P}stage_tensor`, { T, b: m.filled }), 2),
+          N.plotTitle("x", t(`${P}stage_waves`, { k: Math.min(m.filled, SHOWN_COLUMNS) }), { size: 13 }),
+          N.plotTitle("x2", t(`${P}stage_tensor`, { T, b: m.filled }), { size: 13 }),
         ],
       },
     });

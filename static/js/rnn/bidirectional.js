@@ -455,7 +455,10 @@
         layout: {
           xaxis2: { domain: [0.66, 1], anchor: "y2", title: { text: t(`${P}axis_class`) } },
           yaxis2: { anchor: "x2", range: [0, 1.15], title: { text: t(`${P}axis_prob`) } },
-          annotations: [N.subplotTitle(t(`${P}stage_states`)), N.subplotTitle(t(`${P}stage_probs`), 2)],
+          annotations: [
+            N.plotTitle("x", t(`${P}stage_states`), { size: 13 }),
+            N.plotTitle("x2", t(`${P}stage_probs`), { size: 13 }),
+          ],
         },
       },
     );
