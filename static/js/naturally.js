@@ -953,6 +953,9 @@
     return a >= 1 ? fmt(v, 1) : fmt(v, 2).replace(/^(-?)0\./, "$1.");
   }
 
+  /** A whole number's digits as subscripts, for a time step or an index: sub(12) = "₁₂". */
+  const sub = (n) => String(n).replace(/\d/g, (d) => "₀₁₂₃₄₅₆₇₈₉"[d]);
+
   /** A number of any size in 3 significant digits: 0.0123 and 456 as they are, 1.01 × 10⁻¹⁷ beyond
    * (null → "—"). */
   const SUPER = { "-": "⁻", 0: "⁰", 1: "¹", 2: "²", 3: "³", 4: "⁴", 5: "⁵", 6: "⁶", 7: "⁷", 8: "⁸", 9: "⁹" };
@@ -993,6 +996,7 @@
     debounce,
     fmt,
     short,
+    sub,
     sci,
     num,
     language,

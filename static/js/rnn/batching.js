@@ -3,12 +3,10 @@
  * update, drawing both loss curves against updates and against seconds. */
 (() => {
   "use strict";
-  const { t, api, tensor, draw, lines, code, fmt, debounce, COLORS, $ } = N;
+  const { t, api, tensor, draw, lines, code, fmt, debounce, COLORS, $, sub } = N;
   const P = "rnn.batching.";
   const MAX_ONE_SAMPLE_UPDATES = 2048;
   const SHOWN_COLUMNS = 8;
-  const SUB = "₀₁₂₃₄₅₆₇₈₉";
-  const sub = (n) => String(n).replace(/\d/g, (d) => SUB[d]);
   const MODES = { one: { color: COLORS.warn }, mini: { color: COLORS.accent } };
   let layout = null; // the last /api/rnn/batching/layout response, x decoded
   let curves = {};

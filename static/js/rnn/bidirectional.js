@@ -19,10 +19,9 @@
     fitDiagram,
     svg,
     $,
+    sub,
   } = N;
   const P = "rnn.bidirectional.";
-  const SUB = "₀₁₂₃₄₅₆₇₈₉";
-  const sub = (n) => String(n).replace(/\d/g, (d) => SUB[d]);
   const vec = (v, d = 3) => `[${Array.from(v, (x) => fmt(x, d)).join(", ")}]`;
   const FWD = COLORS.accent;
   const BWD = COLORS.warn;

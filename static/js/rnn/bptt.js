@@ -20,6 +20,7 @@
     pyTensor,
     showControls,
     $,
+    sub,
   } = N;
   const P = "rnn.bptt.";
   const WEIGHTS = ["W_xh", "W_hh", "b_h", "W_hy", "b_y"];
@@ -33,8 +34,6 @@
     b_y: "0",
     target: "0.5",
   };
-  const SUB = "₀₁₂₃₄₅₆₇₈₉";
-  const sub = (n) => String(n).replace(/\d/g, (d) => SUB[d]);
   const f = (v) => fmt(v, 5);
   const pf = (v) => (v < 0 ? `(${f(v)})` : f(v)); // a factor: negative numbers in brackets
   let res = null;

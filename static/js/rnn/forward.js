@@ -23,11 +23,10 @@
     fitDiagram,
     svg,
     $,
+    sub,
   } = N;
   const P = "rnn.forward.";
   const WEIGHTS = ["W_xh", "W_hh", "b_h", "W_hy", "b_y"];
-  const SUB = "₀₁₂₃₄₅₆₇₈₉";
-  const sub = (n) => String(n).replace(/\d/g, (d) => SUB[d]);
   const vec = (v, d = 3) => `[${Array.from(v, (x) => fmt(x, d)).join(", ")}]`;
   let res = null; // the last /api/rnn/forward response, tensors decoded
   let pos = 0; // the time step shown, 0-based: the page calls it t = pos + 1
