@@ -134,6 +134,18 @@
     render();
     // the visual is drawn for its size (panels, type): draw it again once the window has a new one
     window.addEventListener("resize", N.debounce(render, 200));
+    // a stage plot's box also changes with a line of text appearing beside it in the stage, which
+    // Plotly does not see (it follows the window): the same as a window resize for every plot then
+    const sizes = new WeakMap();
+    const watch = new ResizeObserver((entries) => {
+      const changed = entries.filter(({ target, contentRect: r }) => {
+        const was = sizes.get(target);
+        sizes.set(target, [r.width, r.height]);
+        return was && (was[0] !== r.width || was[1] !== r.height);
+      });
+      if (changed.length) window.dispatchEvent(new Event("resize"));
+    });
+    for (const plot of document.querySelectorAll(".stage-visual .plot")) watch.observe(plot);
     return {
       go,
       refresh: render,

@@ -22,6 +22,13 @@ CONTROLS_IN_VIEW = """() => ["step-prev", "step-play", "step-next"].map((id) => 
   const r = document.getElementById(id)?.getBoundingClientRect();
   return Boolean(r && r.width && r.top >= 0 && r.bottom <= window.innerHeight);
 })"""
+# The stage's plots drawn inside their boxes: [id, drawn height, box height] of each that overflows (a
+# figure keeps the size it was drawn at when text appearing beside it shrinks its box, unless redrawn).
+OVERFLOWING = """() => [...document.querySelectorAll(".stage-visual .plot")].flatMap((p) => {
+  const svg = p.querySelector(".main-svg");
+  const [drawn, box] = [svg?.getBoundingClientRect().height ?? 0, p.getBoundingClientRect().height];
+  return drawn > box + 1 ? [[p.id, Math.round(drawn), Math.round(box)]] : [];
+})"""
 
 
 def lesson_params() -> list:
@@ -49,4 +56,6 @@ def test_the_visual_fills_the_first_screen(page: Page, base_url: str, lesson, la
     measured = page.evaluate(SHARE)
     assert measured["share"] >= least, f"{measured['share']:.0%} of the first screen: {measured['visuals']}"
     assert page.evaluate(CONTROLS_IN_VIEW) == [True, True, True], "play and step buttons on the first screen"
+    page.wait_for_timeout(300)  # the stage redraws 200 ms after its box changed size
+    assert page.evaluate(OVERFLOWING) == []
     assert page.errors == []
