@@ -43,8 +43,13 @@ def test_the_image_picker_takes_the_linked_image_and_names_a_lost_one(page: Page
     page.wait_for_function("() => !document.getElementById('state-note').hidden")
     note = page.text_content("#state-note") or ""
     assert "(image-select) = “no-such-image”" in note and "zoom-row" in note and "banana" in note
-    assert _values(page, "zoom-row") == ["0"]
     page.wait_for_function("() => document.getElementById('image-select').value === 'checker'")  # remembered
+    wait_for_plots(page)
+    fallback = _values(page, "zoom-row", "zoom-col")
+    page.goto(f"{base_url}/cnn/input?lang=en&image-select=checker")  # the default: its middle
+    wait_for_plots(page)
+    page.wait_for_function("() => document.getElementById('image-select').value === 'checker'")
+    assert fallback == _values(page, "zoom-row", "zoom-col") != ["0", "0"]
     assert all("404" in e for e in page.errors), page.errors  # only the browser's log of the lost image
 
 
