@@ -25,6 +25,8 @@ from pathlib import Path
 from typing import Any
 
 from redis import Redis
+from redis.client import Pipeline
+from redis.exceptions import WatchError
 from rq import Queue
 from rq.exceptions import NoSuchJobError
 from rq.job import Job, JobStatus
@@ -142,11 +144,14 @@ class RedisRunner:
         """A job ended: save it and free its slot in one step (whoever sees it ended can start
         another), then keep only the newest `max_kept` finished jobs."""
         with self.redis.pipeline() as pipe:
-            pipe.set(self._key(record.id), self._head(record))
-            pipe.srem(f"{self.prefix}:active", record.id)
-            pipe.delete(self._key(record.id, ":cancel"), self._key(record.id, ":alive"))
+            self._queue_finish(pipe, record)
             pipe.execute()
         self._prune()
+
+    def _queue_finish(self, pipe: Pipeline, record: JobRecord) -> None:
+        pipe.set(self._key(record.id), self._head(record))
+        pipe.srem(f"{self.prefix}:active", record.id)
+        pipe.delete(self._key(record.id, ":cancel"), self._key(record.id, ":alive"))
 
     def _save_or_finish(self, record: JobRecord) -> None:
         (self.finish if record.state in FINAL else self.save)(record)
@@ -185,12 +190,29 @@ class RedisRunner:
 
     def _check_alive(self, record: JobRecord) -> None:
         """A job whose worker is gone (killed, stopped, its machine down) or whose queue entry vanished
-        ends in `error` and frees its slot, instead of staying active for ever."""
+        ends in `error` and frees its slot, instead of staying active for ever.
+
+        A job that ends normally also leaves RQ (its result is not kept), so it can look lost to a
+        reader that fetched its record a moment before the worker saved the end: the error is written
+        only if the stored record is still active when written (WATCH), never over a real end."""
         why = self._lost(record)
-        if why is not None:
-            code, status = why
-            record.fail(code, status=status)
-            self.finish(record)
+        if why is None:
+            return
+        key = self._key(record.id)
+        with self.redis.pipeline() as pipe:
+            try:
+                pipe.watch(key)
+                raw = pipe.get(key)
+                if raw is None or json.loads(raw)["state"] in FINAL:
+                    return  # it ended by itself meanwhile: the next read shows how
+                code, status = why
+                record.fail(code, status=status)
+                pipe.multi()
+                self._queue_finish(pipe, record)
+                pipe.execute()
+            except WatchError:
+                return  # the worker wrote the record meanwhile
+        self._prune()
 
     def _lost(self, record: JobRecord) -> tuple[str, str] | None:
         """Why the job's worker is gone: a message code and RQ's status, or None."""

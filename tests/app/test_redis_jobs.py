@@ -11,6 +11,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from dataclasses import asdict
 from pathlib import Path
 
 import pytest
@@ -19,6 +20,8 @@ from redis import Redis
 from redis.exceptions import ConnectionError as RedisConnectionError
 from rq.job import Job
 
+from app.jobs.redis_runner import runner_for
+from app.jobs.store import JobRecord
 from app.main import create_app
 from app.settings import PROJECT_ROOT, Settings, get_settings
 from scripts.server import free_port
@@ -228,3 +231,18 @@ def test_an_unreachable_redis_is_a_503_not_a_500(tmp_path: Path, prefix: str):
             assert res.status_code == 503
             assert "job queue is unreachable" in res.json()["detail"]
             assert res.headers["retry-after"] == "10"
+
+
+def test_a_job_that_ends_while_being_read_keeps_its_end(tmp_path: Path, redis_url: str, prefix: str):
+    """A reader fetched the record while the job ran; the worker then saved its end and RQ dropped
+    the finished job (no result kept). The reader sees the queue entry gone, but must not write
+    `error` over the real end (CI once saw a cancelled job end in error this way)."""
+    settings = Settings(data_dir=tmp_path, job_backend="redis", redis_url=redis_url, redis_prefix=prefix)
+    runner = runner_for(Redis.from_url(redis_url), prefix, settings)
+    stale = JobRecord(id="ab" * 16, kind="digits", params={}, owner="queue", state="running")
+    runner.redis.sadd(f"{prefix}:active", stale.id)
+    ended = JobRecord(**{**asdict(stale), "state": "cancelled", "finished": time.time()})
+    runner.finish(ended)  # the worker's save; no RQ job exists for this id
+    runner._check_alive(stale)
+    assert runner.get(stale.id).state == "cancelled"
+    assert stale.id.encode() not in runner.redis.smembers(f"{prefix}:active")
