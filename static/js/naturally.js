@@ -20,6 +20,9 @@
     purple: color("purple"),
     window: color("window"), // a window, kernel or patch outlined on a plot (also the focus ring)
   };
+  // one clearly different colour per series (Tableau 10 without its orange and gray, which sums and
+  // autograd's bars use); a series past the eighth takes the first colour again
+  const PALETTE = ["#4e79a7", "#59a14f", "#e15759", "#b07aa1", "#76b7b2", "#edc948", "#9c755f", "#ff9da7"];
   const SCALES = {
     red: [
       [0, "#000000"],
@@ -43,6 +46,10 @@
       [1, "#b2182b"],
     ],
     heat: "Viridis",
+    paper: [
+      [0, "#ffffff"],
+      [1, COLORS.accent],
+    ], // values on white paper, as a printed table shades them
   };
 
   /* ---- messages ---- */
@@ -1003,5 +1010,6 @@
     nameProblem,
     COLORS,
     SCALES,
+    PALETTE,
   };
 })();

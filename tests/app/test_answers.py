@@ -15,6 +15,7 @@ from app.answers import DETERMINISTIC, AnswerCache, Answers, Kept
 from app.main import create_app
 from app.settings import get_settings
 from app.tensors import BINARY
+from tests import loop
 
 # Every other API route, and why its answer may change for the same request.
 NOT_DETERMINISTIC = {
@@ -168,7 +169,7 @@ def test_identical_requests_at_once_are_answered_by_one_computation():
         async with httpx.AsyncClient(transport=transport, base_url="http://t") as c:
             return await asyncio.gather(*(c.post("/api/cnn/conv", json=CONV) for _ in range(30)))
 
-    answers = asyncio.run(class_opens_the_page())
+    answers = loop.run(class_opens_the_page())
     assert counting_app.calls == 1  # type: ignore[attr-defined]
     assert {r.content for r in answers} == {b'{"n": 1}'}
     assert sorted(r.headers["x-cache"] for r in answers) == ["hit"] * 29 + ["miss"]
@@ -182,7 +183,7 @@ def test_a_cache_of_no_entries_changes_nothing():
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=cache), base_url="http://t") as c:
             return [await c.post("/api/cnn/conv", json=CONV) for _ in range(2)]
 
-    answers = asyncio.run(twice())
+    answers = loop.run(twice())
     assert counting_app.calls == 2  # type: ignore[attr-defined]
     assert all("x-cache" not in r.headers for r in answers)
 

@@ -15,6 +15,7 @@ from app import middleware
 from app.bodies import JSON_MAX_BYTES
 from app.middleware import BodyCap, BodyRequests, HeadAsGet
 from app.tensors import _BUDGET
+from tests import loop
 
 
 class Recorder:
@@ -64,15 +65,15 @@ def trims(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[int]]:
 
 
 def test_a_body_request_runs_on_a_lane_and_a_get_on_the_loop(trims: list[int]):
-    async def go() -> tuple[str, str]:
+    async def go() -> tuple[str, str, str]:
         async with client(serve(Recorder())) as c:
             post = await c.post("/x", content=b"{}")
             get = await c.get("/x")
-        return post.text, get.text
+        return post.text, get.text, threading.current_thread().name
 
-    post, get = asyncio.run(go())
+    post, get, on_the_loop = loop.run(go())
     assert post.startswith("request-lane 2 5242880")  # the body, and the answer budget of the settings
-    assert get.startswith("MainThread 0 5242880")
+    assert get.startswith(f"{on_the_loop} 0 5242880")
     assert trims == [1]  # once the last request with a body ended
 
 
@@ -91,7 +92,7 @@ def test_two_run_one_waits_and_the_next_gets_a_503_with_retry_after(trims: list[
             app.release.set()
             return [busy, *await asyncio.gather(*sent)]
 
-    busy, *answers = asyncio.run(go())
+    busy, *answers = loop.run(go())
     assert busy.status_code == 503 and busy.headers["retry-after"] == "5"
     assert "2 requests are running and 1 waiting" in busy.json()["detail"]
     assert [a.status_code for a in answers] == [200, 200, 200]
@@ -119,7 +120,7 @@ def test_bodies_over_their_cap_get_a_413_declared_or_chunked(trims: list[int], c
             in_zh = await c.post("/x", content=b"x" * (cap + 1), headers={**headers, "accept-language": "zh"})
         return [declared, chunked, fits, in_zh]
 
-    declared, chunked, fits, in_zh = asyncio.run(go())
+    declared, chunked, fits, in_zh = loop.run(go())
     assert declared.status_code == chunked.status_code == in_zh.status_code == 413
     assert chunked.json()["detail"][0]["msg"] == f"the request body is larger than {cap:,} bytes"
     assert in_zh.json()["detail"][0]["msg"] == f"请求体超过了 {cap:,} 字节"
@@ -132,6 +133,6 @@ def test_head_is_get_without_the_body():
         async with client(HeadAsGet(Recorder())) as c:
             return await c.head("/x")
 
-    res = asyncio.run(go())
+    res = loop.run(go())
     assert res.status_code == 200 and res.content == b""
     assert int(res.headers["content-length"]) > 0  # GET's headers

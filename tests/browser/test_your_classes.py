@@ -178,6 +178,7 @@ def test_photos_in_both_modes_and_the_code_that_reads_them(page: Page, base_url:
     page.goto(f"{base_url}/cnn/your-classes?lang=en&set={ds['id']}")
     expect(page.locator("#ask-photo")).to_be_visible()
     assert page.is_hidden("#draw-box")
+    expect(page.locator("#step-text")).to_contain_text("colour picture: 64×64 pixels")  # not 28×28 gray
     (tmp_path / "new.png").write_bytes(photo_png("red", rng))
     for runs, mode in enumerate(("scratch", "transfer"), start=1):
         page.select_option("#mode", mode)
@@ -231,7 +232,7 @@ def test_the_stage_shows_the_example_set_and_its_copies_before_any_data(page: Pa
     example = httpx.get(f"{base_url}/api/datasets/example", params={"n": 4}).json()
     first = _stage(page)
     assert first["step"] == "0" and first["types"] == ["image", "image"]
-    assert "circle, triangle, cross" in first["text"]
+    assert "circle, triangle, cross" in first["text"] and "28×28 gray" in first["text"]
     drawings = torch.tensor(example["classes"][1]["examples"]["data"], dtype=torch.float32)  # (3, 28, 28)
     for j in range(3):  # the triangles' row: the bundled drawings themselves
         torch.testing.assert_close(

@@ -8,10 +8,6 @@
   const P = "cnn.pooling.";
   const num = (id) => Number($(id).value);
   const NARROW = window.matchMedia("(max-width: 600px)"); // the stylesheet's phone layout
-  const BLUES = [
-    [0, "#ffffff"],
-    [1, COLORS.accent],
-  ];
   const LINK_SIDE = [2, 24]; // a map a link brings: 2×2 to 24×24 (pool1's input is 24×24)
   let imageId = null;
   let maps = null; // { s, names, input, output, res, linked }
@@ -538,7 +534,7 @@
           x: idx,
           y: idx,
           z,
-          colorscale: BLUES,
+          colorscale: N.SCALES.paper,
           zmin: 0,
           showscale: false,
           text: z.map((r) => r.map(String)),

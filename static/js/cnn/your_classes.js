@@ -413,6 +413,7 @@
       hi: N.fmt(j.scale[1], 2),
       shift: N.fmt(100 * j.shift, 1),
       source: tx(own ? "stage_source_own" : "stage_source_example"),
+      stored: rows[0].drawings.shape.length === 4 ? tx("stored_photo", { side }) : tx("stored_drawing"),
     };
   }
 

@@ -74,10 +74,7 @@
 
   /* ---- drawing ---- */
   const layerNow = () => Math.min(Number($("layer").value || 0), res.num_layers - 1);
-  // one clearly different colour per time step (Tableau 10 without its orange and gray, which the sum and
-  // autograd bars use); beyond 8 steps the colours repeat
-  const PALETTE = ["#4e79a7", "#59a14f", "#e15759", "#b07aa1", "#76b7b2", "#edc948", "#9c755f", "#ff9da7"];
-  const stepColor = (s) => PALETTE[s % PALETTE.length];
+  const stepColor = (s) => N.PALETTE[s % N.PALETTE.length]; // one colour per time step
   /** W_hh → W<sub>hh</sub> for Plotly titles and captions (weight names only). */
   const subs = (text) => text.replace(/\b([WbyL])_(\w+)/g, "$1<sub>$2</sub>");
   const grads = (which, l) => (l === 0 ? which : which.upper_layers[l - 1]);

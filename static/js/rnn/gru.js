@@ -328,7 +328,7 @@
       COLORS.green,
       COLORS.warn,
       COLORS.blue,
-      "#9333ea",
+      COLORS.purple,
       COLORS.ink,
       COLORS.muted,
     ];
