@@ -23,44 +23,38 @@ from fastapi import HTTPException, Request, Response
 from fastapi.routing import APIRoute
 from pydantic_core import from_json
 
+from app.i18n import api_language, translate
+
 MAX_VALUES = 5 << 18  # 1,310,720 = 1.25 · 2²⁰: a 2²⁰-number tensor, its weight and the rest
 MAX_CONTAINERS = 1 << 17  # 131,072 arrays and objects: a 16×1024×1024 tensor written as lists has 16,400
 MAX_NUMBER_CHARS = 24  # "-1.2345678901234567e-05," a float32 in the shortest form that reads back exactly
 JSON_MAX_BYTES = MAX_VALUES * MAX_NUMBER_CHARS  # 31.5 MB: the largest valid body, written in full precision
 
 
-def parse_json(body: bytes) -> Any:
-    """The body's JSON value, or a 413 when it holds more values or arrays than any request needs,
-    or a json.JSONDecodeError (FastAPI answers 422 `json_invalid`) when it is not JSON."""
+def parse_json(body: bytes, lang: str = "en") -> Any:
+    """The body's JSON value, or a 413 (its message in `lang`) when it holds more values or arrays than
+    any request needs, or a json.JSONDecodeError (FastAPI answers 422 `json_invalid`) when it is not
+    JSON."""
     values = body.count(b",") + 1
     if values > MAX_VALUES:
-        raise too_complex(f"more than {MAX_VALUES:,} values (numbers, strings, …); it has about {values:,}")
+        raise too_complex(translate(lang, "api.body_too_many_values", most=MAX_VALUES, has=values))
     containers = body.count(b"[") + body.count(b"{")
     if containers > MAX_CONTAINERS:
-        raise too_complex(f"more than {MAX_CONTAINERS:,} arrays and objects; it has about {containers:,}")
+        raise too_complex(translate(lang, "api.body_too_many_arrays", most=MAX_CONTAINERS, has=containers))
     try:
         return from_json(body)
     except ValueError as e:
         raise json.JSONDecodeError(str(e), "", 0) from None
 
 
-def too_complex(what: str) -> HTTPException:
-    return HTTPException(
-        413,
-        detail=[
-            {
-                "loc": ["body"],
-                "type": "too_large",
-                "msg": f"the body holds {what}: no request needs that many",
-            }
-        ],
-    )
+def too_complex(msg: str) -> HTTPException:
+    return HTTPException(413, detail=[{"loc": ["body"], "type": "too_large", "msg": msg}])
 
 
 class BudgetedJSONRequest(Request):
     async def json(self) -> Any:
         if not hasattr(self, "_json"):
-            self._json = parse_json(await self.body())
+            self._json = parse_json(await self.body(), api_language(self))
         return self._json
 
 

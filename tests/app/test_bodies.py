@@ -7,6 +7,7 @@ import pkgutil
 
 import pytest
 from fastapi import HTTPException
+from fastapi.testclient import TestClient
 
 import app.routers
 from app.bodies import MAX_CONTAINERS, MAX_VALUES, BodyRoute, parse_json
@@ -29,6 +30,17 @@ def test_a_body_over_the_budget_is_a_413_before_parsing(body: bytes, words: str)
     with pytest.raises(HTTPException) as e:
         parse_json(body)
     assert e.value.status_code == 413 and words in e.value.detail[0]["msg"]
+
+
+def test_the_413_of_a_body_over_the_budget_speaks_the_clients_language(client: TestClient):
+    body = b'{"input": [' + b"0," * MAX_VALUES + b"0]}"
+    headers = {"content-type": "application/json", "accept-language": "zh-CN,zh;q=0.9"}
+    res = client.post("/api/cnn/conv", content=body, headers=headers)
+    assert res.status_code == 413
+    assert res.json()["detail"][0]["msg"] == (
+        f"请求体含有超过 {MAX_VALUES:,} 个值（数、字符串……），"
+        f"约有 {MAX_VALUES + 1:,} 个：没有哪个请求需要这么多"
+    )
 
 
 @pytest.mark.parametrize(
