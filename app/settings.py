@@ -74,7 +74,18 @@ class Settings(BaseSettings):
         600, ge=1, description="a job running longer stops, in state error, with its metrics so far"
     )
     jobs_max_kept: int = Field(50, ge=1, description="finished jobs kept (oldest removed)")
-    torch_threads: int = Field(2, ge=1, le=64)
+    torch_threads: int = Field(
+        1,
+        ge=1,
+        le=64,
+        description="torch's threads for each computation (requests, jobs). Requests already run side "
+        "by side on max_running_requests lanes, and on small tensors a second thread costs more CPU "
+        "than it saves: 1 thread took 6.7 ms of server CPU per answer for 100 students against 8.1 ms "
+        "with 2 (docs/benchmarks.md)",
+    )
+    timing_max_threads: int = Field(
+        2, ge=1, le=64, description="§2.2's timing may run torch on 1 to this many threads"
+    )
     answer_cache_max_bytes: int = Field(
         128 * 1024 * 1024, ge=0, description="answers kept in memory for repeats (app/answers.py): bytes"
     )

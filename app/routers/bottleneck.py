@@ -7,14 +7,9 @@ from app.deps import ApiLangDep, SettingsDep
 from app.errors import field_error
 from app.i18n import translate
 from app.schemas.bottleneck import CostRequest, CostResponse, LayerCostOut, Ratios, Variant
-from engine.cnn.cost import conv_layers, costs, median, time_variants, torch_flops
+from engine.cnn.cost import LayerCost, conv_layers, costs, median, time_variants, timing_plan, torch_flops
 
 router = APIRouter(prefix="/api/cnn", tags=["1×1 convolution"], route_class=BodyRoute)
-
-# Timing runs the layers for real: at most this many multiplications in all passes of one request
-# (about a second or two on a small CPU), and at most this many numbers in any one tensor.
-TIME_BUDGET = 3_000_000_000
-MAX_TIMED_NUMBERS = 1 << 24
 
 
 def _torch_code(in_channels: int, out_channels: int, kernel: int, reduce_to: int | None) -> str:
@@ -27,16 +22,17 @@ def _torch_code(in_channels: int, out_channels: int, kernel: int, reduce_to: int
     )
 
 
-def _variant(req: CostRequest, reduce_to: int | None) -> Variant:
+def _variant(req: CostRequest, reduce_to: int | None) -> tuple[Variant, list[LayerCost]]:
     meta = conv_layers(req.in_channels, req.out_channels, req.kernel, reduce_to, device="meta")
     flops = torch_flops(meta, req.in_channels, req.height, req.width)
+    counted = costs(meta, req.height, req.width)
     layers = [
         LayerCostOut(
             **{**vars(c), "output_shape": list(c.output_shape)},
             torch_flops=f,
             formula=f"{req.height}·{req.width}·{c.out_channels}·{c.in_channels}·{c.kernel}·{c.kernel}",
         )
-        for c, f in zip(costs(meta, req.height, req.width), flops, strict=True)
+        for c, f in zip(counted, flops, strict=True)
     ]
     return Variant(
         torch=_torch_code(req.in_channels, req.out_channels, req.kernel, reduce_to),
@@ -46,24 +42,7 @@ def _variant(req: CostRequest, reduce_to: int | None) -> Variant:
         parameters=sum(ly.parameters for ly in layers),
         ms=None,
         runs_ms=[],
-    )
-
-
-def _timing_plan(req: CostRequest, variants: list[Variant], lang: str) -> tuple[int, str | None]:
-    """How many passes to time (fewer than asked if they would take too long), or 0, and why."""
-    hw = req.height * req.width
-    biggest = max(
-        [req.in_channels * hw, req.out_channels * hw] + [ly.parameters for v in variants for ly in v.layers]
-    )
-    if biggest > MAX_TIMED_NUMBERS:
-        return 0, translate(lang, "api.not_timed_numbers", n=biggest, most=MAX_TIMED_NUMBERS)
-    per_pass = sum(v.multiplications for v in variants)
-    repeats = min(req.repeats, TIME_BUDGET // max(per_pass, 1) - 1)
-    if repeats < 1:
-        return 0, translate(lang, "api.not_timed_work", n=per_pass, most=TIME_BUDGET // 2)
-    if repeats < req.repeats:
-        return repeats, translate(lang, "api.fewer_passes", n=repeats, asked=req.repeats)
-    return repeats, None
+    ), counted
 
 
 @router.post("/cost", response_model=CostResponse)
@@ -72,13 +51,15 @@ def cost(req: CostRequest, settings: SettingsDep, lang: ApiLangDep) -> CostRespo
     measured forward time of a k×k convolution, with and without a 1×1 reduction first.
 
     Limits: channels ≤ 1024, H and W ≤ 224, k ≤ 11, repeats ≤ 20, reduce_to ≤ in_channels, threads ≤
-    the server's torch_threads. Layers too large to run here are counted but not timed (`timed`
+    the server's timing_max_threads. Layers too large to run here are counted but not timed (`timed`
     false, `note` says why)."""
-    if req.threads > settings.torch_threads:
-        raise field_error("threads", "threads", most=settings.torch_threads, n=req.threads)
+    if req.threads > settings.timing_max_threads:
+        raise field_error("threads", "threads", most=settings.timing_max_threads, n=req.threads)
     reduce_tos = [None] + ([req.reduce_to] if req.reduce_to else [])
-    variants = [_variant(req, r) for r in reduce_tos]
-    repeats, note = _timing_plan(req, variants, lang)
+    variants, counted = zip(*(_variant(req, r) for r in reduce_tos), strict=True)
+    plan = timing_plan([c for layers in counted for c in layers], req.height, req.width, req.repeats)
+    repeats = plan.repeats
+    note = translate(lang, f"api.{plan.code}", **plan.values) if plan.code else None
     if repeats:
         times = time_variants(
             req.in_channels,

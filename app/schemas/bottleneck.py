@@ -32,7 +32,7 @@ class CostRequest(RequestModel):
     threads: bounded_int(1, 64) = Field(
         1,
         description="CPU threads torch uses while timing, 1 to the "
-        "server's torch_threads (1 gives the steadiest times)",
+        "server's timing_max_threads (1 gives the steadiest times)",
     )
 
 

@@ -181,3 +181,33 @@ def time_variants(
     ]
     with torch_threads(threads):
         return [forward_ms(model, x, repeats) for model in models]
+
+
+# Timing runs the layers for real: at most this many multiplications in all passes of one request
+# (about a second or two on a small CPU), and at most this many numbers in any one tensor.
+TIME_BUDGET = 3_000_000_000
+MAX_TIMED_NUMBERS = 1 << 24
+
+
+@dataclass
+class TimingPlan:
+    repeats: int  # passes to time: as asked, fewer, or 0 (not timed)
+    code: str | None  # why not as asked: "not_timed_numbers", "not_timed_work", "fewer_passes"; or None
+    values: dict[str, int]  # the numbers that say it (n, most, asked)
+
+
+def timing_plan(layers: list[LayerCost], height: int, width: int, repeats: int) -> TimingPlan:
+    """How many of the `repeats` asked passes to time within TIME_BUDGET multiplications, where a
+    pass runs all `layers` (every variant's) once on an H×W input; none when a tensor (an input, an
+    output or a weight) would hold over MAX_TIMED_NUMBERS numbers."""
+    hw = height * width
+    biggest = max(max(c.in_channels * hw, c.out_channels * hw, c.parameters) for c in layers)
+    if biggest > MAX_TIMED_NUMBERS:
+        return TimingPlan(0, "not_timed_numbers", {"n": biggest, "most": MAX_TIMED_NUMBERS})
+    per_pass = sum(c.multiplications for c in layers)
+    fits = min(repeats, TIME_BUDGET // max(per_pass, 1) - 1)
+    if fits < 1:
+        return TimingPlan(0, "not_timed_work", {"n": per_pass, "most": TIME_BUDGET // 2})
+    if fits < repeats:
+        return TimingPlan(fits, "fewer_passes", {"n": fits, "asked": repeats})
+    return TimingPlan(repeats, None, {})

@@ -178,7 +178,8 @@ def test_the_keyboard_walks_the_steps_and_the_visual_follows(page: Page, base_ur
 
 
 def test_space_plays_to_the_end_where_the_sum_is_autograd(page: Page, base_url: str):
-    _open(page, base_url)
+    _link(page, base_url, "lang=en&step=4")  # from the walk back through time (the steps before: 11 s)
+    assert _stage(page)["step"] == "3"
     page.evaluate("() => document.activeElement.blur()")
     page.keyboard.press("End")  # not a step key: nothing happens
     page.keyboard.press(" ")

@@ -8,6 +8,9 @@ from torch.testing import assert_close
 from torch.utils.flop_counter import FlopCounterMode
 
 from engine.cnn.cost import (
+    MAX_TIMED_NUMBERS,
+    TIME_BUDGET,
+    TimingPlan,
     conv_layers,
     conv_multiplications,
     conv_parameters,
@@ -15,6 +18,7 @@ from engine.cnn.cost import (
     forward_ms,
     median,
     seed_conv_weights,
+    timing_plan,
     torch_flops,
 )
 from engine.cnn.inception import InceptionBlock
@@ -85,3 +89,28 @@ def test_seeded_equals_manual_seed_then_build():
     torch.manual_seed(3)
     expected = conv_layers(12, 6, 5, 4)
     assert_close(seed_conv_weights(conv_layers(12, 6, 5, 4, "meta"), 3)[1].weight, expected[1].weight)
+
+
+def _plan(c: int, hw: int, c_out: int, k: int, r: int | None, repeats: int) -> TimingPlan:
+    layers = costs(conv_layers(c, c_out, k, None, "meta"), hw, hw)
+    if r is not None:
+        layers += costs(conv_layers(c, c_out, k, r, "meta"), hw, hw)
+    return timing_plan(layers, hw, hw, repeats)
+
+
+def test_timing_plans_as_asked_fewer_or_none():
+    # the course's 5×5 conv 192 → 32 on 28×28, with and without a 1×1 to 16: 120.4 M + 12.4 M a pass
+    assert _plan(192, 28, 32, 5, 16, 20) == TimingPlan(20, None, {})
+    per_pass = 28 * 28 * 32 * 192 * 25 + 28 * 28 * 16 * 192 + 28 * 28 * 32 * 16 * 25
+    fits = TIME_BUDGET // per_pass - 1  # 21 passes of both fit
+    assert _plan(192, 28, 32, 5, 16, fits + 5) == TimingPlan(
+        fits, "fewer_passes", {"n": fits, "asked": fits + 5}
+    )
+    # an 11×11 conv 1024 → 1024 holds 126.9 M weights: counted, never run here
+    assert _plan(1024, 224, 1024, 11, None, 1) == TimingPlan(
+        0, "not_timed_numbers", {"n": 1024 * 1024 * 121 + 1024, "most": MAX_TIMED_NUMBERS}
+    )
+    wide = 28 * 28 * 1024 * 1024 * 9  # 7.4·10⁹: every tensor small enough, the work too much
+    assert _plan(1024, 28, 1024, 3, None, 1) == TimingPlan(
+        0, "not_timed_work", {"n": wide, "most": TIME_BUDGET // 2}
+    )
