@@ -27,7 +27,19 @@ def test_freed_memory_goes_back_to_the_system():
     assert keep.sum() == 8 * 1024
 
 
+def no_trim_pending() -> None:
+    """Wait for a trim that an earlier test's requests scheduled (its timer would fire inside the
+    next test, at a time counted from that test's last trim), and for one running to end."""
+    deadline = time.monotonic() + 5 * memory.TRIM_EVERY
+    while memory._SCHEDULED.is_set():
+        assert time.monotonic() < deadline, "a scheduled trim never ran"
+        time.sleep(0.02)
+    with memory._TRIMMING:
+        pass
+
+
 def test_soon_means_once_for_many_calls_in_a_second(monkeypatch: pytest.MonkeyPatch):
+    no_trim_pending()
     trims: list[float] = []
     monkeypatch.setattr(memory, "give_back", lambda: trims.append(time.monotonic()))
     monkeypatch.setattr(memory, "_last_trim", time.monotonic())  # one just ran
