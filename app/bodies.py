@@ -47,8 +47,13 @@ def parse_json(body: bytes, lang: str = "en") -> Any:
         raise json.JSONDecodeError(str(e), "", 0) from None
 
 
+def too_large_detail(msg: str) -> list[dict[str, Any]]:
+    """The detail of a 413 for a body too large or too complex, shaped as FastAPI's 422 details."""
+    return [{"loc": ["body"], "type": "too_large", "msg": msg}]
+
+
 def too_complex(msg: str) -> HTTPException:
-    return HTTPException(413, detail=[{"loc": ["body"], "type": "too_large", "msg": msg}])
+    return HTTPException(413, detail=too_large_detail(msg))
 
 
 class BudgetedJSONRequest(Request):

@@ -27,7 +27,7 @@ from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.bodies import JSON_MAX_BYTES
+from app.bodies import JSON_MAX_BYTES, too_large_detail
 from app.i18n import from_accept_language, translate
 from app.memory import give_back_soon
 from app.tensors import answer_budget
@@ -212,7 +212,7 @@ def _words(scope: Scope, code: str, **values: object) -> str:
 
 async def too_large(scope: Scope, send: Send, cap: int) -> None:
     msg = _words(scope, "body_too_large", most=cap)
-    await send_json(send, 413, {"detail": [{"loc": ["body"], "type": "too_large", "msg": msg}]})
+    await send_json(send, 413, {"detail": too_large_detail(msg)})
 
 
 async def busy(scope: Scope, send: Send, running: int, waiting: int) -> None:
